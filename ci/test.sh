@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Quick start, second command: install what is missing, build, and run every test.
+#
+#   1. the Release build and the whole ctest suite (unit, cli, corpus; corpus tests skip
+#      cleanly when ../shared is absent);
+#   2. an AddressSanitizer + UBSan build (g++) running the unit tests;
+#   3. the libFuzzer targets (clang), each run briefly over its seed corpus.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+started=$(date +%s)
+"$root/ci/setup.sh" --fuzz
+
+echo "== Release build and tests"
+"$root/ci/build.sh" "$root/build"
+(cd "$root/build" && ctest -j2 --output-on-failure)
+
+echo "== AddressSanitizer + UBSan build, unit tests"
+"$root/ci/build.sh" "$root/build-asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPICKET_SANITIZE=ON
+(cd "$root/build-asan" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest -j2 -L unit --output-on-failure)
+
+echo "== libFuzzer targets, ${PICKET_FUZZ_SECONDS:-30} s each"
+"$root/ci/build.sh" "$root/build-fuzz" -DCMAKE_CXX_COMPILER=clang++ -DPICKET_FUZZ=ON
+"$root/tests/fuzz/run.sh" "$root/build-fuzz" "${PICKET_FUZZ_SECONDS:-30}"
+
+echo "== all tests passed in $(( $(date +%s) - started )) s"

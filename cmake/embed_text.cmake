@@ -1,0 +1,3 @@
+# Writes a header holding a text file as a C++ raw string: cmake -DIN=... -DOUT=... -DNAME=...
+file(READ "${IN}" content)
+file(WRITE "${OUT}" "// Generated from ${IN}; do not edit.\n#pragma once\n#include <string_view>\ninline constexpr std::string_view ${NAME} = R\"picket(${content})picket\";\n")

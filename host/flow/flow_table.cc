@@ -1,0 +1,203 @@
+#include "flow/flow_table.h"
+
+#include <cstring>
+#include <tuple>
+
+namespace picket {
+namespace {
+
+uint64_t mix(uint64_t h, uint64_t v) {
+  h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  h *= 0xff51afd7ed558ccdULL;
+  return h ^ (h >> 33);
+}
+
+uint64_t word(const IpAddress& a, int half) {
+  uint64_t w;
+  std::memcpy(&w, a.bytes.data() + half * 8, 8);
+  return w;
+}
+
+}  // namespace
+
+std::optional<FlowKey> FlowKey::of(const DecodedPacket& p) {
+  if (!p.ok() || !p.is_ip() || p.fragment) return std::nullopt;
+  uint16_t sport = p.src_port;
+  uint16_t dport = p.dst_port;
+  if (p.is_icmp()) {
+    bool echo = p.ip_proto == ip_proto::kIcmpv6 ? (p.icmp_type == 128 || p.icmp_type == 129)
+                                                : (p.icmp_type == 8 || p.icmp_type == 0);
+    // Echo request and reply share the echo id; other messages are keyed by type and code.
+    sport = dport = echo ? p.icmp_id : static_cast<uint16_t>(p.icmp_type << 8 | p.icmp_code);
+  }
+  FlowKey k;
+  bool src_low = std::tie(p.src, sport) < std::tie(p.dst, dport);
+  k.lo_addr = src_low ? p.src : p.dst;
+  k.hi_addr = src_low ? p.dst : p.src;
+  k.lo_port = src_low ? sport : dport;
+  k.hi_port = src_low ? dport : sport;
+  k.ip_proto = p.ip_proto;
+  k.vlan_count = p.vlan_count;
+  for (int i = 0; i < p.vlan_count; ++i) k.vlan_ids[i] = p.vlan_ids[i];
+  return k;
+}
+
+size_t FlowKeyHash::operator()(const FlowKey& k) const {
+  uint64_t h = 0;
+  h = mix(h, word(k.lo_addr, 0));
+  h = mix(h, word(k.lo_addr, 1));
+  h = mix(h, word(k.hi_addr, 0));
+  h = mix(h, word(k.hi_addr, 1));
+  h = mix(h, uint64_t{k.lo_port} << 48 | uint64_t{k.hi_port} << 32 | uint64_t{k.ip_proto} << 24 |
+                 k.vlan_count);
+  h = mix(h, uint64_t{k.vlan_ids[0]} << 16 | k.vlan_ids[1]);
+  return h;
+}
+
+FlowTable::FlowTable(FlowConfig config) : config_(config) {
+  if (config_.max_flows == 0) config_.max_flows = 1;
+}
+
+int64_t FlowTable::timeout(const Flow& f) const {
+  if (f.key.ip_proto == ip_proto::kTcp) {
+    if (f.tcp_state == TcpState::kClosed) return config_.tcp_closed_timeout_ns;
+    return f.established ? config_.tcp_established_timeout_ns : config_.tcp_new_timeout_ns;
+  }
+  return f.established ? config_.established_timeout_ns : config_.new_timeout_ns;
+}
+
+void FlowTable::unlink(uint32_t i) {
+  Slot& s = slots_[i];
+  if (s.newer != kNil) slots_[s.newer].older = s.older; else head_ = s.older;
+  if (s.older != kNil) slots_[s.older].newer = s.newer; else tail_ = s.newer;
+  s.newer = s.older = kNil;
+}
+
+void FlowTable::push_head(uint32_t i) {
+  Slot& s = slots_[i];
+  s.newer = kNil;
+  s.older = head_;
+  if (head_ != kNil) slots_[head_].newer = i;
+  head_ = i;
+  if (tail_ == kNil) tail_ = i;
+}
+
+void FlowTable::remove(uint32_t i) {
+  unlink(i);
+  index_.erase(slots_[i].flow.key);
+  free_.push_back(i);
+}
+
+uint32_t FlowTable::allocate() {
+  if (!free_.empty()) {
+    uint32_t i = free_.back();
+    free_.pop_back();
+    slots_[i] = Slot{};
+    return i;
+  }
+  slots_.emplace_back();
+  return static_cast<uint32_t>(slots_.size() - 1);
+}
+
+void FlowTable::expire(int64_t now_ns) {
+  // The tail is the least recently seen flow; stop at the first one still alive.
+  while (tail_ != kNil) {
+    const Flow& f = slots_[tail_].flow;
+    if (now_ns - f.last_seen_ns <= timeout(f)) break;
+    remove(tail_);
+    ++counters_.expired;
+  }
+}
+
+std::optional<FlowRef> FlowTable::track(const DecodedPacket& p, uint32_t wire_length,
+                                        int64_t now_ns) {
+  std::optional<FlowKey> key = FlowKey::of(p);
+  if (!key) return std::nullopt;
+  expire(now_ns);
+
+  FlowRef ref;
+  uint32_t i = kNil;
+  if (auto it = index_.find(*key); it != index_.end()) {
+    i = it->second;
+    const Flow& f = slots_[i].flow;
+    if (now_ns - f.last_seen_ns > timeout(f)) {
+      remove(i);
+      ++counters_.expired;
+      i = kNil;
+    } else {
+      unlink(i);
+      push_head(i);
+    }
+  }
+  if (i == kNil) {
+    if (index_.size() >= config_.max_flows) {
+      remove(tail_);
+      ++counters_.evicted;
+    }
+    i = allocate();
+    Flow& f = slots_[i].flow;
+    f.key = *key;
+    f.id = next_id_++;
+    f.first_seen_ns = f.last_seen_ns = now_ns;
+    f.client_addr = p.src;
+    f.client_port = p.src_port;
+    // A flow first seen at the server's SYN/ACK was opened by the other side.
+    constexpr uint8_t kSynAck = tcp_flag::kSyn | tcp_flag::kAck;
+    if (p.is_tcp() && (p.tcp_flags & kSynAck) == kSynAck) {
+      f.client_addr = p.dst;
+      f.client_port = p.dst_port;
+    }
+    index_.emplace(*key, i);
+    push_head(i);
+    ++counters_.created;
+    ref.created = true;
+  }
+
+  Flow& f = slots_[i].flow;
+  ref.flow = &f;
+  // ICMP has no ports; an echo reply from a host to itself still goes back to the client.
+  bool echo_reply = p.is_icmp() && (p.icmp_type == 0 || p.icmp_type == 129);
+  bool from_client = p.src == f.client_addr && (p.is_icmp() || p.src_port == f.client_port) &&
+                     !(p.src == p.dst && echo_reply);
+  ref.direction = from_client ? Direction::kToServer : Direction::kToClient;
+  auto d = static_cast<size_t>(ref.direction);
+  ++f.packets[d];
+  f.bytes[d] += wire_length;
+  if (now_ns > f.last_seen_ns) f.last_seen_ns = now_ns;
+
+  if (p.is_tcp()) {
+    update_tcp(f, p, ref.direction);
+  } else if (f.packets[0] > 0 && f.packets[1] > 0) {
+    f.established = true;
+  }
+  return ref;
+}
+
+void FlowTable::update_tcp(Flow& f, const DecodedPacket& p, Direction d) {
+  const uint8_t flags = p.tcp_flags;
+  const bool syn = flags & tcp_flag::kSyn;
+  const bool ack = flags & tcp_flag::kAck;
+  const bool first = f.packets[0] + f.packets[1] == 1;
+  if (first) {
+    if (syn && !ack) {
+      f.tcp_state = TcpState::kSynSent;
+    } else if (config_.midstream) {
+      f.tcp_state = TcpState::kEstablished;
+      f.midstream = true;
+    }
+  } else if (f.tcp_state == TcpState::kSynSent) {
+    if (d == Direction::kToClient && syn && ack) f.tcp_state = TcpState::kSynReceived;
+  } else if (f.tcp_state == TcpState::kSynReceived) {
+    if (d == Direction::kToServer && ack && !syn) f.tcp_state = TcpState::kEstablished;
+  }
+  if (f.tcp_state == TcpState::kEstablished) f.established = true;
+
+  if (flags & tcp_flag::kRst) {
+    f.tcp_state = TcpState::kClosed;
+  } else if ((flags & tcp_flag::kFin) && f.established && f.tcp_state != TcpState::kClosed) {
+    f.fins |= static_cast<uint8_t>(1u << static_cast<int>(d));
+    f.tcp_state = f.fins == 3 ? TcpState::kClosed : TcpState::kClosing;
+  }
+}
+
+}  // namespace picket

@@ -1,0 +1,132 @@
+// Bidirectional flows keyed by the 5-tuple and VLAN tags. The endpoint that sent a flow's
+// first packet is its client; each packet is then to_server or to_client.
+//
+// TCP: the three-way handshake is tracked, and a flow is established from the packet that
+// completes it (and stays so while it closes). A flow picked up without its SYN is
+// established at once when `midstream` is on (Suricata's stream.midstream), and never
+// otherwise. UDP, ICMP and other protocols: established from the first packet seen in the
+// second direction. ICMP echo request and reply are one flow (keyed by the echo id).
+//
+// The table holds at most `max_flows`; a new flow when it is full evicts the least recently
+// seen one, and evictions are counted. A flow idle longer than its timeout is gone: the next
+// packet of that 5-tuple starts a new flow. Malformed packets, fragments and non-IP frames
+// have no flow.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "packet/decoder.h"
+
+namespace picket {
+
+struct FlowKey {
+  IpAddress lo_addr;   // the lower (address, port) endpoint
+  IpAddress hi_addr;
+  uint16_t lo_port = 0;
+  uint16_t hi_port = 0;
+  uint8_t ip_proto = 0;
+  uint8_t vlan_count = 0;
+  uint16_t vlan_ids[kMaxVlanTags] = {};
+
+  bool operator==(const FlowKey&) const = default;
+  // Both directions of a packet give the same key. nullopt for packets that have no flow.
+  static std::optional<FlowKey> of(const DecodedPacket& p);
+};
+
+struct FlowKeyHash {
+  size_t operator()(const FlowKey& k) const;
+};
+
+enum class Direction : uint8_t { kToServer, kToClient };
+
+enum class TcpState : uint8_t {
+  kNone,         // not TCP, or a TCP flow picked up mid-stream with midstream off
+  kSynSent,      // client's SYN seen
+  kSynReceived,  // server's SYN/ACK seen
+  kEstablished,  // handshake complete, or picked up mid-stream
+  kClosing,      // a FIN seen
+  kClosed,       // a RST seen, or FINs both ways
+};
+
+struct Flow {
+  FlowKey key;
+  uint64_t id = 0;  // unique per table, never reused; decision records carry it as flow_id
+  IpAddress client_addr;
+  uint16_t client_port = 0;
+  int64_t first_seen_ns = 0;
+  int64_t last_seen_ns = 0;
+  uint64_t packets[2] = {};  // indexed by Direction
+  uint64_t bytes[2] = {};
+  TcpState tcp_state = TcpState::kNone;
+  bool established = false;
+  bool midstream = false;  // picked up without a handshake
+  uint8_t fins = 0;        // bit per direction
+};
+
+struct FlowConfig {
+  size_t max_flows = 1 << 20;
+  bool midstream = false;
+  int64_t tcp_new_timeout_ns = 60'000'000'000;
+  int64_t tcp_established_timeout_ns = 600'000'000'000;
+  int64_t tcp_closed_timeout_ns = 60'000'000'000;
+  int64_t new_timeout_ns = 30'000'000'000;           // UDP, ICMP, others
+  int64_t established_timeout_ns = 300'000'000'000;  // UDP, ICMP, others
+};
+
+struct FlowCounters {
+  uint64_t created = 0;
+  uint64_t expired = 0;  // removed because idle past their timeout
+  uint64_t evicted = 0;  // removed to make room when the table was full
+};
+
+// What tracking one packet tells its caller.
+struct FlowRef {
+  Flow* flow = nullptr;  // valid until the next call that changes the table
+  Direction direction = Direction::kToServer;
+  bool created = false;  // this packet started the flow
+};
+
+class FlowTable {
+ public:
+  explicit FlowTable(FlowConfig config = {});
+
+  // Finds or creates the packet's flow and updates its direction counters and TCP state with
+  // this packet. nullopt for packets that have no flow. `now_ns` is the packet's time.
+  std::optional<FlowRef> track(const DecodedPacket& packet, uint32_t wire_length, int64_t now_ns);
+
+  // Removes every flow idle past its timeout at `now_ns`.
+  void expire(int64_t now_ns);
+
+  size_t size() const { return index_.size(); }
+  const FlowCounters& counters() const { return counters_; }
+  const FlowConfig& config() const { return config_; }
+
+ private:
+  static constexpr uint32_t kNil = UINT32_MAX;
+  struct Slot {
+    Flow flow;
+    uint32_t newer = kNil;  // LRU links: the most recently seen flow is the head
+    uint32_t older = kNil;
+  };
+
+  int64_t timeout(const Flow& f) const;
+  void unlink(uint32_t i);
+  void push_head(uint32_t i);
+  void remove(uint32_t i);
+  uint32_t allocate();
+  void update_tcp(Flow& f, const DecodedPacket& p, Direction d);
+
+  FlowConfig config_;
+  std::unordered_map<FlowKey, uint32_t, FlowKeyHash> index_;
+  std::vector<Slot> slots_;
+  std::vector<uint32_t> free_;
+  uint32_t head_ = kNil;  // most recently seen
+  uint32_t tail_ = kNil;  // least recently seen
+  uint64_t next_id_ = 1;
+  FlowCounters counters_;
+};
+
+}  // namespace picket

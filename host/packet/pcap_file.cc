@@ -1,0 +1,101 @@
+#include "packet/pcap_file.h"
+
+#include <pcap/pcap.h>
+
+namespace picket {
+namespace {
+
+bool link_type_known(int dlt, LinkType& out) {
+  switch (dlt) {
+    case DLT_NULL:
+    case DLT_LOOP: out = LinkType::kNull; return true;
+    case DLT_EN10MB: out = LinkType::kEthernet; return true;
+    case DLT_RAW:  // libpcap maps the file's LINKTYPE_RAW (101) to this
+    case 14:       // DLT_RAW as OpenBSD numbers it
+    case 101: out = LinkType::kRaw; return true;
+    case DLT_LINUX_SLL: out = LinkType::kLinuxSll; return true;
+    case DLT_IPV4: out = LinkType::kIpv4; return true;
+    case DLT_IPV6: out = LinkType::kIpv6; return true;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+PcapReader::PcapReader(const std::string& path) : path_(path) {
+  char err[PCAP_ERRBUF_SIZE] = {};
+  handle_ = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
+  if (!handle_) throw PcapError(path + ": " + err);
+  int dlt = pcap_datalink(handle_);
+  if (!link_type_known(dlt, link_type_)) {
+    const char* name = pcap_datalink_val_to_name(dlt);
+    pcap_close(handle_);
+    handle_ = nullptr;
+    throw PcapError(path + ": link type " + std::to_string(dlt) + " (" +
+                    (name ? name : "unknown") + ") is not supported");
+  }
+}
+
+PcapReader::~PcapReader() {
+  if (handle_) pcap_close(handle_);
+}
+
+bool PcapReader::next(Packet& packet) {
+  pcap_pkthdr* header = nullptr;
+  const u_char* data = nullptr;
+  int rc = pcap_next_ex(handle_, &header, &data);
+  if (rc == PCAP_ERROR_BREAK) return false;
+  if (rc != 1) {
+    error_ = path_ + ": after packet " + std::to_string(count_) + ": " + pcap_geterr(handle_);
+    return false;
+  }
+  packet.bytes.assign(data, data + header->caplen);
+  packet.wire_length = header->len;
+  packet.timestamp_ns = int64_t{header->ts.tv_sec} * 1'000'000'000 + header->ts.tv_usec;
+  packet.index = ++count_;
+  packet.link_type = link_type_;
+  return true;
+}
+
+PcapWriter::PcapWriter(const std::string& path, LinkType link, TimestampPrecision precision,
+                       uint32_t snaplen)
+    : precision_(precision) {
+  dead_ = pcap_open_dead_with_tstamp_precision(
+      static_cast<int>(link), static_cast<int>(snaplen),
+      precision == TimestampPrecision::kNano ? PCAP_TSTAMP_PRECISION_NANO
+                                             : PCAP_TSTAMP_PRECISION_MICRO);
+  if (!dead_) throw PcapError(path + ": cannot create a pcap handle");
+  dumper_ = pcap_dump_open(dead_, path.c_str());
+  if (!dumper_) {
+    std::string why = pcap_geterr(dead_);
+    pcap_close(dead_);
+    throw PcapError(path + ": " + why);
+  }
+}
+
+PcapWriter::~PcapWriter() {
+  if (dumper_) pcap_dump_close(dumper_);
+  if (dead_) pcap_close(dead_);
+}
+
+void PcapWriter::write(const Packet& packet) {
+  write(packet.bytes.data(), static_cast<uint32_t>(packet.bytes.size()), packet.timestamp_ns,
+        packet.wire_length);
+}
+
+void PcapWriter::write(const uint8_t* data, uint32_t length, int64_t timestamp_ns,
+                       uint32_t wire_length) {
+  pcap_pkthdr header{};
+  header.ts.tv_sec = static_cast<time_t>(timestamp_ns / 1'000'000'000);
+  int64_t fraction = timestamp_ns % 1'000'000'000;
+  header.ts.tv_usec =
+      static_cast<suseconds_t>(precision_ == TimestampPrecision::kNano ? fraction : fraction / 1000);
+  header.caplen = length;
+  header.len = wire_length > length ? wire_length : length;
+  pcap_dump(reinterpret_cast<u_char*>(dumper_), &header, data);
+  ++count_;
+}
+
+void PcapWriter::flush() { pcap_dump_flush(dumper_); }
+
+}  // namespace picket

@@ -1,0 +1,177 @@
+#include "rules/option_values.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <charconv>
+
+#include "rules/header_values.h"
+
+namespace picket::rules {
+namespace {
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+}  // namespace
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+QuotedValue split_quoted(std::string_view value, size_t offset, bool allow_negation) {
+  QuotedValue q;
+  size_t i = 0;
+  while (i < value.size() && is_space(value[i])) ++i;
+  if (allow_negation && i < value.size() && value[i] == '!') {
+    q.negated = true;
+    ++i;
+    while (i < value.size() && is_space(value[i])) ++i;
+  }
+  if (i >= value.size() || value[i] != '"') throw ParseError(offset + i, "expected '\"' to open the value");
+  // The closing quote is the last one: expressions in the wild hold unescaped quotes.
+  size_t open = i;
+  i = value.rfind('"');
+  if (i == open) throw ParseError(offset + open, "unclosed '\"'");
+  q.inner = value.substr(open + 1, i - open - 1);
+  q.inner_offset = offset + open + 1;
+  q.rest = value.substr(i + 1);
+  q.rest_offset = offset + i + 1;
+  return q;
+}
+
+std::string decode_content(std::string_view s, size_t offset) {
+  std::string out;
+  bool hex = false;
+  size_t hex_open = 0;
+  int high = -1;  // first digit of a hex pair, waiting for the second
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (hex) {
+      if (c == '|') {
+        if (high >= 0) throw ParseError(offset + i, "odd number of hex digits in |...|");
+        hex = false;
+      } else if (is_space(c)) {
+        if (high >= 0) throw ParseError(offset + i, "a hex byte is split by a space");
+      } else {
+        int d = hex_digit(c);
+        if (d < 0) throw ParseError(offset + i, std::string("'") + c + "' is not a hex digit");
+        if (high < 0) {
+          high = d;
+        } else {
+          out.push_back(static_cast<char>(high << 4 | d));
+          high = -1;
+        }
+      }
+      continue;
+    }
+    if (c == '|') {
+      hex = true;
+      hex_open = i;
+    } else if (c == '\\') {
+      if (i + 1 >= s.size()) throw ParseError(offset + i, "'\\' at the end of the content");
+      char e = s[++i];
+      if (e != '"' && e != '\\' && e != ';' && e != ':' && e != '|') {
+        throw ParseError(offset + i - 1, std::string("unknown escape '\\") + e +
+                                             "' (use |hex| for bytes; escapes are \\\" \\\\ \\; \\: \\|)");
+      }
+      out.push_back(e);
+    } else {
+      out.push_back(c);
+    }
+  }
+  if (hex) throw ParseError(offset + hex_open, "unclosed '|' in content");
+  if (out.empty()) throw ParseError(offset - 1, "empty content");
+  return out;
+}
+
+std::string decode_text(std::string_view value, size_t offset) {
+  std::string_view t = trim(value);
+  if (t.empty() || t.front() != '"') return std::string(t);
+  QuotedValue q = split_quoted(value, offset, false);
+  if (!trim(q.rest).empty()) throw ParseError(q.rest_offset, "unexpected text after the closing '\"'");
+  std::string out;
+  for (size_t i = 0; i < q.inner.size(); ++i) {
+    if (q.inner[i] == '\\' && i + 1 < q.inner.size()) ++i;
+    out.push_back(q.inner[i]);
+  }
+  return out;
+}
+
+void decode_pcre(std::string_view s, size_t offset, Match& m) {
+  if (s.empty() || s.front() != '/') throw ParseError(offset, "expected '/' to open the expression");
+  size_t close = s.rfind('/');
+  if (close == 0) throw ParseError(offset, "expected '/' to close the expression");
+  m.kind = Match::Kind::kPcre;
+  m.pcre = std::string(s.substr(1, close - 1));
+  m.pcre_flags = std::string(s.substr(close + 1));
+  uint32_t options = 0;
+  for (size_t i = close + 1; i < s.size(); ++i) {
+    char f = s[i];
+    Buffer http = Buffer::kPacket;
+    switch (f) {
+      case 'i': m.caseless = true; options |= PCRE2_CASELESS; break;
+      case 's': m.dotall = true; options |= PCRE2_DOTALL; break;
+      case 'm': m.multiline = true; options |= PCRE2_MULTILINE; break;
+      case 'x': m.extended = true; options |= PCRE2_EXTENDED; break;
+      case 'A': m.anchored = true; options |= PCRE2_ANCHORED; break;
+      case 'E': m.dollar_endonly = true; options |= PCRE2_DOLLAR_ENDONLY; break;
+      case 'G': m.ungreedy = true; options |= PCRE2_UNGREEDY; break;
+      case 'R': m.relative = true; break;
+      case 'O': case 'B': break;  // match-limit override, Snort 2 rawbytes: no effect here
+      case 'U': http = Buffer::kHttpUri; break;
+      case 'I': http = Buffer::kHttpRawUri; break;
+      case 'P': http = Buffer::kHttpRequestBody; break;
+      case 'Q': http = Buffer::kFileData; break;
+      case 'H': http = Buffer::kHttpHeader; break;
+      case 'D': http = Buffer::kHttpRawHeader; break;
+      case 'M': http = Buffer::kHttpMethod; break;
+      case 'C': http = Buffer::kHttpCookie; break;
+      case 'S': http = Buffer::kHttpStatCode; break;
+      case 'Y': http = Buffer::kHttpStatMsg; break;
+      case 'V': http = Buffer::kHttpUserAgent; break;
+      case 'W': http = Buffer::kHttpHost; break;
+      case 'Z': http = Buffer::kHttpRawHost; break;
+      default:
+        throw ParseError(offset + i, std::string("unknown pcre flag '") + f + "'");
+    }
+    if (http != Buffer::kPacket) m.buffer = http;
+  }
+  int error = 0;
+  PCRE2_SIZE error_offset = 0;
+  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(m.pcre.data()), m.pcre.size(),
+                                   options, &error, &error_offset, nullptr);
+  if (!code) {
+    PCRE2_UCHAR message[256];
+    pcre2_get_error_message(error, message, sizeof message);
+    throw ParseError(offset + 1 + error_offset,
+                     std::string("pcre does not compile: ") + reinterpret_cast<char*>(message));
+  }
+  pcre2_code_free(code);
+}
+
+int64_t parse_integer(std::string_view text, size_t offset, int64_t min, int64_t max,
+                      std::string_view what) {
+  std::string_view t = trim(text);
+  size_t lead = t.empty() ? 0 : static_cast<size_t>(t.data() - text.data());
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (t.empty() || ec != std::errc() || p != t.data() + t.size()) {
+    throw ParseError(offset + lead, "expected a number for " + std::string(what));
+  }
+  if (v < min || v > max) {
+    throw ParseError(offset + lead, std::string(what) + " must be between " + std::to_string(min) +
+                                        " and " + std::to_string(max));
+  }
+  return v;
+}
+
+}  // namespace picket::rules

@@ -1,0 +1,169 @@
+// The one rule model every engine compiles from: a Suricata or Snort 3 signature after
+// parsing, with variables expanded, content strings decoded and the fast pattern chosen.
+//
+//   action proto src_addr src_ports -> dst_addr dst_ports (option; option; ...)
+//
+// Payload conditions are kept in rule order as Matches (content or pcre), each naming the
+// buffer it inspects; a relative match (distance/within, pcre /R) is relative to the previous
+// match in the same buffer, as in Suricata.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "identity/selector.h"
+#include "packet/ip_address.h"
+#include "rules/diagnostic.h"
+#include "rules/interval_set.h"
+
+namespace picket::rules {
+
+// Suricata's action order: pass, then drop and reject, then alert.
+enum class Action : uint8_t { kPass, kDrop, kReject, kAlert };
+std::string_view action_name(Action a);
+
+enum class Protocol : uint8_t { kIp, kTcp, kUdp, kIcmp };
+std::string_view protocol_name(Protocol p);
+
+// Application protocol a header names on top of its transport (`alert http ...`).
+enum class AppProtocol : uint8_t { kNone, kHttp };
+
+using AddressSet = IntervalSet<uint128, ~uint128{0}>;
+using PortSet = IntervalSet<uint32_t, 65535u>;
+
+// The buffer a content or pcre inspects. kPacket is the packet payload (Suricata pkt_data,
+// Snort 3 pkt_data/raw_data); the others are parts of an HTTP/1 message.
+enum class Buffer : uint8_t {
+  kPacket,
+  kHttpUri,          // normalized request URI
+  kHttpRawUri,
+  kHttpMethod,
+  kHttpRequestLine,
+  kHttpProtocol,
+  kHttpHeader,       // normalized headers
+  kHttpRawHeader,
+  kHttpHeaderNames,
+  kHttpStart,        // request or response line and headers
+  kHttpHost,
+  kHttpRawHost,
+  kHttpUserAgent,
+  kHttpCookie,
+  kHttpContentType,
+  kHttpContentLen,
+  kHttpReferer,
+  kHttpAccept,
+  kHttpAcceptLang,
+  kHttpAcceptEnc,
+  kHttpConnection,
+  kHttpLocation,
+  kHttpServer,
+  kHttpRequestBody,
+  kHttpResponseBody,
+  kFileData,          // the body of the HTTP message in the packet's direction
+  kHttpStatCode,
+  kHttpStatMsg,
+  kHttpResponseLine,
+  kCount,
+};
+std::string_view buffer_name(Buffer b);
+bool is_http(Buffer b);
+
+struct Match {
+  enum class Kind : uint8_t { kContent, kPcre };
+  Kind kind = Kind::kContent;
+  Buffer buffer = Buffer::kPacket;
+  bool negated = false;
+  SourceLocation location;  // where the keyword stands
+
+  // kContent: the decoded bytes and their modifiers.
+  std::string bytes;
+  bool nocase = false;
+  bool rawbytes = false;
+  std::optional<int32_t> offset, depth;     // absolute window
+  std::optional<int32_t> distance, within;  // relative to the previous match
+  bool startswith = false;
+  bool endswith = false;
+  bool fast_pattern = false;       // chosen by the rule's author
+  bool fast_pattern_only = false;  // fast_pattern:only
+  std::optional<uint16_t> fast_pattern_chop_offset, fast_pattern_chop_length;
+
+  // kPcre: the expression and its flags.
+  std::string pcre;        // the expression between the delimiters
+  std::string pcre_flags;  // the flags as written
+  bool relative = false;   // R: starts where the previous match ended
+  bool caseless = false, dotall = false, multiline = false, extended = false;
+  bool anchored = false, dollar_endonly = false, ungreedy = false;
+
+  bool is_relative() const { return kind == Kind::kPcre ? relative : distance || within; }
+};
+
+struct FlowCondition {
+  bool established = false;
+  bool not_established = false;
+  bool stateless = false;
+  bool to_server = false;
+  bool to_client = false;
+  // Picket inspects each packet's payload and does not reassemble streams: no_stream always
+  // holds, and only_stream rules are inspected on each segment's payload.
+  bool only_stream = false;
+  bool no_stream = false;
+  bool only_frag = false;  // the packet is an IP fragment
+  bool no_frag = false;
+};
+
+// dsize and similar numeric tests: N, !N, <N, >N, <=N, >=N, N<>M (exclusive bounds).
+struct NumericTest {
+  enum class Op : uint8_t { kEq, kNe, kLt, kGt, kLe, kGe, kBetween };
+  Op op = Op::kEq;
+  uint32_t a = 0;
+  uint32_t b = 0;
+  bool test(uint32_t v) const;
+};
+
+// The literal an engine's prefilter searches for; a rule is a candidate only where it occurs.
+struct FastPattern {
+  int match = -1;       // index into Rule::matches
+  std::string bytes;    // after any chop
+  bool nocase = false;
+  bool only = false;    // the rule's author says the literal alone decides (fast_pattern:only)
+  bool weak = false;    // short or repetitive: it would match too often to filter well
+};
+
+struct Rule {
+  SourceLocation location;  // file and line of the rule's first character
+  std::string text;         // the rule as written
+
+  Action action = Action::kAlert;
+  Protocol protocol = Protocol::kIp;
+  AppProtocol app = AppProtocol::kNone;
+  PortSet app_ports;  // for app != kNone: the server ports that protocol is inspected on
+  AddressSet src_addr = AddressSet::all();
+  PortSet src_ports = PortSet::all();
+  AddressSet dst_addr = AddressSet::all();
+  PortSet dst_ports = PortSet::all();
+  bool bidirectional = false;  // <>
+
+  uint32_t gid = 1;
+  uint32_t sid = 0;
+  uint32_t rev = 0;
+  std::string msg;
+  std::string classtype;
+  std::optional<uint8_t> priority;
+  std::vector<std::string> references;
+  std::vector<std::string> metadata;
+
+  std::vector<Match> matches;
+  FlowCondition flow;
+  std::optional<NumericTest> dsize;
+  std::optional<IdentitySelector> src_identity;
+  std::optional<IdentitySelector> dst_identity;
+
+  std::optional<FastPattern> fast_pattern;
+
+  bool uses_http() const;
+  bool has_pcre() const;
+};
+
+}  // namespace picket::rules

@@ -1,0 +1,106 @@
+#include "rules/rule_set.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "rules/rule_parser.h"
+
+namespace picket::rules {
+
+RuleLoader::RuleLoader(Variables vars, bool strict) : vars_(std::move(vars)), strict_(strict) {}
+
+void RuleLoader::add_file(const std::string& path) {
+  ++set_.report.files;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    set_.diagnostics.push_back(Diagnostic::error({path, 0, 0}, "cannot read the rule file"));
+    ++set_.report.errors;
+    return;
+  }
+  std::ostringstream s;
+  s << in.rdbuf();
+  add_lines(s.str(), path);
+}
+
+void RuleLoader::add_text(std::string_view text, const std::string& name) {
+  ++set_.report.files;
+  add_lines(text, name);
+}
+
+void RuleLoader::add_lines(std::string_view text, const std::string& name) {
+  std::string rule;  // the rule being gathered, continuation lines joined by '\n'
+  SourceLocation start{name, 0, 0};
+  uint32_t line_no = 0;
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (rule.empty()) {
+      size_t first = line.find_first_not_of(" \t");
+      if (first == std::string_view::npos || line[first] == '#') continue;
+      start = {name, line_no, static_cast<uint32_t>(first + 1)};
+      line.remove_prefix(first);
+    } else {
+      rule += '\n';
+    }
+    size_t last = line.find_last_not_of(" \t");
+    if (last != std::string_view::npos && line[last] == '\\') {
+      rule.append(line.substr(0, last));
+      rule += ' ';
+      continue;
+    }
+    rule.append(line);
+    add_rule(rule, start);
+    rule.clear();
+  }
+  if (!rule.empty()) add_rule(rule, start);  // a continuation at the end of the file
+}
+
+void RuleLoader::add_rule(std::string_view text, const SourceLocation& where) {
+  RuleSetReport& r = set_.report;
+  ++r.rules_read;
+  ParseOutcome outcome = parse_rule(text, where, vars_);
+  if (outcome.rule) {
+    Rule& rule = *outcome.rule;
+    auto [it, inserted] = sids_.emplace(std::pair{rule.gid, rule.sid}, where);
+    if (!inserted) {
+      ++r.duplicate_sids;
+      outcome.diagnostic = Diagnostic{Severity::kWarning, where,
+                                      "rule skipped: duplicate sid " + std::to_string(rule.sid) +
+                                          " (first at " + it->second.to_string() + ")",
+                                      "duplicate sid", rule.sid};
+      outcome.rule.reset();
+    }
+  }
+  if (outcome.rule) {
+    const Rule& rule = *outcome.rule;
+    ++r.accepted;
+    if (rule.fast_pattern) {
+      ++r.fast_patterns;
+      if (rule.fast_pattern->weak) ++r.weak_fast_patterns;
+    }
+    if (rule.uses_http()) ++r.http_rules;
+    if (rule.has_pcre()) ++r.pcre_rules;
+    set_.rules.push_back(std::move(*outcome.rule));
+    return;
+  }
+  Diagnostic d = std::move(*outcome.diagnostic);
+  if (d.severity == Severity::kWarning) {
+    ++r.skipped;
+    ++r.skip_reasons[d.skip_reason];
+    if (strict_) d.severity = Severity::kError;
+  }
+  if (d.severity == Severity::kError) ++r.errors;
+  set_.diagnostics.push_back(std::move(d));
+}
+
+RuleSet RuleLoader::finish() {
+  RuleSet out = std::move(set_);
+  set_ = RuleSet{};
+  sids_.clear();
+  return out;
+}
+
+}  // namespace picket::rules

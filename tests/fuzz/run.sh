@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer target for SECONDS over its seeds (tests/fuzz/seeds/<target>) and any
+# corpus it grew before (BUILD_DIR/fuzz-corpus/<target>). A crash fails the run and leaves
+# its input in BUILD_DIR/fuzz-artifacts/.
+#
+#   tests/fuzz/run.sh BUILD_DIR [SECONDS]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=$1
+seconds=${2:-30}
+mkdir -p "$build/fuzz-artifacts"
+for target in decoder rule_parser; do
+  corpus="$build/fuzz-corpus/$target"
+  mkdir -p "$corpus"
+  dict=()
+  [[ -f "$here/$target.dict" ]] && dict=(-dict="$here/$target.dict")
+  echo "fuzz: $target for ${seconds}s"
+  "$build/tests/fuzz/${target}_fuzz" "$corpus" "$here/seeds/$target" "${dict[@]}" \
+    -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+    -artifact_prefix="$build/fuzz-artifacts/" -print_final_stats=1 2> "$build/fuzz-$target.log" || {
+    tail -n 40 "$build/fuzz-$target.log"
+    echo "fuzz: $target FAILED (input kept in $build/fuzz-artifacts/)"
+    exit 1
+  }
+  grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' "$build/fuzz-$target.log" | tail -n 2 || true
+done
+echo "fuzz: no crash"
