@@ -15,7 +15,7 @@
 
 #include "identity/selector.h"
 #include "packet/ip_address.h"
-#include "rules/diagnostic.h"
+#include "base/diagnostic.h"
 #include "rules/interval_set.h"
 
 namespace picket::rules {

@@ -198,6 +198,10 @@ class RuleParser {
   void protocol(std::string_view p, size_t at) {
     if (p == "ip") rule_.protocol = Protocol::kIp;
     else if (p == "tcp" || p == "tcp-pkt") rule_.protocol = Protocol::kTcp;
+    else if (p == "tcp-stream") {
+      rule_.protocol = Protocol::kTcp;
+      rule_.flow.only_stream = true;
+    }
     else if (p == "udp") rule_.protocol = Protocol::kUdp;
     else if (p == "icmp") rule_.protocol = Protocol::kIcmp;
     else if (p == "http" || p == "http1") {
@@ -436,8 +440,17 @@ class RuleParser {
 
   void pcre(const RawOption& o) {
     need_value(o);
-    QuotedValue q = split_quoted(o.value, o.value_offset, true);
-    if (!trim(q.rest).empty()) fail(q.rest_offset, "unexpected text after the pcre's closing '\"'");
+    QuotedValue q;
+    std::string_view t = trim(o.value);
+    size_t t_at = o.value_offset + static_cast<size_t>(t.data() - o.value.data());
+    if (t.starts_with("/") || t.starts_with("!/")) {  // Suricata also takes it unquoted
+      q.negated = t[0] == '!';
+      q.inner = t.substr(q.negated ? 1 : 0);
+      q.inner_offset = t_at + (q.negated ? 1 : 0);
+    } else {
+      q = split_quoted(o.value, o.value_offset, true);
+      if (!trim(q.rest).empty()) fail(q.rest_offset, "unexpected text after the pcre's closing '\"'");
+    }
     Match m;
     m.buffer = sticky_;
     m.negated = q.negated;

@@ -10,7 +10,7 @@
 #include <optional>
 #include <string_view>
 
-#include "rules/diagnostic.h"
+#include "base/diagnostic.h"
 #include "rules/rule.h"
 #include "rules/variables.h"
 

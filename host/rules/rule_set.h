@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "rules/diagnostic.h"
+#include "base/diagnostic.h"
 #include "rules/rule.h"
 #include "rules/variables.h"
 

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "rules/diagnostic.h"
+#include "base/diagnostic.h"
 
 namespace picket::rules {
 

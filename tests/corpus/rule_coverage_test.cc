@@ -60,3 +60,28 @@ TEST(FullRuleSets, NoSyntaxErrors) {
 
 }  // namespace
 }  // namespace picket::rules
+
+namespace picket::rules {
+namespace {
+
+// Every rule of suricata-verify's tests in the slice is accepted, none skipped.
+TEST(SuricataVerifyRules, AllAccepted) {
+  fs::path root = fs::path(PICKET_SHARED_DIR) / "corpus" / "suricata-verify";
+  if (!fs::exists(root)) GTEST_SKIP() << "no ../shared corpus";
+  size_t tests = 0;
+  for (const auto& test : fs::directory_iterator(root)) {
+    if (!test.is_directory()) continue;
+    ++tests;
+    RuleLoader loader(Variables::defaults());
+    for (const auto& f : fs::directory_iterator(test.path())) {
+      if (f.path().extension() == ".rules") loader.add_file(f.path().string());
+    }
+    RuleSet set = loader.finish();
+    for (const Diagnostic& d : set.diagnostics) ADD_FAILURE() << d.to_string();
+    EXPECT_GT(set.report.accepted, 0u) << test.path();
+  }
+  EXPECT_EQ(tests, 24u);
+}
+
+}  // namespace
+}  // namespace picket::rules

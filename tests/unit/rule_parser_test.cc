@@ -58,6 +58,9 @@ TEST(RuleHeader, ActionsProtocolsAddressesPorts) {
   EXPECT_EQ(ok("pass icmp any any -> any any (sid:1;)").action, Action::kPass);
   EXPECT_EQ(ok("reject ip any any -> any any (sid:1;)").action, Action::kReject);
   EXPECT_EQ(ok("alert tcp-pkt any any -> any any (sid:1;)").protocol, Protocol::kTcp);
+  Rule stream = ok("alert tcp-stream any any -> any any (sid:1;)");
+  EXPECT_EQ(stream.protocol, Protocol::kTcp);
+  EXPECT_TRUE(stream.flow.only_stream);
 }
 
 TEST(RuleHeader, HttpIsTcpOnTheHttpPorts) {
@@ -162,6 +165,10 @@ TEST(RuleOptions, PcreFlagsAndValidation) {
   EXPECT_TRUE(r.matches[2].negated);
   EXPECT_EQ(r.matches[2].buffer, Buffer::kHttpUri);
   EXPECT_TRUE(r.has_pcre());
+
+  Rule unquoted = ok("alert tcp any any -> any any (pcre:/blah/U; sid:1;)");
+  EXPECT_EQ(unquoted.matches[0].pcre, "blah");
+  EXPECT_EQ(unquoted.matches[0].buffer, Buffer::kHttpUri);
 
   std::string bad = R"(alert tcp any any -> any any (pcre:"/a(b/"; sid:1;))";
   Diagnostic d = refused(bad);

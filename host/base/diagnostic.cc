@@ -1,4 +1,4 @@
-#include "rules/diagnostic.h"
+#include "base/diagnostic.h"
 
 namespace picket {
 
