@@ -1,0 +1,168 @@
+#include "engine/http_message.h"
+
+namespace picket {
+namespace {
+
+using rules::Buffer;
+
+bool is_token_char(char c) { return c >= 'A' && c <= 'Z'; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// "HTTP/d.d"
+bool is_version(std::string_view s) {
+  return s.size() == 8 && s.substr(0, 5) == "HTTP/" && is_digit(s[5]) && s[6] == '.' && is_digit(s[7]);
+}
+
+// The line at `pos` without its CR LF (or LF); `next` is where the following line starts,
+// npos when the packet ends before the line does.
+std::string_view line_at(std::string_view s, size_t pos, size_t& next) {
+  size_t lf = s.find('\n', pos);
+  if (lf == std::string_view::npos) {
+    next = std::string_view::npos;
+    return s.substr(pos);
+  }
+  next = lf + 1;
+  size_t end = lf > pos && s[lf - 1] == '\r' ? lf - 1 : lf;
+  return s.substr(pos, end - pos);
+}
+
+bool equals_nocase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
+    if (x != y) return false;
+  }
+  return true;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+struct NamedHeader {
+  std::string_view name;
+  Buffer buffer;
+};
+constexpr NamedHeader kNamedHeaders[] = {
+    {"user-agent", Buffer::kHttpUserAgent},     {"cookie", Buffer::kHttpCookie},
+    {"content-type", Buffer::kHttpContentType}, {"content-length", Buffer::kHttpContentLen},
+    {"referer", Buffer::kHttpReferer},          {"accept", Buffer::kHttpAccept},
+    {"accept-language", Buffer::kHttpAcceptLang}, {"accept-encoding", Buffer::kHttpAcceptEnc},
+    {"connection", Buffer::kHttpConnection},    {"location", Buffer::kHttpLocation},
+    {"server", Buffer::kHttpServer},
+};
+
+}  // namespace
+
+void HttpMessage::clear() {
+  request = response = false;
+  buffers.fill({});
+  present.fill(false);
+  uri_.clear();
+  header_.clear();
+  header_names_.clear();
+  host_.clear();
+}
+
+bool HttpMessage::parse(std::string_view p) {
+  clear();
+  size_t next = 0;
+  std::string_view start = line_at(p, 0, next);
+  if (next == std::string_view::npos) return false;  // not even a whole start line
+
+  if (start.substr(0, 5) == "HTTP/") {
+    // Status line.
+    if (start.size() < 12 || !is_version(start.substr(0, 8)) || start[8] != ' ' || !is_digit(start[9]) ||
+        !is_digit(start[10]) || !is_digit(start[11]) || (start.size() > 12 && start[12] != ' ')) {
+      return false;
+    }
+    response = true;
+    set(Buffer::kHttpResponseLine, start);
+    set(Buffer::kHttpProtocol, start.substr(0, 8));
+    set(Buffer::kHttpStatCode, start.substr(9, 3));
+    set(Buffer::kHttpStatMsg, start.size() > 13 ? start.substr(13) : std::string_view{});
+  } else {
+    // Request line: METHOD SP URI SP HTTP/x.y
+    size_t sp1 = start.find(' ');
+    size_t sp2 = start.rfind(' ');
+    if (sp1 == std::string_view::npos || sp1 == 0 || sp2 <= sp1 + 1) return false;
+    std::string_view method = start.substr(0, sp1);
+    for (char c : method) {
+      if (!is_token_char(c)) return false;
+    }
+    std::string_view version = start.substr(sp2 + 1);
+    if (!is_version(version)) return false;
+    std::string_view raw_uri = start.substr(sp1 + 1, sp2 - sp1 - 1);
+    request = true;
+    set(Buffer::kHttpRequestLine, start);
+    set(Buffer::kHttpMethod, method);
+    set(Buffer::kHttpProtocol, version);
+    set(Buffer::kHttpRawUri, raw_uri);
+    uri_.reserve(raw_uri.size());
+    for (size_t i = 0; i < raw_uri.size(); ++i) {
+      int hi = 0, lo = 0;
+      if (raw_uri[i] == '%' && i + 2 < raw_uri.size() && (hi = hex_value(raw_uri[i + 1])) >= 0 &&
+          (lo = hex_value(raw_uri[i + 2])) >= 0) {
+        uri_.push_back(static_cast<char>(hi << 4 | lo));
+        i += 2;
+      } else {
+        uri_.push_back(raw_uri[i]);
+      }
+    }
+    set(Buffer::kHttpUri, uri_);
+  }
+
+  // Headers, up to the blank line or the end of the packet.
+  size_t headers_begin = next;
+  size_t pos = next;
+  bool complete = false;
+  header_names_ = "\r\n";
+  while (pos != std::string_view::npos && pos < p.size()) {
+    std::string_view line = line_at(p, pos, next);
+    if (line.empty() && next != std::string_view::npos) {
+      complete = true;
+      pos = next;
+      break;
+    }
+    size_t colon = line.find(':');
+    if (colon != std::string_view::npos && colon > 0) {
+      std::string_view name = line.substr(0, colon);
+      std::string_view value = line.substr(colon + 1);
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+      header_.append(name).append(": ").append(value).append("\r\n");
+      header_names_.append(name).append("\r\n");
+      if (equals_nocase(name, "host")) {
+        set(Buffer::kHttpRawHost, value);
+        host_.assign(value);
+        for (char& c : host_) {
+          if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+        }
+      }
+      for (const NamedHeader& h : kNamedHeaders) {
+        if (equals_nocase(name, h.name)) set(h.buffer, value);
+      }
+    }
+    pos = next;
+  }
+  size_t headers_end = complete ? pos : p.size();
+  header_names_.append("\r\n");
+  set(Buffer::kHttpHeader, header_);
+  set(Buffer::kHttpRawHeader, p.substr(headers_begin, headers_end - headers_begin));
+  set(Buffer::kHttpHeaderNames, header_names_);
+  set(Buffer::kHttpStart, p.substr(0, headers_end));
+  if (has(Buffer::kHttpRawHost)) set(Buffer::kHttpHost, host_);
+  if (complete && pos < p.size()) {
+    std::string_view body = p.substr(pos);
+    set(request ? Buffer::kHttpRequestBody : Buffer::kHttpResponseBody, body);
+    set(Buffer::kFileData, body);
+  }
+  return true;
+}
+
+}  // namespace picket

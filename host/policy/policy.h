@@ -1,0 +1,82 @@
+// Identity-aware policy as code: ordered allow/deny statements from a client identity to a
+// server identity, on a protocol and the server's ports.
+//
+//   # policy/demo.policy
+//   mode enforce                       # or: audit (would-be drops are forwarded and recorded)
+//   allow spiffe://demo.picket/frontend -> spiffe://demo.picket/api tcp/8080
+//   allow spiffe://demo.picket/api -> spiffe://demo.picket/payments/* tcp/8443,9000-9010
+//   deny  any -> spiffe://demo.picket/database tcp/22
+//   allow spiffe://demo.picket/batch -> spiffe://demo.picket/database tcp/5432 until 2023-11-14T22:15:00Z
+//   allow any -> world udp/53
+//
+// Selectors: any, world, unknown, a SPIFFE ID, or a prefix ending in /*. Protocol: any (the
+// default), tcp, udp, icmp (ICMPv6 included); ports follow a '/', as numbers, lists and
+// LOW-HIGH ranges, and never match ICMP. A statement past its `until` no longer applies.
+//
+// Judgement: a deny that matches wins wherever it stands; else an allow that matches; else
+// the packet is denied (default deny). Statements are numbered from 1 in file order.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/diagnostic.h"
+#include "base/time_text.h"
+#include "identity/identity_matcher.h"
+#include "rules/rule.h"
+
+namespace picket {
+
+enum class PolicyMode : uint8_t { kEnforce, kAudit };
+
+struct PolicyStatement {
+  enum class Verb : uint8_t { kAllow, kDeny };
+  enum class Proto : uint8_t { kAny, kTcp, kUdp, kIcmp };
+  Verb verb = Verb::kAllow;
+  IdentitySelector from;
+  IdentitySelector to;
+  Proto proto = Proto::kAny;
+  std::optional<rules::PortSet> ports;  // none: every port, and ICMP
+  int64_t until_ns = kNever;
+  uint32_t number = 0;  // 1-based, in file order
+  SourceLocation location;
+  std::string text;     // as written, for records and listings
+
+  bool applies(int64_t now_ns) const { return now_ns <= until_ns; }
+};
+
+struct PolicyDecision {
+  bool allowed = false;
+  uint32_t statement = 0;  // the deciding statement's number; 0: no statement matched
+  int64_t valid_until_ns = kNever;  // the decision may change after this (an `until` passes)
+};
+
+class Policy {
+ public:
+  PolicyMode mode = PolicyMode::kEnforce;
+  std::vector<PolicyStatement> statements;
+
+  // Resolves the selectors against `registry` (interning the SPIFFE IDs they name exactly,
+  // so that bindings added later find them). Call again after identities are registered.
+  void resolve(IdentityRegistry& registry);
+  // Client identity -> server identity, on `ip_proto` and the server's port (nullopt for
+  // packets without ports). `now_ns` is the packet's time.
+  PolicyDecision judge(IdentityId client, IdentityId server, uint8_t ip_proto,
+                       std::optional<uint16_t> server_port, int64_t now_ns) const;
+  const PolicyStatement* statement(uint32_t number) const {
+    return number >= 1 && number <= statements.size() ? &statements[number - 1] : nullptr;
+  }
+
+ private:
+  bool matches(size_t i, IdentityId client, IdentityId server, uint8_t ip_proto,
+               std::optional<uint16_t> port) const;
+  std::vector<IdentityMatcher> from_, to_;
+};
+
+// Parses a policy file: all of it, or nothing when any line is bad (one diagnostic per bad
+// line, naming file:line:column).
+std::optional<Policy> parse_policy(std::string_view text, const std::string& file, std::vector<Diagnostic>& errors);
+std::optional<Policy> load_policy_file(const std::string& path, std::vector<Diagnostic>& errors);
+
+}  // namespace picket
