@@ -54,7 +54,7 @@ constexpr NamedHeader kNamedHeaders[] = {
     {"referer", Buffer::kHttpReferer},          {"accept", Buffer::kHttpAccept},
     {"accept-language", Buffer::kHttpAcceptLang}, {"accept-encoding", Buffer::kHttpAcceptEnc},
     {"connection", Buffer::kHttpConnection},    {"location", Buffer::kHttpLocation},
-    {"server", Buffer::kHttpServer},
+    {"server", Buffer::kHttpServer},         {"transfer-encoding", Buffer::kHttpTransferEncoding},
 };
 
 }  // namespace
@@ -67,9 +67,10 @@ void HttpMessage::clear() {
   header_.clear();
   header_names_.clear();
   host_.clear();
+  body_.clear();
 }
 
-bool HttpMessage::parse(std::string_view p) {
+bool HttpMessage::parse(std::string_view p, size_t* end) {
   clear();
   size_t next = 0;
   std::string_view start = line_at(p, 0, next);
@@ -157,12 +158,88 @@ bool HttpMessage::parse(std::string_view p) {
   set(Buffer::kHttpHeaderNames, header_names_);
   set(Buffer::kHttpStart, p.substr(0, headers_end));
   if (has(Buffer::kHttpRawHost)) set(Buffer::kHttpHost, host_);
+  size_t message_end = headers_end;
   if (complete && pos < p.size()) {
-    std::string_view body = p.substr(pos);
-    set(request ? Buffer::kHttpRequestBody : Buffer::kHttpResponseBody, body);
-    set(Buffer::kFileData, body);
+    // The body: Transfer-Encoding chunked is decoded; otherwise it runs for Content-Length
+    // bytes; a request with neither has none, a response runs to the end of the packet.
+    std::string_view te = get(Buffer::kHttpTransferEncoding);
+    std::string_view body;
+    if (has(Buffer::kHttpTransferEncoding) && equals_nocase(te, "chunked")) {
+      message_end = dechunk(p, pos);
+      body = body_;
+    } else {
+      size_t length = p.size() - pos;
+      if (has(Buffer::kHttpContentLen)) {
+        std::string_view cl = get(Buffer::kHttpContentLen);
+        size_t n = 0;
+        bool ok = !cl.empty() && cl.size() < 12;
+        for (char c : cl) {
+          if (!is_digit(c)) ok = false;
+          n = n * 10 + static_cast<size_t>(c - '0');
+        }
+        if (ok) length = std::min(length, n);
+      } else if (request) {
+        length = 0;
+      }
+      body = p.substr(pos, length);
+      message_end = pos + length;
+    }
+    if (!body.empty()) {
+      set(request ? Buffer::kHttpRequestBody : Buffer::kHttpResponseBody, body);
+      set(Buffer::kFileData, body);
+    }
   }
+  if (end) *end = message_end;
   return true;
+}
+
+size_t HttpMessage::dechunk(std::string_view p, size_t pos) {
+  //   SIZE-IN-HEX [;extension] CRLF  DATA CRLF  ...  0 CRLF  [trailers] CRLF
+  while (pos < p.size()) {
+    size_t next = 0;
+    std::string_view line = line_at(p, pos, next);
+    size_t size = 0, digits = 0;
+    for (char c : line) {
+      int v = hex_value(c);
+      if (v < 0 || digits == 8) break;
+      size = size * 16 + static_cast<size_t>(v);
+      ++digits;
+    }
+    if (digits == 0 || next == std::string_view::npos) return p.size();  // not a chunk: stop here
+    pos = next;
+    if (size == 0) {  // last chunk; skip trailers up to the blank line
+      while (pos < p.size()) {
+        std::string_view trailer = line_at(p, pos, next);
+        if (next == std::string_view::npos) return p.size();
+        pos = next;
+        if (trailer.empty()) break;
+      }
+      return pos;
+    }
+    size_t take = std::min(size, p.size() - pos);
+    body_.append(p.substr(pos, take));
+    pos += take;
+    if (pos >= p.size()) return p.size();
+    line_at(p, pos, next);  // the CRLF after the data
+    if (next == std::string_view::npos) return p.size();
+    pos = next;
+  }
+  return pos;
+}
+
+size_t HttpMessages::parse(std::string_view payload) {
+  count_ = 0;
+  size_t pos = 0;
+  while (count_ < kMax && pos < payload.size()) {
+    // Blank lines between pipelined messages are skipped, as servers do.
+    while (pos < payload.size() && (payload[pos] == '\r' || payload[pos] == '\n')) ++pos;
+    size_t end = 0;
+    if (!messages_[count_].parse(payload.substr(pos), &end)) break;
+    ++count_;
+    if (end == 0) break;
+    pos += end;
+  }
+  return count_;
 }
 
 }  // namespace picket

@@ -11,7 +11,8 @@
 //
 // Buffers follow Suricata's: http.uri is the URI with %XX decoded; http.header is each header
 // as "Name: value\r\n"; http.header_names is "\r\nName\r\nName\r\n\r\n"; http.host is
-// lower-cased; http.start is the start line and headers with the blank line.
+// lower-cased; http.start is the start line and headers with the blank line; a chunked body
+// is decoded.
 #pragma once
 
 #include <array>
@@ -32,15 +33,18 @@ struct HttpMessage {
   std::array<std::string_view, static_cast<size_t>(rules::Buffer::kCount)> buffers{};
   std::array<bool, static_cast<size_t>(rules::Buffer::kCount)> present{};
 
-  // Parses `payload`; false, with nothing present, when it does not start an HTTP message.
-  // Views point into `payload` or into this object: both must outlive their use.
-  bool parse(std::string_view payload);
+  // Parses the message `payload` starts with; false, with nothing present, when it starts
+  // none. Views point into `payload` or into this object: both must outlive their use.
+  // `end` is where the message ends in `payload` (its headers, and its body as far as
+  // Content-Length says, or to the end of the payload), so a pipelined next message can follow.
+  bool parse(std::string_view payload, size_t* end = nullptr);
 
   std::string_view get(rules::Buffer b) const { return buffers[static_cast<size_t>(b)]; }
   bool has(rules::Buffer b) const { return present[static_cast<size_t>(b)]; }
 
  private:
   void clear();
+  size_t dechunk(std::string_view payload, size_t pos);  // into body_; returns where it ended
   void set(rules::Buffer b, std::string_view v) {
     buffers[static_cast<size_t>(b)] = v;
     present[static_cast<size_t>(b)] = true;
@@ -49,6 +53,22 @@ struct HttpMessage {
   std::string header_;
   std::string header_names_;
   std::string host_;
+  std::string body_;  // a chunked body, decoded
+};
+
+// Every message a packet holds: pipelined requests ("GET /a ...\r\n\r\nGET /b ...") are
+// inspected one by one, as Suricata inspects each transaction.
+class HttpMessages {
+ public:
+  static constexpr size_t kMax = 8;
+  // Returns how many messages the payload starts with (0: not HTTP).
+  size_t parse(std::string_view payload);
+  size_t size() const { return count_; }
+  const HttpMessage& operator[](size_t i) const { return messages_[i]; }
+
+ private:
+  std::array<HttpMessage, kMax> messages_;
+  size_t count_ = 0;
 };
 
 }  // namespace picket

@@ -64,6 +64,11 @@ struct Flow {
   bool established = false;
   bool midstream = false;  // picked up without a handshake
   uint8_t fins = 0;        // bit per direction
+
+  // Kept by the engine that owns the table.
+  static constexpr uint32_t kNoRule = UINT32_MAX;
+  uint32_t blocked_rule = kNoRule;  // a drop or reject rule blocked the rest of the flow
+  bool app_http = false;            // an HTTP message was seen on the flow
 };
 
 struct FlowConfig {

@@ -32,7 +32,7 @@ constexpr std::array<std::string_view, static_cast<size_t>(Buffer::kCount)> kBuf
     "http.user_agent",   "http.cookie",        "http.content_type", "http.content_len",
     "http.referer",      "http.accept",        "http.accept_lang",  "http.accept_enc",
     "http.connection",   "http.location",      "http.server",       "http.request_body",
-    "http.response_body", "file.data",        "http.stat_code",    "http.stat_msg",     "http.response_line",
+    "http.response_body", "file.data",        "http.stat_code",    "http.stat_msg",     "http.response_line", "http.transfer_encoding",
 };
 }  // namespace
 

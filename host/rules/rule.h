@@ -65,6 +65,7 @@ enum class Buffer : uint8_t {
   kHttpStatCode,
   kHttpStatMsg,
   kHttpResponseLine,
+  kHttpTransferEncoding,  // not a rule keyword: the HTTP parser's view of Transfer-Encoding
   kCount,
 };
 std::string_view buffer_name(Buffer b);

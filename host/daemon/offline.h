@@ -1,0 +1,42 @@
+// picketd's offline mode: a capture in, the engine over every packet, then the decision log,
+// a capture of what was forwarded (and any reject answers), and a summary.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+
+#include "engine/software_engine.h"
+#include "rules/classification.h"
+
+namespace picket {
+
+struct OfflineOptions {
+  std::string capture;
+  std::string eve_path;      // empty: no decision log
+  std::string forward_path;  // empty: no capture of forwarded packets
+  bool progress = true;
+};
+
+struct OfflineSummary {
+  uint64_t read_errors = 0;
+  std::string read_error;  // why reading stopped early, if it did
+  double seconds = 0;
+  struct Pair {
+    uint64_t forwarded = 0;
+    uint64_t dropped = 0;
+  };
+  std::map<std::pair<IdentityId, IdentityId>, Pair> pairs;  // (src, dst) identity
+  std::map<uint32_t, uint64_t> rule_hits;                    // rule index -> records
+  uint64_t records = 0;
+  uint64_t rejects_sent = 0;
+};
+
+// Throws PcapError when the capture cannot be read or an output cannot be written.
+OfflineSummary run_offline(const OfflineOptions& options, SoftwareEngine& engine,
+                           const rules::Classifications* classifications);
+
+void print_summary(const OfflineSummary& s, const SoftwareEngine& engine, std::FILE* out);
+
+}  // namespace picket

@@ -1,0 +1,153 @@
+// picketd: the Picket daemon. Offline, it reads a capture, judges every packet, and writes
+// the decision log, a capture of what was forwarded, and a summary.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "daemon/engine_setup.h"
+#include "daemon/offline.h"
+#include "packet/pcap_file.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: picketd [options] -r CAPTURE
+
+Judges every packet of CAPTURE (pcap or pcapng): workload identities, policy, signatures.
+Writes the decision log (EVE JSON lines) and a capture of the forwarded packets, and
+prints a summary: packets and bytes forwarded and dropped by reason, by identity pair,
+top rules.
+
+input:
+  -r, --read FILE            the capture to judge
+  -S, --rules FILE           a rule file (Suricata/Snort 3 syntax); may be repeated
+  --vars FILE                address/port variables (NAME=value); may be repeated
+  --var NAME=VALUE           set one variable
+  --classification FILE      classtype descriptions and priorities (classification.config)
+  --identities FILE          identity bindings (policy/*.identities)
+  --policy FILE              identity policy (policy/*.policy); without it every flow is allowed
+  --strict                   a rule that would be skipped is an error
+
+output:
+  -l, --log-dir DIR          where eve.json and forwarded.pcap go (default: .)
+  --eve FILE                 the decision log (default: DIR/eve.json; '-' for none)
+  --forward FILE             capture of forwarded packets (default: DIR/forwarded.pcap; '-' for none)
+  -q, --quiet                no progress line and no skipped-rule warnings
+
+engine:
+  --midstream                accept TCP flows picked up without their handshake
+  --malformed drop|forward   what to do with malformed packets (default: drop)
+  --action-order LIST        e.g. drop,pass,reject,alert (default: pass,drop,reject,alert)
+  --max-flows N              flow table size (default: 1048576)
+  -h, --help                 this text
+
+exit status: 0 done; 1 a rule, identity, policy or capture file could not be used
+(nothing was judged); 2 a usage error.
+)";
+
+[[noreturn]] void usage_error(const std::string& why) {
+  std::fprintf(stderr, "picketd: %s\n(see picketd --help)\n", why.c_str());
+  std::exit(2);
+}
+
+bool parse_action_order(const std::string& text, std::array<picket::rules::Action, 4>& out) {
+  using picket::rules::Action;
+  std::array<Action, 4> order{};
+  size_t n = 0, i = 0;
+  uint32_t seen = 0;
+  while (i <= text.size()) {
+    size_t comma = std::min(text.find(',', i), text.size());
+    std::string item = text.substr(i, comma - i);
+    Action a;
+    if (item == "pass") a = Action::kPass;
+    else if (item == "drop") a = Action::kDrop;
+    else if (item == "reject") a = Action::kReject;
+    else if (item == "alert") a = Action::kAlert;
+    else return false;
+    uint32_t bit = 1u << static_cast<int>(a);
+    if ((seen & bit) || n == 4) return false;
+    seen |= bit;
+    order[n++] = a;
+    i = comma + 1;
+  }
+  if (n != 4) return false;
+  out = order;
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace picket;
+  EngineFiles files;
+  EngineConfig config;
+  OfflineOptions offline;
+  std::string log_dir = ".", eve, forward;
+  bool quiet = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usage_error(a + " needs a value");
+      return argv[++i];
+    };
+    if (a == "-h" || a == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (a == "-r" || a == "--read") offline.capture = value();
+    else if (a == "-S" || a == "--rules") files.rule_files.push_back(value());
+    else if (a == "--vars") files.var_files.push_back(value());
+    else if (a == "--var") files.var_settings.push_back(value());
+    else if (a == "--classification") files.classification_file = value();
+    else if (a == "--identities") files.identity_file = value();
+    else if (a == "--policy") files.policy_file = value();
+    else if (a == "--strict") files.strict = true;
+    else if (a == "-l" || a == "--log-dir") log_dir = value();
+    else if (a == "--eve") eve = value();
+    else if (a == "--forward") forward = value();
+    else if (a == "-q" || a == "--quiet") quiet = true;
+    else if (a == "--midstream") config.flows.midstream = true;
+    else if (a == "--malformed") {
+      std::string m = value();
+      if (m != "drop" && m != "forward") usage_error("--malformed takes drop or forward");
+      config.drop_malformed = m == "drop";
+    } else if (a == "--action-order") {
+      if (!parse_action_order(value(), config.action_order)) {
+        usage_error("--action-order takes pass, drop, reject and alert, each once, comma-separated");
+      }
+    } else if (a == "--max-flows") {
+      std::string n = value();
+      char* end = nullptr;
+      unsigned long long v = std::strtoull(n.c_str(), &end, 10);
+      if (n.empty() || *end || v == 0 || v > (1ull << 28)) usage_error("--max-flows takes a number from 1 to 268435456");
+      config.flows.max_flows = v;
+    } else {
+      usage_error("unknown option '" + a + "'");
+    }
+  }
+  if (offline.capture.empty()) usage_error("no capture given (-r CAPTURE)");
+  offline.eve_path = eve == "-" ? "" : eve.empty() ? log_dir + "/eve.json" : eve;
+  offline.forward_path = forward == "-" ? "" : forward.empty() ? log_dir + "/forwarded.pcap" : forward;
+  offline.progress = !quiet;
+
+  EngineSetup setup = set_up_engine(files, config);
+  for (const Diagnostic& d : setup.diagnostics) {
+    if (quiet && d.severity == Severity::kWarning) continue;
+    std::fprintf(stderr, "%s\n", d.to_string().c_str());
+  }
+  if (!setup.engine) {
+    std::fprintf(stderr, "picketd: nothing judged: fix the errors above\n");
+    return 1;
+  }
+  std::fprintf(stderr, "picketd: %zu rules loaded (%zu skipped), %zu identity bindings, policy: %s\n",
+               setup.rules.accepted, setup.rules.skipped, setup.engine->identities().size(),
+               setup.engine->policy() ? (setup.engine->policy()->mode == PolicyMode::kAudit ? "audit" : "enforce") : "none");
+  try {
+    OfflineSummary summary = run_offline(offline, *setup.engine, &setup.classifications);
+    print_summary(summary, *setup.engine, stdout);
+    if (!offline.eve_path.empty()) std::printf("  decision log: %s\n", offline.eve_path.c_str());
+    if (!offline.forward_path.empty()) std::printf("  forwarded packets: %s\n", offline.forward_path.c_str());
+  } catch (const PcapError& e) {
+    std::fprintf(stderr, "picketd: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,52 @@
+// Whether one rule's payload conditions on one buffer hold, as Suricata inspects them.
+//
+// A chain is the rule's contents and pcres on that buffer, in rule order. Windows:
+//
+//   absolute content   [offset, offset + depth)          startswith: [0, len)
+//   relative content   [prev + distance, prev + distance + within)
+//   relative pcre (R)  from prev;  other pcre from 0
+//
+// where prev is where the previous (non-negated) match of the chain ended, 0 before any. The
+// match must lie wholly inside its window; endswith pins it to the buffer's end. A negated
+// condition holds when nothing matches in its window, and leaves prev unchanged. When a later
+// relative condition fails, earlier contents are retried at their next occurrence
+// (backtracking), within a budget of steps per inspection, as Suricata's recursion limit.
+#pragma once
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "rules/rule.h"
+
+namespace picket {
+
+struct CompiledMatch {
+  const rules::Match* match = nullptr;
+  std::string lowered;          // nocase contents: the bytes folded to lower case
+  pcre2_code* pcre = nullptr;   // pcre conditions: compiled (and JIT-compiled) once
+};
+
+// Per-worker state for inspections.
+class InspectionScratch {
+ public:
+  InspectionScratch();
+  ~InspectionScratch();
+  InspectionScratch(const InspectionScratch&) = delete;
+  InspectionScratch& operator=(const InspectionScratch&) = delete;
+
+  pcre2_match_data* match_data = nullptr;
+  pcre2_match_context* match_context = nullptr;
+  int budget = 0;
+};
+
+constexpr int kInspectionBudget = 3000;
+constexpr uint32_t kPcreMatchLimit = 3500;
+constexpr uint32_t kPcreDepthLimit = 1500;
+
+bool inspect(std::span<const CompiledMatch> chain, std::string_view buffer, InspectionScratch& scratch);
+
+}  // namespace picket

@@ -1,0 +1,269 @@
+#include "engine/signature_set.h"
+
+#include <algorithm>
+#include <map>
+
+#include "packet/decoder.h"
+
+namespace picket {
+namespace {
+
+uint32_t pcre_options(const rules::Match& m) {
+  uint32_t o = 0;
+  if (m.caseless) o |= PCRE2_CASELESS;
+  if (m.dotall) o |= PCRE2_DOTALL;
+  if (m.multiline) o |= PCRE2_MULTILINE;
+  if (m.extended) o |= PCRE2_EXTENDED;
+  if (m.anchored) o |= PCRE2_ANCHORED;
+  if (m.dollar_endonly) o |= PCRE2_DOLLAR_ENDONLY;
+  if (m.ungreedy) o |= PCRE2_UNGREEDY;
+  return o;
+}
+
+std::string lowered(const std::string& s) {
+  std::string out = s;
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::unique_ptr<SignatureSet> SignatureSet::compile(std::vector<rules::Rule> rules, IdentityRegistry& registry,
+                                                    std::string& error) {
+  std::unique_ptr<SignatureSet> set(new SignatureSet);
+  set->rules_.reserve(rules.size());
+  for (rules::Rule& r : rules) {
+    for (const auto* sel : {&r.src_identity, &r.dst_identity}) {
+      if (*sel && (*sel)->kind == IdentitySelector::Kind::kExact) registry.intern((*sel)->id);
+    }
+    set->rules_.push_back(CompiledRule{std::move(r), {}, false, {}, {}});
+  }
+
+  // (buffer, literal, nocase) -> rules, sorted: the same rules give the same databases.
+  std::map<rules::Buffer, std::map<std::pair<std::string, bool>, std::vector<uint32_t>>> literals;
+  for (uint32_t i = 0; i < set->rules_.size(); ++i) {
+    CompiledRule& cr = set->rules_[i];
+    const rules::Rule& r = cr.rule;
+    if (r.src_identity) cr.src_identity = IdentityMatcher(*r.src_identity, registry);
+    if (r.dst_identity) cr.dst_identity = IdentityMatcher(*r.dst_identity, registry);
+    for (const rules::Match& m : r.matches) {
+      auto chain = std::find_if(cr.chains.begin(), cr.chains.end(), [&](const auto& c) { return c.buffer == m.buffer; });
+      if (chain == cr.chains.end()) {
+        cr.chains.push_back({m.buffer, {}});
+        chain = cr.chains.end() - 1;
+      }
+      if (rules::is_http(m.buffer)) cr.uses_http_buffers = true;
+      CompiledMatch cm;
+      cm.match = &m;
+      if (m.kind == rules::Match::Kind::kContent) {
+        if (m.nocase) cm.lowered = lowered(m.bytes);
+      } else {
+        int code = 0;
+        PCRE2_SIZE at = 0;
+        cm.pcre = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(m.pcre.data()), m.pcre.size(), pcre_options(m), &code,
+                                &at, nullptr);
+        if (!cm.pcre) {
+          error = m.location.to_string() + ": pcre does not compile (sid " + std::to_string(r.sid) + ")";
+          return nullptr;
+        }
+        pcre2_jit_compile(cm.pcre, PCRE2_JIT_COMPLETE);  // interpreted when JIT is unavailable
+      }
+      chain->matches.push_back(std::move(cm));
+    }
+    if (r.fast_pattern) {
+      const rules::Match& m = r.matches[r.fast_pattern->match];
+      literals[m.buffer][{r.fast_pattern->bytes, r.fast_pattern->nocase}].push_back(i);
+    } else {
+      bool any = r.protocol == rules::Protocol::kIp;
+      if (any || r.protocol == rules::Protocol::kTcp) set->unfiltered_[kTcp].push_back(i);
+      if (any || r.protocol == rules::Protocol::kUdp) set->unfiltered_[kUdp].push_back(i);
+      if (any || r.protocol == rules::Protocol::kIcmp) set->unfiltered_[kIcmp].push_back(i);
+      if (any) set->unfiltered_[kOther].push_back(i);
+    }
+  }
+
+  for (auto& [buffer, lits] : literals) {
+    Prefilter pf;
+    pf.buffer = buffer;
+    std::vector<const char*> exprs;
+    std::vector<size_t> lens;
+    std::vector<unsigned> flags, ids;
+    for (auto& [key, rule_ids] : lits) {
+      ids.push_back(static_cast<unsigned>(pf.rules_of_literal.size()));
+      exprs.push_back(key.first.data());
+      lens.push_back(key.first.size());
+      flags.push_back(HS_FLAG_SINGLEMATCH | (key.second ? HS_FLAG_CASELESS : 0));
+      pf.rules_of_literal.push_back(rule_ids);
+    }
+    hs_compile_error_t* err = nullptr;
+    if (hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lens.data(), static_cast<unsigned>(exprs.size()),
+                             HS_MODE_BLOCK, nullptr, &pf.db, &err) != HS_SUCCESS) {
+      error = std::string("Hyperscan rejected the ") + std::string(rules::buffer_name(buffer)) +
+              " fast patterns: " + (err ? err->message : "unknown error");
+      hs_free_compile_error(err);
+      return nullptr;
+    }
+    set->prefilters_.push_back(std::move(pf));
+  }
+  return set;
+}
+
+SignatureSet::~SignatureSet() {
+  for (Prefilter& p : prefilters_) hs_free_database(p.db);
+  for (CompiledRule& r : rules_) {
+    for (auto& chain : r.chains) {
+      for (CompiledMatch& m : chain.matches) pcre2_code_free(m.pcre);
+    }
+  }
+}
+
+size_t SignatureSet::literal_count() const {
+  size_t n = 0;
+  for (const Prefilter& p : prefilters_) n += p.rules_of_literal.size();
+  return n;
+}
+
+const hs_database_t* SignatureSet::packet_database() const {
+  for (const Prefilter& p : prefilters_) {
+    if (p.buffer == rules::Buffer::kPacket) return p.db;
+  }
+  return nullptr;
+}
+
+void SignatureSet::refresh_identities(const IdentityRegistry& registry) {
+  for (CompiledRule& r : rules_) {
+    r.src_identity.refresh(registry);
+    r.dst_identity.refresh(registry);
+  }
+}
+
+namespace {
+
+struct LiteralContext {
+  const std::vector<std::vector<uint32_t>>* rules_of_literal;
+  std::vector<uint32_t>* seen;
+  uint32_t epoch;
+  std::vector<uint32_t>* candidates;
+};
+
+int on_literal(unsigned int id, unsigned long long, unsigned long long, unsigned int, void* ctx) {
+  auto* c = static_cast<LiteralContext*>(ctx);
+  for (uint32_t r : (*c->rules_of_literal)[id]) {
+    if ((*c->seen)[r] != c->epoch) {
+      (*c->seen)[r] = c->epoch;
+      c->candidates->push_back(r);
+    }
+  }
+  return 0;
+}
+
+bool ports_match(const rules::Rule& r, uint16_t sp, uint16_t dp) {
+  return r.src_ports.contains(sp) && r.dst_ports.contains(dp);
+}
+
+}  // namespace
+
+void SignatureSet::match(const PacketContext& ctx, SignatureScratch& s, std::vector<uint32_t>& out) const {
+  out.clear();
+  if (++s.epoch_ == 0) {  // wrapped: forget every mark
+    std::fill(s.seen_.begin(), s.seen_.end(), 0);
+    s.epoch_ = 1;
+  }
+  s.candidates_.clear();
+  for (const Prefilter& pf : prefilters_) {
+    LiteralContext lc{&pf.rules_of_literal, &s.seen_, s.epoch_, &s.candidates_};
+    auto scan = [&](std::string_view buf) {
+      if (!buf.empty()) hs_scan(pf.db, buf.data(), static_cast<unsigned>(buf.size()), 0, s.hs_, on_literal, &lc);
+    };
+    if (pf.buffer == rules::Buffer::kPacket) {
+      scan(ctx.payload);
+    } else if (ctx.http) {
+      for (size_t m = 0; m < ctx.http->size(); ++m) {
+        if ((*ctx.http)[m].has(pf.buffer)) scan((*ctx.http)[m].get(pf.buffer));
+      }
+    }
+  }
+  const DecodedPacket& p = *ctx.packet;
+  PacketClass cls = p.ip_proto == ip_proto::kTcp   ? kTcp
+                    : p.ip_proto == ip_proto::kUdp ? kUdp
+                    : (p.ip_proto == ip_proto::kIcmp || p.ip_proto == ip_proto::kIcmpv6) ? kIcmp
+                                                                                           : kOther;
+  s.candidates_.insert(s.candidates_.end(), unfiltered_[cls].begin(), unfiltered_[cls].end());
+  std::sort(s.candidates_.begin(), s.candidates_.end());
+  for (uint32_t r : s.candidates_) {
+    if (rule_matches(rules_[r], ctx, s.inspection_)) out.push_back(r);
+  }
+}
+
+bool SignatureSet::rule_matches(const CompiledRule& cr, const PacketContext& ctx, InspectionScratch& s) const {
+  const rules::Rule& r = cr.rule;
+  const DecodedPacket& p = *ctx.packet;
+  switch (r.protocol) {
+    case rules::Protocol::kIp: break;
+    case rules::Protocol::kTcp: if (p.ip_proto != ip_proto::kTcp) return false; break;
+    case rules::Protocol::kUdp: if (p.ip_proto != ip_proto::kUdp) return false; break;
+    case rules::Protocol::kIcmp:
+      if (p.ip_proto != ip_proto::kIcmp && p.ip_proto != ip_proto::kIcmpv6) return false;
+      break;
+  }
+  // Addresses, and ports where the packet has them (as Suricata, ports do not apply to ICMP).
+  bool has_ports = p.is_tcp() || p.is_udp();
+  uint128 src = p.src.value(), dst = p.dst.value();
+  bool forward = r.src_addr.contains(src) && r.dst_addr.contains(dst) &&
+                 (!has_ports || ports_match(r, p.src_port, p.dst_port));
+  if (!forward) {
+    bool backward = r.bidirectional && r.src_addr.contains(dst) && r.dst_addr.contains(src) &&
+                    (!has_ports || ports_match(r, p.dst_port, p.src_port));
+    if (!backward) return false;
+  }
+  if (r.app == rules::AppProtocol::kHttp && !ctx.app_http) return false;
+
+  const rules::FlowCondition& f = r.flow;
+  if (f.established && !(ctx.has_flow && ctx.established)) return false;
+  if (f.not_established && ctx.has_flow && ctx.established) return false;
+  if (f.to_server && !(ctx.has_flow && ctx.direction == Direction::kToServer)) return false;
+  if (f.to_client && !(ctx.has_flow && ctx.direction == Direction::kToClient)) return false;
+  if (f.only_frag && !p.fragment) return false;
+  if (f.no_frag && p.fragment) return false;
+  if (f.only_stream && (!p.is_tcp() || ctx.payload.empty())) return false;
+  if (r.dsize && !r.dsize->test(p.payload_length)) return false;
+
+  if (r.src_identity && !cr.src_identity.matches(ctx.src_id)) return false;
+  if (r.dst_identity && !cr.dst_identity.matches(ctx.dst_id)) return false;
+
+  if (!cr.uses_http_buffers) return buffers_match(cr, ctx, nullptr, s);
+  // HTTP conditions hold together on one message (one transaction), as in Suricata.
+  for (size_t m = 0; ctx.http && m < ctx.http->size(); ++m) {
+    if (buffers_match(cr, ctx, &(*ctx.http)[m], s)) return true;
+  }
+  return false;
+}
+
+bool SignatureSet::buffers_match(const CompiledRule& cr, const PacketContext& ctx, const HttpMessage* http,
+                                 InspectionScratch& s) const {
+  for (const auto& chain : cr.chains) {
+    std::string_view buf;
+    if (chain.buffer == rules::Buffer::kPacket) {
+      buf = ctx.payload;
+    } else if (http && http->has(chain.buffer)) {
+      buf = http->get(chain.buffer);
+    } else {
+      return false;  // the buffer is not in this packet
+    }
+    if (buf.empty()) return false;
+    if (!inspect(chain.matches, buf, s)) return false;
+  }
+  return true;
+}
+
+SignatureScratch::SignatureScratch(const SignatureSet& set) : seen_(set.rules_.size(), 0) {
+  for (const SignatureSet::Prefilter& pf : set.prefilters_) {
+    if (hs_alloc_scratch(pf.db, &hs_) != HS_SUCCESS) throw std::bad_alloc();
+  }
+}
+
+SignatureScratch::~SignatureScratch() { hs_free_scratch(hs_); }
+
+}  // namespace picket

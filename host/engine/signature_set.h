@@ -1,0 +1,110 @@
+// A rule set compiled for the software engine.
+//
+// Prefilter: for each buffer that holds fast patterns (the packet payload, http.uri, ...),
+// one Hyperscan literal database of the distinct fast patterns, sorted so the database is
+// the same for the same rules. Scanning a buffer yields the literals that occur in it; the
+// rules of those literals, plus the rules with no fast pattern that fit the packet's
+// protocol, are the packet's candidates. Each candidate is then checked whole: header,
+// flow, dsize, identities, and every content and pcre (payload_inspection.h).
+#pragma once
+
+#include <hs/hs.h>
+
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/http_message.h"
+#include "engine/payload_inspection.h"
+#include "flow/flow_table.h"
+#include "identity/identity_matcher.h"
+#include "rules/rule.h"
+
+namespace picket {
+
+// What a rule can be checked against: one decoded packet and what the engine knows of it.
+struct PacketContext {
+  const DecodedPacket* packet = nullptr;
+  std::string_view payload;
+  const HttpMessages* http = nullptr;  // the HTTP messages the packet holds, if any
+  bool has_flow = false;
+  Direction direction = Direction::kToServer;
+  bool established = false;
+  bool app_http = false;  // HTTP was seen on this packet's flow
+  IdentityId src_id = kUnknownIdentity;
+  IdentityId dst_id = kUnknownIdentity;
+};
+
+class SignatureScratch;
+
+class SignatureSet {
+ public:
+  struct CompiledRule {
+    rules::Rule rule;
+    struct Chain {
+      rules::Buffer buffer;
+      std::vector<CompiledMatch> matches;
+    };
+    std::vector<Chain> chains;
+    bool uses_http_buffers = false;
+    IdentityMatcher src_identity;
+    IdentityMatcher dst_identity;
+  };
+
+  // nullptr, with `error` naming the rule, when a pattern does not compile.
+  static std::unique_ptr<SignatureSet> compile(std::vector<rules::Rule> rules, IdentityRegistry& registry,
+                                               std::string& error);
+  ~SignatureSet();
+  SignatureSet(const SignatureSet&) = delete;
+  SignatureSet& operator=(const SignatureSet&) = delete;
+
+  const std::vector<CompiledRule>& rules() const { return rules_; }
+  size_t literal_count() const;
+  // Resolves identity selectors for identities registered since compile().
+  void refresh_identities(const IdentityRegistry& registry);
+
+  // The indices (into rules()) of the rules that match, in rule order.
+  void match(const PacketContext& ctx, SignatureScratch& scratch, std::vector<uint32_t>& out) const;
+
+  // Exposed for benchmarks: the payload prefilter database, or null.
+  const hs_database_t* packet_database() const;
+
+ private:
+  friend class SignatureScratch;
+  struct Prefilter {
+    rules::Buffer buffer;
+    hs_database_t* db = nullptr;
+    std::vector<std::vector<uint32_t>> rules_of_literal;
+  };
+  enum PacketClass { kTcp, kUdp, kIcmp, kOther, kClasses };
+
+  SignatureSet() = default;
+  bool rule_matches(const CompiledRule& r, const PacketContext& ctx, InspectionScratch& s) const;
+  // The rule's conditions on one HTTP message (null: the packet has none).
+  bool buffers_match(const CompiledRule& r, const PacketContext& ctx, const HttpMessage* http,
+                     InspectionScratch& s) const;
+
+  std::vector<CompiledRule> rules_;
+  std::vector<Prefilter> prefilters_;
+  std::array<std::vector<uint32_t>, kClasses> unfiltered_;  // rules without a fast pattern
+};
+
+// Per-worker scratch for one SignatureSet: Hyperscan scratch, pcre match data, candidates.
+class SignatureScratch {
+ public:
+  explicit SignatureScratch(const SignatureSet& set);
+  ~SignatureScratch();
+  SignatureScratch(const SignatureScratch&) = delete;
+  SignatureScratch& operator=(const SignatureScratch&) = delete;
+
+ private:
+  friend class SignatureSet;
+  hs_scratch_t* hs_ = nullptr;
+  InspectionScratch inspection_;
+  std::vector<uint32_t> seen_;  // per rule: the epoch it last became a candidate
+  uint32_t epoch_ = 0;
+  std::vector<uint32_t> candidates_;
+};
+
+}  // namespace picket

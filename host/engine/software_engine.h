@@ -1,0 +1,78 @@
+// The reference engine: the whole pipeline of DESIGN.md in software, packet by packet.
+//
+//   decode -> malformed? -> identities (src, dst at the packet's time) -> flow
+//          -> policy (client identity -> server identity, server port), every packet
+//          -> signatures, in action order
+//
+// Verdict order: malformed (drop, or forward when configured), policy deny (drop; in audit
+// mode forwarded and recorded), a flow blocked by an earlier drop (drop), then the
+// signatures: pass ends inspection for the packet; alert records; drop and
+// reject drop the packet and block the rest of the flow in both directions.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <optional>
+
+#include "engine/http_message.h"
+#include "engine/signature_set.h"
+#include "engine/verdict.h"
+#include "flow/flow_table.h"
+#include "identity/identity_table.h"
+#include "packet/packet.h"
+#include "policy/policy.h"
+
+namespace picket {
+
+struct EngineConfig {
+  FlowConfig flows;
+  bool drop_malformed = true;
+  // Suricata's default; suricata.yaml's action-order may change it.
+  std::array<rules::Action, 4> action_order = {rules::Action::kPass, rules::Action::kDrop, rules::Action::kReject,
+                                               rules::Action::kAlert};
+};
+
+struct EngineCounters {
+  uint64_t packets = 0;
+  uint64_t bytes = 0;
+  uint64_t forwarded_packets = 0;
+  uint64_t forwarded_bytes = 0;
+  std::array<uint64_t, 4> dropped_packets{};  // by DropReason
+  std::array<uint64_t, 4> dropped_bytes{};
+  uint64_t alerts = 0;
+  uint64_t audit_would_drop = 0;
+  uint64_t not_ip = 0;
+  std::array<uint64_t, static_cast<size_t>(Malformed::kCount)> malformed{};
+};
+
+class SoftwareEngine {
+ public:
+  // `signatures` must have been compiled against `identities.registry()`.
+  SoftwareEngine(EngineConfig config, std::unique_ptr<SignatureSet> signatures, IdentityTable identities,
+                 std::optional<Policy> policy);
+
+  void process(const Packet& packet, Verdict& out);
+
+  const SignatureSet& signatures() const { return *signatures_; }
+  const IdentityTable& identities() const { return identities_; }
+  const Policy* policy() const { return policy_ ? &*policy_ : nullptr; }
+  const FlowTable& flows() const { return flows_; }
+  const EngineCounters& counters() const { return counters_; }
+  const EngineConfig& config() const { return config_; }
+
+ private:
+  void count(const Verdict& v, uint32_t wire_length);
+
+  EngineConfig config_;
+  std::unique_ptr<SignatureSet> signatures_;
+  IdentityTable identities_;
+  std::optional<Policy> policy_;
+  FlowTable flows_;
+  std::unique_ptr<SignatureScratch> scratch_;
+  std::array<uint8_t, 4> rank_{};  // by rules::Action: its place in the action order
+  HttpMessages http_;
+  std::vector<uint32_t> hits_;
+  EngineCounters counters_;
+};
+
+}  // namespace picket

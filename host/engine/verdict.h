@@ -1,0 +1,52 @@
+// What the engine decided for one packet, and why: the same for every engine (software,
+// Verilator model, card), so that the daemon, the decision log and the differential tests
+// do not care which engine they have.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "flow/flow_table.h"
+#include "identity/identity_table.h"
+#include "packet/decoder.h"
+#include "policy/policy.h"
+
+namespace picket {
+
+enum class DropReason : uint8_t { kNone, kMalformed, kPolicy, kSignature };
+std::string_view drop_reason_name(DropReason r);
+
+struct Verdict {
+  bool drop = false;
+  DropReason reason = DropReason::kNone;
+  Malformed malformed = Malformed::kNone;
+
+  bool ip = false;  // an IP packet, well formed: identities and policy apply
+  IdentityId src_id = kUnknownIdentity;
+  IdentityId dst_id = kUnknownIdentity;
+
+  bool has_flow = false;
+  uint64_t flow_id = 0;
+  Direction direction = Direction::kToServer;
+
+  bool policy_checked = false;
+  PolicyDecision policy;
+  bool audit_would_drop = false;  // audit mode forwarded a packet policy denies
+
+  // Signatures to record, in the order they were applied: alert rules ("allowed"), then
+  // the drop or reject rule that blocked the packet ("blocked"). Indices into the rule set.
+  std::vector<uint32_t> alerts;
+  uint32_t blocking_rule = Flow::kNoRule;  // the drop/reject rule behind a signature drop
+  bool flow_was_blocked = false;           // dropped because an earlier packet blocked the flow
+  bool reject = false;                     // answer the sender with a TCP RST or ICMP unreachable
+  bool passed = false;                     // a pass rule matched: no alert for this packet
+
+  void clear() {
+    std::vector<uint32_t> keep = std::move(alerts);
+    keep.clear();
+    *this = Verdict{};
+    alerts = std::move(keep);
+  }
+};
+
+}  // namespace picket

@@ -1,0 +1,44 @@
+// Decision records: one JSON line per event, in Suricata's EVE shape so existing pipelines
+// ingest them, plus Picket's identity and policy objects:
+//
+//   {"timestamp":"2023-11-14T22:13:20.000123+0000","flow_id":7,"pcap_cnt":42,
+//    "event_type":"alert","src_ip":"10.10.1.10","src_port":40001,"dest_ip":"10.10.2.20",
+//    "dest_port":8080,"proto":"TCP","direction":"to_server",
+//    "alert":{"action":"blocked","gid":1,"signature_id":1000001,"rev":1,
+//             "signature":"PICKET SQL injection ...","category":"Web Application Attack","severity":1},
+//    "identity":{"src":"spiffe://demo.picket/frontend","dst":"spiffe://demo.picket/api","src_id":2,"dst_id":3},
+//    "policy":{"decision":"allow","statement":1},"engine":"sw","generation":1}
+//
+// Events: "alert" for each signature that matched (action "allowed" for alert rules,
+// "blocked" for the drop or reject rule that dropped the packet, and for each later packet of
+// the flow it blocked, with "flow_blocked":true); "drop" for packets dropped by policy or as
+// malformed ("drop":{"reason":...}); "policy" for packets audit mode forwarded although
+// policy denies them; "anomaly" for malformed packets forwarded. Forwarded packets that
+// nothing flagged have no record.
+#pragma once
+
+#include <string>
+
+#include "engine/signature_set.h"
+#include "engine/verdict.h"
+#include "packet/packet.h"
+#include "policy/policy.h"
+#include "rules/classification.h"
+
+namespace picket {
+
+struct RecordSource {
+  const SignatureSet* signatures = nullptr;
+  const IdentityRegistry* registry = nullptr;
+  const Policy* policy = nullptr;
+  const rules::Classifications* classifications = nullptr;
+  std::string_view engine = "sw";
+  uint32_t generation = 1;
+  bool offline = true;  // records carry pcap_cnt
+};
+
+// Appends the packet's records (none, one or several lines) to `out`.
+void append_records(const RecordSource& src, const Packet& packet, const DecodedPacket& decoded, const Verdict& v,
+                    std::string& out);
+
+}  // namespace picket

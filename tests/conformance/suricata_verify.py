@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Runs picketd on every test of the suricata-verify slice in ../shared/corpus and checks the
+expected alerts with ../shared/tools/sv_check.py.
+
+usage: suricata_verify.py PICKETD SHARED_DIR OUT_DIR
+
+Each test runs with its own rules and pcap, and its Suricata arguments mapped to picketd's:
+  --set stream.midstream=true  ->  --midstream
+  action-order in suricata.yaml ->  --action-order
+  -k none, --simulate-ips        ->  (Picket never validates checksums and always enforces)
+Other --set options have no counterpart and are ignored.
+
+Tests listed in known_failures.txt (beside this script) must fail, each for the reason given
+there; any other failure, or a listed test that passes, fails this run. Exit 77 (skipped)
+without the corpus.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+
+here = os.path.dirname(os.path.abspath(__file__))
+
+
+def action_order(yaml_path):
+    if not os.path.exists(yaml_path):
+        return None
+    lines = open(yaml_path, encoding="utf-8", errors="replace").read().splitlines()
+    for i, line in enumerate(lines):
+        if re.match(r"^action-order:\s*$", line):
+            order = []
+            for item in lines[i + 1:]:
+                m = re.match(r"^\s+-\s*(\w+)\s*$", item)
+                if not m:
+                    break
+                order.append(m.group(1))
+            return ",".join(order)
+    return None
+
+
+def main():
+    picketd, shared, out = sys.argv[1], sys.argv[2], sys.argv[3]
+    subset = os.path.join(shared, "corpus", "suricata-verify")
+    checker = os.path.join(shared, "tools", "sv_check.py")
+    if not os.path.exists(os.path.join(subset, "manifest.json")) or not os.path.exists(checker):
+        print("suricata-verify: ../shared corpus absent, skipped")
+        return 77
+    known = {}
+    for line in open(os.path.join(here, "known_failures.txt"), encoding="utf-8"):
+        line = line.strip()
+        if line and not line.startswith("#"):
+            name, _, why = line.partition(" ")
+            known[name] = why.strip()
+    manifest = json.load(open(os.path.join(subset, "manifest.json")))
+    os.makedirs(out, exist_ok=True)
+    for test in manifest:
+        folder = test["test"].replace("/", "__")
+        src = os.path.join(subset, folder)
+        dst = os.path.join(out, folder)
+        os.makedirs(dst, exist_ok=True)
+        args = [picketd, "-q", "-r", os.path.join(src, test["pcap"]), "--eve", os.path.join(dst, "eve.json"),
+                "--forward", "-"]
+        for rules in test["rules"]:
+            args += ["-S", os.path.join(src, rules)]
+        joined = " ".join(test["suricata_args"])
+        if "stream.midstream=true" in joined:
+            args.append("--midstream")
+        order = action_order(os.path.join(src, "suricata.yaml"))
+        if order:
+            args += ["--action-order", order]
+        run = subprocess.run(args, capture_output=True, text=True)
+        if run.returncode != 0:
+            print("picketd failed on", test["test"], ":", run.stderr.strip())
+            return 1
+    check = subprocess.run([sys.executable, checker, subset, out], capture_output=True, text=True)
+    print(check.stdout, end="")
+    failed = set()
+    for line in check.stdout.splitlines():
+        if line.startswith("FAIL ") or line.startswith("MISSING "):
+            failed.add(line.split()[1])
+    unexpected = sorted(failed - set(known))
+    fixed = sorted(set(known) - failed)
+    for name in unexpected:
+        print("UNEXPECTED FAILURE:", name)
+    for name in fixed:
+        print("NOW PASSES (remove it from known_failures.txt):", name)
+    passed = len(manifest) - len(failed)
+    print(f"suricata-verify: {passed} of {len(manifest)} pass; {len(failed)} known failures")
+    return 1 if unexpected or fixed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
