@@ -84,14 +84,17 @@ class Inspection {
   bool pcre(size_t i, size_t prev) {
     const CompiledMatch& cm = chain_[i];
     const rules::Match& m = *cm.match;
+    // A relative expression sees the buffer from the previous match on, as in Suricata:
+    // there '^' anchors where the previous match ended.
     size_t start = m.relative ? std::min(prev, buf_.size()) : 0;
-    int rc = pcre2_match(cm.pcre, reinterpret_cast<PCRE2_SPTR>(buf_.data()), buf_.size(), start, 0,
+    std::string_view subject = buf_.substr(start);
+    int rc = pcre2_match(cm.pcre, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0, 0,
                          s_.match_data, s_.match_context);
     bool found = rc >= 0;  // no match, and the match limits (Suricata's choice too), count as none
     if (m.negated) return !found && from(i + 1, prev);
     if (!found) return false;
     PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(s_.match_data);
-    return from(i + 1, ovector[1]);
+    return from(i + 1, start + ovector[1]);
   }
 
   std::span<const CompiledMatch> chain_;

@@ -4,7 +4,7 @@
 //
 //   absolute content   [offset, offset + depth)          startswith: [0, len)
 //   relative content   [prev + distance, prev + distance + within)
-//   relative pcre (R)  from prev;  other pcre from 0
+//   relative pcre (R)  the buffer from prev on ('^' anchors at prev);  other pcre: all of it
 //
 // where prev is where the previous (non-negated) match of the chain ended, 0 before any. The
 // match must lie wholly inside its window; endswith pins it to the buffer's end. A negated

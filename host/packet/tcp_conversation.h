@@ -1,0 +1,44 @@
+// Frames of one TCP conversation with consistent sequence numbers: the handshake, data each
+// way, and the close. The traffic generator and the tests build sessions with it.
+//
+//   TcpConversation c("10.0.0.1", 40000, "10.0.0.2", 80);
+//   auto syn = c.syn(); auto synack = c.syn_ack(); auto ack = c.ack_from_client();
+//   auto req = c.from_client("GET / HTTP/1.1\r\n\r\n");
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "packet/ip_address.h"
+
+namespace picket {
+
+class TcpConversation {
+ public:
+  TcpConversation(std::string_view client, uint16_t client_port, std::string_view server, uint16_t server_port,
+                  uint16_t vlan = 0);
+
+  std::vector<uint8_t> syn();
+  std::vector<uint8_t> syn_ack();
+  std::vector<uint8_t> ack_from_client();
+  // The three handshake frames in order.
+  std::vector<std::vector<uint8_t>> handshake();
+  std::vector<uint8_t> from_client(std::string_view payload);
+  std::vector<uint8_t> from_server(std::string_view payload);
+  std::vector<uint8_t> ack_from_server();
+  std::vector<uint8_t> fin_from_client();
+  std::vector<uint8_t> fin_from_server();
+  std::vector<uint8_t> rst_from_client();
+
+ private:
+  std::vector<uint8_t> frame(bool from_client, uint8_t flags, std::string_view payload);
+
+  IpAddress client_, server_;
+  uint16_t client_port_, server_port_, vlan_;
+  bool v6_;
+  uint32_t client_seq_ = 1000, server_seq_ = 5000;  // next sequence number each way
+};
+
+}  // namespace picket
