@@ -112,10 +112,17 @@ void print_summary(const OfflineSummary& s, const SoftwareEngine& engine, std::F
   std::sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) {
     return a.second.forwarded + a.second.dropped > b.second.forwarded + b.second.dropped;
   });
-  if (!pairs.empty()) std::fprintf(out, "  by identity (source -> destination)          forwarded    dropped\n");
-  for (size_t i = 0; i < pairs.size() && i < 20; ++i) {
-    std::string label = registry.name(pairs[i].first.first) + " -> " + registry.name(pairs[i].first.second);
-    std::fprintf(out, "    %-58s %10llu %10llu\n", label.c_str(), static_cast<unsigned long long>(pairs[i].second.forwarded),
+  size_t shown = std::min<size_t>(pairs.size(), 20);
+  std::vector<std::string> labels;
+  int width = 34;
+  for (size_t i = 0; i < shown; ++i) {
+    labels.push_back(registry.name(pairs[i].first.first) + " -> " + registry.name(pairs[i].first.second));
+    width = std::max(width, static_cast<int>(labels.back().size()));
+  }
+  if (shown) std::fprintf(out, "  %-*s %10s %10s\n", width + 2, "by identity pair", "forwarded", "dropped");
+  for (size_t i = 0; i < shown; ++i) {
+    std::fprintf(out, "    %-*s %10llu %10llu\n", width, labels[i].c_str(),
+                 static_cast<unsigned long long>(pairs[i].second.forwarded),
                  static_cast<unsigned long long>(pairs[i].second.dropped));
   }
   if (pairs.size() > 20) std::fprintf(out, "    ... and %zu more pairs\n", pairs.size() - 20);
