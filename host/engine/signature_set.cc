@@ -72,15 +72,16 @@ std::unique_ptr<SignatureSet> SignatureSet::compile(std::vector<rules::Rule> rul
       }
       chain->matches.push_back(std::move(cm));
     }
-    if (r.fast_pattern) {
+    if (r.fast_pattern && !r.fast_pattern->weak) {
       const rules::Match& m = r.matches[r.fast_pattern->match];
       literals[m.buffer][{r.fast_pattern->bytes, r.fast_pattern->nocase}].push_back(i);
     } else {
       bool any = r.protocol == rules::Protocol::kIp;
-      if (any || r.protocol == rules::Protocol::kTcp) set->unfiltered_[kTcp].push_back(i);
-      if (any || r.protocol == rules::Protocol::kUdp) set->unfiltered_[kUdp].push_back(i);
-      if (any || r.protocol == rules::Protocol::kIcmp) set->unfiltered_[kIcmp].push_back(i);
-      if (any) set->unfiltered_[kOther].push_back(i);
+      if (any || r.protocol == rules::Protocol::kTcp) set->group_by_ports(i, set->unfiltered_[kTcp]);
+      if (any || r.protocol == rules::Protocol::kUdp) set->group_by_ports(i, set->unfiltered_[kUdp]);
+      // Ports do not apply to ICMP and other protocols.
+      if (any || r.protocol == rules::Protocol::kIcmp) set->unfiltered_[kIcmp].always.push_back(i);
+      if (any) set->unfiltered_[kOther].always.push_back(i);
     }
   }
 
@@ -117,6 +118,36 @@ SignatureSet::~SignatureSet() {
       for (CompiledMatch& m : chain.matches) pcre2_code_free(m.pcre);
     }
   }
+}
+
+void SignatureSet::group_by_ports(uint32_t rule, PortGroups& g) const {
+  // A port set this small is listed port by port; a larger one is tried on every packet.
+  constexpr uint32_t kMaxListed = 64;
+  auto size = [](const rules::PortSet& ports) {
+    uint64_t n = 0;
+    for (const auto& iv : ports.intervals()) n += iv.hi - iv.lo + 1;
+    return n;
+  };
+  auto list = [&](const rules::PortSet& ports, std::unordered_map<uint16_t, std::vector<uint32_t>>& by) {
+    for (const auto& iv : ports.intervals()) {
+      for (uint32_t p = iv.lo; p <= iv.hi; ++p) by[static_cast<uint16_t>(p)].push_back(rule);
+    }
+  };
+  const rules::Rule& r = rules_[rule].rule;
+  // A <> rule may match either way: it is listed under both of its port sets, each way.
+  const rules::PortSet* ports[2] = {&r.dst_ports, &r.src_ports};
+  int smallest = size(*ports[0]) <= size(*ports[1]) ? 0 : 1;
+  if (size(*ports[smallest]) > kMaxListed) {
+    g.always.push_back(rule);
+    return;
+  }
+  if (!r.bidirectional) {
+    list(*ports[smallest], smallest == 0 ? g.by_dst_port : g.by_src_port);
+    return;
+  }
+  // Both orientations: the rule's destination ports may be the packet's source ports.
+  list(*ports[smallest], g.by_dst_port);
+  list(*ports[smallest], g.by_src_port);
 }
 
 size_t SignatureSet::literal_count() const {
@@ -190,7 +221,34 @@ void SignatureSet::match(const PacketContext& ctx, SignatureScratch& s, std::vec
                     : p.ip_proto == ip_proto::kUdp ? kUdp
                     : (p.ip_proto == ip_proto::kIcmp || p.ip_proto == ip_proto::kIcmpv6) ? kIcmp
                                                                                            : kOther;
-  s.candidates_.insert(s.candidates_.end(), unfiltered_[cls].begin(), unfiltered_[cls].end());
+  const PortGroups& g = unfiltered_[cls];
+  s.candidates_.insert(s.candidates_.end(), g.always.begin(), g.always.end());
+  if (p.is_tcp() || p.is_udp()) {
+    auto add = [&](const std::unordered_map<uint16_t, std::vector<uint32_t>>& by, uint16_t port) {
+      auto it = by.find(port);
+      if (it == by.end()) return;
+      for (uint32_t r : it->second) {
+        if (s.seen_[r] != s.epoch_) {
+          s.seen_[r] = s.epoch_;
+          s.candidates_.push_back(r);
+        }
+      }
+    };
+    add(g.by_dst_port, p.dst_port);
+    add(g.by_src_port, p.src_port);
+  } else {
+    // No ports (fragments): every port-grouped rule of the class is a candidate.
+    for (const auto* by : {&g.by_dst_port, &g.by_src_port}) {
+      for (const auto& [port, list] : *by) {
+        for (uint32_t r : list) {
+          if (s.seen_[r] != s.epoch_) {
+            s.seen_[r] = s.epoch_;
+            s.candidates_.push_back(r);
+          }
+        }
+      }
+    }
+  }
   std::sort(s.candidates_.begin(), s.candidates_.end());
   for (uint32_t r : s.candidates_) {
     if (rule_matches(rules_[r], ctx, s.inspection_)) out.push_back(r);
@@ -210,7 +268,7 @@ bool SignatureSet::rule_matches(const CompiledRule& cr, const PacketContext& ctx
   }
   // Addresses, and ports where the packet has them (as Suricata, ports do not apply to ICMP).
   bool has_ports = p.is_tcp() || p.is_udp();
-  uint128 src = p.src.value(), dst = p.dst.value();
+  const uint128 src = ctx.src, dst = ctx.dst;
   bool forward = r.src_addr.contains(src) && r.dst_addr.contains(dst) &&
                  (!has_ports || ports_match(r, p.src_port, p.dst_port));
   if (!forward) {

@@ -13,6 +13,7 @@
 #include <array>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/http_message.h"
@@ -26,6 +27,7 @@ namespace picket {
 // What a rule can be checked against: one decoded packet and what the engine knows of it.
 struct PacketContext {
   const DecodedPacket* packet = nullptr;
+  uint128 src = 0, dst = 0;  // the packet's addresses, as numbers
   std::string_view payload;
   const HttpMessages* http = nullptr;  // the HTTP messages the packet holds, if any
   bool has_flow = false;
@@ -87,7 +89,15 @@ class SignatureSet {
 
   std::vector<CompiledRule> rules_;
   std::vector<Prefilter> prefilters_;
-  std::array<std::vector<uint32_t>, kClasses> unfiltered_;  // rules without a fast pattern
+  // Rules without a usable fast pattern (none, or a weak one), grouped so that a packet only
+  // tries those its ports can match: by destination port, by source port, or always.
+  struct PortGroups {
+    std::unordered_map<uint16_t, std::vector<uint32_t>> by_dst_port;
+    std::unordered_map<uint16_t, std::vector<uint32_t>> by_src_port;
+    std::vector<uint32_t> always;
+  };
+  void group_by_ports(uint32_t rule, PortGroups& g) const;
+  std::array<PortGroups, kClasses> unfiltered_;
 };
 
 // Per-worker scratch for one SignatureSet: Hyperscan scratch, pcre match data, candidates.

@@ -88,6 +88,8 @@ void SoftwareEngine::process(const Packet& packet, Verdict& v) {
   }
   PacketContext ctx;
   ctx.packet = &p;
+  ctx.src = p.src.value();
+  ctx.dst = p.dst.value();
   ctx.payload = std::string_view(reinterpret_cast<const char*>(packet.bytes.data()) + p.payload_offset,
                                  p.payload_length);
   if (p.is_tcp() && http_.parse(ctx.payload) > 0) {

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <bit>
 #include <cstring>
 
 namespace picket {
@@ -54,10 +55,13 @@ uint32_t IpAddress::v4() const {
          uint32_t{bytes[15]};
 }
 
+static_assert(std::endian::native == std::endian::little, "value() reads big-endian words on a little-endian host");
+
 uint128 IpAddress::value() const {
-  uint128 v = 0;
-  for (uint8_t b : bytes) v = v << 8 | b;
-  return v;
+  uint64_t hi, lo;
+  std::memcpy(&hi, bytes.data(), 8);
+  std::memcpy(&lo, bytes.data() + 8, 8);
+  return uint128{__builtin_bswap64(hi)} << 64 | __builtin_bswap64(lo);
 }
 
 std::string IpAddress::to_string() const {
