@@ -74,7 +74,12 @@ std::optional<int64_t> parse_rfc3339(std::string_view s) {
   }
   if (i != s.size()) return std::nullopt;
   int64_t secs = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 + mi * 60 + se - offset_s;
-  return secs * 1'000'000'000 + frac_ns;
+  // Nanoseconds in 64 bits reach from 1677 to 2262: a time outside is refused, not wrapped.
+  int64_t ns = 0;
+  if (__builtin_mul_overflow(secs, int64_t{1'000'000'000}, &ns) || __builtin_add_overflow(ns, frac_ns, &ns)) {
+    return std::nullopt;
+  }
+  return ns;
 }
 
 static void split(int64_t ns, char* date_time, size_t n, int64_t& frac_ns) {

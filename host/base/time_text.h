@@ -11,6 +11,7 @@ namespace picket {
 
 constexpr int64_t kNever = INT64_MAX;  // a not_after or until that never comes
 
+// nullopt for malformed text, and for times outside what 64-bit nanoseconds hold (1677-2262).
 std::optional<int64_t> parse_rfc3339(std::string_view text);
 // "2023-11-14T22:13:20.123456+0000", the timestamp form of Suricata's EVE records.
 std::string format_eve_time(int64_t ns);

@@ -1,5 +1,7 @@
 #include "engine/http_message.h"
 
+#include "base/text.h"
+
 namespace picket {
 namespace {
 
@@ -35,13 +37,6 @@ bool equals_nocase(std::string_view a, std::string_view b) {
     if (x != y) return false;
   }
   return true;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 struct NamedHeader {

@@ -1,8 +1,6 @@
 #include "identity/identity_table.h"
 
-#include <fstream>
-#include <sstream>
-
+#include "base/text.h"
 #include "identity/spiffe_id.h"
 
 namespace picket {
@@ -107,28 +105,6 @@ std::vector<Binding> IdentityTable::bindings() const {
   return out;
 }
 
-namespace {
-
-struct Field {
-  std::string_view text;
-  uint32_t column;
-};
-
-std::vector<Field> split_fields(std::string_view line) {
-  std::vector<Field> out;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
-    if (i >= line.size() || line[i] == '#') break;
-    size_t start = i;
-    while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
-    out.push_back({line.substr(start, i - start), static_cast<uint32_t>(start + 1)});
-  }
-  return out;
-}
-
-}  // namespace
-
 bool load_identities(std::string_view text, const std::string& file, IdentityTable& table,
                      std::vector<Diagnostic>& errors) {
   struct Pending {
@@ -139,14 +115,9 @@ bool load_identities(std::string_view text, const std::string& file, IdentityTab
   std::vector<Pending> pending;
   std::map<std::pair<uint128, uint8_t>, uint32_t> seen;  // prefix -> line
   size_t errors_before = errors.size();
-  uint32_t line_no = 0;
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    std::vector<Field> f = split_fields(line);
+  for (LineReader lines(text); lines.next();) {
+    uint32_t line_no = lines.number();
+    std::vector<Word> f = split_words(lines.line());
     if (f.empty()) continue;
     auto error = [&](uint32_t column, std::string message) {
       errors.push_back(Diagnostic::error({file, line_no, column}, std::move(message)));
@@ -209,14 +180,12 @@ bool load_identities(std::string_view text, const std::string& file, IdentityTab
 }
 
 bool load_identity_file(const std::string& path, IdentityTable& table, std::vector<Diagnostic>& errors) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  std::optional<std::string> text = read_text_file(path);
+  if (!text) {
     errors.push_back(Diagnostic::error({path, 0, 0}, "cannot read the identity file"));
     return false;
   }
-  std::ostringstream s;
-  s << in.rdbuf();
-  return load_identities(s.str(), path, table, errors);
+  return load_identities(*text, path, table, errors);
 }
 
 }  // namespace picket

@@ -1,8 +1,6 @@
 #include "policy/policy.h"
 
-#include <fstream>
-#include <sstream>
-
+#include "base/text.h"
 #include "packet/decoder.h"
 
 namespace picket {
@@ -67,24 +65,6 @@ PolicyDecision Policy::judge(IdentityId client, IdentityId server, uint8_t ip_pr
 
 namespace {
 
-struct Token {
-  std::string_view text;
-  uint32_t column;
-};
-
-std::vector<Token> tokens(std::string_view line) {
-  std::vector<Token> out;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
-    if (i >= line.size() || line[i] == '#') break;
-    size_t start = i;
-    while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
-    out.push_back({line.substr(start, i - start), static_cast<uint32_t>(start + 1)});
-  }
-  return out;
-}
-
 // "80", "80,443", "8000-8080", "8000:8080"; nullopt with a message otherwise.
 std::optional<rules::PortSet> parse_ports(std::string_view text, std::string& error, size_t& bad_at) {
   rules::PortSet set;
@@ -121,15 +101,11 @@ std::optional<rules::PortSet> parse_ports(std::string_view text, std::string& er
 std::optional<Policy> parse_policy(std::string_view text, const std::string& file, std::vector<Diagnostic>& errors) {
   Policy policy;
   size_t errors_before = errors.size();
-  uint32_t line_no = 0;
   bool mode_seen = false;
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    std::vector<Token> t = tokens(line);
+  for (LineReader lines(text); lines.next();) {
+    std::string_view line = lines.line();
+    uint32_t line_no = lines.number();
+    std::vector<Word> t = split_words(line);
     if (t.empty()) continue;
     auto error = [&](uint32_t column, std::string message) {
       errors.push_back(Diagnostic::error({file, line_no, column}, std::move(message)));
@@ -221,14 +197,12 @@ std::optional<Policy> parse_policy(std::string_view text, const std::string& fil
 }
 
 std::optional<Policy> load_policy_file(const std::string& path, std::vector<Diagnostic>& errors) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  std::optional<std::string> text = read_text_file(path);
+  if (!text) {
     errors.push_back(Diagnostic::error({path, 0, 0}, "cannot read the policy file"));
     return std::nullopt;
   }
-  std::ostringstream s;
-  s << in.rdbuf();
-  return parse_policy(s.str(), path, errors);
+  return parse_policy(*text, path, errors);
 }
 
 }  // namespace picket

@@ -1,22 +1,16 @@
 #include "rules/classification.h"
 
-#include <fstream>
-#include <sstream>
-
-#include "rules/option_values.h"
+#include "base/text.h"
 
 namespace picket::rules {
 
 bool Classifications::parse(std::string_view text, const std::string& file, std::vector<Diagnostic>& errors) {
   std::map<std::string, Classtype, std::less<>> parsed;
   size_t before = errors.size();
-  uint32_t line_no = 0;
   constexpr std::string_view kPrefix = "config classification:";
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-    ++line_no;
+  for (LineReader lines(text); lines.next();) {
+    std::string_view line = lines.line();
+    uint32_t line_no = lines.number();
     std::string_view t = trim(line);
     if (t.empty() || t[0] == '#') continue;
     auto column = static_cast<uint32_t>(t.data() - line.data() + 1);
@@ -32,9 +26,15 @@ bool Classifications::parse(std::string_view text, const std::string& file, std:
       continue;
     }
     std::string_view prio = trim(body.substr(c2 + 1));
-    int p = 0;
-    for (char c : prio) p = (c >= '0' && c <= '9' && p < 1000) ? p * 10 + (c - '0') : -1;
-    if (prio.empty() || p < 1 || p > 255) {
+    int p = prio.empty() || prio.size() > 3 ? -1 : 0;
+    for (char c : prio) {
+      if (p < 0 || c < '0' || c > '9') {
+        p = -1;
+        break;
+      }
+      p = p * 10 + (c - '0');
+    }
+    if (p < 1 || p > 255) {
       errors.push_back(Diagnostic::error({file, line_no, static_cast<uint32_t>(column + (prio.data() - t.data()))},
                                          "priority must be a number from 1 to 255"));
       continue;
@@ -47,14 +47,12 @@ bool Classifications::parse(std::string_view text, const std::string& file, std:
 }
 
 bool Classifications::load(const std::string& path, std::vector<Diagnostic>& errors) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  std::optional<std::string> text = read_text_file(path);
+  if (!text) {
     errors.push_back(Diagnostic::error({path, 0, 0}, "cannot read the classification file"));
     return false;
   }
-  std::ostringstream s;
-  s << in.rdbuf();
-  return parse(s.str(), path, errors);
+  return parse(*text, path, errors);
 }
 
 const Classtype* Classifications::find(std::string_view name) const {

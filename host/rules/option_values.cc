@@ -10,22 +10,9 @@
 namespace picket::rules {
 namespace {
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 }  // namespace
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 QuotedValue split_quoted(std::string_view value, size_t offset, bool allow_negation) {
   QuotedValue q;
@@ -62,7 +49,7 @@ std::string decode_content(std::string_view s, size_t offset) {
       } else if (is_space(c)) {
         if (high >= 0) throw ParseError(offset + i, "a hex byte is split by a space");
       } else {
-        int d = hex_digit(c);
+        int d = hex_value(c);
         if (d < 0) throw ParseError(offset + i, std::string("'") + c + "' is not a hex digit");
         if (high < 0) {
           high = d;

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/text.h"
 #include "rules/rule.h"
 
 namespace picket::rules {
@@ -35,7 +36,5 @@ void decode_pcre(std::string_view inner, size_t offset, Match& m);
 
 int64_t parse_integer(std::string_view text, size_t offset, int64_t min, int64_t max,
                       std::string_view what);
-
-std::string_view trim(std::string_view s);
 
 }  // namespace picket::rules

@@ -1,8 +1,6 @@
 #include "rules/rule_set.h"
 
-#include <fstream>
-#include <sstream>
-
+#include "base/text.h"
 #include "rules/rule_parser.h"
 
 namespace picket::rules {
@@ -11,15 +9,13 @@ RuleLoader::RuleLoader(Variables vars, bool strict) : vars_(std::move(vars)), st
 
 void RuleLoader::add_file(const std::string& path) {
   ++set_.report.files;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  std::optional<std::string> text = read_text_file(path);
+  if (!text) {
     set_.diagnostics.push_back(Diagnostic::error({path, 0, 0}, "cannot read the rule file"));
     ++set_.report.errors;
     return;
   }
-  std::ostringstream s;
-  s << in.rdbuf();
-  add_lines(s.str(), path);
+  add_lines(*text, path);
 }
 
 void RuleLoader::add_text(std::string_view text, const std::string& name) {
@@ -30,13 +26,9 @@ void RuleLoader::add_text(std::string_view text, const std::string& name) {
 void RuleLoader::add_lines(std::string_view text, const std::string& name) {
   std::string rule;  // the rule being gathered, continuation lines joined by '\n'
   SourceLocation start{name, 0, 0};
-  uint32_t line_no = 0;
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  for (LineReader lines(text); lines.next();) {
+    std::string_view line = lines.line();
+    uint32_t line_no = lines.number();
     if (rule.empty()) {
       size_t first = line.find_first_not_of(" \t");
       if (first == std::string_view::npos || line[first] == '#') continue;

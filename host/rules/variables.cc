@@ -1,20 +1,9 @@
 #include "rules/variables.h"
 
-#include <fstream>
-#include <sstream>
-
+#include "base/text.h"
 #include "rules/default_vars.h"
 
 namespace picket::rules {
-namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
 
 Variables Variables::defaults() {
   Variables v;
@@ -36,12 +25,9 @@ bool Variables::parse(std::string_view text, const std::string& file,
                       std::vector<Diagnostic>& errors) {
   std::map<std::string, std::string, std::less<>> parsed;
   size_t errors_before = errors.size();
-  uint32_t line_no = 0;
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-    ++line_no;
+  for (LineReader lines(text); lines.next();) {
+    std::string_view line = lines.line();
+    uint32_t line_no = lines.number();
     std::string_view t = trim(line);
     if (t.empty() || t[0] == '#') continue;
     uint32_t indent = static_cast<uint32_t>(line.find(t[0]) + 1);
@@ -70,14 +56,12 @@ bool Variables::parse(std::string_view text, const std::string& file,
 }
 
 bool Variables::load(const std::string& path, std::vector<Diagnostic>& errors) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  std::optional<std::string> text = read_text_file(path);
+  if (!text) {
     errors.push_back(Diagnostic::error({path, 0, 0}, "cannot read the variables file"));
     return false;
   }
-  std::ostringstream s;
-  s << in.rdbuf();
-  return parse(s.str(), path, errors);
+  return parse(*text, path, errors);
 }
 
 bool Variables::set(std::string_view assignment, std::string& error) {

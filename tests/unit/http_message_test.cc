@@ -68,3 +68,26 @@ TEST(HttpMessage, NotHttp) {
 
 }  // namespace
 }  // namespace picket
+
+#include "rules/classification.h"
+
+namespace picket::rules {
+namespace {
+
+TEST(Classifications, ParsesAndRefusesBadPriorities) {
+  Classifications c;
+  std::vector<Diagnostic> errors;
+  EXPECT_TRUE(c.parse("# comment\nconfig classification: trojan-activity,A Network Trojan was detected,1\n", "c", errors));
+  ASSERT_NE(c.find("trojan-activity"), nullptr);
+  EXPECT_EQ(c.find("trojan-activity")->priority, 1);
+  EXPECT_EQ(c.find("trojan-activity")->description, "A Network Trojan was detected");
+  Classifications bad;
+  EXPECT_FALSE(bad.parse("config classification: a,b,-996124180999\nconfig classification: c,d,0\nclassification x\n",
+                         "bad", errors));
+  ASSERT_EQ(errors.size(), 3u);  // found by fuzzing: the first once overflowed
+  EXPECT_EQ(errors[0].location.line, 1u);
+  EXPECT_EQ(bad.size(), 0u);
+}
+
+}  // namespace
+}  // namespace picket::rules

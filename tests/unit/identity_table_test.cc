@@ -145,6 +145,9 @@ TEST(Time, Rfc3339) {
   EXPECT_FALSE(parse_rfc3339("2023-11-14T22:13:20"));  // no zone
   EXPECT_FALSE(parse_rfc3339("2023-02-30T00:00:00Z"));
   EXPECT_FALSE(parse_rfc3339("yesterday"));
+  EXPECT_FALSE(parse_rfc3339("9999-12-31T23:59:59Z"));  // beyond 64-bit nanoseconds (found by fuzzing)
+  EXPECT_FALSE(parse_rfc3339("1000-01-01T00:00:00Z"));
+  EXPECT_TRUE(parse_rfc3339("2262-04-11T23:47:16Z"));
   EXPECT_EQ(format_eve_time(kT0 + 123'456'789), "2023-11-14T22:13:20.123456+0000");
   EXPECT_EQ(format_rfc3339(kT0), "2023-11-14T22:13:20Z");
 }

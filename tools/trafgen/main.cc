@@ -1,9 +1,8 @@
 // picket-trafgen: writes a capture of the traffic a scenario file describes.
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
 
+#include "base/text.h"
 #include "packet/pcap_file.h"
 #include "tools/trafgen/scenario.h"
 
@@ -39,15 +38,13 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, stderr);
     return 2;
   }
-  std::ifstream in(scenario_path, std::ios::binary);
-  if (!in) {
+  std::optional<std::string> text = read_text_file(scenario_path);
+  if (!text) {
     std::fprintf(stderr, "%s: error: cannot read the scenario\n", scenario_path.c_str());
     return 1;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
   std::vector<Diagnostic> errors;
-  auto scenario = trafgen::parse_scenario(text.str(), scenario_path, errors);
+  auto scenario = trafgen::parse_scenario(*text, scenario_path, errors);
   for (const Diagnostic& d : errors) std::fprintf(stderr, "%s\n", d.to_string().c_str());
   if (!scenario) return 1;
   try {

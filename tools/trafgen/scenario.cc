@@ -4,30 +4,13 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "base/text.h"
 #include "base/time_text.h"
 #include "packet/packet_builder.h"
 #include "packet/tcp_conversation.h"
 
 namespace picket::trafgen {
 namespace {
-
-struct Token {
-  std::string_view text;
-  uint32_t column;
-};
-
-std::vector<Token> tokens(std::string_view line) {
-  std::vector<Token> out;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
-    if (i >= line.size()) break;
-    size_t start = i;
-    while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
-    out.push_back({line.substr(start, i - start), static_cast<uint32_t>(start + 1)});
-  }
-  return out;
-}
 
 std::optional<double> number(std::string_view s) {
   if (s.empty() || s.size() > 20) return std::nullopt;
@@ -36,13 +19,6 @@ std::optional<double> number(std::string_view s) {
   double v = std::strtod(t.c_str(), &end);
   if (*end || !std::isfinite(v) || v < 0) return std::nullopt;
   return v;
-}
-
-int hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 // Decodes a payload's escapes; on error, `bad` is the offset of the bad escape.
@@ -61,7 +37,7 @@ std::optional<std::string> unescape(std::string_view s, size_t& bad) {
       case 't': out.push_back('\t'); break;
       case '\\': out.push_back('\\'); break;
       case 'x': {
-        int hi = i + 1 < s.size() ? hex(s[i + 1]) : -1, lo = i + 2 < s.size() ? hex(s[i + 2]) : -1;
+        int hi = i + 1 < s.size() ? hex_value(s[i + 1]) : -1, lo = i + 2 < s.size() ? hex_value(s[i + 2]) : -1;
         if (hi < 0 || lo < 0) return std::nullopt;
         out.push_back(static_cast<char>(hi << 4 | lo));
         i += 2;
@@ -95,28 +71,27 @@ const IpAddress* Scenario::host(const std::string& name) const {
 std::optional<Scenario> parse_scenario(std::string_view text, const std::string& file, std::vector<Diagnostic>& errors) {
   Scenario s;
   size_t before = errors.size();
-  uint32_t line_no = 0;
   Session* open = nullptr;
   bool started = false;
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    std::vector<Token> t = tokens(line);
-    if (t.empty() || t[0].text[0] == '#') continue;
+  for (LineReader lines(text); lines.next();) {
+    std::string_view line = lines.line();
+    uint32_t line_no = lines.number();
+    std::vector<Word> t = split_words(line);
+    if (t.empty()) continue;
     auto error = [&](uint32_t column, std::string message) {
       errors.push_back(Diagnostic::error({file, line_no, column}, std::move(message)));
     };
     std::string_view word = t[0].text;
     if (open) {
       if (word == ">" || word == "<") {
-        std::string_view raw = t.size() > 1 ? line.substr(t[1].column - 1) : std::string_view{};
+        // The payload is the rest of the line, '#' included.
+        size_t from = t[0].column;
+        while (from < line.size() && (line[from] == ' ' || line[from] == '\t')) ++from;
+        std::string_view raw = line.substr(std::min(from, line.size()));
         size_t bad = 0;
         auto payload = unescape(raw, bad);
         if (!payload || payload->empty()) {
-          error(t.size() > 1 ? t[1].column + static_cast<uint32_t>(bad) : t[0].column,
+          error(static_cast<uint32_t>(from + 1 + bad),
                 payload ? "empty payload" : "bad escape (use \\r \\n \\t \\\\ \\xHH)");
           continue;
         }
