@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""The command lines as an operator meets them: help, exit codes, and errors that name
+file:line:column and leave nothing half-done.
+
+usage: cli_test.py PICKETC PICKETD TRAFGEN POLICY_DIR WORK_DIR
+"""
+import os
+import subprocess
+import sys
+import unittest
+
+PICKETC, PICKETD, TRAFGEN, POLICY, WORK = sys.argv[1:6]
+
+
+def run(*args):
+    return subprocess.run(list(args), capture_output=True, text=True)
+
+
+def write(name, text):
+    path = os.path.join(WORK, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+class Cli(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        os.makedirs(WORK, exist_ok=True)
+        cls.capture = os.path.join(WORK, "demo.pcap")
+        subprocess.run([TRAFGEN, os.path.join(POLICY, "demo.scenario"), "-o", cls.capture], check=True,
+                       capture_output=True)
+
+    def test_help_and_usage_errors(self):
+        for prog in (PICKETC, PICKETD, TRAFGEN):
+            r = run(prog, "--help")
+            self.assertEqual(r.returncode, 0, prog)
+            self.assertIn("usage:", r.stdout)
+            self.assertEqual(run(prog, "--no-such-option").returncode, 2, prog)
+        self.assertEqual(run(PICKETD).returncode, 2)  # no capture
+        self.assertEqual(run(PICKETD, "-r", self.capture, "--action-order", "drop,drop").returncode, 2)
+
+    def test_bad_policy_is_refused_with_its_place_and_nothing_is_judged(self):
+        policy = write("bad.policy", "allow any -> any tcp/80\npermit any -> any\n")
+        eve = os.path.join(WORK, "bad-policy-eve.json")
+        r = run(PICKETD, "-r", self.capture, "--policy", policy, "--eve", eve, "--forward", "-")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(policy + ":2:1: error: expected 'allow', 'deny' or 'mode'", r.stderr)
+        self.assertFalse(os.path.exists(eve))
+
+    def test_bad_identities_and_rules_are_refused(self):
+        ids = write("bad.identities", "spiffe://demo/ok 10.0.0.1\nspiffe://demo/x 10.0.0.0/33\n")
+        r = run(PICKETD, "-r", self.capture, "--identities", ids, "--eve", "-", "--forward", "-")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(ids + ":2:17: error: prefix length must be 0 to 32", r.stderr)
+        rules = write("bad.rules", 'alert tcp any any -> any any (content:"x"; depth:0; sid:1;)\n')
+        r = run(PICKETD, "-r", self.capture, "-S", rules, "--eve", "-", "--forward", "-")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(rules + ":1:", r.stderr)
+        r = run(PICKETC, rules)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("nothing would be loaded", r.stdout)
+
+    def test_unreadable_capture_names_it(self):
+        missing = os.path.join(WORK, "missing.pcap")
+        r = run(PICKETD, "-r", missing, "--eve", "-", "--forward", "-")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(missing, r.stderr)
+
+    def test_bad_scenario_names_its_place(self):
+        scenario = write("bad.scenario", "start 2023-11-14T22:13:20Z\nhost a 10.0.0.1\nsession 1 a:1 -> b:2 tcp\nend\n")
+        r = run(TRAFGEN, scenario, "-o", os.path.join(WORK, "bad.pcap"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(scenario + ":3:", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(WORK, "bad.pcap")))
+
+    def test_skipped_rules_warn_and_strict_refuses(self):
+        rules = write("skip.rules", 'alert dns any any -> any any (sid:1;)\nalert tcp any any -> any any (sid:2;)\n')
+        r = run(PICKETD, "-r", self.capture, "-S", rules, "--eve", "-", "--forward", "-")
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("warning: rule skipped: protocol 'dns' is not supported (sid 1)", r.stderr)
+        self.assertEqual(run(PICKETD, "-r", self.capture, "-S", rules, "--strict", "--eve", "-", "--forward",
+                             "-").returncode, 1)
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[sys.argv[0]], verbosity=1)
