@@ -1,0 +1,50 @@
+// Picket data-plane types shared by the RTL modules.
+//
+// The malformed-packet codes are the host decoder's (host/packet/decoder.h, enum Malformed),
+// in the same order: a verdict's reason code means the same thing in software and hardware.
+// sim/packet_parser_test.cc feeds every code's packet through both and compares.
+
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+package picket_pkg;
+
+  typedef enum logic [4:0] {
+    MALFORMED_NONE                     = 5'd0,
+    MALFORMED_LINK_TRUNCATED           = 5'd1,
+    MALFORMED_VLAN_TRUNCATED           = 5'd2,
+    MALFORMED_VLAN_TOO_MANY            = 5'd3,
+    MALFORMED_IPV4_TRUNCATED           = 5'd4,
+    MALFORMED_IPV4_BAD_VERSION         = 5'd5,
+    MALFORMED_IPV4_BAD_IHL             = 5'd6,
+    MALFORMED_IPV4_BAD_TOTAL_LENGTH    = 5'd7,
+    MALFORMED_IPV4_BAD_OPTION          = 5'd8,
+    MALFORMED_IPV6_TRUNCATED           = 5'd9,
+    MALFORMED_IPV6_BAD_VERSION         = 5'd10,
+    MALFORMED_IPV6_BAD_PAYLOAD_LENGTH  = 5'd11,
+    MALFORMED_IPV6_EXTENSION_TRUNCATED = 5'd12,
+    MALFORMED_IPV6_TOO_MANY_EXTENSIONS = 5'd13,
+    MALFORMED_TCP_TRUNCATED            = 5'd14,
+    MALFORMED_TCP_BAD_OFFSET           = 5'd15,
+    MALFORMED_TCP_BAD_OPTION           = 5'd16,
+    MALFORMED_UDP_TRUNCATED            = 5'd17,
+    MALFORMED_UDP_BAD_LENGTH           = 5'd18,
+    MALFORMED_ICMP_TRUNCATED           = 5'd19
+  } malformed_t;
+
+  // Network layer of a parsed packet.
+  typedef enum logic [1:0] {
+    L3_NONE = 2'd0,
+    L3_IPV4 = 2'd1,
+    L3_IPV6 = 2'd2
+  } l3_t;
+
+  localparam logic [7:0] IP_PROTO_ICMP   = 8'd1;
+  localparam logic [7:0] IP_PROTO_TCP    = 8'd6;
+  localparam logic [7:0] IP_PROTO_UDP    = 8'd17;
+  localparam logic [7:0] IP_PROTO_ICMPV6 = 8'd58;
+
+endpackage
+
+`resetall

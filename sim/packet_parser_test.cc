@@ -1,0 +1,248 @@
+// The RTL packet parser (hw/packet_parser.sv), run by Verilator, against the host decoder:
+// every malformed reason, every header kind, idle cycles inside and between frames, and
+// every Ethernet frame of the zeek and nDPI captures (skipped without ../shared).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+#include <random>
+
+#include "Vpacket_parser.h"
+#include "malformed_cases.h"
+#include "packet/decoder.h"
+#include "packet/packet_builder.h"
+#include "packet/pcap_file.h"
+#include "verilated.h"
+
+namespace picket {
+namespace {
+
+constexpr int kBeatBytes = 64;
+
+// What the parser reported for one frame.
+struct Meta {
+  int malformed;
+  bool host_decode;
+  int l3;
+  IpAddress src, dst;
+  int ip_proto;
+  bool fragment, has_l4;
+  int src_port, dst_port, tcp_flags, icmp_type, icmp_code;
+  int payload_offset, payload_length;
+  int vlan_count, vlan0, vlan1;
+  int frame_length;
+};
+
+IpAddress address(const VlWide<4>& w) {
+  IpAddress a;
+  for (int j = 0; j < 16; ++j) a.bytes[15 - j] = static_cast<uint8_t>(w[j / 4] >> (8 * (j % 4)));
+  return a;
+}
+
+class ParserSim {
+ public:
+  ParserSim() : ctx_(std::make_unique<VerilatedContext>()), top_(std::make_unique<Vpacket_parser>(ctx_.get())) {
+    top_->rst = 1;
+    tick();
+    tick();
+    top_->rst = 0;
+  }
+  ~ParserSim() { top_->final(); }
+
+  // Sends a frame; `gap` idle cycles after each beat (tvalid low inside the frame).
+  void send(const std::vector<uint8_t>& frame, int gap = 0) {
+    size_t beats = std::max<size_t>(1, (frame.size() + kBeatBytes - 1) / kBeatBytes);
+    for (size_t b = 0; b < beats; ++b) {
+      for (int w = 0; w < 16; ++w) top_->s_axis_tdata[w] = 0;
+      uint64_t keep = 0;
+      for (int i = 0; i < kBeatBytes; ++i) {
+        size_t at = b * kBeatBytes + i;
+        if (at >= frame.size()) break;
+        top_->s_axis_tdata[i / 4] |= uint32_t{frame[at]} << (8 * (i % 4));
+        keep |= uint64_t{1} << i;
+      }
+      top_->s_axis_tkeep = keep;
+      top_->s_axis_tvalid = 1;
+      top_->s_axis_tlast = b + 1 == beats;
+      tick();
+      top_->s_axis_tvalid = 0;
+      for (int g = 0; g < gap; ++g) tick();
+    }
+  }
+  void idle(int cycles) {
+    top_->s_axis_tvalid = 0;
+    for (int i = 0; i < cycles; ++i) tick();
+  }
+  std::vector<Meta>& metas() { return metas_; }
+  uint64_t cycles() const { return cycles_; }
+
+ private:
+  void tick() {
+    top_->clk = 0;
+    top_->eval();
+    top_->clk = 1;
+    top_->eval();
+    ++cycles_;
+    if (top_->m_meta_valid) {
+      metas_.push_back({top_->m_meta_malformed, bool(top_->m_meta_host_decode), top_->m_meta_l3,
+                        address(top_->m_meta_src), address(top_->m_meta_dst), top_->m_meta_ip_proto,
+                        bool(top_->m_meta_fragment), bool(top_->m_meta_has_l4), top_->m_meta_src_port,
+                        top_->m_meta_dst_port, top_->m_meta_tcp_flags, top_->m_meta_icmp_type, top_->m_meta_icmp_code,
+                        top_->m_meta_payload_offset, top_->m_meta_payload_length, top_->m_meta_vlan_count,
+                        top_->m_meta_vlan0, top_->m_meta_vlan1, top_->m_meta_frame_length});
+    }
+  }
+
+  std::unique_ptr<VerilatedContext> ctx_;
+  std::unique_ptr<Vpacket_parser> top_;
+  std::vector<Meta> metas_;
+  uint64_t cycles_ = 0;
+};
+
+// "" when the parser and the decoder agree on `frame`, else what differs.
+std::string compare(const std::vector<uint8_t>& frame, const Meta& m) {
+  DecodedPacket d = decode(frame.data(), uint32_t(frame.size()), uint32_t(frame.size()));
+  std::string diff;
+  auto check = [&](const char* what, long long hw, long long sw) {
+    if (hw != sw) diff += std::string(what) + " hw " + std::to_string(hw) + " sw " + std::to_string(sw) + "; ";
+  };
+  check("frame_length", m.frame_length, static_cast<long long>(frame.size()));
+  if (m.host_decode) {
+    // Left to the host: only IPv6 with extension headers.
+    check("host_decode_without_ipv6_extensions", d.l3 == L3::kIpv6 && d.ipv6_extensions > 0, 1);
+    return diff;
+  }
+  check("malformed", m.malformed, static_cast<int>(d.malformed));
+  if (!d.ok()) return diff;
+  check("l3", m.l3, static_cast<int>(d.l3));
+  check("vlan_count", m.vlan_count, d.vlan_count);
+  if (d.vlan_count > 0) check("vlan0", m.vlan0, d.vlan_ids[0]);
+  if (d.vlan_count > 1) check("vlan1", m.vlan1, d.vlan_ids[1]);
+  if (!d.is_ip()) return diff;
+  if (m.src != d.src) diff += "src hw " + m.src.to_string() + " sw " + d.src.to_string() + "; ";
+  if (m.dst != d.dst) diff += "dst hw " + m.dst.to_string() + " sw " + d.dst.to_string() + "; ";
+  check("ip_proto", m.ip_proto, d.ip_proto);
+  check("fragment", m.fragment, d.fragment);
+  check("has_l4", m.has_l4, d.has_l4);
+  check("src_port", m.src_port, d.src_port);
+  check("dst_port", m.dst_port, d.dst_port);
+  if (d.is_tcp()) check("tcp_flags", m.tcp_flags, d.tcp_flags);
+  if (d.is_icmp()) {
+    check("icmp_type", m.icmp_type, d.icmp_type);
+    check("icmp_code", m.icmp_code, d.icmp_code);
+  }
+  check("payload_offset", m.payload_offset, d.payload_offset);
+  check("payload_length", m.payload_length, d.payload_length);
+  return diff;
+}
+
+TEST(PacketParserRtl, EveryMalformedReasonAsTheDecoderGivesIt) {
+  ParserSim sim;
+  for (const auto& c : testing_support::kMalformedCases) sim.send(c.make());
+  sim.idle(4);
+  ASSERT_EQ(sim.metas().size(), std::size(testing_support::kMalformedCases));
+  size_t i = 0;
+  for (const auto& c : testing_support::kMalformedCases) {
+    const Meta& m = sim.metas()[i++];
+    if (c.want == Malformed::kIpv6ExtensionTruncated || c.want == Malformed::kIpv6TooManyExtensions) {
+      EXPECT_TRUE(m.host_decode) << c.name;  // extension headers are the host's
+    } else {
+      EXPECT_EQ(m.malformed, static_cast<int>(c.want)) << c.name;
+    }
+  }
+}
+
+TEST(PacketParserRtl, HeaderKindsWithIdleCyclesInsideAndBetweenFrames) {
+  std::vector<std::vector<uint8_t>> frames = {
+      PacketBuilder().ipv4("10.0.0.1", "10.0.0.2").tcp(40000, 80, tcp_flag::kSyn).tcp_options({2, 4, 5, 0xb4, 1, 3, 3, 7}).build(),
+      PacketBuilder().vlan(100).vlan(200, 0x8100).ipv4("192.168.1.1", "8.8.8.8").udp(5353, 53).payload("query").build(),
+      PacketBuilder().ipv4("10.0.0.1", "10.0.0.2").ipv4_options({7, 7, 4, 0, 0, 0, 0}).icmp_echo(true, 7, 1).payload("ping").build(),
+      PacketBuilder().ipv4("10.0.0.1", "10.0.0.2").ipv4_fragment(0, true, 9).udp(1, 2).payload(std::string(100, 'x')).build(),
+      PacketBuilder().ipv6("2001:db8::1", "2001:db8::2").tcp(1, 443, tcp_flag::kAck).payload(std::string(300, 'y')).build(),
+      PacketBuilder().ipv6("2001:db8::1", "2001:db8::2").ipv6_extension(0).udp(1, 2).build(),
+      PacketBuilder().ipv6("fe80::1", "ff02::1").icmp(135, 0).payload(std::string(24, 0)).build(),
+      PacketBuilder().payload("not IP at all").build(),
+      PacketBuilder().ipv4("10.0.0.1", "10.0.0.2").tcp(1, 2, 0).tcp_options(std::vector<uint8_t>(40, 1)).payload(std::string(1400, 'z')).build(),
+  };
+  ParserSim sim;
+  for (size_t i = 0; i < frames.size(); ++i) {
+    sim.send(frames[i], static_cast<int>(i % 3));
+    sim.idle(static_cast<int>(i % 2));
+  }
+  sim.idle(4);
+  ASSERT_EQ(sim.metas().size(), frames.size());
+  for (size_t i = 0; i < frames.size(); ++i) EXPECT_EQ(compare(frames[i], sim.metas()[i]), "") << "frame " << i;
+  EXPECT_TRUE(sim.metas()[5].host_decode);
+}
+
+TEST(PacketParserRtl, BackToBackSingleBeatFramesEachGetTheirOwnMeta) {
+  ParserSim sim;
+  std::vector<std::vector<uint8_t>> frames;
+  for (uint16_t p = 1; p <= 50; ++p) frames.push_back(PacketBuilder().ipv4("10.0.0.1", "10.0.0.2").udp(p, 53).build());
+  uint64_t start = sim.cycles();
+  for (const auto& f : frames) sim.send(f);
+  EXPECT_EQ(sim.cycles() - start, frames.size());  // one beat a cycle: the parser never back-pressures
+  sim.idle(4);
+  ASSERT_EQ(sim.metas().size(), frames.size());
+  for (size_t i = 0; i < frames.size(); ++i) EXPECT_EQ(sim.metas()[i].src_port, static_cast<int>(i + 1));
+}
+
+TEST(PacketParserRtl, RandomBytesNeverDisagreeWithTheDecoder) {
+  std::mt19937 rng(20261122);
+  ParserSim sim;
+  std::vector<std::vector<uint8_t>> frames;
+  for (int n = 0; n < 3000; ++n) {
+    auto f = PacketBuilder().vlan(7).ipv4("10.1.2.3", "10.3.2.1").tcp(1234, 80, tcp_flag::kAck).payload("abcdefgh").build();
+    if (n % 2) f = PacketBuilder().ipv6("2001:db8::1", "2001:db8::9").udp(9, 53).payload("zzzz").build();
+    for (int k = 0; k < 3; ++k) f[rng() % f.size()] = static_cast<uint8_t>(rng());
+    f.resize(1 + rng() % f.size());
+    frames.push_back(f);
+    sim.send(f);
+  }
+  sim.idle(4);
+  ASSERT_EQ(sim.metas().size(), frames.size());
+  for (size_t i = 0; i < frames.size(); ++i) ASSERT_EQ(compare(frames[i], sim.metas()[i]), "") << "frame " << i;
+}
+
+TEST(PacketParserRtl, RealCapturesAgreeFrameByFrame) {
+  namespace fs = std::filesystem;
+  fs::path root = fs::path(PICKET_SHARED_DIR) / "corpus" / "pcaps";
+  if (!fs::exists(root)) GTEST_SKIP() << "no ../shared corpus";
+  size_t frames = 0, host = 0, files = 0;
+  for (const char* dir : {"zeek", "ndpi"}) {
+    std::vector<fs::path> paths;
+    for (const auto& e : fs::recursive_directory_iterator(root / dir)) {
+      if (e.is_regular_file()) paths.push_back(e.path());
+    }
+    std::sort(paths.begin(), paths.end());
+    for (const fs::path& path : paths) {
+      std::vector<std::vector<uint8_t>> batch;
+      try {
+        PcapReader reader(path.string());
+        if (reader.link_type() != LinkType::kEthernet) continue;
+        Packet p;
+        while (reader.next(p)) {
+          if (p.bytes.size() == p.wire_length && !p.bytes.empty()) batch.push_back(p.bytes);
+        }
+      } catch (const PcapError&) {
+        continue;  // not a capture libpcap reads (gzip, text)
+      }
+      ParserSim sim;
+      for (const auto& f : batch) sim.send(f);
+      sim.idle(4);
+      ASSERT_EQ(sim.metas().size(), batch.size()) << path;
+      for (size_t i = 0; i < batch.size(); ++i) {
+        ASSERT_EQ(compare(batch[i], sim.metas()[i]), "") << path << " packet " << i + 1;
+        host += sim.metas()[i].host_decode;
+      }
+      frames += batch.size();
+      ++files;
+    }
+  }
+  RecordProperty("frames", std::to_string(frames));
+  std::printf("compared %zu frames of %zu captures; %zu left to the host (IPv6 extension headers)\n", frames, files, host);
+  EXPECT_GT(frames, 100000u);
+}
+
+}  // namespace
+}  // namespace picket
