@@ -65,8 +65,26 @@ void HttpMessage::clear() {
   body_.clear();
 }
 
+namespace {
+
+// Whether `p` can start a message: "HTTP/" or an upper-case method and a space within the
+// first 16 bytes. Most TCP payloads (TLS, SSH, binary protocols) fail at the first byte,
+// before any search for a line end.
+bool may_start_message(std::string_view p) {
+  if (p.size() < 5 || p[0] < 'A' || p[0] > 'Z') return false;
+  if (p.substr(0, 5) == "HTTP/") return true;
+  for (size_t i = 1; i < p.size() && i < 16; ++i) {
+    if (p[i] == ' ') return true;
+    if (!is_token_char(p[i])) return false;
+  }
+  return false;
+}
+
+}  // namespace
+
 bool HttpMessage::parse(std::string_view p, size_t* end) {
   clear();
+  if (!may_start_message(p)) return false;
   size_t next = 0;
   std::string_view start = line_at(p, 0, next);
   if (next == std::string_view::npos) return false;  // not even a whole start line
