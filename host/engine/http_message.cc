@@ -8,6 +8,10 @@ namespace {
 using rules::Buffer;
 
 bool is_token_char(char c) { return c >= 'A' && c <= 'Z'; }
+
+// The longest method a request line may have (the longest registered one, UPDATEREDIRECTREF,
+// has 17 letters).
+constexpr size_t kMaxMethodLength = 32;
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 // "HTTP/d.d"
@@ -67,13 +71,13 @@ void HttpMessage::clear() {
 
 namespace {
 
-// Whether `p` can start a message: "HTTP/" or an upper-case method and a space within the
-// first 16 bytes. Most TCP payloads (TLS, SSH, binary protocols) fail at the first byte,
-// before any search for a line end.
+// Whether `p` can start a message: "HTTP/", or an upper-case method of at most
+// kMaxMethodLength letters and a space. Most TCP payloads (TLS, SSH, binary protocols) fail at
+// the first byte, before any search for a line end; the full checks follow in parse().
 bool may_start_message(std::string_view p) {
   if (p.size() < 5 || p[0] < 'A' || p[0] > 'Z') return false;
   if (p.substr(0, 5) == "HTTP/") return true;
-  for (size_t i = 1; i < p.size() && i < 16; ++i) {
+  for (size_t i = 1; i < p.size() && i <= kMaxMethodLength; ++i) {
     if (p[i] == ' ') return true;
     if (!is_token_char(p[i])) return false;
   }
@@ -104,7 +108,7 @@ bool HttpMessage::parse(std::string_view p, size_t* end) {
     // Request line: METHOD SP URI SP HTTP/x.y
     size_t sp1 = start.find(' ');
     size_t sp2 = start.rfind(' ');
-    if (sp1 == std::string_view::npos || sp1 == 0 || sp2 <= sp1 + 1) return false;
+    if (sp1 == std::string_view::npos || sp1 == 0 || sp1 > kMaxMethodLength || sp2 <= sp1 + 1) return false;
     std::string_view method = start.substr(0, sp1);
     for (char c : method) {
       if (!is_token_char(c)) return false;

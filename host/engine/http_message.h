@@ -7,6 +7,7 @@
 // buffers.
 //
 //   request:  METHOD SP URI SP HTTP/x.y CRLF  (Name: value CRLF)*  CRLF  body...
+//             (METHOD: 1 to 32 upper-case letters)
 //   response: HTTP/x.y SP CODE [SP reason] CRLF  (Name: value CRLF)*  CRLF  body...
 //
 // Buffers follow Suricata's: http.uri is the URI with %XX decoded; http.header is each header

@@ -91,3 +91,18 @@ TEST(Classifications, ParsesAndRefusesBadPriorities) {
 
 }  // namespace
 }  // namespace picket::rules
+
+namespace picket {
+namespace {
+
+TEST(HttpMessage, LongMethodsAndNonHttpFirstBytes) {
+  HttpMessage m;
+  EXPECT_TRUE(m.parse("ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEF / HTTP/1.1\r\n\r\n"));  // 32 letters
+  EXPECT_EQ(m.get(rules::Buffer::kHttpMethod), "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEF");
+  EXPECT_FALSE(m.parse("ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFG / HTTP/1.1\r\n\r\n"));  // 33: not a method
+  EXPECT_FALSE(m.parse("\x16\x03\x01\x00\x05hello"));
+  EXPECT_FALSE(m.parse("EHLO-x mail.example\r\n"));
+}
+
+}  // namespace
+}  // namespace picket
