@@ -134,7 +134,9 @@ void SignatureSet::group_by_ports(uint32_t rule, PortGroups& g) const {
     }
   };
   const rules::Rule& r = rules_[rule].rule;
-  // A <> rule may match either way: it is listed under both of its port sets, each way.
+  // The rule is listed under its smaller port set: as the packet's destination ports when that
+  // is the rule's destination set, else as its source ports. A <> rule may match either way,
+  // so its smaller set is listed as both.
   const rules::PortSet* ports[2] = {&r.dst_ports, &r.src_ports};
   int smallest = size(*ports[0]) <= size(*ports[1]) ? 0 : 1;
   if (size(*ports[smallest]) > kMaxListed) {
@@ -145,7 +147,6 @@ void SignatureSet::group_by_ports(uint32_t rule, PortGroups& g) const {
     list(*ports[smallest], smallest == 0 ? g.by_dst_port : g.by_src_port);
     return;
   }
-  // Both orientations: the rule's destination ports may be the packet's source ports.
   list(*ports[smallest], g.by_dst_port);
   list(*ports[smallest], g.by_src_port);
 }
