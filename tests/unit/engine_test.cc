@@ -72,6 +72,19 @@ TEST(EngineHeader, DsizePortsAddressesDirection) {
   EXPECT_EQ(e.sids(e.run(udp("x", 9, "10.0.0.2", "10.0.0.1"))), Sids({2}));  // <> matches the reverse way
 }
 
+TEST(EngineHeader, PortGroupedRulesMatchOnTheirPortsEitherWay) {
+  // No usable fast pattern ("|00|" is weak): these rules are tried by their ports.
+  EngineUnderTest e("alert udp any any <> any 53 (content:\"|00|\"; sid:1;)\n"
+                    "alert udp any 5353 -> any any (sid:2;)\n");
+  auto dgram = [](uint16_t sport, uint16_t dport) {
+    return PacketBuilder().ipv4("10.0.0.1", "10.0.0.2").udp(sport, dport).payload(std::string("q\0", 2)).build();
+  };
+  EXPECT_EQ(e.sids(e.run(dgram(40000, 53))), Sids({1}));
+  EXPECT_EQ(e.sids(e.run(dgram(53, 40000))), Sids({1}));  // <>: the rule's port as the source
+  EXPECT_EQ(e.sids(e.run(dgram(5353, 9))), Sids({2}));
+  EXPECT_EQ(e.sids(e.run(dgram(9, 5353))), Sids{});
+}
+
 TEST(EngineFlow, EstablishedAndDirection) {
   EngineUnderTest e("alert tcp any any -> any any (flow:established,to_server; content:\"hi\"; sid:1;)\n"
                     "alert tcp any any -> any any (flow:to_client; content:\"hi\"; sid:2;)\n"
