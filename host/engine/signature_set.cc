@@ -4,21 +4,10 @@
 #include <map>
 
 #include "packet/decoder.h"
+#include "rules/option_values.h"
 
 namespace picket {
 namespace {
-
-uint32_t pcre_options(const rules::Match& m) {
-  uint32_t o = 0;
-  if (m.caseless) o |= PCRE2_CASELESS;
-  if (m.dotall) o |= PCRE2_DOTALL;
-  if (m.multiline) o |= PCRE2_MULTILINE;
-  if (m.extended) o |= PCRE2_EXTENDED;
-  if (m.anchored) o |= PCRE2_ANCHORED;
-  if (m.dollar_endonly) o |= PCRE2_DOLLAR_ENDONLY;
-  if (m.ungreedy) o |= PCRE2_UNGREEDY;
-  return o;
-}
 
 std::string lowered(const std::string& s) {
   std::string out = s;
@@ -29,6 +18,28 @@ std::string lowered(const std::string& s) {
 }
 
 }  // namespace
+
+hs_database_t* compile_literal_database(const std::vector<std::pair<std::string, bool>>& literals,
+                                        std::string& error) {
+  std::vector<const char*> exprs;
+  std::vector<size_t> lens;
+  std::vector<unsigned> flags, ids;
+  for (const auto& [bytes, nocase] : literals) {
+    ids.push_back(static_cast<unsigned>(exprs.size()));
+    exprs.push_back(bytes.data());
+    lens.push_back(bytes.size());
+    flags.push_back(HS_FLAG_SINGLEMATCH | (nocase ? HS_FLAG_CASELESS : 0));
+  }
+  hs_database_t* db = nullptr;
+  hs_compile_error_t* err = nullptr;
+  if (hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lens.data(), static_cast<unsigned>(exprs.size()),
+                           HS_MODE_BLOCK, nullptr, &db, &err) != HS_SUCCESS) {
+    error = err ? err->message : "unknown error";
+    hs_free_compile_error(err);
+    return nullptr;
+  }
+  return db;
+}
 
 std::unique_ptr<SignatureSet> SignatureSet::compile(std::vector<rules::Rule> rules, IdentityRegistry& registry,
                                                     std::string& error) {
@@ -62,7 +73,7 @@ std::unique_ptr<SignatureSet> SignatureSet::compile(std::vector<rules::Rule> rul
       } else {
         int code = 0;
         PCRE2_SIZE at = 0;
-        cm.pcre = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(m.pcre.data()), m.pcre.size(), pcre_options(m), &code,
+        cm.pcre = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(m.pcre.data()), m.pcre.size(), rules::pcre2_compile_options(m), &code,
                                 &at, nullptr);
         if (!cm.pcre) {
           error = m.location.to_string() + ": pcre does not compile (sid " + std::to_string(r.sid) + ")";
@@ -88,22 +99,15 @@ std::unique_ptr<SignatureSet> SignatureSet::compile(std::vector<rules::Rule> rul
   for (auto& [buffer, lits] : literals) {
     Prefilter pf;
     pf.buffer = buffer;
-    std::vector<const char*> exprs;
-    std::vector<size_t> lens;
-    std::vector<unsigned> flags, ids;
+    std::vector<std::pair<std::string, bool>> keys;  // literal id = position, in sorted order
     for (auto& [key, rule_ids] : lits) {
-      ids.push_back(static_cast<unsigned>(pf.rules_of_literal.size()));
-      exprs.push_back(key.first.data());
-      lens.push_back(key.first.size());
-      flags.push_back(HS_FLAG_SINGLEMATCH | (key.second ? HS_FLAG_CASELESS : 0));
+      keys.push_back(key);
       pf.rules_of_literal.push_back(rule_ids);
     }
-    hs_compile_error_t* err = nullptr;
-    if (hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lens.data(), static_cast<unsigned>(exprs.size()),
-                             HS_MODE_BLOCK, nullptr, &pf.db, &err) != HS_SUCCESS) {
-      error = std::string("Hyperscan rejected the ") + std::string(rules::buffer_name(buffer)) +
-              " fast patterns: " + (err ? err->message : "unknown error");
-      hs_free_compile_error(err);
+    std::string why;
+    pf.db = compile_literal_database(keys, why);
+    if (!pf.db) {
+      error = "Hyperscan rejected the " + std::string(rules::buffer_name(buffer)) + " fast patterns: " + why;
       return nullptr;
     }
     set->prefilters_.push_back(std::move(pf));

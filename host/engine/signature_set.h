@@ -40,6 +40,11 @@ struct PacketContext {
 
 class SignatureScratch;
 
+// One Hyperscan block-mode database of literals, (bytes, nocase) each, reporting each literal's
+// position in `literals` as its id, once per scan. nullptr, with `error`, when Hyperscan refuses.
+hs_database_t* compile_literal_database(const std::vector<std::pair<std::string, bool>>& literals,
+                                        std::string& error);
+
 class SignatureSet {
  public:
   struct CompiledRule {

@@ -100,18 +100,17 @@ void decode_pcre(std::string_view s, size_t offset, Match& m) {
   m.kind = Match::Kind::kPcre;
   m.pcre = std::string(s.substr(1, close - 1));
   m.pcre_flags = std::string(s.substr(close + 1));
-  uint32_t options = 0;
   for (size_t i = close + 1; i < s.size(); ++i) {
     char f = s[i];
     Buffer http = Buffer::kPacket;
     switch (f) {
-      case 'i': m.caseless = true; options |= PCRE2_CASELESS; break;
-      case 's': m.dotall = true; options |= PCRE2_DOTALL; break;
-      case 'm': m.multiline = true; options |= PCRE2_MULTILINE; break;
-      case 'x': m.extended = true; options |= PCRE2_EXTENDED; break;
-      case 'A': m.anchored = true; options |= PCRE2_ANCHORED; break;
-      case 'E': m.dollar_endonly = true; options |= PCRE2_DOLLAR_ENDONLY; break;
-      case 'G': m.ungreedy = true; options |= PCRE2_UNGREEDY; break;
+      case 'i': m.caseless = true; break;
+      case 's': m.dotall = true; break;
+      case 'm': m.multiline = true; break;
+      case 'x': m.extended = true; break;
+      case 'A': m.anchored = true; break;
+      case 'E': m.dollar_endonly = true; break;
+      case 'G': m.ungreedy = true; break;
       case 'R': m.relative = true; break;
       case 'O': case 'B': break;  // match-limit override, Snort 2 rawbytes: no effect here
       case 'U': http = Buffer::kHttpUri; break;
@@ -135,7 +134,7 @@ void decode_pcre(std::string_view s, size_t offset, Match& m) {
   int error = 0;
   PCRE2_SIZE error_offset = 0;
   pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(m.pcre.data()), m.pcre.size(),
-                                   options, &error, &error_offset, nullptr);
+                                   pcre2_compile_options(m), &error, &error_offset, nullptr);
   if (!code) {
     PCRE2_UCHAR message[256];
     pcre2_get_error_message(error, message, sizeof message);
@@ -143,6 +142,18 @@ void decode_pcre(std::string_view s, size_t offset, Match& m) {
                      std::string("pcre does not compile: ") + reinterpret_cast<char*>(message));
   }
   pcre2_code_free(code);
+}
+
+uint32_t pcre2_compile_options(const Match& m) {
+  uint32_t o = 0;
+  if (m.caseless) o |= PCRE2_CASELESS;
+  if (m.dotall) o |= PCRE2_DOTALL;
+  if (m.multiline) o |= PCRE2_MULTILINE;
+  if (m.extended) o |= PCRE2_EXTENDED;
+  if (m.anchored) o |= PCRE2_ANCHORED;
+  if (m.dollar_endonly) o |= PCRE2_DOLLAR_ENDONLY;
+  if (m.ungreedy) o |= PCRE2_UNGREEDY;
+  return o;
 }
 
 int64_t parse_integer(std::string_view text, size_t offset, int64_t min, int64_t max,

@@ -34,6 +34,10 @@ std::string decode_text(std::string_view value, size_t offset);
 // and checks the expression compiles with PCRE2.
 void decode_pcre(std::string_view inner, size_t offset, Match& m);
 
+// The PCRE2 compile options a pcre match's flags ask for; the parser's check and the
+// engine's compile both use them.
+uint32_t pcre2_compile_options(const Match& m);
+
 int64_t parse_integer(std::string_view text, size_t offset, int64_t min, int64_t max,
                       std::string_view what);
 

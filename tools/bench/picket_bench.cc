@@ -139,20 +139,9 @@ int main(int argc, char** argv) {
     }
     std::sort(lits.begin(), lits.end());
     lits.erase(std::unique(lits.begin(), lits.end()), lits.end());
-    std::vector<const char*> exprs;
-    std::vector<size_t> lens;
-    std::vector<unsigned> flags, ids;
-    for (const auto& [bytes, nocase] : lits) {
-      ids.push_back(static_cast<unsigned>(exprs.size()));
-      exprs.push_back(bytes.data());
-      lens.push_back(bytes.size());
-      flags.push_back(HS_FLAG_SINGLEMATCH | (nocase ? HS_FLAG_CASELESS : 0));
-    }
-    hs_compile_error_t* err = nullptr;
-    if (!exprs.empty() && hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lens.data(),
-                                               static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, &all_db,
-                                               &err) != HS_SUCCESS) {
-      std::fprintf(stderr, "picket-bench: %s\n", err->message);
+    std::string why;
+    if (!lits.empty() && !(all_db = compile_literal_database(lits, why))) {
+      std::fprintf(stderr, "picket-bench: %s\n", why.c_str());
       return 1;
     }
     std::printf("payload fast patterns: %zu distinct, of which the engine's prefilter holds the strong ones\n",
