@@ -20,7 +20,6 @@ struct OfflineOptions {
 };
 
 struct OfflineSummary {
-  uint64_t read_errors = 0;
   std::string read_error;  // why reading stopped early, if it did
   double seconds = 0;
   struct Pair {

@@ -139,7 +139,6 @@ struct Rule {
   Action action = Action::kAlert;
   Protocol protocol = Protocol::kIp;
   AppProtocol app = AppProtocol::kNone;
-  PortSet app_ports;  // for app != kNone: the server ports that protocol is inspected on
   AddressSet src_addr = AddressSet::all();
   PortSet src_ports = PortSet::all();
   AddressSet dst_addr = AddressSet::all();

@@ -206,10 +206,7 @@ class RuleParser {
     else if (p == "icmp") rule_.protocol = Protocol::kIcmp;
     else if (p == "http" || p == "http1") {
       rule_.protocol = Protocol::kTcp;
-      rule_.app = AppProtocol::kHttp;
-      // Until the engine detects HTTP by content, HTTP is TCP on the HTTP ports.
-      rule_.app_ports = PortSet::of(80, 80);
-      if (vars_.find("HTTP_PORTS")) rule_.app_ports = parse_port_field("$HTTP_PORTS", at, vars_);
+      rule_.app = AppProtocol::kHttp;  // the engine applies it to flows on which HTTP was seen
     } else {
       bool word = std::all_of(p.begin(), p.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';

@@ -63,12 +63,11 @@ TEST(RuleHeader, ActionsProtocolsAddressesPorts) {
   EXPECT_TRUE(stream.flow.only_stream);
 }
 
-TEST(RuleHeader, HttpIsTcpOnTheHttpPorts) {
+TEST(RuleHeader, HttpIsTcpWithTheHttpApplication) {
   Rule r = ok("alert http any any -> any any (sid:1;)");
   EXPECT_EQ(r.protocol, Protocol::kTcp);
   EXPECT_EQ(r.app, AppProtocol::kHttp);
-  EXPECT_TRUE(r.app_ports.contains(80));
-  EXPECT_FALSE(r.app_ports.contains(443));
+  EXPECT_TRUE(r.dst_ports.is_all());  // no port restriction: HTTP is recognised by content
   EXPECT_TRUE(r.uses_http());
 }
 
