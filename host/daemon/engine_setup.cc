@@ -1,5 +1,6 @@
 #include "daemon/engine_setup.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "identity/identity_table.h"

@@ -28,7 +28,7 @@ struct EngineSetup {
   rules::RuleSetReport rules;
   std::vector<Diagnostic> diagnostics;     // errors, and warnings for skipped rules
   rules::Classifications classifications;
-  double compile_seconds = 0;
+  double compile_seconds = 0;  // parsing the rules and compiling them for the engine
 };
 
 EngineSetup set_up_engine(const EngineFiles& files, const EngineConfig& config);
