@@ -56,21 +56,6 @@ constexpr NamedHeader kNamedHeaders[] = {
     {"server", Buffer::kHttpServer},         {"transfer-encoding", Buffer::kHttpTransferEncoding},
 };
 
-}  // namespace
-
-void HttpMessage::clear() {
-  request = response = false;
-  buffers.fill({});
-  present.fill(false);
-  uri_.clear();
-  header_.clear();
-  header_names_.clear();
-  host_.clear();
-  body_.clear();
-}
-
-namespace {
-
 // Whether `p` can start a message: "HTTP/", or an upper-case method of at most
 // kMaxMethodLength letters and a space. Most TCP payloads (TLS, SSH, binary protocols) fail at
 // the first byte, before any search for a line end; the full checks follow in parse().
@@ -85,6 +70,17 @@ bool may_start_message(std::string_view p) {
 }
 
 }  // namespace
+
+void HttpMessage::clear() {
+  request = response = false;
+  buffers.fill({});
+  present.fill(false);
+  uri_.clear();
+  header_.clear();
+  header_names_.clear();
+  host_.clear();
+  body_.clear();
+}
 
 bool HttpMessage::parse(std::string_view p, size_t* end) {
   clear();
