@@ -22,9 +22,12 @@ target_link_libraries(picket::dpdk INTERFACE ${DPDK_LINK_LIBRARIES} ${DPDK_LDFLA
 # XRT ships no CMake package and its xrt.pc is broken (/usr//usr): make the target by hand.
 find_library(XRT_COREUTIL xrt_coreutil REQUIRED)
 find_path(XRT_INCLUDE_DIR xrt/xrt_device.h PATHS /usr/include/xrt REQUIRED)
+# libxrt_coreutil needs libuuid, which only the runtime package provides (no .so link).
+find_library(XRT_UUID NAMES uuid libuuid.so.1 REQUIRED)
 add_library(picket::xrt UNKNOWN IMPORTED)
 set_target_properties(picket::xrt PROPERTIES
   IMPORTED_LOCATION "${XRT_COREUTIL}"
+  INTERFACE_LINK_LIBRARIES "${XRT_UUID}"
   INTERFACE_INCLUDE_DIRECTORIES "${XRT_INCLUDE_DIR}")
 
 find_package(verilator REQUIRED HINTS /usr/share/verilator)
@@ -34,4 +37,4 @@ if(PICKET_TESTS AND NOT PICKET_FUZZ)
   include(GoogleTest)
 endif()
 
-find_package(Python3 COMPONENTS Interpreter)
+find_package(Python3 REQUIRED COMPONENTS Interpreter)

@@ -14,7 +14,8 @@
 
 namespace picket {
 
-OfflineSummary run_offline(const OfflineOptions& o, SoftwareEngine& engine, const rules::Classifications* classes) {
+OfflineSummary run_offline(const OfflineOptions& o, SoftwareEngine& engine, DeviceEngine* device,
+                           const rules::Classifications* classes) {
   OfflineSummary s;
   PcapReader reader(o.capture);
   std::unique_ptr<PcapWriter> forwarded;
@@ -29,16 +30,35 @@ OfflineSummary run_offline(const OfflineOptions& o, SoftwareEngine& engine, cons
   src.registry = &engine.identities().registry();
   src.policy = engine.policy();
   src.classifications = classes;
+  std::string engine_name = device ? device->device().name() : "sw";
+  src.engine = engine_name;
+  if (device) src.generation = device->device().generation();
 
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   auto last_progress = start;
   const bool tty = isatty(STDERR_FILENO);
-  Packet packet;
-  Verdict v;
+  // A device judges packets in batches; the software engine one by one.
+  const size_t batch_size = device ? 256 : 1;
+  std::vector<Packet> batch(batch_size);
+  std::vector<Verdict> verdicts(batch_size);
   std::string lines;
-  while (reader.next(packet)) {
-    engine.process(packet, v);
+  for (;;) {
+    size_t n = 0;
+    while (n < batch_size && reader.next(batch[n])) ++n;
+    if (n == 0) break;
+    if (device) {
+      std::string error;
+      if (!device->process(std::span<const Packet>(batch.data(), n), verdicts, error)) {
+        s.read_error = "the " + engine_name + " device failed: " + error;
+        break;
+      }
+    } else {
+      engine.process(batch[0], verdicts[0]);
+    }
+    for (size_t k = 0; k < n; ++k) {
+    const Packet& packet = batch[k];
+    const Verdict& v = verdicts[k];
     if (v.ip) {
       auto& pair = s.pairs[{v.src_id, v.dst_id}];
       ++(v.drop ? pair.dropped : pair.forwarded);
@@ -71,9 +91,10 @@ OfflineSummary run_offline(const OfflineOptions& o, SoftwareEngine& engine, cons
                      double(packet.index) / secs, tty ? "\r" : "\n");
       }
     }
+    }
   }
   if (o.progress && tty && engine.counters().packets > 0x3fff) std::fputc('\n', stderr);
-  s.read_error = reader.error();
+  if (s.read_error.empty()) s.read_error = reader.error();
   s.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return s;
 }

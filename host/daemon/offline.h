@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "device/device_engine.h"
 #include "engine/software_engine.h"
 #include "rules/classification.h"
 
@@ -32,8 +33,9 @@ struct OfflineSummary {
   uint64_t rejects_sent = 0;
 };
 
-// Throws PcapError when the capture cannot be read or an output cannot be written.
-OfflineSummary run_offline(const OfflineOptions& options, SoftwareEngine& engine,
+// Throws PcapError when the capture cannot be read or an output cannot be written. With
+// `device`, packets go through it (and `engine` is its software engine).
+OfflineSummary run_offline(const OfflineOptions& options, SoftwareEngine& engine, DeviceEngine* device,
                            const rules::Classifications* classifications);
 
 void print_summary(const OfflineSummary& s, const SoftwareEngine& engine, std::FILE* out);

@@ -5,6 +5,11 @@
 #include <string>
 
 #include "daemon/engine_setup.h"
+#include "device/device_engine.h"
+#include "device/xrt_device.h"
+#ifdef PICKET_HAVE_SIM
+#include "sim_device.h"
+#endif
 #include "daemon/offline.h"
 #include "packet/pcap_file.h"
 
@@ -34,6 +39,10 @@ output:
   -q, --quiet                no progress line and no skipped-rule warnings
 
 engine:
+  --engine sw|sim|xrt|auto   sw: the software engine; sim: the RTL under Verilator; xrt: an Alveo
+                             card; auto (default): a card if one is found, else software
+  --xclbin FILE              the bitstream for --engine xrt/auto
+  --device N                 the XRT device index (default: 0)
   --midstream                accept TCP flows picked up without their handshake
   --malformed drop|forward   what to do with malformed packets (default: drop)
   --action-order LIST        e.g. drop,pass,reject,alert (default: pass,drop,reject,alert)
@@ -83,6 +92,8 @@ int main(int argc, char** argv) {
   OfflineOptions offline;
   std::string log_dir = ".", eve, forward;
   bool quiet = false;
+  std::string engine_kind = "auto";
+  XrtOptions xrt;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -105,6 +116,21 @@ int main(int argc, char** argv) {
     else if (a == "--forward") forward = value();
     else if (a == "-q" || a == "--quiet") quiet = true;
     else if (a == "--midstream") config.flows.midstream = true;
+    else if (a == "--engine") {
+      engine_kind = value();
+      if (engine_kind != "sw" && engine_kind != "sim" && engine_kind != "xrt" && engine_kind != "auto")
+        usage_error("--engine takes sw, sim, xrt or auto");
+#ifndef PICKET_HAVE_SIM
+      if (engine_kind == "sim") usage_error("this picketd was built without the Verilator model (PICKET_RTL=OFF)");
+#endif
+    } else if (a == "--xclbin") xrt.xclbin = value();
+    else if (a == "--device") {
+      std::string n = value();
+      char* end = nullptr;
+      unsigned long v = std::strtoul(n.c_str(), &end, 10);
+      if (n.empty() || *end || v > 255) usage_error("--device takes a number from 0 to 255");
+      xrt.device_index = static_cast<unsigned>(v);
+    }
     else if (a == "--malformed") {
       std::string m = value();
       if (m != "drop" && m != "forward") usage_error("--malformed takes drop or forward");
@@ -140,9 +166,58 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "picketd: %zu rules loaded (%zu skipped), %zu identity bindings, policy: %s\n",
                setup.rules.accepted, setup.rules.skipped, setup.engine->identities().size(),
                setup.engine->policy() ? (setup.engine->policy()->mode == PolicyMode::kAudit ? "audit" : "enforce") : "none");
+  // The data plane: a card, the Verilator model, or the software engine alone.
+  std::unique_ptr<Device> device;
+  if (engine_kind == "xrt" || engine_kind == "auto") {
+    std::string why;
+    device = XrtDevice::open(xrt, why);
+    if (!device) {
+      if (engine_kind == "xrt") {
+        std::fprintf(stderr, "picketd: %s\n", why.c_str());
+        return 1;
+      }
+      std::fprintf(stderr, "picketd: %s; using the software engine\n", why.c_str());
+    }
+  }
+#ifdef PICKET_HAVE_SIM
+  if (engine_kind == "sim") device = std::make_unique<SimDevice>();
+#endif
+  std::unique_ptr<DeviceEngine> device_engine;
+  SoftwareEngine* sw = setup.engine.get();
+  if (device) {
+    std::string why;
+    std::string name = device->name();
+    device_engine = DeviceEngine::create(std::move(device), std::move(setup.engine), why);
+    if (!device_engine) {
+      std::fprintf(stderr, "picketd: the %s device cannot take these tables: %s\n", name.c_str(), why.c_str());
+      return 1;
+    }
+    sw = &device_engine->software();
+    const HardwarePlan::Report& r = device_engine->plan().report;
+    std::fprintf(stderr,
+                 "picketd: engine %s: %zu of %zu rules on hardware literals (%zu final there), %zu host-only; "
+                 "%zu identity bindings exact, %zu prefixes; %zu policy entries\n",
+                 name.c_str(), r.hardware_rules, r.rules, r.final_rules, r.host_rules, r.exact_bindings,
+                 r.prefix_bindings, r.policy_entries);
+  } else {
+    std::fprintf(stderr, "picketd: engine sw\n");
+  }
   try {
-    OfflineSummary summary = run_offline(offline, *setup.engine, &setup.classifications);
-    print_summary(summary, *setup.engine, stdout);
+    OfflineSummary summary = run_offline(offline, *sw, device_engine.get(), &setup.classifications);
+    print_summary(summary, *sw, stdout);
+    if (device_engine) {
+      const DeviceEngineStats& d = device_engine->stats();
+      std::printf("  device: %llu packets, %llu punted to the host (%.1f %%), %llu dropped on the card, "
+                  "%llu disagreements with the host\n",
+                  static_cast<unsigned long long>(d.packets), static_cast<unsigned long long>(d.punted),
+                  100.0 * double(d.punted) / double(d.packets ? d.packets : 1),
+                  static_cast<unsigned long long>(d.device_drops), static_cast<unsigned long long>(d.disagreements));
+      for (const std::string& n : device_engine->disagreements()) std::printf("    %s\n", n.c_str());
+    }
+    if (!summary.read_error.empty() && summary.read_error.find("device failed") != std::string::npos) {
+      std::fprintf(stderr, "picketd: %s\n", summary.read_error.c_str());
+      return 1;
+    }
     if (!offline.eve_path.empty()) std::printf("  decision log: %s\n", offline.eve_path.c_str());
     if (!offline.forward_path.empty()) std::printf("  forwarded packets: %s\n", offline.forward_path.c_str());
   } catch (const PcapError& e) {

@@ -201,14 +201,56 @@ bool ports_match(const rules::Rule& r, uint16_t sp, uint16_t dp) {
 
 }  // namespace
 
-void SignatureSet::match(const PacketContext& ctx, SignatureScratch& s, std::vector<uint32_t>& out) const {
+bool SignatureSet::hand_to_hardware(const std::vector<bool>& in_hardware, std::string& error) {
+  std::map<std::pair<std::string, bool>, std::vector<uint32_t>> sides[2];  // host, hardware
+  for (uint32_t i = 0; i < rules_.size(); ++i) {
+    const rules::Rule& r = rules_[i].rule;
+    if (!r.fast_pattern || r.fast_pattern->weak || r.matches[r.fast_pattern->match].buffer != rules::Buffer::kPacket)
+      continue;
+    bool hw = i < in_hardware.size() && in_hardware[i];
+    sides[hw ? 1 : 0][{r.fast_pattern->bytes, r.fast_pattern->nocase}].push_back(i);
+  }
+  std::vector<Prefilter> rebuilt;
+  for (int hw = 0; hw < 2; ++hw) {
+    if (sides[hw].empty()) continue;
+    Prefilter pf;
+    pf.buffer = rules::Buffer::kPacket;
+    pf.hardware = hw == 1;
+    std::vector<std::pair<std::string, bool>> keys;
+    for (auto& [key, rule_ids] : sides[hw]) {
+      keys.push_back(key);
+      pf.rules_of_literal.push_back(rule_ids);
+    }
+    pf.db = compile_literal_database(keys, error);
+    if (!pf.db) {
+      for (Prefilter& p : rebuilt) hs_free_database(p.db);
+      return false;
+    }
+    rebuilt.push_back(std::move(pf));
+  }
+  for (auto it = prefilters_.begin(); it != prefilters_.end();) {
+    if (it->buffer == rules::Buffer::kPacket) {
+      hs_free_database(it->db);
+      it = prefilters_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (Prefilter& pf : rebuilt) prefilters_.push_back(std::move(pf));
+  return true;
+}
+
+void SignatureSet::match(const PacketContext& ctx, SignatureScratch& s, std::vector<uint32_t>& out,
+                         const HardwareMatches* hw) const {
   out.clear();
   if (++s.epoch_ == 0) {  // wrapped: forget every mark
     std::fill(s.seen_.begin(), s.seen_.end(), 0);
     s.epoch_ = 1;
   }
   s.candidates_.clear();
+  const bool from_hardware = hw && hw->complete;
   for (const Prefilter& pf : prefilters_) {
+    if (pf.hardware && from_hardware) continue;
     LiteralContext lc{&pf.rules_of_literal, &s.seen_, s.epoch_, &s.candidates_};
     auto scan = [&](std::string_view buf) {
       if (!buf.empty()) hs_scan(pf.db, buf.data(), static_cast<unsigned>(buf.size()), 0, s.hs_, on_literal, &lc);
@@ -254,9 +296,27 @@ void SignatureSet::match(const PacketContext& ctx, SignatureScratch& s, std::vec
       }
     }
   }
+  if (from_hardware) {
+    for (uint32_t r : hw->candidates) {
+      if (s.seen_[r] != s.epoch_) {
+        s.seen_[r] = s.epoch_;
+        s.candidates_.push_back(r);
+      }
+    }
+  }
   std::sort(s.candidates_.begin(), s.candidates_.end());
   for (uint32_t r : s.candidates_) {
     if (rule_matches(rules_[r], ctx, s.inspection_)) out.push_back(r);
+  }
+  if (from_hardware && !hw->final_rules.empty()) {
+    // The hardware's final rules match as they are: it checked their every condition.
+    for (uint32_t r : hw->final_rules) {
+      if (s.seen_[r] != s.epoch_) {
+        s.seen_[r] = s.epoch_;
+        out.push_back(r);
+      }
+    }
+    std::sort(out.begin(), out.end());
   }
 }
 

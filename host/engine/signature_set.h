@@ -40,6 +40,16 @@ struct PacketContext {
 
 class SignatureScratch;
 
+// What a data plane found of the rules handed to it (hand_to_hardware): the rules it decided
+// alone, and the candidates the host must check. When not `complete` (a frame with more
+// literal hits than the hardware keeps, or one it did not decode), the host searches for
+// those rules' literals itself.
+struct HardwareMatches {
+  bool complete = false;
+  std::vector<uint32_t> final_rules;
+  std::vector<uint32_t> candidates;
+};
+
 // One Hyperscan block-mode database of literals, (bytes, nocase) each, reporting each literal's
 // position in `literals` as its id, once per scan. nullptr, with `error`, when Hyperscan refuses.
 hs_database_t* compile_literal_database(const std::vector<std::pair<std::string, bool>>& literals,
@@ -71,8 +81,14 @@ class SignatureSet {
   // Resolves identity selectors for identities registered since compile().
   void refresh_identities(const IdentityRegistry& registry);
 
-  // The indices (into rules()) of the rules that match, in rule order.
-  void match(const PacketContext& ctx, SignatureScratch& scratch, std::vector<uint32_t>& out) const;
+  // The indices (into rules()) of the rules that match, in rule order. With `hw`, the rules
+  // handed to the hardware are taken from it.
+  void match(const PacketContext& ctx, SignatureScratch& scratch, std::vector<uint32_t>& out,
+             const HardwareMatches* hw = nullptr) const;
+
+  // Moves the payload literals of the rules marked in `in_hardware` (by rule index) into their
+  // own database, searched only when a HardwareMatches is not complete.
+  bool hand_to_hardware(const std::vector<bool>& in_hardware, std::string& error);
 
   // Exposed for benchmarks: the payload prefilter database, or null.
   const hs_database_t* packet_database() const;
@@ -81,6 +97,7 @@ class SignatureSet {
   friend class SignatureScratch;
   struct Prefilter {
     rules::Buffer buffer;
+    bool hardware = false;  // the literals of rules handed to the hardware
     hs_database_t* db = nullptr;
     std::vector<std::vector<uint32_t>> rules_of_literal;
   };

@@ -29,7 +29,13 @@ SoftwareEngine::SoftwareEngine(EngineConfig config, std::unique_ptr<SignatureSet
   }
 }
 
-void SoftwareEngine::process(const Packet& packet, Verdict& v) {
+bool SoftwareEngine::use_hardware(const std::vector<bool>& in_hardware, std::string& error) {
+  if (!signatures_->hand_to_hardware(in_hardware, error)) return false;
+  scratch_ = std::make_unique<SignatureScratch>(*signatures_);
+  return true;
+}
+
+void SoftwareEngine::process(const Packet& packet, Verdict& v, const HardwareView* hw) {
   v.clear();
   const DecodedPacket p = decode(packet);
   if (!p.ok()) {
@@ -47,8 +53,9 @@ void SoftwareEngine::process(const Packet& packet, Verdict& v) {
   }
   const int64_t now = packet.timestamp_ns;
   v.ip = true;
-  v.src_id = identities_.lookup(p.src, now);
-  v.dst_id = identities_.lookup(p.dst, now);
+  const bool from_hw = hw && hw->decoded;
+  v.src_id = from_hw ? hw->src_id : identities_.lookup(p.src, now);
+  v.dst_id = from_hw ? hw->dst_id : identities_.lookup(p.dst, now);
 
   std::optional<FlowRef> flow = flows_.track(p, packet.wire_length, now);
   Flow* f = flow ? flow->flow : nullptr;
@@ -66,7 +73,11 @@ void SoftwareEngine::process(const Packet& packet, Verdict& v) {
     std::optional<uint16_t> port;
     if (p.is_tcp() || p.is_udp()) port = to_server ? p.dst_port : p.src_port;
     v.policy_checked = true;
-    v.policy = policy_->judge(client, server, p.ip_proto, port, now);
+    if (from_hw && hw->policy_known) {
+      v.policy = to_server ? hw->to_server : hw->to_client;
+    } else {
+      v.policy = policy_->judge(client, server, p.ip_proto, port, now);
+    }
     if (!v.policy.allowed) {
       if (policy_->mode == PolicyMode::kEnforce) {
         v.drop = true;
@@ -102,7 +113,7 @@ void SoftwareEngine::process(const Packet& packet, Verdict& v) {
   ctx.established = f && f->established;
   ctx.src_id = v.src_id;
   ctx.dst_id = v.dst_id;
-  signatures_->match(ctx, *scratch_, hits_);
+  signatures_->match(ctx, *scratch_, hits_, hw ? &hw->signatures : nullptr);
 
   const auto& rules = signatures_->rules();
   std::stable_sort(hits_.begin(), hits_.end(), [&](uint32_t a, uint32_t b) {

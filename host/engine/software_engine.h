@@ -45,13 +45,29 @@ struct EngineCounters {
   std::array<uint64_t, static_cast<size_t>(Malformed::kCount)> malformed{};
 };
 
+// What a data plane decided of one packet, for process() to take instead of deciding it again
+// (host/device/device_engine.h builds it from a device's result).
+struct HardwareView {
+  bool decoded = false;  // an IP packet the hardware parsed: the ids are its
+  IdentityId src_id = kUnknownIdentity;
+  IdentityId dst_id = kUnknownIdentity;
+  bool policy_known = false;  // both-way policy decisions, for the host to pick by direction
+  PolicyDecision to_server, to_client;
+  HardwareMatches signatures;
+};
+
 class SoftwareEngine {
  public:
   // `signatures` must have been compiled against `identities.registry()`.
   SoftwareEngine(EngineConfig config, std::unique_ptr<SignatureSet> signatures, IdentityTable identities,
                  std::optional<Policy> policy);
 
-  void process(const Packet& packet, Verdict& out);
+  void process(const Packet& packet, Verdict& out) { process(packet, out, nullptr); }
+  // With `hw`, identities, policy and the hardware's rules come from the data plane; flows,
+  // HTTP and the rest of each candidate rule are checked here.
+  void process(const Packet& packet, Verdict& out, const HardwareView* hw);
+  // Hands the rules marked in `in_hardware` to a data plane (SignatureSet::hand_to_hardware).
+  bool use_hardware(const std::vector<bool>& in_hardware, std::string& error);
 
   const SignatureSet& signatures() const { return *signatures_; }
   const IdentityTable& identities() const { return identities_; }

@@ -67,6 +67,9 @@ class Policy {
   const PolicyStatement* statement(uint32_t number) const {
     return number >= 1 && number <= statements.size() ? &statements[number - 1] : nullptr;
   }
+  // Whether statement i's from (to) selector matches `id`, as resolved; for table compilers.
+  bool from_matches(size_t i, IdentityId id) const { return i < from_.size() && from_[i].matches(id); }
+  bool to_matches(size_t i, IdentityId id) const { return i < to_.size() && to_[i].matches(id); }
 
  private:
   bool matches(size_t i, IdentityId client, IdentityId server, uint8_t ip_proto,

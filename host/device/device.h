@@ -1,0 +1,64 @@
+// A data plane the host drives: the RTL under Verilator (sim/sim_device.h) or on an Alveo card
+// through XRT (host/device/xrt_device.h). Both are driven the same way, through the register
+// map of hw/register_map.json: tables written over AXI4-Lite, frames through AXI4-Stream, one
+// result record per frame.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "device/table_image.h"
+#include "packet/packet.h"
+#include "register_map.h"
+
+namespace picket {
+
+// One frame's result record (hw/register_map.json "result"), decoded.
+struct DeviceResult {
+  hw::Verdict verdict = hw::Verdict::kForward;
+  hw::Reason reason = hw::Reason::kNone;
+  uint8_t malformed = 0;
+  bool host_decode = false;
+  bool ip = false;
+  uint8_t bank = 0;
+  uint16_t src_id = 0, dst_id = 0;
+  bool fwd_allow = false, rev_allow = false;
+  uint16_t fwd_statement = 0, rev_statement = 0;
+  bool punt_policy = false, punt_rules = false, hit_overflow = false;
+  bool rule_valid = false;
+  uint16_t rule = 0;  // the hardware literal id of the final rule the verdict names
+  struct Hit {
+    bool valid = false;
+    bool final = false;
+    uint16_t literal = 0;
+  };
+  std::array<Hit, hw::kFrameHits> hits{};
+
+  static DeviceResult decode(std::span<const uint32_t, hw::result::kWords> words);
+};
+
+struct DeviceCounters {
+  uint64_t packets = 0, bytes = 0, forwarded = 0, punted = 0, hit_overflow = 0;
+  uint64_t drop_malformed = 0, drop_policy = 0, drop_signature = 0;
+};
+
+class Device {
+ public:
+  virtual ~Device() = default;
+  virtual std::string name() const = 0;
+  // Writes the image into the bank not in use, then makes it the active one between frames:
+  // every frame is judged under one whole generation. False, with `error`, on failure.
+  virtual bool load(const TableImage& image, std::string& error) = 0;
+  // Judge frames at this time (ns since 1970) from now on, or at each packet's own timestamp.
+  virtual void set_time(int64_t ns) = 0;
+  virtual void use_packet_time(bool on) = 0;
+  // One result per packet, in order.
+  virtual bool process(std::span<const Packet> batch, std::vector<DeviceResult>& out, std::string& error) = 0;
+  virtual DeviceCounters counters() = 0;
+  virtual uint32_t generation() const = 0;  // images loaded so far
+};
+
+}  // namespace picket

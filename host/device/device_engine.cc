@@ -1,0 +1,110 @@
+#include "device/device_engine.h"
+
+#include <algorithm>
+
+namespace picket {
+
+std::unique_ptr<DeviceEngine> DeviceEngine::create(std::unique_ptr<Device> device,
+                                                   std::unique_ptr<SoftwareEngine> engine, std::string& error) {
+  std::unique_ptr<DeviceEngine> d(new DeviceEngine);
+  auto tables = compile_tables(engine->signatures(), engine->identities(), engine->policy(), engine->config(), error);
+  if (!tables) return nullptr;
+  d->tables_ = std::move(*tables);
+  if (!engine->use_hardware(d->tables_.plan.in_hardware, error)) return nullptr;
+  device->use_packet_time(true);  // judge each packet at its own time, as the software engine does
+  if (!device->load(d->tables_.image, error)) return nullptr;
+  d->device_ = std::move(device);
+  d->engine_ = std::move(engine);
+  return d;
+}
+
+HardwareView DeviceEngine::view_of(const DeviceResult& r, const Packet&) const {
+  HardwareView v;
+  v.decoded = r.ip && !r.host_decode;
+  v.src_id = r.src_id;
+  v.dst_id = r.dst_id;
+  v.policy_known = v.decoded && r.src_id < hw::table::policy_mask::kDepth && r.dst_id < hw::table::policy_mask::kDepth;
+  v.to_server = {r.fwd_allow, r.fwd_statement, kNever};
+  v.to_client = {r.rev_allow, r.rev_statement, kNever};
+  v.signatures.complete = v.decoded && !r.hit_overflow;
+  for (const DeviceResult::Hit& h : r.hits) {
+    if (!h.valid || h.literal >= tables_.plan.rules_of_literal.size()) continue;
+    const auto& rules = tables_.plan.rules_of_literal[h.literal];
+    if (h.final) {
+      v.signatures.final_rules.push_back(rules.front());
+    } else {
+      v.signatures.candidates.insert(v.signatures.candidates.end(), rules.begin(), rules.end());
+    }
+  }
+  return v;
+}
+
+void DeviceEngine::check(const DeviceResult& r, const HardwareView& view, const Packet& p, const Verdict& v) {
+  std::string why;
+  if (!r.host_decode && r.malformed != static_cast<uint8_t>(v.malformed)) why = "malformed code";
+  if (r.verdict == hw::Verdict::kDrop) {
+    ++stats_.device_drops;
+    hw::Reason want = v.reason == DropReason::kMalformed ? hw::Reason::kMalformed
+                      : v.reason == DropReason::kPolicy  ? hw::Reason::kPolicy
+                                                         : hw::Reason::kSignature;
+    if (!v.drop || r.reason != want) why = "the device dropped a packet the host forwards, or for another reason";
+  } else if (r.verdict == hw::Verdict::kForward) {
+    if (v.drop && v.flow_was_blocked) {
+      ++stats_.needs_flow_state;
+    } else if (v.drop) {
+      why = "the device forwarded a packet the host drops";
+    }
+    for (uint32_t a : v.alerts) {
+      if (std::find(view.signatures.final_rules.begin(), view.signatures.final_rules.end(), a) ==
+          view.signatures.final_rules.end() && !v.flow_was_blocked)
+        why = "the device forwarded without punting a packet a host rule matches";
+    }
+  } else {
+    ++stats_.punted;
+    if (r.punt_policy) ++stats_.punted_policy;
+    if (r.punt_rules) ++stats_.punted_rules;
+  }
+  if (why.empty()) return;
+  ++stats_.disagreements;
+  if (disagreement_notes_.size() < 20) {
+    disagreement_notes_.push_back("packet " + std::to_string(p.index) + ": " + why);
+  }
+}
+
+bool DeviceEngine::process(std::span<const Packet> batch, std::vector<Verdict>& out, std::string& error) {
+  out.resize(batch.size());
+  // The hardware takes whole Ethernet frames up to jumbo size. Anything else is the host's
+  // alone: other links, and frames a capture cut short (snaplen), which never come off a wire.
+  sent_index_.assign(batch.size(), SIZE_MAX);
+  auto for_device = [](const Packet& p) {
+    return p.link_type == LinkType::kEthernet && p.bytes.size() <= kMaxDeviceFrame && p.bytes.size() == p.wire_length;
+  };
+  bool all_ethernet = std::all_of(batch.begin(), batch.end(), for_device);
+  if (all_ethernet) {
+    for (size_t i = 0; i < batch.size(); ++i) sent_index_[i] = i;
+    if (!device_->process(batch, results_, error)) return false;
+  } else {
+    sent_.clear();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (!for_device(batch[i])) continue;
+      sent_index_[i] = sent_.size();
+      sent_.push_back(batch[i]);
+    }
+    if (!device_->process(sent_, results_, error)) return false;
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    ++stats_.packets;
+    if (sent_index_[i] == SIZE_MAX) {
+      ++stats_.host_only;
+      engine_->process(batch[i], out[i], nullptr);
+      continue;
+    }
+    const DeviceResult& r = results_[sent_index_[i]];
+    HardwareView view = view_of(r, batch[i]);
+    engine_->process(batch[i], out[i], &view);
+    check(r, view, batch[i], out[i]);
+  }
+  return true;
+}
+
+}  // namespace picket

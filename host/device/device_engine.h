@@ -1,0 +1,69 @@
+// A device with host confirmation: the data plane judges every frame (identities, both-way
+// policy, literal hits, final rules), and the host completes each packet with the software
+// engine's flow state and rule checks, taking the device's answers in place of its own.
+//
+// Because the host completes every packet, it also checks the device: a frame the device would
+// have dropped or forwarded on its own must come out the same here. Differences are counted
+// and described (disagreements()); the differential tests require none.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "device/device.h"
+#include "device/table_compiler.h"
+#include "engine/software_engine.h"
+
+namespace picket {
+
+// The largest frame a device is given: a jumbo frame. The kernel holds a frame until its
+// verdict, in a FIFO of 512 beats (32 KB); larger captured frames (offloaded segments) are the
+// host's alone.
+constexpr size_t kMaxDeviceFrame = 9216;
+
+struct DeviceEngineStats {
+  uint64_t packets = 0;
+  uint64_t punted = 0;          // the device sent the frame to the host
+  uint64_t punted_policy = 0;   // ... because the policy decision depends on the flow's direction
+  uint64_t punted_rules = 0;    // ... because of candidate rules, host-only rules or overflow
+  uint64_t device_drops = 0;    // the device dropped the frame alone
+  uint64_t host_only = 0;       // frames not given to the device (not Ethernet, cut short, or over kMaxDeviceFrame)
+  uint64_t needs_flow_state = 0;  // forwarded by the device, dropped for a flow an earlier packet blocked
+  uint64_t disagreements = 0;
+};
+
+class DeviceEngine {
+ public:
+  // Compiles the engine's tables, hands its hardware rules to the device, loads the image.
+  // Null, with `error`, when the tables do not fit or the device refuses them.
+  static std::unique_ptr<DeviceEngine> create(std::unique_ptr<Device> device, std::unique_ptr<SoftwareEngine> engine,
+                                              std::string& error);
+
+  // One verdict per packet, in order. False, with `error`, when the device fails.
+  bool process(std::span<const Packet> batch, std::vector<Verdict>& out, std::string& error);
+
+  Device& device() { return *device_; }
+  SoftwareEngine& software() { return *engine_; }
+  const HardwarePlan& plan() const { return tables_.plan; }
+  const TableImage& image() const { return tables_.image; }
+  const DeviceEngineStats& stats() const { return stats_; }
+  const std::vector<std::string>& disagreements() const { return disagreement_notes_; }
+
+ private:
+  DeviceEngine() = default;
+  HardwareView view_of(const DeviceResult& r, const Packet& p) const;
+  void check(const DeviceResult& r, const HardwareView& view, const Packet& p, const Verdict& v);
+
+  std::unique_ptr<Device> device_;
+  std::unique_ptr<SoftwareEngine> engine_;
+  CompiledTables tables_;
+  std::vector<DeviceResult> results_;
+  std::vector<Packet> sent_;
+  std::vector<size_t> sent_index_;
+  DeviceEngineStats stats_;
+  std::vector<std::string> disagreement_notes_;
+};
+
+}  // namespace picket

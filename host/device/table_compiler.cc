@@ -1,0 +1,315 @@
+#include "device/table_compiler.h"
+
+#include <algorithm>
+#include <map>
+
+#include "device/table_bits.h"
+
+namespace picket {
+
+namespace {
+
+namespace tbl = hw::table;
+
+uint8_t fold(uint8_t c) { return c >= 'A' && c <= 'Z' ? static_cast<uint8_t>(c | 0x20) : c; }
+
+uint64_t little_endian(std::string_view bytes) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < bytes.size() && i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(bytes[i])) << (8 * i);
+  return v;
+}
+
+std::string folded(std::string_view bytes) {
+  std::string out(bytes);
+  for (char& c : out) c = static_cast<char>(fold(static_cast<uint8_t>(c)));
+  return out;
+}
+
+uint64_t time_word(int64_t ns) { return ns < 0 ? 0 : static_cast<uint64_t>(ns); }
+
+hw::Proto proto_of(rules::Protocol p) {
+  switch (p) {
+    case rules::Protocol::kIp: return hw::Proto::kAny;
+    case rules::Protocol::kTcp: return hw::Proto::kTcp;
+    case rules::Protocol::kUdp: return hw::Proto::kUdp;
+    case rules::Protocol::kIcmp: return hw::Proto::kIcmp;
+  }
+  return hw::Proto::kAny;
+}
+
+// The one interval of a port set the hardware can check, or none.
+std::optional<std::pair<uint16_t, uint16_t>> single_range(const rules::PortSet& ports) {
+  if (ports.intervals().size() != 1) return std::nullopt;
+  return std::make_pair(static_cast<uint16_t>(ports.intervals()[0].lo), static_cast<uint16_t>(ports.intervals()[0].hi));
+}
+
+// Whether the hardware's hit on the rule's fast pattern, with the descriptor's checks, is the
+// rule's whole match.
+bool hardware_can_finish(const rules::Rule& r) {
+  if (r.matches.size() != 1 || !r.fast_pattern || r.fast_pattern->match != 0) return false;
+  const rules::Match& m = r.matches[0];
+  if (m.kind != rules::Match::Kind::kContent || m.buffer != rules::Buffer::kPacket || m.negated) return false;
+  if (m.is_relative() || m.startswith || m.endswith || m.bytes.size() < 4 || m.bytes.size() > 8) return false;
+  if (r.fast_pattern->bytes != m.bytes || r.fast_pattern->nocase != m.nocase) return false;
+  if (m.offset && *m.offset < 0) return false;
+  if (m.depth && *m.depth < 0) return false;
+  if (m.offset.value_or(0) > 0xffff) return false;
+  const rules::FlowCondition& f = r.flow;
+  if (f.established || f.not_established || f.to_server || f.to_client || f.only_stream || f.only_frag || f.no_frag)
+    return false;
+  if (r.dsize || r.src_identity || r.dst_identity || r.app != rules::AppProtocol::kNone) return false;
+  if (!r.src_addr.is_all() || !r.dst_addr.is_all()) return false;
+  if (r.action != rules::Action::kAlert && r.action != rules::Action::kDrop) return false;
+  if (!single_range(r.src_ports) || !single_range(r.dst_ports)) return false;
+  if (r.bidirectional && !(r.src_ports.is_all() && r.dst_ports.is_all())) return false;
+  return true;
+}
+
+struct Literal {
+  std::string p;       // P: the fast pattern's first min(length, 8) bytes
+  bool nocase = false;
+  std::vector<uint32_t> rules;
+};
+
+void compile_identities(const IdentityTable& identities, TableImage& image, HardwarePlan::Report& report,
+                        std::string& error) {
+  uint32_t prefixes = 0;
+  auto add_prefix = [&](const Binding& b) {
+    if (prefixes >= tbl::identity_prefix::kDepth) {
+      error = "more prefix bindings than the hardware's " + std::to_string(tbl::identity_prefix::kDepth) +
+              " prefix entries (at " + b.prefix_text() + ")";
+      return;
+    }
+    auto e = image.entry(tbl::identity_prefix::kId, prefixes++);
+    hw::set_field(e, tbl::identity_prefix::kValid, 1);
+    hw::set_field(e, tbl::identity_prefix::kPrefixBits, b.prefix_bits);
+    hw::set_field128(e, tbl::identity_prefix::kNetwork, b.network.value());
+    hw::set_field(e, tbl::identity_prefix::kIdentity, b.identity);
+    hw::set_field(e, tbl::identity_prefix::kNotAfter, time_word(b.not_after_ns));
+    ++report.prefix_bindings;
+  };
+  for (const Binding& b : identities.bindings()) {
+    if (b.prefix_bits == 128) {
+      uint128 a = b.network.value();
+      bool placed = false;
+      for (auto [id, slot] : {std::pair{tbl::identity_exact_a::kId, hw::identity_a_hash(a)},
+                              std::pair{tbl::identity_exact_b::kId, hw::identity_b_hash(a)}}) {
+        auto e = image.entry(id, slot);
+        if (hw::get_field(e, tbl::identity_exact_a::kValid)) continue;
+        hw::set_field(e, tbl::identity_exact_a::kValid, 1);
+        hw::set_field128(e, tbl::identity_exact_a::kAddress, a);
+        hw::set_field(e, tbl::identity_exact_a::kIdentity, b.identity);
+        hw::set_field(e, tbl::identity_exact_a::kNotAfter, time_word(b.not_after_ns));
+        placed = true;
+        ++report.exact_bindings;
+        break;
+      }
+      if (placed) continue;
+    }
+    add_prefix(b);
+    if (!error.empty()) return;
+  }
+}
+
+void compile_policy(const Policy& policy, const IdentityRegistry& registry, TableImage& image,
+                    HardwarePlan::Report& report, std::string& error) {
+  std::vector<size_t> statement_of_entry;
+  for (size_t i = 0; i < policy.statements.size(); ++i) {
+    const PolicyStatement& s = policy.statements[i];
+    std::vector<std::pair<uint32_t, uint32_t>> ranges;
+    if (s.ports) {
+      for (const auto& iv : s.ports->intervals()) ranges.emplace_back(iv.lo, iv.hi);
+    } else {
+      ranges.emplace_back(0, 0);
+    }
+    for (auto [lo, hi] : ranges) {
+      uint32_t n = static_cast<uint32_t>(statement_of_entry.size());
+      if (n >= tbl::policy_statement::kDepth) {
+        error = s.location.to_string() + ": the policy needs more than the hardware's " +
+                std::to_string(tbl::policy_statement::kDepth) + " statement entries (one per port range)";
+        return;
+      }
+      statement_of_entry.push_back(i);
+      auto e = image.entry(tbl::policy_statement::kId, n);
+      hw::set_field(e, tbl::policy_statement::kValid, 1);
+      hw::set_field(e, tbl::policy_statement::kDeny, s.verb == PolicyStatement::Verb::kDeny);
+      hw::Proto proto = s.proto == PolicyStatement::Proto::kTcp   ? hw::Proto::kTcp
+                        : s.proto == PolicyStatement::Proto::kUdp ? hw::Proto::kUdp
+                        : s.proto == PolicyStatement::Proto::kIcmp ? hw::Proto::kIcmp
+                                                                   : hw::Proto::kAny;
+      hw::set_field(e, tbl::policy_statement::kProto, static_cast<uint64_t>(proto));
+      hw::set_field(e, tbl::policy_statement::kHasPorts, s.ports.has_value());
+      hw::set_field(e, tbl::policy_statement::kPortLo, lo);
+      hw::set_field(e, tbl::policy_statement::kPortHi, hi);
+      hw::set_field(e, tbl::policy_statement::kNumber, s.number);
+      hw::set_field(e, tbl::policy_statement::kUntil, time_word(s.until_ns));
+    }
+  }
+  report.policy_entries = statement_of_entry.size();
+  // Ids past the mask table are flagged by the hardware, and judged by the host.
+  size_t ids = std::min<size_t>(registry.size(), tbl::policy_mask::kDepth);
+  for (size_t id = 0; id < ids; ++id) {
+    auto e = image.entry(tbl::policy_mask::kId, static_cast<uint32_t>(id));
+    uint32_t from = 0, to = 0;
+    for (size_t n = 0; n < statement_of_entry.size(); ++n) {
+      if (policy.from_matches(statement_of_entry[n], static_cast<IdentityId>(id))) from |= 1u << n;
+      if (policy.to_matches(statement_of_entry[n], static_cast<IdentityId>(id))) to |= 1u << n;
+    }
+    hw::set_field(e, tbl::policy_mask::kFromMask, from);
+    hw::set_field(e, tbl::policy_mask::kToMask, to);
+  }
+}
+
+// Marks, for the host-only rule `r`, which packets it may match: by class, and by port where
+// the rule names ports (the smaller of its two sets, both ways for a <> rule).
+void mark_host_rule(const rules::Rule& r, TableImage& image, uint32_t& host_always, uint32_t& host_ported) {
+  enum { kTcp, kUdp, kIcmp, kOther };
+  bool any = r.protocol == rules::Protocol::kIp;
+  auto size = [](const rules::PortSet& ports) {
+    uint64_t n = 0;
+    for (const auto& iv : ports.intervals()) n += iv.hi - iv.lo + 1;
+    return n;
+  };
+  for (int cls : {kTcp, kUdp}) {
+    if (!(any || (cls == kTcp && r.protocol == rules::Protocol::kTcp) ||
+          (cls == kUdp && r.protocol == rules::Protocol::kUdp)))
+      continue;
+    const rules::PortSet* sets[2] = {&r.dst_ports, &r.src_ports};
+    int side = size(*sets[0]) <= size(*sets[1]) ? 0 : 1;
+    if (sets[side]->is_all()) {
+      host_always |= 1u << cls;
+      continue;
+    }
+    host_ported |= 1u << cls;
+    for (int s : {side, r.bidirectional ? 1 - side : side}) {
+      for (const auto& iv : sets[side]->intervals()) {
+        for (uint32_t port = iv.lo; port <= iv.hi; ++port) {
+          uint32_t word = static_cast<uint32_t>((cls * 2 + s) * 2048) + port / 32;
+          image.entry(tbl::host_ports::kId, word)[0] |= 1u << (port % 32);
+        }
+      }
+    }
+  }
+  if (any || r.protocol == rules::Protocol::kIcmp) host_always |= 1u << kIcmp;
+  if (any) host_always |= 1u << kOther;
+}
+
+}  // namespace
+
+std::optional<CompiledTables> compile_tables(const SignatureSet& signatures, const IdentityTable& identities,
+                                             const Policy* policy, const EngineConfig& config, std::string& error) {
+  CompiledTables out;
+  TableImage& image = out.image;
+  HardwarePlan& plan = out.plan;
+  const auto& rules = signatures.rules();
+  plan.report.rules = rules.size();
+  plan.in_hardware.assign(rules.size(), false);
+
+  compile_identities(identities, image, plan.report, error);
+  if (!error.empty()) return std::nullopt;
+  uint32_t control = 0;
+  if (policy) {
+    compile_policy(*policy, identities.registry(), image, plan.report, error);
+    if (!error.empty()) return std::nullopt;
+    hw::PolicyMode mode = policy->mode == PolicyMode::kAudit ? hw::PolicyMode::kAudit : hw::PolicyMode::kEnforce;
+    control |= static_cast<uint32_t>(mode) << hw::control::kPolicyMode.lsb;
+  }
+
+  // Hardware literals, keyed by folded P: a case-sensitive and a nocase literal of the same
+  // letters share one slot, compared without case, and both their rules are candidates.
+  std::map<std::string, Literal> by_folded;
+  bool pass_rules = false;
+  for (uint32_t i = 0; i < rules.size(); ++i) {
+    const rules::Rule& r = rules[i].rule;
+    if (r.action == rules::Action::kPass) pass_rules = true;
+    if (!r.fast_pattern || r.fast_pattern->weak || r.fast_pattern->bytes.size() < 4) continue;
+    if (r.matches[r.fast_pattern->match].buffer != rules::Buffer::kPacket) continue;
+    std::string p = r.fast_pattern->bytes.substr(0, 8);
+    Literal& lit = by_folded[folded(p)];
+    if (lit.rules.empty()) {
+      lit.p = r.fast_pattern->nocase ? folded(p) : p;
+      lit.nocase = r.fast_pattern->nocase;
+    } else if (lit.nocase != r.fast_pattern->nocase || lit.p != p) {
+      lit.p = folded(p);
+      lit.nocase = true;
+    }
+    lit.rules.push_back(i);
+  }
+
+  uint32_t next_id = 0;
+  for (auto& [key, lit] : by_folded) {
+    bool eight = lit.p.size() == 8;
+    uint8_t table = eight ? tbl::literal_8::kId : tbl::literal_4::kId;
+    uint8_t bitmap = eight ? tbl::literal_bitmap_8::kId : tbl::literal_bitmap_4::kId;
+    uint32_t slot = eight ? hw::literal_8_hash(little_endian(key))
+                          : hw::literal_4_hash(static_cast<uint32_t>(little_endian(key.substr(key.size() - 4))));
+    auto e = image.entry(table, slot);
+    if (hw::get_field(e, tbl::literal_4::kValid) || next_id >= tbl::descriptor::kDepth) {
+      ++plan.report.literal_collisions;
+      continue;  // its rules stay host-only
+    }
+    uint32_t id = next_id++;
+    hw::set_field(e, tbl::literal_4::kValid, 1);
+    hw::set_field(e, tbl::literal_4::kNocase, lit.nocase);
+    hw::set_field(e, tbl::literal_4::kLength, lit.p.size());
+    hw::set_field(e, tbl::literal_4::kBytes, little_endian(lit.p));
+    hw::set_field(e, tbl::literal_4::kLiteral, id);
+    image.entry(bitmap, slot / 32)[0] |= 1u << (slot % 32);
+
+    auto d = image.entry(tbl::descriptor::kId, id);
+    hw::set_field(d, tbl::descriptor::kValid, 1);
+    hw::set_field(d, tbl::descriptor::kSrcPortHi, 0xffff);
+    hw::set_field(d, tbl::descriptor::kDstPortHi, 0xffff);
+    hw::set_field(d, tbl::descriptor::kStartHi, 0xffff);
+    bool final = false;
+    if (lit.rules.size() == 1) {
+      const rules::Rule& r = rules[lit.rules[0]].rule;
+      hw::set_field(d, tbl::descriptor::kProto, static_cast<uint64_t>(proto_of(r.protocol)));
+      if (!r.bidirectional) {
+        auto sp = single_range(r.src_ports), dp = single_range(r.dst_ports);
+        if (sp && dp) {
+          hw::set_field(d, tbl::descriptor::kSrcPortLo, sp->first);
+          hw::set_field(d, tbl::descriptor::kSrcPortHi, sp->second);
+          hw::set_field(d, tbl::descriptor::kDstPortLo, dp->first);
+          hw::set_field(d, tbl::descriptor::kDstPortHi, dp->second);
+        }
+      }
+      if (hardware_can_finish(r) && (lit.nocase ? folded(r.fast_pattern->bytes) : r.fast_pattern->bytes) == lit.p) {
+        final = true;
+        const rules::Match& m = r.matches[0];
+        int64_t lo = m.offset.value_or(0);
+        int64_t hi = m.depth ? lo + *m.depth - static_cast<int64_t>(m.bytes.size()) : 0xffff;
+        hw::set_field(d, tbl::descriptor::kStartLo, static_cast<uint64_t>(lo));
+        if (hi < lo) {  // a window too small for the literal: it never matches
+          hw::set_field(d, tbl::descriptor::kValid, 0);
+        } else {
+          hw::set_field(d, tbl::descriptor::kStartHi, static_cast<uint64_t>(std::min<int64_t>(hi, 0xffff)));
+        }
+        hw::set_field(d, tbl::descriptor::kDrop, r.action == rules::Action::kDrop);
+      }
+    }
+    hw::set_field(d, tbl::descriptor::kFinal, final);
+    plan.rules_of_literal.push_back(lit.rules);
+    plan.literal_final.push_back(final);
+    for (uint32_t r : lit.rules) plan.in_hardware[r] = true;
+    plan.report.hardware_rules += lit.rules.size();
+    plan.report.final_rules += final ? 1 : 0;
+  }
+  plan.report.literals = next_id;
+
+  uint32_t host_always = 0, host_ported = 0;
+  for (uint32_t i = 0; i < rules.size(); ++i) {
+    if (plan.in_hardware[i]) continue;
+    ++plan.report.host_rules;
+    mark_host_rule(rules[i].rule, image, host_always, host_ported);
+  }
+  control |= host_always << hw::control::kHostAlways.lsb;
+  control |= host_ported << hw::control::kHostPorted.lsb;
+  if (config.drop_malformed) control |= 1u << hw::control::kDropMalformed.lsb;
+  // A host-only pass rule may outrank a drop: then the host has the last word on drops.
+  if (!pass_rules) control |= 1u << hw::control::kSignatureDrop.lsb;
+  image.control = control;
+  return out;
+}
+
+}  // namespace picket

@@ -1,0 +1,53 @@
+// The table compiler: turns a compiled rule set, the identity table and the policy into a
+// table image for the data plane (hw/register_map.json), and says what the hardware does with
+// each rule.
+//
+// Signatures: a rule whose fast pattern is a strong payload literal is filed in the hardware by
+// that literal's first min(length, 8) bytes (P). Rules sharing a P share one hardware literal
+// id; a hit on it makes them candidates for the host to check. A literal with a single rule
+// whose every condition the hardware checks (one content of at most 8 bytes, an absolute window,
+// protocol, one port range each way, alert or drop, nothing else) is final: the hardware's hit
+// is the rule's match. Every other rule is host-only, and the HOST_* flags and HOST_PORTS tell
+// the card which packets such rules may match.
+// Identities: full-length bindings in the two hash ways, the rest (and hash overflow) in the
+// prefix table. Policy: statement entries in file order, and per-identity selector masks.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "device/table_image.h"
+#include "engine/signature_set.h"
+#include "engine/software_engine.h"
+
+namespace picket {
+
+struct HardwarePlan {
+  std::vector<std::vector<uint32_t>> rules_of_literal;  // by hardware literal id: rule indices
+  std::vector<bool> literal_final;                      // by literal id
+  std::vector<bool> in_hardware;                        // by rule: found by the hardware's literals
+
+  struct Report {
+    size_t rules = 0;
+    size_t hardware_rules = 0;  // found by hardware literals
+    size_t final_rules = 0;     // decided by the hardware alone
+    size_t host_rules = 0;      // host-only: no strong payload literal, or no room
+    size_t literals = 0;
+    size_t literal_collisions = 0;  // strong literals left to the host for want of a free slot
+    size_t exact_bindings = 0;
+    size_t prefix_bindings = 0;
+    size_t policy_entries = 0;
+  } report;
+};
+
+struct CompiledTables {
+  TableImage image;
+  HardwarePlan plan;
+};
+
+// nullopt, with `error`, when the identities or policy do not fit the tables.
+std::optional<CompiledTables> compile_tables(const SignatureSet& signatures, const IdentityTable& identities,
+                                             const Policy* policy, const EngineConfig& config, std::string& error);
+
+}  // namespace picket

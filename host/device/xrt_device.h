@@ -1,0 +1,48 @@
+// The pipeline on an Alveo card, through XRT: the same register map and table loader as the
+// Verilator model (xrt::ip register access to picket_kernel's s_axi_control), with frames moved
+// by the platform's stream data movers.
+//
+// The xclbin is expected to hold picket_kernel plus two data movers between card memory and
+// its streams: picket_mm2s(frames, count), reading records of
+//   | length u32 | reserved u32 | timestamp ns u64 | bytes, padded to 64 |
+// into s_axis, and picket_s2mm(results, count), writing each frame's 32-byte result record.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "device/device.h"
+#include "device/table_loader.h"
+
+namespace picket {
+
+struct XrtOptions {
+  unsigned device_index = 0;
+  std::string xclbin;  // the bitstream container to load
+};
+
+class XrtDevice final : public Device {
+ public:
+  // Null, with a plain `error` ("no Alveo card found: ..."), when there is no card, no
+  // xclbin, or the xclbin lacks the kernels.
+  static std::unique_ptr<XrtDevice> open(const XrtOptions& options, std::string& error);
+  ~XrtDevice() override;
+
+  std::string name() const override { return "xrt"; }
+  bool load(const TableImage& image, std::string& error) override;
+  void set_time(int64_t ns) override;
+  void use_packet_time(bool on) override;
+  bool process(std::span<const Packet> batch, std::vector<DeviceResult>& out, std::string& error) override;
+  DeviceCounters counters() override;
+  uint32_t generation() const override { return generation_; }
+
+ private:
+  struct Handles;
+  XrtDevice();
+  std::unique_ptr<Handles> x_;
+  RegisterBus bus_;
+  TableLoader loader_;
+  uint32_t generation_ = 0;
+};
+
+}  // namespace picket

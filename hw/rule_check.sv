@@ -1,0 +1,126 @@
+// Rule check: the conditions each literal hit's DESCRIPTOR names, checked against the frame's
+// headers, all hits at once, in one cycle.
+//
+// A hit counts when its literal lies inside the payload, starts within [start_lo, start_hi]
+// of it, and the protocol and ports fit (ports only where the packet has them, as
+// host/engine/signature_set.cc's header check). A descriptor marked final is its rule's every
+// condition: the hit is the rule's match. Otherwise the host checks the rest of the rule.
+
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+module rule_check (
+  input  wire                    clk,
+  input  wire                    rst,
+
+  input  wire                    in_valid,
+  input  wire                    in_bank,
+  input  wire [FRAME_HITS-1:0]   in_hit_valid,
+  input  wire [FRAME_HITS*16-1:0] in_hit_literal,
+  input  wire [FRAME_HITS*16-1:0] in_hit_start,
+  input  wire [FRAME_HITS*4-1:0] in_hit_length,
+  input  wire [15:0]             in_payload_offset,
+  input  wire [15:0]             in_payload_length,
+  input  wire [7:0]              in_ip_proto,
+  input  wire                    in_has_ports,
+  input  wire [15:0]             in_src_port,
+  input  wire [15:0]             in_dst_port,
+  input  wire [3:0]              host_always,  // CONTROL.HOST_ALWAYS
+  input  wire [3:0]              host_ported,  // CONTROL.HOST_PORTED
+
+  input  wire                    tw_valid,
+  input  wire [7:0]              tw_table,
+  input  wire                    tw_bank,
+  /* verilator lint_off UNUSEDSIGNAL */  // the shared table-write bus is wider than this module's tables
+  input  wire [15:0]             tw_index,
+  input  wire [255:0]            tw_data,
+  /* verilator lint_on UNUSEDSIGNAL */
+
+  output logic                   out_valid,
+  output logic [FRAME_HITS-1:0]  out_hit_valid,
+  output logic [FRAME_HITS-1:0]  out_hit_final,
+  output logic [FRAME_HITS-1:0]  out_hit_drop,
+  output logic                   out_host_rules  // some host-only rule may apply: the host must look
+);
+
+  localparam int FRAME_HITS = picket_regs_pkg::FRAME_HITS;
+  localparam int DEPTH = picket_regs_pkg::TBL_DESCRIPTOR_DEPTH;
+  localparam int D_W = picket_regs_pkg::TBL_DESCRIPTOR_W;
+
+  localparam int PORT_WORDS = picket_regs_pkg::TBL_HOST_PORTS_DEPTH;
+
+  logic [D_W-1:0] descriptors [2 * DEPTH];
+  logic [31:0] host_ports [2 * PORT_WORDS];
+
+  always_ff @(posedge clk) begin
+    if (tw_valid && 32'(tw_table) == picket_regs_pkg::TBL_DESCRIPTOR)
+      descriptors[{tw_bank, tw_index[$clog2(DEPTH)-1:0]}] <= tw_data[D_W-1:0];
+    if (tw_valid && 32'(tw_table) == picket_regs_pkg::TBL_HOST_PORTS)
+      host_ports[{tw_bank, tw_index[$clog2(PORT_WORDS)-1:0]}] <= tw_data[31:0];
+  end
+
+  // Host-only rules: by packet class (tcp 0, udp 1, icmp 2, other 3), those that apply to
+  // every packet of the class, and those filed by the ports they name.
+  logic [1:0] cls;
+  logic host_rules;
+  logic [31:0] dst_word, src_word;
+  always_comb begin
+    cls = in_ip_proto == picket_pkg::IP_PROTO_TCP ? 2'd0 : in_ip_proto == picket_pkg::IP_PROTO_UDP ? 2'd1 :
+          (in_ip_proto == picket_pkg::IP_PROTO_ICMP || in_ip_proto == picket_pkg::IP_PROTO_ICMPV6) ? 2'd2 : 2'd3;
+    dst_word = host_ports[{in_bank, cls[0], 1'b0, in_dst_port[15:5]}];
+    src_word = host_ports[{in_bank, cls[0], 1'b1, in_src_port[15:5]}];
+    host_rules = host_always[cls];
+    if (host_ported[cls]) begin
+      // Without ports (fragments) every port-filed rule of the class may apply.
+      if (!in_has_ports || dst_word[in_dst_port[4:0]] || src_word[in_src_port[4:0]]) host_rules = 1'b1;
+    end
+  end
+
+  function automatic logic field_range(input logic [15:0] v, input logic [15:0] lo, input logic [15:0] hi);
+    field_range = v >= lo && v <= hi;
+  endfunction
+
+  logic [FRAME_HITS-1:0] pass, final_, drop;
+  logic [D_W-1:0] d;
+  logic [15:0] literal;
+  logic [16:0] start, rel, end_rel;
+  logic [1:0] proto;
+  always_comb begin
+    for (int i = 0; i < FRAME_HITS; i++) begin
+      literal = in_hit_literal[16 * i +: 16];
+      d = descriptors[{in_bank, literal[$clog2(DEPTH)-1:0]}];
+      start = {1'b0, in_hit_start[16 * i +: 16]};
+      rel = start - {1'b0, in_payload_offset};
+      end_rel = rel + 17'(in_hit_length[4 * i +: 4]);
+      proto = d[picket_regs_pkg::DESCRIPTOR_PROTO_LSB +: 2];
+      pass[i] = in_hit_valid[i] && d[picket_regs_pkg::DESCRIPTOR_VALID_LSB] && 32'(literal) < DEPTH &&
+                start >= {1'b0, in_payload_offset} && end_rel <= {1'b0, in_payload_length} &&
+                field_range(rel[15:0], d[picket_regs_pkg::DESCRIPTOR_START_LO_LSB +: 16],
+                            d[picket_regs_pkg::DESCRIPTOR_START_HI_LSB +: 16]);
+      if (32'(proto) == picket_regs_pkg::PROTO_TCP && in_ip_proto != picket_pkg::IP_PROTO_TCP) pass[i] = 1'b0;
+      if (32'(proto) == picket_regs_pkg::PROTO_UDP && in_ip_proto != picket_pkg::IP_PROTO_UDP) pass[i] = 1'b0;
+      if (32'(proto) == picket_regs_pkg::PROTO_ICMP && in_ip_proto != picket_pkg::IP_PROTO_ICMP &&
+          in_ip_proto != picket_pkg::IP_PROTO_ICMPV6) pass[i] = 1'b0;
+      if (in_has_ports &&
+          !(field_range(in_src_port, d[picket_regs_pkg::DESCRIPTOR_SRC_PORT_LO_LSB +: 16],
+                        d[picket_regs_pkg::DESCRIPTOR_SRC_PORT_HI_LSB +: 16]) &&
+            field_range(in_dst_port, d[picket_regs_pkg::DESCRIPTOR_DST_PORT_LO_LSB +: 16],
+                        d[picket_regs_pkg::DESCRIPTOR_DST_PORT_HI_LSB +: 16])))
+        pass[i] = 1'b0;
+      final_[i] = d[picket_regs_pkg::DESCRIPTOR_FINAL_LSB];
+      drop[i] = d[picket_regs_pkg::DESCRIPTOR_DROP_LSB];
+    end
+  end
+
+  always_ff @(posedge clk) begin
+    out_valid <= in_valid && !rst;
+    out_hit_valid <= pass;
+    out_hit_final <= final_;
+    out_hit_drop <= drop;
+    out_host_rules <= host_rules;
+  end
+
+endmodule
+
+`resetall

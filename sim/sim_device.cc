@@ -1,0 +1,181 @@
+#include "sim_device.h"
+
+#include <verilated.h>
+
+#include "Vpicket_kernel.h"
+#include "device/table_bits.h"
+
+namespace picket {
+
+namespace {
+
+constexpr unsigned kBeatBytes = 64;
+constexpr uint64_t kStallLimit = 1'000'000;  // cycles without progress before giving up
+
+}  // namespace
+
+SimDevice::SimDevice(SimOptions options)
+    : options_(options), context_(std::make_unique<VerilatedContext>()), rng_(options.seed) {
+  top_ = std::make_unique<Vpicket_kernel>(context_.get());
+  bus_.read = [this](uint32_t a) { return read_register(a); };
+  bus_.write = [this](uint32_t a, uint32_t v) { write_register(a, v); };
+  bus_.wait = [this] { tick(); };
+  top_->ap_rst_n = 0;
+  for (int i = 0; i < 4; ++i) tick();
+  top_->ap_rst_n = 1;
+  tick();
+}
+
+SimDevice::~SimDevice() { top_->final(); }
+
+void SimDevice::tick() {
+  top_->ap_clk = 0;
+  top_->eval();
+  top_->ap_clk = 1;
+  top_->eval();
+  ++cycles_;
+}
+
+void SimDevice::write_register(uint32_t address, uint32_t value) {
+  top_->s_axi_control_awaddr = static_cast<uint16_t>(address);
+  top_->s_axi_control_awvalid = 1;
+  top_->s_axi_control_wdata = value;
+  top_->s_axi_control_wstrb = 0xf;
+  top_->s_axi_control_wvalid = 1;
+  top_->s_axi_control_bready = 1;
+  for (;;) {
+    top_->ap_clk = 0;
+    top_->eval();
+    bool taken = top_->s_axi_control_awready;
+    tick();
+    if (taken) break;
+  }
+  top_->s_axi_control_awvalid = 0;
+  top_->s_axi_control_wvalid = 0;
+  while (!top_->s_axi_control_bvalid) tick();
+  tick();  // the response is taken
+  top_->s_axi_control_bready = 0;
+}
+
+uint32_t SimDevice::read_register(uint32_t address) {
+  top_->s_axi_control_araddr = static_cast<uint16_t>(address);
+  top_->s_axi_control_arvalid = 1;
+  top_->s_axi_control_rready = 1;
+  for (;;) {
+    top_->ap_clk = 0;
+    top_->eval();
+    bool taken = top_->s_axi_control_arready;
+    tick();
+    if (taken) break;
+  }
+  top_->s_axi_control_arvalid = 0;
+  while (!top_->s_axi_control_rvalid) tick();
+  uint32_t value = top_->s_axi_control_rdata;
+  tick();
+  top_->s_axi_control_rready = 0;
+  return value;
+}
+
+bool SimDevice::load(const TableImage& image, std::string& error) {
+  uint32_t keep = 1u << hw::control::kPacketTime.lsb | 1u << hw::control::kDropInline.lsb;
+  if (!loader_.load(bus_, image, keep, error)) return false;
+  ++generation_;
+  return true;
+}
+
+void SimDevice::set_time(int64_t ns) {
+  uint64_t t = ns < 0 ? 0 : static_cast<uint64_t>(ns);
+  write_register(hw::reg::kTimeLo, static_cast<uint32_t>(t));
+  write_register(hw::reg::kTimeHi, static_cast<uint32_t>(t >> 32));
+}
+
+void SimDevice::use_packet_time(bool on) {
+  uint32_t bit = 1u << hw::control::kPacketTime.lsb;
+  loader_.set_control_bits(bus_, bit, on ? bit : 0);
+}
+
+bool SimDevice::process(std::span<const Packet> batch, std::vector<DeviceResult>& out, std::string& error) {
+  return process(batch, out, error, nullptr);
+}
+
+bool SimDevice::process(std::span<const Packet> batch, std::vector<DeviceResult>& out, std::string& error,
+                        const std::function<void(SimDevice&)>& between) {
+  out.clear();
+  out.reserve(batch.size());
+  std::bernoulli_distribution stall(options_.output_stall);
+  size_t frame = 0, offset = 0;  // the next beat to send
+  uint64_t idle = 0;
+  while (out.size() < batch.size()) {
+    bool sending = frame < batch.size();
+    if (sending) {
+      const Packet& p = batch[frame];
+      size_t n = std::min<size_t>(kBeatBytes, p.bytes.size() - offset);
+      for (unsigned w = 0; w < kBeatBytes / 4; ++w) {
+        uint32_t word = 0;
+        for (unsigned b = 0; b < 4; ++b) {
+          size_t i = offset + 4 * w + b;
+          if (4 * w + b < n) word |= static_cast<uint32_t>(p.bytes[i]) << (8 * b);
+        }
+        top_->s_axis_tdata[w] = word;
+      }
+      top_->s_axis_tkeep = n >= 64 ? ~uint64_t{0} : ((uint64_t{1} << n) - 1);
+      top_->s_axis_tlast = offset + kBeatBytes >= p.bytes.size();
+      top_->s_axis_tuser = static_cast<uint64_t>(std::max<int64_t>(0, p.timestamp_ns));
+    }
+    top_->s_axis_tvalid = sending;
+    top_->m_axis_tready = options_.output_stall > 0 ? !stall(rng_) : 1;
+    if (between) between(*this);
+    top_->ap_clk = 0;
+    top_->eval();
+    bool in_fire = sending && top_->s_axis_tready;
+    if (sending && !in_fire) ++input_stalls_;
+    if (top_->m_axis_tvalid && top_->m_axis_tready && top_->m_axis_tlast) {
+      std::array<uint32_t, hw::result::kWords> words;
+      for (unsigned w = 0; w < hw::result::kWords; ++w) words[w] = top_->m_axis_tuser[w];
+      out.push_back(DeviceResult::decode(words));
+      idle = 0;
+    }
+    top_->ap_clk = 1;
+    top_->eval();
+    ++cycles_;
+    if (in_fire) {
+      ++input_beats_;
+      offset += kBeatBytes;
+      if (offset >= batch[frame].bytes.size()) {
+        ++frame;
+        offset = 0;
+      }
+      idle = 0;
+    }
+    if (++idle > kStallLimit) {
+      error = "the device stopped: " + std::to_string(out.size()) + " of " + std::to_string(batch.size()) +
+              " results after " + std::to_string(kStallLimit) + " idle cycles";
+      top_->s_axis_tvalid = 0;
+      return false;
+    }
+  }
+  top_->s_axis_tvalid = 0;
+  return true;
+}
+
+DeviceCounters SimDevice::counters() {
+  auto read = [&](uint32_t index) {
+    write_register(hw::reg::kCounterSelect, index);
+    for (int i = 0; i < 3; ++i) tick();
+    uint64_t lo = read_register(hw::reg::kCounterLo);
+    uint64_t hi = read_register(hw::reg::kCounterHi);
+    return lo | (hi << 32);
+  };
+  DeviceCounters c;
+  c.packets = read(hw::counter::kPackets);
+  c.bytes = read(hw::counter::kBytes);
+  c.forwarded = read(hw::counter::kForwarded);
+  c.punted = read(hw::counter::kPunted);
+  c.hit_overflow = read(hw::counter::kHitOverflow);
+  c.drop_malformed = read(hw::counter::kDropMalformed);
+  c.drop_policy = read(hw::counter::kDropPolicy);
+  c.drop_signature = read(hw::counter::kDropSignature);
+  return c;
+}
+
+}  // namespace picket

@@ -1,0 +1,60 @@
+// The RTL's top level (hw/picket_kernel.sv) under Verilator, as a Device: tables written through
+// AXI4-Lite, frames through AXI4-Stream, results read off m_axis_tuser — as a card is driven.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <random>
+
+#include "device/device.h"
+#include "device/table_loader.h"
+
+class Vpicket_kernel;
+class VerilatedContext;
+
+namespace picket {
+
+struct SimOptions {
+  // Probability (0..1) that the output is not ready in a cycle, to exercise back-pressure.
+  double output_stall = 0;
+  uint32_t seed = 1;
+};
+
+class SimDevice final : public Device {
+ public:
+  explicit SimDevice(SimOptions options = {});
+  ~SimDevice() override;
+
+  std::string name() const override { return "sim"; }
+  bool load(const TableImage& image, std::string& error) override;
+  void set_time(int64_t ns) override;
+  void use_packet_time(bool on) override;
+  bool process(std::span<const Packet> batch, std::vector<DeviceResult>& out, std::string& error) override;
+  DeviceCounters counters() override;
+  uint32_t generation() const override { return generation_; }
+
+  // For tests and benchmarks.
+  uint64_t cycles() const { return cycles_; }
+  uint64_t input_beats() const { return input_beats_; }
+  uint64_t input_stall_cycles() const { return input_stalls_; }  // a beat waited: tready low
+  uint32_t read_register(uint32_t address);
+  void write_register(uint32_t address, uint32_t value);
+  // A batch in flight: frames go in while results come out; `between` is called once per
+  // cycle before the rising edge, for tests that act mid-traffic (a table swap, say).
+  bool process(std::span<const Packet> batch, std::vector<DeviceResult>& out, std::string& error,
+               const std::function<void(SimDevice&)>& between);
+
+ private:
+  void tick();
+
+  SimOptions options_;
+  std::unique_ptr<VerilatedContext> context_;
+  std::unique_ptr<Vpicket_kernel> top_;
+  std::mt19937 rng_;
+  RegisterBus bus_;
+  TableLoader loader_;
+  uint32_t generation_ = 0;
+  uint64_t cycles_ = 0, input_beats_ = 0, input_stalls_ = 0;
+};
+
+}  // namespace picket

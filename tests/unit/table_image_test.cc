@@ -1,0 +1,110 @@
+// Table images and the table compiler: what picketc writes is what a device reads, and bad
+// images are refused with the reason.
+#include <gtest/gtest.h>
+
+#include "device/table_bits.h"
+#include "device/table_compiler.h"
+#include "device/xrt_device.h"
+#include "engine_fixture.h"
+
+namespace picket {
+namespace {
+
+using testing_support::EngineUnderTest;
+
+constexpr const char* kRules = R"(alert tcp any any -> any 80 (msg:"short final"; content:"EVIL"; sid:1;)
+drop tcp any any -> any any (msg:"window"; content:"payload!"; offset:2; depth:10; sid:2;)
+alert tcp any any -> any any (msg:"long"; content:"a-much-longer-literal"; sid:3;)
+alert tcp any any -> any any (msg:"flow"; flow:established; content:"EVIL"; sid:4;)
+alert http any any -> any any (msg:"uri"; http.uri; content:"/admin"; sid:5;)
+)";
+constexpr const char* kIdentities = R"(spiffe://t/web 10.0.0.1
+spiffe://t/db 10.0.0.0/24
+world 0.0.0.0/0
+)";
+constexpr const char* kPolicy = "allow spiffe://t/web -> spiffe://t/db tcp/5432,6000-6010\n";
+
+CompiledTables compile(EngineUnderTest& e) {
+  std::string error;
+  auto t = compile_tables(e.engine->signatures(), e.engine->identities(), e.engine->policy(), e.engine->config(), error);
+  EXPECT_TRUE(t) << error;
+  return t ? std::move(*t) : CompiledTables{};
+}
+
+TEST(TableCompiler, FilesRulesByWhatTheHardwareCanCheck) {
+  EngineUnderTest e(kRules, kIdentities, kPolicy);
+  CompiledTables t = compile(e);
+  const auto& r = t.plan.report;
+  EXPECT_EQ(r.rules, 5u);
+  // "EVIL" is shared by sids 1 and 4: one literal, candidates only. "payload!" is final.
+  EXPECT_EQ(r.literals, 3u);
+  EXPECT_EQ(r.hardware_rules, 4u);
+  EXPECT_EQ(r.final_rules, 1u);
+  EXPECT_EQ(r.host_rules, 1u);  // the http.uri rule
+  EXPECT_EQ(r.exact_bindings, 1u);
+  EXPECT_EQ(r.prefix_bindings, 2u);
+  EXPECT_EQ(r.policy_entries, 2u);  // one per port range
+  // The http rule is TCP on any port: every TCP packet may need the host.
+  EXPECT_TRUE((t.image.control >> hw::control::kHostAlways.lsb) & 1);
+  // No pass rule: final drops may drop on the card.
+  EXPECT_TRUE((t.image.control >> hw::control::kSignatureDrop.lsb) & 1);
+}
+
+TEST(TableCompiler, PlacesAFinalLiteralWhereTheHardwareHashesIt) {
+  EngineUnderTest e(R"(drop tcp any any -> any any (content:"payload!"; offset:2; depth:10; sid:2;))");
+  CompiledTables t = compile(e);
+  uint64_t folded = 0;
+  std::string p = "payload!";
+  for (size_t i = 0; i < 8; ++i) folded |= uint64_t(uint8_t(p[i])) << (8 * i);
+  uint32_t slot = hw::literal_8_hash(folded);
+  auto entry = t.image.entry(hw::table::literal_8::kId, slot);
+  ASSERT_EQ(hw::get_field(entry, hw::table::literal_8::kValid), 1u);
+  EXPECT_EQ(hw::get_field(entry, hw::table::literal_8::kBytes), folded);
+  uint32_t id = static_cast<uint32_t>(hw::get_field(entry, hw::table::literal_8::kLiteral));
+  auto d = t.image.entry(hw::table::descriptor::kId, id);
+  EXPECT_EQ(hw::get_field(d, hw::table::descriptor::kFinal), 1u);
+  EXPECT_EQ(hw::get_field(d, hw::table::descriptor::kDrop), 1u);
+  EXPECT_EQ(hw::get_field(d, hw::table::descriptor::kStartLo), 2u);
+  EXPECT_EQ(hw::get_field(d, hw::table::descriptor::kStartHi), 4u);  // offset + depth - length
+  auto bitmap = t.image.entry(hw::table::literal_bitmap_8::kId, slot / 32);
+  EXPECT_TRUE((bitmap[0] >> (slot % 32)) & 1);
+}
+
+TEST(TableImage, RoundTripsThroughItsFileFormat) {
+  EngineUnderTest e(kRules, kIdentities, kPolicy);
+  CompiledTables t = compile(e);
+  std::string error;
+  auto back = parse_table_image(serialize_table_image(t.image), error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_EQ(back->tables, t.image.tables);
+  EXPECT_EQ(back->control, t.image.control);
+}
+
+TEST(TableImage, RefusesDamagedAndForeignImages) {
+  EngineUnderTest e(kRules, kIdentities, kPolicy);
+  std::string bytes = serialize_table_image(compile(e).image);
+  std::string error;
+  EXPECT_FALSE(parse_table_image("not an image at all \xff\xff\xff", error));
+  EXPECT_FALSE(error.empty());
+
+  // One flipped bit in the tables' words: the checksum catches it.
+  std::string damaged = bytes;
+  damaged[damaged.size() / 2] = static_cast<char>(damaged[damaged.size() / 2] ^ 0x01);
+  auto parsed = parse_table_image(damaged, error);
+  EXPECT_FALSE(parsed && parsed->tables == parse_table_image(bytes, error)->tables);
+
+  TableImage other = compile(e).image;
+  other.format_version = hw::kRegmapVersion + 1;
+  EXPECT_FALSE(parse_table_image(serialize_table_image(other), error));
+  EXPECT_NE(error.find("recompile"), std::string::npos) << error;
+}
+
+TEST(XrtDevice, SaysPlainlyThatThereIsNoCard) {
+  std::string error;
+  auto device = XrtDevice::open({}, error);
+  if (device) GTEST_SKIP() << "an Alveo card is present";
+  EXPECT_NE(error.find("no Alveo card found"), std::string::npos) << error;
+}
+
+}  // namespace
+}  // namespace picket
