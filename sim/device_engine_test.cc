@@ -100,6 +100,11 @@ void expect_agreement(const Tally& t, DeviceEngine& dev) {
               t.packets, static_cast<unsigned long long>(s.punted), 100.0 * double(s.punted) / double(std::max<uint64_t>(1, s.packets)),
               static_cast<unsigned long long>(s.punted_policy), static_cast<unsigned long long>(s.punted_rules),
               static_cast<unsigned long long>(s.device_drops), static_cast<unsigned long long>(s.needs_flow_state));
+  auto& sim = static_cast<SimDevice&>(dev.device());
+  std::printf("model: %llu beats in, %llu cycles with a beat held back by tready\n",
+              static_cast<unsigned long long>(sim.input_beats()), static_cast<unsigned long long>(sim.input_stall_cycles()));
+  // The kernel takes a beat every cycle while its output keeps up (here it always does).
+  EXPECT_EQ(sim.input_stall_cycles(), 0u);
 }
 
 std::string read_file(const fs::path& p) {

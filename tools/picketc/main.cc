@@ -1,11 +1,14 @@
 // picketc: the rule compiler's command line. Reads rule files, reports what it accepted and
-// what it skipped and why, and chooses each rule's fast pattern.
+// what it skipped and why, and chooses each rule's fast pattern; with -o, compiles them with
+// identities and policy into a table image for the data plane.
 #include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "daemon/engine_setup.h"
+#include "device/table_compiler.h"
 #include "rules/rule_set.h"
 
 namespace {
@@ -22,6 +25,11 @@ options:
   --strict            a rule that would be skipped is an error instead
   -q, --quiet         do not print each skipped rule's warning (errors are always printed)
   --fast-patterns     print each accepted rule's sid and fast pattern
+  -o, --image FILE    compile the rules, identities and policy into a table image for the
+                      data plane (sim or card), and report what the hardware does with them
+  --identities FILE   identity bindings for the image (policy/*.identities)
+  --policy FILE       identity policy for the image (policy/*.policy)
+  --check-image FILE  read a table image and say whether it is whole and of this version
   -h, --help          this text
 
 exit status: 0 when every rule was accepted or skipped, 1 when any rule or file has an
@@ -60,6 +68,7 @@ int main(int argc, char** argv) {
   using namespace picket::rules;
   std::vector<std::string> files, var_files, var_sets;
   bool strict = false, quiet = false, list = false;
+  std::string image_path, identity_file, policy_file;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](const char* name) -> std::string {
@@ -80,6 +89,24 @@ int main(int argc, char** argv) {
       strict = true;
     } else if (a == "-q" || a == "--quiet") {
       quiet = true;
+    } else if (a == "-o" || a == "--image") {
+      image_path = value(a.c_str());
+    } else if (a == "--identities") {
+      identity_file = value("--identities");
+    } else if (a == "--policy") {
+      policy_file = value("--policy");
+    } else if (a == "--check-image") {
+      std::string error;
+      std::string path = value("--check-image");
+      auto image = picket::read_table_image_file(path, error);
+      if (!image) {
+        std::fprintf(stderr, "picketc: %s\n", error.c_str());
+        return 1;
+      }
+      std::printf("picketc: %s: table image format 0x%08x, checksum good, control 0x%08x%s%s\n", path.c_str(),
+                  image->format_version, image->control, image->source.empty() ? "" : ", from ",
+                  image->source.c_str());
+      return 0;
     } else if (a == "--fast-patterns") {
       list = true;
     } else if (a.size() > 1 && a[0] == '-') {
@@ -144,5 +171,41 @@ int main(int argc, char** argv) {
     std::printf("picketc: %zu error%s: nothing would be loaded\n", r.errors, r.errors == 1 ? "" : "s");
     return 1;
   }
+  if (image_path.empty()) return 0;
+
+  EngineFiles engine_files;
+  engine_files.rule_files = files;
+  engine_files.var_files = var_files;
+  engine_files.var_settings = var_sets;
+  engine_files.identity_file = identity_file;
+  engine_files.policy_file = policy_file;
+  engine_files.strict = strict;
+  EngineSetup setup = set_up_engine(engine_files, {});
+  if (!setup.engine) {
+    for (const Diagnostic& d : setup.diagnostics) {
+      if (d.severity == Severity::kError) std::fprintf(stderr, "%s\n", d.to_string().c_str());
+    }
+    return 1;
+  }
+  std::string error;
+  auto tables = compile_tables(setup.engine->signatures(), setup.engine->identities(), setup.engine->policy(),
+                               setup.engine->config(), error);
+  if (!tables) {
+    std::fprintf(stderr, "picketc: %s\n", error.c_str());
+    return 1;
+  }
+  for (const std::string& f : files) tables->image.source += (tables->image.source.empty() ? "" : " ") + f;
+  if (!write_table_image_file(tables->image, image_path, error)) {
+    std::fprintf(stderr, "picketc: %s\n", error.c_str());
+    return 1;
+  }
+  const HardwarePlan::Report& h = tables->plan.report;
+  std::printf("picketc: table image %s\n", image_path.c_str());
+  std::printf("  hardware literals %5zu  (%zu strong literals left to the host for want of a slot)\n", h.literals,
+              h.literal_collisions);
+  std::printf("  rules found by them %3zu  (%zu decided by the hardware alone)\n", h.hardware_rules, h.final_rules);
+  std::printf("  host-only rules   %5zu\n", h.host_rules);
+  std::printf("  identity bindings %5zu exact, %zu prefixes\n", h.exact_bindings, h.prefix_bindings);
+  std::printf("  policy entries    %5zu\n", h.policy_entries);
   return 0;
 }
