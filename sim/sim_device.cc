@@ -95,11 +95,6 @@ void SimDevice::use_packet_time(bool on) {
 }
 
 bool SimDevice::process(std::span<const Packet> batch, std::vector<DeviceResult>& out, std::string& error) {
-  return process(batch, out, error, nullptr);
-}
-
-bool SimDevice::process(std::span<const Packet> batch, std::vector<DeviceResult>& out, std::string& error,
-                        const std::function<void(SimDevice&)>& between) {
   out.clear();
   out.reserve(batch.size());
   std::bernoulli_distribution stall(options_.output_stall);
@@ -124,7 +119,6 @@ bool SimDevice::process(std::span<const Packet> batch, std::vector<DeviceResult>
     }
     top_->s_axis_tvalid = sending;
     top_->m_axis_tready = options_.output_stall > 0 ? !stall(rng_) : 1;
-    if (between) between(*this);
     top_->ap_clk = 0;
     top_->eval();
     bool in_fire = sending && top_->s_axis_tready;

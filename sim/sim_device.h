@@ -2,7 +2,6 @@
 // AXI4-Lite, frames through AXI4-Stream, results read off m_axis_tuser — as a card is driven.
 #pragma once
 
-#include <functional>
 #include <memory>
 #include <random>
 
@@ -39,10 +38,6 @@ class SimDevice final : public Device {
   uint64_t input_stall_cycles() const { return input_stalls_; }  // a beat waited: tready low
   uint32_t read_register(uint32_t address);
   void write_register(uint32_t address, uint32_t value);
-  // A batch in flight: frames go in while results come out; `between` is called once per
-  // cycle before the rising edge, for tests that act mid-traffic (a table swap, say).
-  bool process(std::span<const Packet> batch, std::vector<DeviceResult>& out, std::string& error,
-               const std::function<void(SimDevice&)>& between);
 
  private:
   void tick();
