@@ -98,7 +98,7 @@ module identity_lookup (
 
   logic [PREFIX_W*PREFIXES-1:0] bank_prefixes;
   always_comb begin
-    for (int i = 0; i < PREFIXES; i++) bank_prefixes[PREFIX_W * i +: PREFIX_W] = prefix[{in_bank, 5'(i)}];
+    for (int i = 0; i < PREFIXES; i++) bank_prefixes[PREFIX_W * i +: PREFIX_W] = prefix[32'(in_bank) * PREFIXES + i];
   end
 
   // Cycle 1.

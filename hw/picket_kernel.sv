@@ -178,7 +178,6 @@ module picket_kernel #(
 
   // Frame context, delayed to each stage that needs it: index k is T+k+1.
   localparam int D = 4;
-  logic v_d [D];
   logic bank_d [D], host_decode_d [D], has_ports_d [D], overflow_d [D];
   logic [4:0] malformed_d [D];
   logic [1:0] l3_d [D];
@@ -188,7 +187,6 @@ module picket_kernel #(
   logic [FRAME_HITS*16-1:0] literal_d [D];
 
   always_ff @(posedge clk) begin
-    v_d[0] <= meta_valid && !rst;
     bank_d[0] <= ctx_bank_d[1];
     now_d[0] <= ctx_now_d[1];
     host_decode_d[0] <= meta_host_decode;
@@ -202,7 +200,6 @@ module picket_kernel #(
     flen_d[0] <= meta_frame_length;
     literal_d[0] <= hits_literal;
     for (int k = 1; k < D; k++) begin
-      v_d[k] <= v_d[k - 1] && !rst;
       bank_d[k] <= bank_d[k - 1];
       now_d[k] <= now_d[k - 1];
       host_decode_d[k] <= host_decode_d[k - 1];
@@ -447,7 +444,7 @@ module picket_kernel #(
 
   // Parser fields the kernel does not use yet.
   wire unused = &{1'b0, meta_fragment, meta_tcp_flags, meta_icmp_type, meta_icmp_code, meta_vlan_count,
-                  meta_vlan0, meta_vlan1, hits_frame_valid, rc_valid, v_d[L], 1'b0};
+                  meta_vlan0, meta_vlan1, hits_frame_valid, rc_valid, 1'b0};
 
 endmodule
 

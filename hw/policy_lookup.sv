@@ -129,7 +129,7 @@ module policy_lookup (
   logic [16:0] fwd, rev;
   always_comb begin
     for (int s = 0; s < STATEMENTS; s++) begin
-      bank_statements[ST_W * s +: ST_W] = statements[{s1_bank, 5'(s)}];
+      bank_statements[ST_W * s +: ST_W] = statements[32'(s1_bank) * STATEMENTS + s];
       // masks: from_mask in bits 31..0, to_mask in 63..32
       fwd_match[s] = s1_src_mask[picket_regs_pkg::POLICY_MASK_FROM_MASK_LSB + s] &&
                      s1_dst_mask[picket_regs_pkg::POLICY_MASK_TO_MASK_LSB + s] &&

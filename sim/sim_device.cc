@@ -17,9 +17,9 @@ constexpr uint64_t kStallLimit = 1'000'000;  // cycles without progress before g
 SimDevice::SimDevice(SimOptions options)
     : options_(options), context_(std::make_unique<VerilatedContext>()), rng_(options.seed) {
   top_ = std::make_unique<Vpicket_kernel>(context_.get());
-  bus_.read = [this](uint32_t a) { return read_register(a); };
-  bus_.write = [this](uint32_t a, uint32_t v) { write_register(a, v); };
-  bus_.wait = [this] { tick(); };
+  control_ = std::make_unique<DeviceControl>(RegisterBus{[this](uint32_t a) { return read_register(a); },
+                                                         [this](uint32_t a, uint32_t v) { write_register(a, v); },
+                                                         [this] { tick(); }});
   top_->ap_rst_n = 0;
   for (int i = 0; i < 4; ++i) tick();
   top_->ap_rst_n = 1;
@@ -74,24 +74,6 @@ uint32_t SimDevice::read_register(uint32_t address) {
   tick();
   top_->s_axi_control_rready = 0;
   return value;
-}
-
-bool SimDevice::load(const TableImage& image, std::string& error) {
-  uint32_t keep = 1u << hw::control::kPacketTime.lsb | 1u << hw::control::kDropInline.lsb;
-  if (!loader_.load(bus_, image, keep, error)) return false;
-  ++generation_;
-  return true;
-}
-
-void SimDevice::set_time(int64_t ns) {
-  uint64_t t = ns < 0 ? 0 : static_cast<uint64_t>(ns);
-  write_register(hw::reg::kTimeLo, static_cast<uint32_t>(t));
-  write_register(hw::reg::kTimeHi, static_cast<uint32_t>(t >> 32));
-}
-
-void SimDevice::use_packet_time(bool on) {
-  uint32_t bit = 1u << hw::control::kPacketTime.lsb;
-  loader_.set_control_bits(bus_, bit, on ? bit : 0);
 }
 
 bool SimDevice::process(std::span<const Packet> batch, std::vector<DeviceResult>& out, std::string& error) {
@@ -150,26 +132,6 @@ bool SimDevice::process(std::span<const Packet> batch, std::vector<DeviceResult>
   }
   top_->s_axis_tvalid = 0;
   return true;
-}
-
-DeviceCounters SimDevice::counters() {
-  auto read = [&](uint32_t index) {
-    write_register(hw::reg::kCounterSelect, index);
-    for (int i = 0; i < 3; ++i) tick();
-    uint64_t lo = read_register(hw::reg::kCounterLo);
-    uint64_t hi = read_register(hw::reg::kCounterHi);
-    return lo | (hi << 32);
-  };
-  DeviceCounters c;
-  c.packets = read(hw::counter::kPackets);
-  c.bytes = read(hw::counter::kBytes);
-  c.forwarded = read(hw::counter::kForwarded);
-  c.punted = read(hw::counter::kPunted);
-  c.hit_overflow = read(hw::counter::kHitOverflow);
-  c.drop_malformed = read(hw::counter::kDropMalformed);
-  c.drop_policy = read(hw::counter::kDropPolicy);
-  c.drop_signature = read(hw::counter::kDropSignature);
-  return c;
 }
 
 }  // namespace picket

@@ -6,7 +6,7 @@
 #include <random>
 
 #include "device/device.h"
-#include "device/table_loader.h"
+#include "device/device_control.h"
 
 class Vpicket_kernel;
 class VerilatedContext;
@@ -25,30 +25,28 @@ class SimDevice final : public Device {
   ~SimDevice() override;
 
   std::string name() const override { return "sim"; }
-  bool load(const TableImage& image, std::string& error) override;
-  void set_time(int64_t ns) override;
-  void use_packet_time(bool on) override;
+  bool load(const TableImage& image, std::string& error) override { return control_->load(image, error); }
+  void set_time(int64_t ns) override { control_->set_time(ns); }
+  void use_packet_time(bool on) override { control_->use_packet_time(on); }
   bool process(std::span<const Packet> batch, std::vector<DeviceResult>& out, std::string& error) override;
-  DeviceCounters counters() override;
-  uint32_t generation() const override { return generation_; }
+  DeviceCounters counters() override { return control_->counters(); }
+  uint32_t generation() const override { return control_->generation(); }
 
   // For tests and benchmarks.
   uint64_t cycles() const { return cycles_; }
   uint64_t input_beats() const { return input_beats_; }
   uint64_t input_stall_cycles() const { return input_stalls_; }  // a beat waited: tready low
-  uint32_t read_register(uint32_t address);
-  void write_register(uint32_t address, uint32_t value);
 
  private:
   void tick();
+  uint32_t read_register(uint32_t address);
+  void write_register(uint32_t address, uint32_t value);
 
   SimOptions options_;
   std::unique_ptr<VerilatedContext> context_;
   std::unique_ptr<Vpicket_kernel> top_;
   std::mt19937 rng_;
-  RegisterBus bus_;
-  TableLoader loader_;
-  uint32_t generation_ = 0;
+  std::unique_ptr<DeviceControl> control_;
   uint64_t cycles_ = 0, input_beats_ = 0, input_stalls_ = 0;
 };
 

@@ -50,51 +50,51 @@ OfflineSummary run_offline(const OfflineOptions& o, SoftwareEngine& engine, Devi
     if (device) {
       std::string error;
       if (!device->process(std::span<const Packet>(batch.data(), n), verdicts, error)) {
-        s.read_error = "the " + engine_name + " device failed: " + error;
+        s.device_error = "the " + engine_name + " device failed: " + error;
         break;
       }
     } else {
       engine.process(batch[0], verdicts[0]);
     }
     for (size_t k = 0; k < n; ++k) {
-    const Packet& packet = batch[k];
-    const Verdict& v = verdicts[k];
-    if (v.ip) {
-      auto& pair = s.pairs[{v.src_id, v.dst_id}];
-      ++(v.drop ? pair.dropped : pair.forwarded);
-    }
-    bool flagged = !v.alerts.empty() || v.flow_was_blocked || v.malformed != Malformed::kNone ||
-                   v.reason == DropReason::kPolicy || v.audit_would_drop;
-    if (flagged) {
-      // Decoded again only here: few packets have records.
-      DecodedPacket d = decode(packet);
-      lines.clear();
-      append_records(src, packet, d, v, lines);
-      if (eve.is_open()) eve << lines;
-      for (uint32_t r : v.alerts) ++s.rule_hits[r];
-      if (v.flow_was_blocked) ++s.rule_hits[v.blocking_rule];
-      for (char c : lines) s.records += c == '\n';
-      if (v.reject && forwarded) {
-        std::vector<uint8_t> answer = build_reject(packet, d);
-        forwarded->write(answer.data(), static_cast<uint32_t>(answer.size()), packet.timestamp_ns);
-        ++s.rejects_sent;
+      const Packet& packet = batch[k];
+      const Verdict& v = verdicts[k];
+      if (v.ip) {
+        auto& pair = s.pairs[{v.src_id, v.dst_id}];
+        ++(v.drop ? pair.dropped : pair.forwarded);
       }
-    }
-    if (!v.drop && forwarded) forwarded->write(packet);
-    if (o.progress && (packet.index & 0x3fff) == 0) {
-      auto now = Clock::now();
-      if (now - last_progress >= std::chrono::seconds(2)) {
-        last_progress = now;
-        double secs = std::chrono::duration<double>(now - start).count();
-        std::fprintf(stderr, "picketd: %llu packets, %.1f MB, %.0f packets/s%s",
-                     static_cast<unsigned long long>(packet.index), double(engine.counters().bytes) / 1e6,
-                     double(packet.index) / secs, tty ? "\r" : "\n");
+      bool flagged = !v.alerts.empty() || v.flow_was_blocked || v.malformed != Malformed::kNone ||
+                     v.reason == DropReason::kPolicy || v.audit_would_drop;
+      if (flagged) {
+        // Decoded again only here: few packets have records.
+        DecodedPacket d = decode(packet);
+        lines.clear();
+        append_records(src, packet, d, v, lines);
+        if (eve.is_open()) eve << lines;
+        for (uint32_t r : v.alerts) ++s.rule_hits[r];
+        if (v.flow_was_blocked) ++s.rule_hits[v.blocking_rule];
+        for (char c : lines) s.records += c == '\n';
+        if (v.reject && forwarded) {
+          std::vector<uint8_t> answer = build_reject(packet, d);
+          forwarded->write(answer.data(), static_cast<uint32_t>(answer.size()), packet.timestamp_ns);
+          ++s.rejects_sent;
+        }
       }
-    }
+      if (!v.drop && forwarded) forwarded->write(packet);
+      if (o.progress && (packet.index & 0x3fff) == 0) {
+        auto now = Clock::now();
+        if (now - last_progress >= std::chrono::seconds(2)) {
+          last_progress = now;
+          double secs = std::chrono::duration<double>(now - start).count();
+          std::fprintf(stderr, "picketd: %llu packets, %.1f MB, %.0f packets/s%s",
+                       static_cast<unsigned long long>(packet.index), double(engine.counters().bytes) / 1e6,
+                       double(packet.index) / secs, tty ? "\r" : "\n");
+        }
+      }
     }
   }
   if (o.progress && tty && engine.counters().packets > 0x3fff) std::fputc('\n', stderr);
-  if (s.read_error.empty()) s.read_error = reader.error();
+  s.read_error = reader.error();
   s.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return s;
 }

@@ -21,7 +21,8 @@ struct OfflineOptions {
 };
 
 struct OfflineSummary {
-  std::string read_error;  // why reading stopped early, if it did
+  std::string read_error;    // why reading stopped early, if it did
+  std::string device_error;  // why the device stopped judging, if it did
   double seconds = 0;
   struct Pair {
     uint64_t forwarded = 0;

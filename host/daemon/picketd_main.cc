@@ -214,8 +214,8 @@ int main(int argc, char** argv) {
                   static_cast<unsigned long long>(d.device_drops), static_cast<unsigned long long>(d.disagreements));
       for (const std::string& n : device_engine->disagreements()) std::printf("    %s\n", n.c_str());
     }
-    if (!summary.read_error.empty() && summary.read_error.find("device failed") != std::string::npos) {
-      std::fprintf(stderr, "picketd: %s\n", summary.read_error.c_str());
+    if (!summary.device_error.empty()) {
+      std::fprintf(stderr, "picketd: %s\n", summary.device_error.c_str());
       return 1;
     }
     if (!offline.eve_path.empty()) std::printf("  decision log: %s\n", offline.eve_path.c_str());

@@ -18,8 +18,10 @@ std::unique_ptr<DeviceEngine> DeviceEngine::create(std::unique_ptr<Device> devic
   return d;
 }
 
-HardwareView DeviceEngine::view_of(const DeviceResult& r, const Packet&) const {
-  HardwareView v;
+void DeviceEngine::take(const DeviceResult& r) {
+  HardwareView& v = view_;
+  v.signatures.final_rules.clear();
+  v.signatures.candidates.clear();
   v.decoded = r.ip && !r.host_decode;
   v.src_id = r.src_id;
   v.dst_id = r.dst_id;
@@ -36,7 +38,6 @@ HardwareView DeviceEngine::view_of(const DeviceResult& r, const Packet&) const {
       v.signatures.candidates.insert(v.signatures.candidates.end(), rules.begin(), rules.end());
     }
   }
-  return v;
 }
 
 void DeviceEngine::check(const DeviceResult& r, const HardwareView& view, const Packet& p, const Verdict& v) {
@@ -100,9 +101,9 @@ bool DeviceEngine::process(std::span<const Packet> batch, std::vector<Verdict>& 
       continue;
     }
     const DeviceResult& r = results_[sent_index_[i]];
-    HardwareView view = view_of(r, batch[i]);
-    engine_->process(batch[i], out[i], &view);
-    check(r, view, batch[i], out[i]);
+    take(r);
+    engine_->process(batch[i], out[i], &view_);
+    check(r, view_, batch[i], out[i]);
   }
   return true;
 }

@@ -53,13 +53,15 @@ class DeviceEngine {
 
  private:
   DeviceEngine() = default;
-  HardwareView view_of(const DeviceResult& r, const Packet& p) const;
+  // Fills view_ from the device's result.
+  void take(const DeviceResult& r);
   void check(const DeviceResult& r, const HardwareView& view, const Packet& p, const Verdict& v);
 
   std::unique_ptr<Device> device_;
   std::unique_ptr<SoftwareEngine> engine_;
   CompiledTables tables_;
   std::vector<DeviceResult> results_;
+  HardwareView view_;  // reused: its rule lists keep their storage
   std::vector<Packet> sent_;
   std::vector<size_t> sent_index_;
   DeviceEngineStats stats_;

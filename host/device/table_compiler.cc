@@ -181,7 +181,9 @@ void mark_host_rule(const rules::Rule& r, TableImage& image, uint32_t& host_alwa
       continue;
     }
     host_ported |= 1u << cls;
-    for (int s : {side, r.bidirectional ? 1 - side : side}) {
+    // A <> rule may match either way: its set is listed as both sides.
+    for (int s = 0; s < 2; ++s) {
+      if (s != side && !r.bidirectional) continue;
       for (const auto& iv : sets[side]->intervals()) {
         for (uint32_t port = iv.lo; port <= iv.hi; ++port) {
           uint32_t word = static_cast<uint32_t>((cls * 2 + s) * 2048) + port / 32;

@@ -32,6 +32,7 @@ uint64_t TableImage::checksum() const {
   };
   add(format_version);
   add(control);
+  for (char c : source) add(static_cast<uint8_t>(c));
   for (const auto& t : tables) {
     for (uint32_t w : t) add(w);
   }

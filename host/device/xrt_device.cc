@@ -47,28 +47,11 @@ std::unique_ptr<XrtDevice> XrtDevice::open(const XrtOptions& options, std::strin
     return nullptr;
   }
   Handles* x = d->x_.get();
-  d->bus_.read = [x](uint32_t a) { return x->control.read_register(a); };
-  d->bus_.write = [x](uint32_t a, uint32_t v) { x->control.write_register(a, v); };
-  d->bus_.wait = [] {};
+  // Register accesses over PCIe take far longer than the kernel's few cycles: no waiting needed.
+  d->control_ = std::make_unique<DeviceControl>(RegisterBus{[x](uint32_t a) { return x->control.read_register(a); },
+                                                            [x](uint32_t a, uint32_t v) { x->control.write_register(a, v); },
+                                                            [] {}});
   return d;
-}
-
-bool XrtDevice::load(const TableImage& image, std::string& error) {
-  uint32_t keep = 1u << hw::control::kPacketTime.lsb | 1u << hw::control::kDropInline.lsb;
-  if (!loader_.load(bus_, image, keep, error)) return false;
-  ++generation_;
-  return true;
-}
-
-void XrtDevice::set_time(int64_t ns) {
-  uint64_t t = ns < 0 ? 0 : static_cast<uint64_t>(ns);
-  bus_.write(hw::reg::kTimeLo, static_cast<uint32_t>(t));
-  bus_.write(hw::reg::kTimeHi, static_cast<uint32_t>(t >> 32));
-}
-
-void XrtDevice::use_packet_time(bool on) {
-  uint32_t bit = 1u << hw::control::kPacketTime.lsb;
-  loader_.set_control_bits(bus_, bit, on ? bit : 0);
 }
 
 bool XrtDevice::process(std::span<const Packet> batch, std::vector<DeviceResult>& out, std::string& error) {
@@ -106,24 +89,6 @@ bool XrtDevice::process(std::span<const Packet> batch, std::vector<DeviceResult>
     return false;
   }
   return true;
-}
-
-DeviceCounters XrtDevice::counters() {
-  auto read = [&](uint32_t index) {
-    bus_.write(hw::reg::kCounterSelect, index);
-    uint64_t lo = bus_.read(hw::reg::kCounterLo);
-    return lo | (uint64_t{bus_.read(hw::reg::kCounterHi)} << 32);
-  };
-  DeviceCounters c;
-  c.packets = read(hw::counter::kPackets);
-  c.bytes = read(hw::counter::kBytes);
-  c.forwarded = read(hw::counter::kForwarded);
-  c.punted = read(hw::counter::kPunted);
-  c.hit_overflow = read(hw::counter::kHitOverflow);
-  c.drop_malformed = read(hw::counter::kDropMalformed);
-  c.drop_policy = read(hw::counter::kDropPolicy);
-  c.drop_signature = read(hw::counter::kDropSignature);
-  return c;
 }
 
 }  // namespace picket

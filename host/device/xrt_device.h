@@ -12,7 +12,7 @@
 #include <string>
 
 #include "device/device.h"
-#include "device/table_loader.h"
+#include "device/device_control.h"
 
 namespace picket {
 
@@ -29,20 +29,18 @@ class XrtDevice final : public Device {
   ~XrtDevice() override;
 
   std::string name() const override { return "xrt"; }
-  bool load(const TableImage& image, std::string& error) override;
-  void set_time(int64_t ns) override;
-  void use_packet_time(bool on) override;
+  bool load(const TableImage& image, std::string& error) override { return control_->load(image, error); }
+  void set_time(int64_t ns) override { control_->set_time(ns); }
+  void use_packet_time(bool on) override { control_->use_packet_time(on); }
   bool process(std::span<const Packet> batch, std::vector<DeviceResult>& out, std::string& error) override;
-  DeviceCounters counters() override;
-  uint32_t generation() const override { return generation_; }
+  DeviceCounters counters() override { return control_->counters(); }
+  uint32_t generation() const override { return control_->generation(); }
 
  private:
   struct Handles;
   XrtDevice();
   std::unique_ptr<Handles> x_;
-  RegisterBus bus_;
-  TableLoader loader_;
-  uint32_t generation_ = 0;
+  std::unique_ptr<DeviceControl> control_;
 };
 
 }  // namespace picket

@@ -1,24 +1,55 @@
-#include "device/table_loader.h"
+#include "device/device_control.h"
 
 #include <algorithm>
 #include <span>
 #include <sstream>
+#include <utility>
 
 namespace picket {
 
-TableLoader::TableLoader() {
+DeviceControl::DeviceControl(RegisterBus bus) : bus_(std::move(bus)) {
   // Device memories start zeroed, as block RAM does after configuration.
   for (auto& bank : held_) {
     for (size_t t = 0; t < bank.size(); ++t) bank[t].assign(size_t{hw::kTables[t].depth} * hw::kTables[t].words, 0);
   }
 }
 
-void TableLoader::set_control_bits(RegisterBus& bus, uint32_t mask, uint32_t value) {
-  control_ = (control_ & ~mask) | (value & mask);
-  bus.write(hw::reg::kControl, control_);
+void DeviceControl::use_packet_time(bool on) {
+  uint32_t bit = 1u << hw::control::kPacketTime.lsb;
+  control_ = on ? control_ | bit : control_ & ~bit;
+  bus_.write(hw::reg::kControl, control_);
 }
 
-bool TableLoader::load(RegisterBus& bus, const TableImage& image, uint32_t keep, std::string& error) {
+void DeviceControl::set_time(int64_t ns) {
+  uint64_t t = ns < 0 ? 0 : static_cast<uint64_t>(ns);
+  bus_.write(hw::reg::kTimeLo, static_cast<uint32_t>(t));
+  bus_.write(hw::reg::kTimeHi, static_cast<uint32_t>(t >> 32));
+}
+
+uint64_t DeviceControl::read_counter(uint32_t index) {
+  bus_.write(hw::reg::kCounterSelect, index);
+  for (int i = 0; i < 3; ++i) bus_.wait();  // the snapshot is taken two cycles after the select
+  uint64_t lo = bus_.read(hw::reg::kCounterLo);
+  return lo | (uint64_t{bus_.read(hw::reg::kCounterHi)} << 32);
+}
+
+DeviceCounters DeviceControl::counters() {
+  DeviceCounters c;
+  c.packets = read_counter(hw::counter::kPackets);
+  c.bytes = read_counter(hw::counter::kBytes);
+  c.forwarded = read_counter(hw::counter::kForwarded);
+  c.punted = read_counter(hw::counter::kPunted);
+  c.hit_overflow = read_counter(hw::counter::kHitOverflow);
+  c.drop_malformed = read_counter(hw::counter::kDropMalformed);
+  c.drop_policy = read_counter(hw::counter::kDropPolicy);
+  c.drop_signature = read_counter(hw::counter::kDropSignature);
+  return c;
+}
+
+bool DeviceControl::load(const TableImage& image, std::string& error) {
+  RegisterBus& bus = bus_;
+  // CONTROL bits the host sets itself; the rest come with the image.
+  const uint32_t keep = 1u << hw::control::kPacketTime.lsb | 1u << hw::control::kDropInline.lsb;
   uint32_t version = bus.read(hw::reg::kVersion);
   if (version != hw::kRegmapVersion || image.format_version != hw::kRegmapVersion) {
     std::ostringstream s;
@@ -65,6 +96,7 @@ bool TableLoader::load(RegisterBus& bus, const TableImage& image, uint32_t keep,
   uint32_t bank_bit = 1u << hw::control::kActiveBank.lsb;
   control_ = (image.control & ~keep & ~bank_bit) | (control_ & keep) | (shadow ? bank_bit : 0);
   bus.write(hw::reg::kControl, control_);
+  ++generation_;
   return true;
 }
 

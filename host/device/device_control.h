@@ -1,5 +1,7 @@
-// Loading a table image through the control registers: the one protocol every device uses.
+// What every device does through its control registers (hw/register_map.json), whatever carries
+// the register accesses: AXI4-Lite under Verilator, xrt::ip on a card.
 //
+// Loading a table image:
 //   1. check VERSION;  2. wait until no frame is in flight under the shadow bank;
 //   3. write the shadow bank's entries that differ from what it holds (TABLE_SELECT,
 //      TABLE_INDEX, TABLE_DATA0.., TABLE_WRITE);  4. write CONTROL with ACTIVE_BANK flipped.
@@ -12,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "device/device.h"
 #include "device/table_image.h"
 
 namespace picket {
@@ -22,16 +25,22 @@ struct RegisterBus {
   std::function<void()> wait;  // let the device run a little
 };
 
-class TableLoader {
+class DeviceControl {
  public:
-  TableLoader();
-  // `keep` are CONTROL bits the host sets itself (PACKET_TIME, DROP_INLINE).
-  bool load(RegisterBus& bus, const TableImage& image, uint32_t keep, std::string& error);
-  uint32_t control() const { return control_; }
-  void set_control_bits(RegisterBus& bus, uint32_t mask, uint32_t value);
+  explicit DeviceControl(RegisterBus bus);
+
+  bool load(const TableImage& image, std::string& error);
+  void set_time(int64_t ns);
+  void use_packet_time(bool on);
+  DeviceCounters counters();
+  uint32_t generation() const { return generation_; }  // images loaded so far
 
  private:
-  uint32_t control_ = 0;
+  uint64_t read_counter(uint32_t index);
+
+  RegisterBus bus_;
+  uint32_t control_ = 0;  // CONTROL as last written
+  uint32_t generation_ = 0;
   std::array<std::array<std::vector<uint32_t>, hw::table::kCount>, 2> held_;  // what each bank holds
 };
 
