@@ -2,6 +2,8 @@
 
 #include <verilated.h>
 
+#include <utility>
+
 #include "Vpicket_kernel.h"
 #include "device/table_bits.h"
 
@@ -28,12 +30,31 @@ SimDevice::SimDevice(SimOptions options)
 
 SimDevice::~SimDevice() { top_->final(); }
 
-void SimDevice::tick() {
+bool SimDevice::cycle(bool offer) {
+  top_->s_axis_tvalid = offer;
+  top_->m_axis_tready = options_.output_stall > 0 ? !std::bernoulli_distribution(options_.output_stall)(rng_) : 1;
   top_->ap_clk = 0;
   top_->eval();
+  // Sample both handshakes before the rising edge, as the registers see them.
+  bool in_fire = offer && top_->s_axis_tready;
+  if (offer && !in_fire) ++input_stalls_;
+  if (top_->m_axis_tvalid && top_->m_axis_tready) {
+    if (!output_mid_frame_ && !started_.empty()) {
+      latencies_.push_back(static_cast<uint32_t>(cycles_ - started_.front()));
+      started_.pop_front();
+    }
+    output_mid_frame_ = !top_->m_axis_tlast;
+    if (top_->m_axis_tlast) {
+      std::array<uint32_t, hw::result::kWords> words;
+      for (unsigned w = 0; w < hw::result::kWords; ++w) words[w] = top_->m_axis_tuser[w];
+      results_.push_back(DeviceResult::decode(words));
+    }
+  }
   top_->ap_clk = 1;
   top_->eval();
   ++cycles_;
+  if (in_fire) ++input_beats_;
+  return in_fire;
 }
 
 void SimDevice::write_register(uint32_t address, uint32_t value) {
@@ -77,13 +98,14 @@ uint32_t SimDevice::read_register(uint32_t address) {
 }
 
 bool SimDevice::process(std::span<const Packet> batch, std::vector<DeviceResult>& out, std::string& error) {
-  out.clear();
-  out.reserve(batch.size());
-  std::bernoulli_distribution stall(options_.output_stall);
+  results_.clear();
+  results_.reserve(batch.size());
+  latencies_.clear();
   size_t frame = 0, offset = 0;  // the next beat to send
-  uint64_t idle = 0;
-  while (out.size() < batch.size()) {
+  uint64_t beat = 0, idle = 0, had = 0;
+  while (results_.size() < batch.size()) {
     bool sending = frame < batch.size();
+    if (sending && beat == action_beat_ && action_) std::exchange(action_, nullptr)();
     if (sending) {
       const Packet& p = batch[frame];
       size_t n = std::min<size_t>(kBeatBytes, p.bytes.size() - offset);
@@ -99,23 +121,10 @@ bool SimDevice::process(std::span<const Packet> batch, std::vector<DeviceResult>
       top_->s_axis_tlast = offset + kBeatBytes >= p.bytes.size();
       top_->s_axis_tuser = static_cast<uint64_t>(std::max<int64_t>(0, p.timestamp_ns));
     }
-    top_->s_axis_tvalid = sending;
-    top_->m_axis_tready = options_.output_stall > 0 ? !stall(rng_) : 1;
-    top_->ap_clk = 0;
-    top_->eval();
-    bool in_fire = sending && top_->s_axis_tready;
-    if (sending && !in_fire) ++input_stalls_;
-    if (top_->m_axis_tvalid && top_->m_axis_tready && top_->m_axis_tlast) {
-      std::array<uint32_t, hw::result::kWords> words;
-      for (unsigned w = 0; w < hw::result::kWords; ++w) words[w] = top_->m_axis_tuser[w];
-      out.push_back(DeviceResult::decode(words));
-      idle = 0;
-    }
-    top_->ap_clk = 1;
-    top_->eval();
-    ++cycles_;
-    if (in_fire) {
-      ++input_beats_;
+    uint64_t now = cycles_;
+    if (cycle(sending)) {
+      if (offset == 0) started_.push_back(now);
+      ++beat;
       offset += kBeatBytes;
       if (offset >= batch[frame].bytes.size()) {
         ++frame;
@@ -123,14 +132,21 @@ bool SimDevice::process(std::span<const Packet> batch, std::vector<DeviceResult>
       }
       idle = 0;
     }
+    if (results_.size() != had) {
+      had = results_.size();
+      idle = 0;
+    }
     if (++idle > kStallLimit) {
-      error = "the device stopped: " + std::to_string(out.size()) + " of " + std::to_string(batch.size()) +
+      error = "the device stopped: " + std::to_string(results_.size()) + " of " + std::to_string(batch.size()) +
               " results after " + std::to_string(kStallLimit) + " idle cycles";
-      top_->s_axis_tvalid = 0;
+      started_.clear();
+      action_ = nullptr;
       return false;
     }
   }
-  top_->s_axis_tvalid = 0;
+  out = std::move(results_);
+  results_ = {};
+  action_ = nullptr;  // a beat the batch did not reach
   return true;
 }
 

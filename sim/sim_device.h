@@ -2,6 +2,8 @@
 // AXI4-Lite, frames through AXI4-Stream, results read off m_axis_tuser — as a card is driven.
 #pragma once
 
+#include <deque>
+#include <functional>
 #include <memory>
 #include <random>
 
@@ -36,9 +38,22 @@ class SimDevice final : public Device {
   uint64_t cycles() const { return cycles_; }
   uint64_t input_beats() const { return input_beats_; }
   uint64_t input_stall_cycles() const { return input_stalls_; }  // a beat waited: tready low
+  // Cycles from each frame's first beat in to its first beat out, for the last process() call.
+  const std::vector<uint32_t>& latencies() const { return latencies_; }
+  // Runs `action` (a load, say) during the next process() call, just before it offers beat
+  // number `beat` of the batch: frames are then in flight, the stream idles meanwhile, and
+  // results keep leaving. Frames whose first beat came before are judged under the tables
+  // of before.
+  void before_beat(uint64_t beat, std::function<void()> action) {
+    action_beat_ = beat;
+    action_ = std::move(action);
+  }
 
  private:
-  void tick();
+  // One clock cycle: offers the input beat set up on the port if `offer`, takes a result if
+  // one leaves. True if the beat was taken.
+  bool cycle(bool offer);
+  void tick() { cycle(false); }
   uint32_t read_register(uint32_t address);
   void write_register(uint32_t address, uint32_t value);
 
@@ -48,6 +63,12 @@ class SimDevice final : public Device {
   std::mt19937 rng_;
   std::unique_ptr<DeviceControl> control_;
   uint64_t cycles_ = 0, input_beats_ = 0, input_stalls_ = 0;
+  std::vector<DeviceResult> results_;    // results of the current process() call
+  std::deque<uint64_t> started_;         // cycle each frame in flight entered
+  bool output_mid_frame_ = false;
+  std::vector<uint32_t> latencies_;
+  uint64_t action_beat_ = 0;
+  std::function<void()> action_;
 };
 
 }  // namespace picket

@@ -1,0 +1,310 @@
+// picket-pipeline-bench: the RTL kernel under Verilator, driven as a card is (sim/sim_device.h),
+// with generated rule sets and traffic of one frame size at a time. Prints, per rule count and
+// frame size, what the hardware would do: beats accepted per cycle, packets per cycle, cycles
+// of latency, and the line rate that makes at 250 MHz; then the share of frames the device
+// punts to the host on the demo capture and (with ../shared) the zeek and nDPI captures; and
+// how fast Verilator itself runs.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "daemon/engine_setup.h"
+#include "device/device_engine.h"
+#include "device/table_compiler.h"
+#include "packet/packet_builder.h"
+#include "packet/pcap_file.h"
+#include "sim_device.h"
+#include "tools/trafgen/scenario.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace picket;
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kUsage = R"(usage: picket-pipeline-bench [options]
+
+Runs generated traffic through the Verilator model of hw/picket_kernel.sv with 1,000 and
+10,000 generated rules (8-byte literals, one in eight frames carrying one), for frames of 64,
+65, 128, 512 and 1518 bytes and an IMIX (7 x 64, 4 x 594, 1 x 1518), and prints:
+  beats/cycle    64-byte input beats the kernel accepted per clock cycle (1.00 = never
+                 back-pressured)
+  packets/cycle  frames per cycle;  Gbit/s at 250 MHz: the frame bytes that rate carries
+  latency        cycles from a frame's first beat in to its first beat out (median, max)
+  punted         frames the kernel hands to the host
+  sim kpps       frames per second of Verilator itself on this machine (and its clock
+                 cycles per second)
+Then the punt share on the demo capture (policy/) and, when the corpus is beside the
+project, the zeek and nDPI captures under ET Open content-only rules.
+
+options:
+  --frames N     frames per run (default 20000)
+  --rules LIST   rule counts, comma-separated (default 1000,10000)
+  --source DIR   the project's source folder (default: the one it was built from)
+  --shared DIR   the shared corpus folder (default: ../shared beside the source)
+)";
+
+// N rules, each dropping or alerting on its own random 8-byte literal over UDP or TCP.
+std::vector<std::string> literals_for(size_t n, std::mt19937& rng) {
+  std::uniform_int_distribution<int> letter('a', 'z');
+  std::vector<std::string> out;
+  for (size_t i = 0; i < n; ++i) {
+    std::string s(8, ' ');
+    for (char& c : s) c = static_cast<char>(letter(rng));
+    out.push_back(s);
+  }
+  return out;
+}
+
+std::string rules_text(const std::vector<std::string>& literals) {
+  std::ostringstream s;
+  for (size_t i = 0; i < literals.size(); ++i) {
+    s << (i % 4 == 0 ? "drop " : "alert ") << (i % 2 ? "tcp" : "udp") << " any any -> any any (msg:\"bench " << i
+      << "\"; content:\"" << literals[i] << "\"; sid:" << 1000000 + i << ";)\n";
+  }
+  return s.str();
+}
+
+// Frames of the given sizes in turn: random addresses and ports, random payload bytes, and one
+// in eight carrying a rule's literal.
+std::vector<Packet> traffic(const std::vector<uint32_t>& sizes, size_t count, const std::vector<std::string>& literals,
+                            std::mt19937& rng) {
+  std::vector<Packet> packets;
+  std::uniform_int_distribution<uint32_t> byte(0, 255), port(1024, 65535);
+  for (size_t i = 0; i < count; ++i) {
+    uint32_t size = sizes[i % sizes.size()];
+    bool tcp = i % 2;
+    size_t headers = 14 + 20 + (tcp ? 20 : 8);
+    std::string payload(size > headers ? size - headers : 0, '\0');
+    for (char& c : payload) c = static_cast<char>(byte(rng));
+    if (i % 8 == 0 && payload.size() >= 8 && !literals.empty()) {
+      const std::string& l = literals[rng() % literals.size()];
+      payload.replace(rng() % (payload.size() - 7), 8, l);
+    }
+    auto ip = [&](uint32_t a) {
+      return std::to_string(10) + "." + std::to_string(a >> 16 & 255) + "." + std::to_string(a >> 8 & 255) + "." +
+             std::to_string(a & 255);
+    };
+    PacketBuilder b;
+    b.ipv4(ip(static_cast<uint32_t>(rng())), ip(static_cast<uint32_t>(rng())));
+    if (tcp) {
+      b.tcp(static_cast<uint16_t>(port(rng)), 443, 0x18, static_cast<uint32_t>(i));
+    } else {
+      b.udp(static_cast<uint16_t>(port(rng)), 53);
+    }
+    Packet p;
+    p.bytes = b.payload(payload).build();
+    p.wire_length = static_cast<uint32_t>(p.bytes.size());
+    p.timestamp_ns = 1'700'000'000'000'000'000 + static_cast<int64_t>(i) * 1000;
+    p.index = i + 1;
+    packets.push_back(std::move(p));
+  }
+  return packets;
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Runs `packets` through a DeviceEngine and prints the share punted.
+void punt_share(const char* what, const EngineFiles& files, const EngineConfig& config,
+                const std::vector<std::vector<Packet>>& captures) {
+  EngineSetup setup = set_up_engine(files, config);
+  if (!setup.engine) {
+    std::printf("%-22s the rules did not load\n", what);
+    return;
+  }
+  std::string error;
+  auto dev = DeviceEngine::create(std::make_unique<SimDevice>(), std::move(setup.engine), error);
+  if (!dev) {
+    std::printf("%-22s %s\n", what, error.c_str());
+    return;
+  }
+  std::vector<Verdict> verdicts;
+  for (const auto& packets : captures) {
+    for (size_t at = 0; at < packets.size(); at += 512) {
+      std::span<const Packet> batch(packets.data() + at, std::min<size_t>(512, packets.size() - at));
+      if (!dev->process(batch, verdicts, error)) {
+        std::printf("%-22s %s\n", what, error.c_str());
+        return;
+      }
+    }
+  }
+  const DeviceEngineStats& s = dev->stats();
+  auto pct = [&](uint64_t n) { return 100.0 * double(n) / double(std::max<uint64_t>(1, s.packets)); };
+  std::printf("%-22s %9llu frames  punted %5.1f %%  (policy direction %5.1f %%, rules %5.1f %%)  "
+              "decided on the card %5.1f %%\n",
+              what, static_cast<unsigned long long>(s.packets), pct(s.punted), pct(s.punted_policy), pct(s.punted_rules),
+              100.0 - pct(s.punted));
+}
+
+std::vector<Packet> read_capture(const fs::path& path) {
+  std::vector<Packet> packets;
+  try {
+    PcapReader reader(path.string());
+    if (reader.link_type() != LinkType::kEthernet) return packets;
+    Packet p;
+    while (reader.next(p)) packets.push_back(p);
+  } catch (const PcapError&) {
+    packets.clear();
+  }
+  return packets;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  size_t frames = 20000;
+  std::vector<size_t> rule_counts = {1000, 10000};
+  fs::path source = PICKET_SOURCE_DIR, shared;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "picket-pipeline-bench: %s needs a value\n", a.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "-h" || a == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (a == "--frames") {
+      frames = std::max<size_t>(100, std::strtoul(value().c_str(), nullptr, 10));
+    } else if (a == "--rules") {
+      rule_counts.clear();
+      std::stringstream list(value());
+      for (std::string item; std::getline(list, item, ',');) rule_counts.push_back(std::strtoul(item.c_str(), nullptr, 10));
+    } else if (a == "--source") {
+      source = value();
+    } else if (a == "--shared") {
+      shared = value();
+    } else {
+      std::fprintf(stderr, "picket-pipeline-bench: unknown argument '%s'\n%s", a.c_str(), kUsage);
+      return 2;
+    }
+  }
+  if (shared.empty()) shared = source.parent_path() / "shared";
+
+  struct Shape {
+    const char* name;
+    std::vector<uint32_t> sizes;
+  };
+  const std::vector<Shape> shapes = {
+      {"64", {64}}, {"65", {65}}, {"128", {128}}, {"512", {512}}, {"1518", {1518}},
+      {"IMIX", {64, 594, 64, 1518, 64, 594, 64, 594, 64, 594, 64, 64}},
+  };
+
+  std::printf("%6s %6s %12s %14s %16s %15s %8s %9s %13s\n", "rules", "frame", "beats/cycle", "packets/cycle",
+              "Gbit/s@250MHz", "latency p50/max", "punted", "sim kpps", "sim kcycles/s");
+  for (size_t count : rule_counts) {
+    std::mt19937 rng(static_cast<uint32_t>(count));
+    std::vector<std::string> literals = literals_for(count, rng);
+    fs::path rule_file = fs::temp_directory_path() / ("picket-pipeline-bench-" + std::to_string(count) + ".rules");
+    std::ofstream(rule_file) << rules_text(literals);
+    EngineFiles files;
+    files.rule_files = {rule_file.string()};
+    EngineSetup setup = set_up_engine(files, {});
+    fs::remove(rule_file);
+    if (!setup.engine) {
+      std::fprintf(stderr, "picket-pipeline-bench: the generated rules did not load\n");
+      return 1;
+    }
+    const SoftwareEngine& e = *setup.engine;
+    std::string error;
+    auto started = Clock::now();
+    auto tables = compile_tables(e.signatures(), e.identities(), e.policy(), e.config(), error);
+    double table_seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    if (!tables) {
+      std::fprintf(stderr, "picket-pipeline-bench: %s\n", error.c_str());
+      return 1;
+    }
+    const auto& r = tables->plan.report;
+    std::printf("# %zu rules: %zu on hardware literals (%zu final), %zu host-only (%zu for want of a table slot); "
+                "tables compiled in %.2f s\n",
+                r.rules, r.hardware_rules, r.final_rules, r.host_rules, r.literal_collisions, table_seconds);
+    for (const Shape& shape : shapes) {
+      std::vector<Packet> packets = traffic(shape.sizes, frames, literals, rng);
+      uint64_t bytes = 0;
+      for (const Packet& p : packets) bytes += p.bytes.size();
+      SimDevice sim;
+      if (!sim.load(tables->image, error)) {
+        std::fprintf(stderr, "picket-pipeline-bench: %s\n", error.c_str());
+        return 1;
+      }
+      sim.set_time(1'700'000'000'000'000'000);
+      uint64_t cycles0 = sim.cycles(), beats0 = sim.input_beats();
+      std::vector<DeviceResult> results;
+      auto t0 = Clock::now();
+      if (!sim.process(packets, results, error)) {
+        std::fprintf(stderr, "picket-pipeline-bench: %s\n", error.c_str());
+        return 1;
+      }
+      double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+      double cycles = double(sim.cycles() - cycles0), beats = double(sim.input_beats() - beats0);
+      std::vector<uint32_t> lat = sim.latencies();
+      std::sort(lat.begin(), lat.end());
+      size_t punted = std::count_if(results.begin(), results.end(),
+                                    [](const DeviceResult& d) { return d.verdict == hw::Verdict::kPunt; });
+      std::printf("%6zu %6s %12.3f %14.4f %16.1f %9u/%-5u %7.1f%% %9.1f %13.1f\n", count, shape.name, beats / cycles,
+                  double(packets.size()) / cycles, double(bytes) * 8 * 250e6 / cycles / 1e9, lat[lat.size() / 2],
+                  lat.back(), 100.0 * double(punted) / double(packets.size()), double(packets.size()) / seconds / 1e3,
+                  cycles / seconds / 1e3);
+    }
+  }
+
+  std::printf("# punt share on captures (the host completes every frame; 'punted' frames need it)\n");
+  {
+    fs::path policy = source / "policy";
+    EngineFiles files;
+    files.rule_files = {(policy / "demo.rules").string()};
+    files.identity_file = (policy / "demo.identities").string();
+    files.policy_file = (policy / "demo.policy").string();
+    std::vector<Diagnostic> errors;
+    auto scenario = trafgen::parse_scenario(read_file(policy / "demo.scenario"), "demo.scenario", errors);
+    std::vector<Packet> packets;
+    if (scenario) {
+      for (auto& f : trafgen::generate(*scenario)) {
+        Packet p;
+        p.wire_length = static_cast<uint32_t>(f.bytes.size());
+        p.bytes = std::move(f.bytes);
+        p.timestamp_ns = f.timestamp_ns;
+        p.index = packets.size() + 1;
+        packets.push_back(std::move(p));
+      }
+    }
+    punt_share("demo capture", files, {}, {packets});
+  }
+  fs::path corpus = shared / "corpus";
+  fs::path et = corpus / "rules" / "derived" / "et-open.content-only.rules";
+  if (fs::exists(et)) {
+    EngineFiles files;
+    files.rule_files = {et.string()};
+    files.var_files = {(corpus / "rules" / "derived" / "vars.suricata-default.txt").string()};
+    EngineConfig config;
+    config.flows.midstream = true;
+    for (const char* dir : {"zeek", "ndpi"}) {
+      std::vector<fs::path> paths;
+      for (const auto& f : fs::recursive_directory_iterator(corpus / "pcaps" / dir)) {
+        if (f.is_regular_file()) paths.push_back(f.path());
+      }
+      std::sort(paths.begin(), paths.end());
+      std::vector<std::vector<Packet>> captures;
+      for (const fs::path& p : paths) captures.push_back(read_capture(p));
+      punt_share((std::string(dir) + " + ET content").c_str(), files, config, captures);
+    }
+  } else {
+    std::printf("(no corpus at %s: the zeek and nDPI captures are skipped)\n", corpus.c_str());
+  }
+  return 0;
+}
