@@ -1,5 +1,6 @@
 // picketd: the Picket daemon. Offline, it reads a capture, judges every packet, and writes
-// the decision log, a capture of what was forwarded, and a summary.
+// the decision log, a capture of what was forwarded, and a summary. Inline, it forwards
+// between DPDK ports what its engine allows.
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -10,20 +11,29 @@
 #ifdef PICKET_HAVE_SIM
 #include "sim_device.h"
 #endif
+#include "daemon/inline.h"
+#include "daemon/judge.h"
 #include "daemon/offline.h"
 #include "packet/pcap_file.h"
 
 namespace {
 
 constexpr const char* kUsage = R"(usage: picketd [options] -r CAPTURE
+       picketd [options] [inline options] -- EAL-OPTIONS...
 
-Judges every packet of CAPTURE (pcap or pcapng): workload identities, policy, signatures.
-Writes the decision log (EVE JSON lines) and a capture of the forwarded packets, and
-prints a summary: packets and bytes forwarded and dropped by reason, by identity pair,
+Offline (-r): judges every packet of CAPTURE (pcap or pcapng): workload identities, policy,
+signatures. Writes the decision log (EVE JSON lines) and a capture of the forwarded packets,
+and prints a summary: packets and bytes forwarded and dropped by reason, by identity pair,
 top rules.
 
+Inline (EAL options after --): starts DPDK with them, judges every frame arriving on the
+ports and sends what is forwarded out of the peer port; dropped frames never leave. Runs
+until SIGINT or SIGTERM, then prints its counters. Without hugepages or NICs, e.g.:
+  picketd -S demo.rules --ports 0 -- -l 0-1 --no-huge --no-pci --no-shconf -m 256 \
+          --vdev net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap
+
 input:
-  -r, --read FILE            the capture to judge
+  -r, --read FILE            the capture to judge (offline)
   -S, --rules FILE           a rule file (Suricata/Snort 3 syntax); may be repeated
   --vars FILE                address/port variables (NAME=value); may be repeated
   --var NAME=VALUE           set one variable
@@ -32,10 +42,21 @@ input:
   --policy FILE              identity policy (policy/*.policy); without it every flow is allowed
   --strict                   a rule that would be skipped is an error
 
+inline:
+  --ports A[,B]              DPDK port ids: frames cross between A and B; with one port they
+                             leave where they came in (default: 0,1)
+  --workers N                judging threads, one RX and TX queue each on every port
+                             (default: one per worker lcore of the EAL)
+  --burst N                  frames taken per receive call (default: 32, at most 256)
+  --drain-us N               the longest a forwarded frame waits for its TX burst (default: 100)
+  --stop-when-idle MS        stop once no frame has arrived for MS ms (replaying captures)
+
 output:
   -l, --log-dir DIR          where eve.json and forwarded.pcap go (default: .)
-  --eve FILE                 the decision log (default: DIR/eve.json; '-' for none)
-  --forward FILE             capture of forwarded packets (default: DIR/forwarded.pcap; '-' for none)
+  --eve FILE                 the decision log (default: DIR/eve.json; '-' for none); inline,
+                             records are appended
+  --forward FILE             offline: capture of forwarded packets (default: DIR/forwarded.pcap;
+                             '-' for none)
   -q, --quiet                no progress line and no skipped-rule warnings
 
 engine:
@@ -49,8 +70,9 @@ engine:
   --max-flows N              flow table size (default: 1048576)
   -h, --help                 this text
 
-exit status: 0 done; 1 a rule, identity, policy or capture file could not be used
-(nothing was judged); 2 a usage error.
+exit status: 0 done (inline: stopped by a signal or idleness); 1 a rule, identity, policy or
+capture file, the EAL, a port or the engine could not be used (nothing was judged); 2 a usage
+error.
 )";
 
 [[noreturn]] void usage_error(const std::string& why) {
@@ -83,6 +105,15 @@ bool parse_action_order(const std::string& text, std::array<picket::rules::Actio
   return true;
 }
 
+unsigned long parse_number(const std::string& option, const std::string& text, unsigned long lo, unsigned long hi) {
+  char* end = nullptr;
+  unsigned long v = std::strtoul(text.c_str(), &end, 10);
+  if (text.empty() || *end || v < lo || v > hi) {
+    usage_error(option + " takes a number from " + std::to_string(lo) + " to " + std::to_string(hi));
+  }
+  return v;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -94,8 +125,15 @@ int main(int argc, char** argv) {
   bool quiet = false;
   std::string engine_kind = "auto";
   XrtOptions xrt;
+  InlineOptions online;
+  bool inline_mode = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
+    if (a == "--") {
+      inline_mode = true;
+      online.eal_args.assign(argv + i + 1, argv + argc);
+      break;
+    }
     auto value = [&]() -> std::string {
       if (i + 1 >= argc) usage_error(a + " needs a value");
       return argv[++i];
@@ -139,6 +177,24 @@ int main(int argc, char** argv) {
       if (!parse_action_order(value(), config.action_order)) {
         usage_error("--action-order takes pass, drop, reject and alert, each once, comma-separated");
       }
+    } else if (a == "--ports") {
+      std::string list = value();
+      online.ports.clear();
+      for (size_t at = 0; at <= list.size();) {
+        size_t comma = std::min(list.find(',', at), list.size());
+        online.ports.push_back(static_cast<uint16_t>(parse_number("--ports", list.substr(at, comma - at), 0, 1023)));
+        at = comma + 1;
+      }
+      if (online.ports.size() > 2 || (online.ports.size() == 2 && online.ports[0] == online.ports[1]))
+        usage_error("--ports takes one port or two different ones");
+    } else if (a == "--workers") {
+      online.workers = static_cast<unsigned>(parse_number(a, value(), 1, 64));
+    } else if (a == "--burst") {
+      online.burst = static_cast<unsigned>(parse_number(a, value(), 1, 256));
+    } else if (a == "--drain-us") {
+      online.drain_us = static_cast<unsigned>(parse_number(a, value(), 1, 1'000'000));
+    } else if (a == "--stop-when-idle") {
+      online.stop_when_idle_ms = static_cast<unsigned>(parse_number(a, value(), 1, 3'600'000));
     } else if (a == "--max-flows") {
       std::string n = value();
       char* end = nullptr;
@@ -149,7 +205,8 @@ int main(int argc, char** argv) {
       usage_error("unknown option '" + a + "'");
     }
   }
-  if (offline.capture.empty()) usage_error("no capture given (-r CAPTURE)");
+  if (inline_mode && !offline.capture.empty()) usage_error("-r (offline) and EAL options (inline) do not go together");
+  if (!inline_mode && offline.capture.empty()) usage_error("no capture given (-r CAPTURE), nor EAL options after --");
   offline.eve_path = eve == "-" ? "" : eve.empty() ? log_dir + "/eve.json" : eve;
   offline.forward_path = forward == "-" ? "" : forward.empty() ? log_dir + "/forwarded.pcap" : forward;
   offline.progress = !quiet;
@@ -166,44 +223,77 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "picketd: %zu rules loaded (%zu skipped), %zu identity bindings, policy: %s\n",
                setup.rules.accepted, setup.rules.skipped, setup.engine->identities().size(),
                setup.engine->policy() ? (setup.engine->policy()->mode == PolicyMode::kAudit ? "audit" : "enforce") : "none");
-  // The data plane: a card, the Verilator model, or the software engine alone.
-  std::unique_ptr<Device> device;
-  if (engine_kind == "xrt" || engine_kind == "auto") {
-    std::string why;
-    device = XrtDevice::open(xrt, why);
-    if (!device) {
-      if (engine_kind == "xrt") {
-        std::fprintf(stderr, "picketd: %s\n", why.c_str());
-        return 1;
+  // The data plane: a card, the Verilator model, or the software engine alone. The first judge
+  // takes the engine built above; each further inline worker builds its own (its own flows).
+  std::unique_ptr<SoftwareEngine> first_engine = std::move(setup.engine);
+  bool card = false;
+  auto make_judge = [&](unsigned worker, std::string& error) -> std::unique_ptr<Judge> {
+    std::unique_ptr<SoftwareEngine> engine = std::move(first_engine);
+    if (!engine) {
+      EngineSetup more = set_up_engine(files, config);
+      if (!more.engine) {
+        error = "worker " + std::to_string(worker) + ": the rules did not load again";
+        return nullptr;
       }
-      std::fprintf(stderr, "picketd: %s; using the software engine\n", why.c_str());
+      engine = std::move(more.engine);
     }
-  }
+    std::unique_ptr<Device> device;
+    if ((engine_kind == "xrt" || engine_kind == "auto") && (worker == 0 || card)) {
+      if (card) {
+        error = "one card is driven by one worker: use --workers 1 with --engine xrt";
+        return nullptr;
+      }
+      std::string why;
+      device = XrtDevice::open(xrt, why);
+      card = device != nullptr;
+      if (!device) {
+        if (engine_kind == "xrt") {
+          error = why;
+          return nullptr;
+        }
+        std::fprintf(stderr, "picketd: %s; using the software engine\n", why.c_str());
+      }
+    }
 #ifdef PICKET_HAVE_SIM
-  if (engine_kind == "sim") device = std::make_unique<SimDevice>();
+    if (engine_kind == "sim") device = std::make_unique<SimDevice>();
 #endif
-  std::unique_ptr<DeviceEngine> device_engine;
-  SoftwareEngine* sw = setup.engine.get();
-  if (device) {
-    std::string why;
-    std::string name = device->name();
-    device_engine = DeviceEngine::create(std::move(device), std::move(setup.engine), why);
-    if (!device_engine) {
-      std::fprintf(stderr, "picketd: the %s device cannot take these tables: %s\n", name.c_str(), why.c_str());
-      return 1;
+    if (!device) {
+      if (worker == 0) std::fprintf(stderr, "picketd: engine sw\n");
+      return std::make_unique<Judge>(std::move(engine));
     }
-    sw = &device_engine->software();
-    const HardwarePlan::Report& r = device_engine->plan().report;
-    std::fprintf(stderr,
-                 "picketd: engine %s: %zu of %zu rules on hardware literals (%zu final there), %zu host-only; "
-                 "%zu identity bindings exact, %zu prefixes; %zu policy entries\n",
-                 name.c_str(), r.hardware_rules, r.rules, r.final_rules, r.host_rules, r.exact_bindings,
-                 r.prefix_bindings, r.policy_entries);
-  } else {
-    std::fprintf(stderr, "picketd: engine sw\n");
+    std::string name = device->name();
+    auto device_engine = DeviceEngine::create(std::move(device), std::move(engine), error);
+    if (!device_engine) {
+      error = "the " + name + " device cannot take these tables: " + error;
+      return nullptr;
+    }
+    if (worker == 0) {
+      const HardwarePlan::Report& r = device_engine->plan().report;
+      std::fprintf(stderr,
+                   "picketd: engine %s: %zu of %zu rules on hardware literals (%zu final there), %zu host-only; "
+                   "%zu identity bindings exact, %zu prefixes; %zu policy entries\n",
+                   name.c_str(), r.hardware_rules, r.rules, r.final_rules, r.host_rules, r.exact_bindings,
+                   r.prefix_bindings, r.policy_entries);
+    }
+    return std::make_unique<Judge>(std::move(device_engine));
+  };
+
+  if (inline_mode) {
+    online.eve_path = eve == "-" ? "" : eve.empty() ? log_dir + "/eve.json" : eve;
+    online.quiet = quiet;
+    return run_inline(online, make_judge, &setup.classifications);
   }
+
+  std::string error;
+  std::unique_ptr<Judge> judge = make_judge(0, error);
+  if (!judge) {
+    std::fprintf(stderr, "picketd: %s\n", error.c_str());
+    return 1;
+  }
+  SoftwareEngine* sw = &judge->software();
+  DeviceEngine* device_engine = judge->device();
   try {
-    OfflineSummary summary = run_offline(offline, *sw, device_engine.get(), &setup.classifications);
+    OfflineSummary summary = run_offline(offline, *sw, device_engine, &setup.classifications);
     print_summary(summary, *sw, stdout);
     if (device_engine) {
       const DeviceEngineStats& d = device_engine->stats();

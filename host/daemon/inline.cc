@@ -1,0 +1,330 @@
+#include "daemon/inline.h"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "dpdk/eal.h"
+#include "engine/reject.h"
+#include "log/eve_record.h"
+
+namespace picket {
+
+namespace {
+
+constexpr unsigned kMaxBurst = 256;
+constexpr unsigned kPoolPerQueue = 4096;  // buffers per queue of each port
+
+std::atomic<bool> g_stop{false};
+std::atomic<int> g_signal{0};
+
+void on_signal(int sig) {
+  g_signal = sig;
+  g_stop = true;
+}
+
+int64_t wall_ns() {
+  timespec t{};
+  clock_gettime(CLOCK_REALTIME, &t);
+  return int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec;
+}
+
+// The decision log, shared by the workers: each writes a burst's records at once.
+class EveSink {
+ public:
+  bool open(const std::string& path) {
+    out_.open(path, std::ios::binary | std::ios::app);
+    return static_cast<bool>(out_);
+  }
+  void write(const std::string& lines) {
+    if (lines.empty() || !out_.is_open()) return;
+    std::lock_guard lock(mutex_);
+    out_ << lines;
+    out_.flush();  // readers follow the log as it grows
+  }
+
+ private:
+  std::mutex mutex_;
+  std::ofstream out_;
+};
+
+struct WorkerCounters {
+  uint64_t received = 0, forwarded = 0, dropped = 0, tx_failed = 0, records = 0, rejects = 0;
+};
+
+struct Worker {
+  unsigned index = 0;
+  unsigned lcore = 0;
+  std::unique_ptr<Judge> judge;
+  std::vector<std::pair<uint16_t, uint16_t>> sides;  // (in port, out port)
+  std::vector<uint16_t> ports;
+  std::vector<rte_eth_dev_tx_buffer*> tx;  // by place in `ports`
+  rte_mempool* pool = nullptr;
+  EveSink* eve = nullptr;
+  RecordSource source;
+  unsigned burst = 32;
+  uint64_t drain_cycles = 0;
+  std::string failure;  // why the judge stopped, if it did
+  WorkerCounters counters;
+  std::atomic<uint64_t> last_rx_tsc{0};
+
+  std::vector<Packet> packets;
+  std::vector<Verdict> verdicts;
+  std::string lines;
+  uint64_t sequence = 0;
+
+  size_t slot(uint16_t port) const { return static_cast<size_t>(std::find(ports.begin(), ports.end(), port) - ports.begin()); }
+
+  void send(uint16_t port, rte_mbuf* m) {
+    rte_eth_tx_buffer(port, static_cast<uint16_t>(index), tx[slot(port)], m);
+  }
+
+  void flush() {
+    for (size_t i = 0; i < ports.size(); ++i) rte_eth_tx_buffer_flush(ports[i], static_cast<uint16_t>(index), tx[i]);
+  }
+
+  void answer_reject(uint16_t port, const Packet& p, const DecodedPacket& d) {
+    std::vector<uint8_t> bytes = build_reject(p, d);
+    rte_mbuf* m = rte_pktmbuf_alloc(pool);
+    if (!m) return;
+    char* room = rte_pktmbuf_append(m, static_cast<uint16_t>(bytes.size()));
+    if (!room) {
+      rte_pktmbuf_free(m);
+      return;
+    }
+    std::memcpy(room, bytes.data(), bytes.size());
+    send(port, m);
+    ++counters.rejects;
+  }
+
+  void handle(uint16_t in, uint16_t out, rte_mbuf** mbufs, uint16_t n) {
+    int64_t now = wall_ns();
+    for (uint16_t i = 0; i < n; ++i) {
+      Packet& p = packets[i];
+      uint32_t len = rte_pktmbuf_pkt_len(mbufs[i]);
+      p.bytes.resize(len);
+      const void* data = rte_pktmbuf_read(mbufs[i], 0, len, p.bytes.data());
+      if (data && data != p.bytes.data()) std::memcpy(p.bytes.data(), data, len);
+      p.wire_length = len;
+      p.timestamp_ns = now;
+      p.index = ++sequence;
+    }
+    counters.received += n;
+    if (!failure.empty() || !judge->judge(std::span<const Packet>(packets.data(), n), verdicts, failure)) {
+      // The engine failed: nothing can be judged, so nothing leaves (fail closed).
+      rte_pktmbuf_free_bulk(mbufs, n);
+      counters.dropped += n;
+      return;
+    }
+    lines.clear();
+    for (uint16_t i = 0; i < n; ++i) {
+      const Verdict& v = verdicts[i];
+      bool flagged = !v.alerts.empty() || v.flow_was_blocked || v.malformed != Malformed::kNone ||
+                     v.reason == DropReason::kPolicy || v.audit_would_drop;
+      if (flagged && (eve || v.reject)) {
+        DecodedPacket d = decode(packets[i]);
+        size_t before = lines.size();
+        if (eve) append_records(source, packets[i], d, v, lines);
+        counters.records += static_cast<uint64_t>(std::count(lines.begin() + static_cast<ptrdiff_t>(before), lines.end(), '\n'));
+        if (v.reject) answer_reject(in, packets[i], d);
+      }
+      if (v.drop) {
+        rte_pktmbuf_free(mbufs[i]);
+        ++counters.dropped;
+      } else {
+        send(out, mbufs[i]);
+        ++counters.forwarded;
+      }
+    }
+    if (eve) eve->write(lines);
+  }
+
+  int run() {
+    rte_mbuf* mbufs[kMaxBurst];
+    uint64_t last_drain = rte_rdtsc();
+    while (!g_stop.load(std::memory_order_relaxed)) {
+      for (auto [in, out] : sides) {
+        uint16_t n = rte_eth_rx_burst(in, static_cast<uint16_t>(index), mbufs, static_cast<uint16_t>(burst));
+        if (n == 0) continue;
+        last_rx_tsc.store(rte_rdtsc(), std::memory_order_relaxed);
+        handle(in, out, mbufs, n);
+      }
+      uint64_t now = rte_rdtsc();
+      if (now - last_drain >= drain_cycles) {
+        flush();
+        last_drain = now;
+      }
+    }
+    flush();
+    return 0;
+  }
+};
+
+int launch(void* worker) { return static_cast<Worker*>(worker)->run(); }
+
+void print_counters(const std::vector<std::unique_ptr<Worker>>& workers, const std::vector<dpdk::PortInfo>& ports,
+                    double seconds) {
+  const char* why = g_signal == SIGINT ? "SIGINT" : g_signal == SIGTERM ? "SIGTERM" : "idle";
+  std::printf("picketd: stopped (%s) after %.1f s\n", why, seconds);
+  EngineCounters total;
+  for (const auto& w : workers) {
+    const WorkerCounters& c = w->counters;
+    std::printf("  worker %u (lcore %u, %s): %llu received, %llu forwarded, %llu dropped, %llu records",
+                w->index, w->lcore, w->judge->name().c_str(), static_cast<unsigned long long>(c.received),
+                static_cast<unsigned long long>(c.forwarded), static_cast<unsigned long long>(c.dropped),
+                static_cast<unsigned long long>(c.records));
+    if (c.rejects) std::printf(", %llu reject answers", static_cast<unsigned long long>(c.rejects));
+    if (c.tx_failed) std::printf(", %llu not sent (TX full)", static_cast<unsigned long long>(c.tx_failed));
+    std::printf("\n");
+    if (!w->failure.empty()) std::printf("    the engine failed, so the rest was dropped: %s\n", w->failure.c_str());
+    const EngineCounters& e = w->judge->software().counters();
+    total.packets += e.packets;
+    total.forwarded_packets += e.forwarded_packets;
+    for (size_t r = 0; r < e.dropped_packets.size(); ++r) total.dropped_packets[r] += e.dropped_packets[r];
+    total.alerts += e.alerts;
+    total.not_ip += e.not_ip;
+  }
+  std::printf("  judged %llu packets: %llu forwarded, dropped %llu by policy, %llu by signature, %llu malformed; "
+              "%llu alerts; %llu not IP\n",
+              static_cast<unsigned long long>(total.packets), static_cast<unsigned long long>(total.forwarded_packets),
+              static_cast<unsigned long long>(total.dropped_packets[static_cast<size_t>(DropReason::kPolicy)]),
+              static_cast<unsigned long long>(total.dropped_packets[static_cast<size_t>(DropReason::kSignature)]),
+              static_cast<unsigned long long>(total.dropped_packets[static_cast<size_t>(DropReason::kMalformed)]),
+              static_cast<unsigned long long>(total.alerts), static_cast<unsigned long long>(total.not_ip));
+  for (const dpdk::PortInfo& p : ports) {
+    rte_eth_stats s{};
+    rte_eth_stats_get(p.id, &s);
+    std::printf("  port %u (%s): %llu in, %llu out, %llu missed, %llu in errors, %llu out errors\n", p.id,
+                p.name.c_str(), static_cast<unsigned long long>(s.ipackets), static_cast<unsigned long long>(s.opackets),
+                static_cast<unsigned long long>(s.imissed), static_cast<unsigned long long>(s.ierrors),
+                static_cast<unsigned long long>(s.oerrors));
+  }
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int run_inline(const InlineOptions& o, const JudgeFactory& make_judge, const rules::Classifications* classes) {
+  std::string error;
+  if (!dpdk::start_eal(o.eal_args, error)) {
+    std::fprintf(stderr, "picketd: %s\n", error.c_str());
+    return 1;
+  }
+  auto fail = [](const std::string& why) {
+    std::fprintf(stderr, "picketd: %s\n", why.c_str());
+    dpdk::stop_eal();
+    return 1;
+  };
+  std::vector<unsigned> lcores = dpdk::worker_lcores();
+  if (lcores.empty()) return fail("the EAL has no worker lcore: give it two or more (-l 0-2): the main one watches, the others judge");
+  unsigned workers = o.workers ? o.workers : static_cast<unsigned>(lcores.size());
+  if (workers > lcores.size()) {
+    return fail(std::to_string(workers) + " workers asked, the EAL has " + std::to_string(lcores.size()) +
+                " worker lcores");
+  }
+  if (o.ports.empty() || o.ports.size() > 2) return fail("give one port or a pair of ports");
+  if (o.burst == 0 || o.burst > kMaxBurst) return fail("the burst size must be 1 to " + std::to_string(kMaxBurst));
+
+  unsigned queues_total = workers * static_cast<unsigned>(o.ports.size());
+  rte_mempool* pool = dpdk::make_pool(kPoolPerQueue * queues_total + 1024, error);
+  if (!pool) return fail(error);
+  std::vector<dpdk::PortInfo> ports;
+  for (uint16_t id : o.ports) {
+    dpdk::PortInfo info;
+    if (!dpdk::start_port(id, static_cast<uint16_t>(workers), pool, info, error)) return fail(error);
+    if (workers > 1 && !info.rss) {
+      std::fprintf(stderr,
+                   "picketd: port %u (%s) does not hash flows over its queues: each queue's frames are judged "
+                   "as they come, and a flow split over two queues has two workers' state\n",
+                   id, info.name.c_str());
+    }
+    ports.push_back(info);
+  }
+
+  EveSink eve;
+  if (!o.eve_path.empty() && !eve.open(o.eve_path)) return fail(o.eve_path + ": cannot write the decision log");
+  std::vector<std::unique_ptr<Worker>> team;
+  for (unsigned w = 0; w < workers; ++w) {
+    auto worker = std::make_unique<Worker>();
+    worker->index = w;
+    worker->lcore = lcores[w];
+    worker->judge = make_judge(w, error);
+    if (!worker->judge) return fail(error);
+    worker->ports = o.ports;
+    if (o.ports.size() == 2) {
+      worker->sides = {{o.ports[0], o.ports[1]}, {o.ports[1], o.ports[0]}};
+    } else {
+      worker->sides = {{o.ports[0], o.ports[0]}};
+    }
+    for (uint16_t port : o.ports) {
+      auto* buffer = static_cast<rte_eth_dev_tx_buffer*>(
+          rte_zmalloc_socket("picket_tx", RTE_ETH_TX_BUFFER_SIZE(o.burst), 0, rte_eth_dev_socket_id(port)));
+      if (!buffer) return fail("no memory for TX buffers");
+      rte_eth_tx_buffer_init(buffer, static_cast<uint16_t>(o.burst));
+      rte_eth_tx_buffer_set_err_callback(buffer, rte_eth_tx_buffer_count_callback, &worker->counters.tx_failed);
+      worker->tx.push_back(buffer);
+    }
+    worker->pool = pool;
+    worker->eve = o.eve_path.empty() ? nullptr : &eve;
+    const SoftwareEngine& engine = worker->judge->software();
+    worker->source.signatures = &engine.signatures();
+    worker->source.registry = &engine.identities().registry();
+    worker->source.policy = engine.policy();
+    worker->source.classifications = classes;
+    worker->source.generation = worker->judge->generation();
+    worker->source.offline = false;
+    worker->burst = o.burst;
+    worker->drain_cycles = rte_get_tsc_hz() * o.drain_us / 1'000'000;
+    worker->packets.resize(kMaxBurst);
+    team.push_back(std::move(worker));
+  }
+  // The record's engine name must outlive the workers' use of it.
+  std::string engine_name = team.front()->judge->name();
+  for (auto& w : team) w->source.engine = engine_name;
+
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  if (!o.quiet) {
+    std::fprintf(stderr, "picketd: inline on %zu port(s), %u worker(s), engine %s; SIGINT or SIGTERM stops\n",
+                 ports.size(), workers, engine_name.c_str());
+  }
+  const auto started = std::chrono::steady_clock::now();
+  for (auto& w : team) rte_eal_remote_launch(launch, w.get(), w->lcore);
+
+  // The main lcore watches: for a signal, or for the idleness that ends a replay.
+  const uint64_t hz = rte_get_tsc_hz();
+  while (!g_stop.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (o.stop_when_idle_ms == 0) continue;
+    uint64_t last = 0;
+    for (auto& w : team) last = std::max(last, w->last_rx_tsc.load(std::memory_order_relaxed));
+    if (last != 0 && rte_rdtsc() - last > hz * o.stop_when_idle_ms / 1000) g_stop = true;
+  }
+  rte_eal_mp_wait_lcore();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  print_counters(team, ports, seconds);
+  for (const dpdk::PortInfo& p : ports) dpdk::stop_port(p.id);
+  for (auto& w : team) {
+    for (auto* b : w->tx) rte_free(b);
+  }
+  team.clear();
+  rte_mempool_free(pool);
+  dpdk::stop_eal();
+  return 0;
+}
+
+}  // namespace picket

@@ -1,0 +1,42 @@
+// picketd inline: frames arrive on DPDK ports, each worker judges its bursts with its own
+// engine and sends what is forwarded out of the peer port; drops never leave.
+//
+//   port A ─rx queue w─► worker w ─► tx queue w ─► port B      (and B ─► A alike)
+//
+// Worker w owns queue w of every port. A symmetric RSS hash sends both directions of a flow to
+// the same queue, so a flow's state lives in one worker. Forwarded frames wait in a TX buffer
+// until a burst fills or the drain timer fires.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "daemon/judge.h"
+#include "rules/classification.h"
+
+namespace picket {
+
+struct InlineOptions {
+  std::vector<std::string> eal_args;
+  // Two ports: frames cross between them. One port: forwarded frames leave where they came in.
+  std::vector<uint16_t> ports = {0, 1};
+  unsigned workers = 0;              // 0: one per worker lcore
+  unsigned burst = 32;
+  unsigned drain_us = 100;           // the longest a forwarded frame waits in a TX buffer
+  unsigned stop_when_idle_ms = 0;    // 0: run until SIGINT or SIGTERM
+  std::string eve_path;              // empty: no decision log
+  bool quiet = false;
+};
+
+// Makes worker w's judge; null, with `error`, on failure.
+using JudgeFactory = std::function<std::unique_ptr<Judge>(unsigned worker, std::string& error)>;
+
+// Runs until a signal (or idleness, when asked), then prints the final counters. Returns the
+// process's exit status: 0 stopped cleanly, 1 the EAL, a port or an engine could not start.
+int run_inline(const InlineOptions& options, const JudgeFactory& make_judge,
+               const rules::Classifications* classifications);
+
+}  // namespace picket

@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""picketd inline on a real DPDK EAL, its ports net_pcap vdevs (no hugepages, no NIC): what it
+forwards and logs must be what the offline mode forwards and logs for the same capture.
+
+The identities are the demo's without the batch job's end time: inline, packets are judged at
+the time they arrive, long after the capture's binding ran out.
+
+usage: inline_test.py TRAFGEN PICKETD POLICY_DIR WORK_DIR
+"""
+import json
+import os
+import re
+import signal
+import struct
+import subprocess
+import sys
+import time
+import unittest
+import zlib
+
+TRAFGEN, PICKETD, POLICY, WORK = sys.argv[1:5]
+EAL = ["--no-huge", "--no-pci", "--no-shconf", "-m", "256", "--log-level", "lib.eal:error"]
+
+
+def frames(path):
+    """The frames of a pcap file (micro- or nanosecond magic), in order."""
+    data = open(path, "rb").read()
+    assert struct.unpack("<I", data[:4])[0] in (0xA1B2C3D4, 0xA1B23C4D), path
+    out, at = [], 24
+    while at < len(data):
+        caplen = struct.unpack("<I", data[at + 8:at + 12])[0]
+        out.append(data[at + 16:at + 16 + caplen])
+        at += 16 + caplen
+    return out
+
+
+def write_pcap(path, header, packets):
+    with open(path, "wb") as f:
+        f.write(header)
+        for p in packets:
+            f.write(struct.pack("<IIII", 0, 0, len(p), len(p)) + p)
+
+
+def flow_key(frame):
+    """The same for both directions of an IPv4 TCP/UDP flow, as a symmetric RSS hash is."""
+    a, b = frame[26:30] + frame[34:36], frame[30:34] + frame[36:38]
+    return zlib.crc32(min(a, b) + max(a, b))
+
+
+def record_keys(path):
+    """What a decision record says, without when it was made."""
+    keys = []
+    for line in open(path):
+        e = json.loads(line)
+        keys.append((e["event_type"], e.get("alert", {}).get("signature_id"), e["src_ip"], e.get("src_port"),
+                     e["dest_ip"], e.get("dest_port"), json.dumps(e.get("identity"), sort_keys=True),
+                     json.dumps(e.get("policy"), sort_keys=True)))
+    return keys
+
+
+class Inline(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        os.makedirs(WORK, exist_ok=True)
+        cls.capture = os.path.join(WORK, "demo.pcap")
+        subprocess.run([TRAFGEN, os.path.join(POLICY, "demo.scenario"), "-o", cls.capture], check=True,
+                       capture_output=True)
+        cls.identities = os.path.join(WORK, "live.identities")
+        with open(os.path.join(POLICY, "demo.identities")) as src, open(cls.identities, "w") as out:
+            out.writelines(l for l in src if "until" not in l)
+        cls.engine_args = ["-q", "--engine", "sw", "-S", os.path.join(POLICY, "demo.rules"),
+                           "--policy", os.path.join(POLICY, "demo.policy"), "--identities", cls.identities]
+        offline = os.path.join(WORK, "offline")
+        os.makedirs(offline, exist_ok=True)
+        subprocess.run([PICKETD, *cls.engine_args, "-r", cls.capture, "-l", offline], check=True,
+                       capture_output=True)
+        cls.forwarded = frames(os.path.join(offline, "forwarded.pcap"))
+        cls.records = record_keys(os.path.join(offline, "eve.json"))
+        cls.input = frames(cls.capture)
+        cls.header = open(cls.capture, "rb").read()[:24]
+
+    def run_inline(self, name, args, eal, timeout=60):
+        eve = os.path.join(WORK, name + ".eve.json")
+        if os.path.exists(eve):
+            os.remove(eve)
+        run = subprocess.run([PICKETD, *self.engine_args, "--eve", eve, "--stop-when-idle", "300", *args, "--",
+                              *EAL, *eal], capture_output=True, text=True, timeout=timeout)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertIn("stopped (idle)", run.stdout)
+        return run, eve
+
+    def test_one_port_forwards_and_logs_what_offline_does(self):
+        out = os.path.join(WORK, "one.out.pcap")
+        run, eve = self.run_inline("one", ["--ports", "0"],
+                                   ["-l", "0-1", "--vdev", f"net_pcap0,rx_pcap={self.capture},tx_pcap={out}"])
+        self.assertEqual(frames(out), self.forwarded)  # the same frames, in the same order
+        self.assertEqual(record_keys(eve), self.records)
+        dropped = len(self.input) - len(self.forwarded)
+        self.assertIn(f"{len(self.input)} received, {len(self.forwarded)} forwarded, {dropped} dropped", run.stdout)
+        for line in open(eve):
+            self.assertNotIn("pcap_cnt", json.loads(line))  # live records have no capture position
+
+    def test_a_port_pair_forwards_across(self):
+        empty = os.path.join(WORK, "empty.pcap")
+        write_pcap(empty, self.header, [])
+        out0, out1 = os.path.join(WORK, "pair.out0.pcap"), os.path.join(WORK, "pair.out1.pcap")
+        run, _ = self.run_inline("pair", ["--ports", "0,1"], [
+            "-l", "0-1", "--vdev", f"net_pcap0,rx_pcap={self.capture},tx_pcap={out0}",
+            "--vdev", f"net_pcap1,rx_pcap={empty},tx_pcap={out1}"])
+        self.assertEqual(frames(out1), self.forwarded)
+        self.assertEqual(frames(out0), [])  # nothing goes back out of the port it came in on
+        self.assertIn(f"port 1 (net_pcap1): 0 in, {len(self.forwarded)} out", run.stdout)
+
+    def test_two_workers_each_judge_their_queue(self):
+        # The frames split by flow over two RX queues, as a symmetric RSS hash would.
+        queues = [[f for f in self.input if flow_key(f) % 2 == q] for q in (0, 1)]
+        paths = []
+        for q in (0, 1):
+            paths.append(os.path.join(WORK, f"two.in{q}.pcap"))
+            write_pcap(paths[-1], self.header, queues[q])
+        outs = [os.path.join(WORK, f"two.out{q}.pcap") for q in (0, 1)]
+        # Three lcores on two CPUs: the main one watches, two workers judge.
+        run, eve = self.run_inline("two", ["--ports", "0", "--workers", "2"], [
+            "--lcores", "0@0,1@1,2@1", "--vdev",
+            f"net_pcap0,rx_pcap={paths[0]},rx_pcap={paths[1]},tx_pcap={outs[0]},tx_pcap={outs[1]}"])
+        for q in (0, 1):
+            self.assertIn(f"worker {q} (lcore {q + 1}, sw): {len(queues[q])} received", run.stdout)
+            # Each worker keeps its flows' order, and forwards what offline forwards of them.
+            want = [f for f in self.forwarded if flow_key(f) % 2 == q]
+            self.assertEqual(frames(outs[q]), want)
+        self.assertEqual(sorted(record_keys(eve)), sorted(self.records))
+
+    def test_sigterm_stops_it_with_final_counters(self):
+        out = os.path.join(WORK, "signal.out.pcap")
+        proc = subprocess.Popen([PICKETD, "--engine", "sw", "-S", os.path.join(POLICY, "demo.rules"), "--eve", "-",
+                                 "--ports", "0", "--", *EAL, "-l", "0-1", "--vdev",
+                                 f"net_pcap0,rx_pcap={self.capture},tx_pcap={out}"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 30
+        for line in proc.stderr:
+            if "SIGINT or SIGTERM stops" in line or time.time() > deadline:
+                break
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        stdout, stderr = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 0, stderr)
+        self.assertIn("stopped (SIGTERM)", stdout)
+        m = re.search(r"(\d+) received, (\d+) forwarded, (\d+) dropped", stdout)
+        self.assertTrue(m, stdout)
+        received, forwarded, dropped = map(int, m.groups())
+        self.assertEqual(received, len(self.input))
+        self.assertGreater(dropped, 0)  # the attacks' flows
+        self.assertEqual(len(frames(out)), forwarded)
+
+    def test_what_it_cannot_use_is_refused(self):
+        cases = [  # arguments, exit status, words the error must have
+            (["--ports", "3", "--", *EAL, "-l", "0-1", "--vdev", f"net_pcap0,rx_pcap={self.capture},tx_pcap=/dev/null"],
+             1, "port 3: no such port"),
+            (["--ports", "0", "--", *EAL, "-l", "0", "--vdev", f"net_pcap0,rx_pcap={self.capture},tx_pcap=/dev/null"],
+             1, "no worker lcore"),
+            (["--", "--no-such-eal-option"], 1, "EAL"),
+            (["-r", self.capture, "--", "-l", "0-1"], 2, "do not go together"),
+            (["--workers", "0", "--", "-l", "0-1"], 2, "--workers takes a number from 1"),
+        ]
+        for args, status, words in cases:
+            run = subprocess.run([PICKETD, "-q", "-S", os.path.join(POLICY, "demo.rules"), "--engine", "sw", *args],
+                                 capture_output=True, text=True, timeout=60)
+            self.assertEqual(run.returncode, status, (args, run.stderr))
+            self.assertIn(words, run.stderr, args)
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[sys.argv[0]], verbosity=2)
