@@ -240,7 +240,7 @@ int run_inline(const InlineOptions& o, const JudgeFactory& make_judge, const rul
   if (o.burst == 0 || o.burst > kMaxBurst) return fail("the burst size must be 1 to " + std::to_string(kMaxBurst));
 
   unsigned queues_total = workers * static_cast<unsigned>(o.ports.size());
-  rte_mempool* pool = dpdk::make_pool(kPoolPerQueue * queues_total + 1024, error);
+  rte_mempool* pool = dpdk::make_pool(o.mbufs ? o.mbufs : kPoolPerQueue * queues_total + 1024, error);
   if (!pool) return fail(error);
   std::vector<dpdk::PortInfo> ports;
   for (uint16_t id : o.ports) {

@@ -26,6 +26,7 @@ struct InlineOptions {
   unsigned workers = 0;              // 0: one per worker lcore
   unsigned burst = 32;
   unsigned drain_us = 100;           // the longest a forwarded frame waits in a TX buffer
+  unsigned mbufs = 0;                // packet buffers in the pool; 0: 4096 per queue
   unsigned stop_when_idle_ms = 0;    // 0: run until SIGINT or SIGTERM
   std::string eve_path;              // empty: no decision log
   bool quiet = false;

@@ -50,6 +50,7 @@ inline:
   --burst N                  frames taken per receive call (default: 32, at most 256)
   --drain-us N               the longest a forwarded frame waits for its TX burst (default: 100)
   --stop-when-idle MS        stop once no frame has arrived for MS ms (replaying captures)
+  --mbufs N                  packet buffers in the pool (default: 4096 per queue, plus 1024)
 
 output:
   -l, --log-dir DIR          where eve.json and forwarded.pcap go (default: .)
@@ -193,6 +194,8 @@ int main(int argc, char** argv) {
       online.burst = static_cast<unsigned>(parse_number(a, value(), 1, 256));
     } else if (a == "--drain-us") {
       online.drain_us = static_cast<unsigned>(parse_number(a, value(), 1, 1'000'000));
+    } else if (a == "--mbufs") {
+      online.mbufs = static_cast<unsigned>(parse_number(a, value(), 1024, 16'000'000));
     } else if (a == "--stop-when-idle") {
       online.stop_when_idle_ms = static_cast<unsigned>(parse_number(a, value(), 1, 3'600'000));
     } else if (a == "--max-flows") {
