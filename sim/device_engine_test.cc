@@ -8,9 +8,9 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
+#include "base/text.h"
 #include "daemon/engine_setup.h"
 #include "device/device_engine.h"
 #include "packet/pcap_file.h"
@@ -105,29 +105,14 @@ void expect_agreement(const Tally& t, DeviceEngine& dev) {
               static_cast<unsigned long long>(sim.input_beats()), static_cast<unsigned long long>(sim.input_stall_cycles()));
 }
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 std::vector<Packet> demo_packets() {
-  fs::path policy = fs::path(PICKET_SOURCE_DIR) / "policy";
+  fs::path path = fs::path(PICKET_SOURCE_DIR) / "policy" / "demo.scenario";
+  std::optional<std::string> text = read_text_file(path.string());
+  EXPECT_TRUE(text);
   std::vector<Diagnostic> errors;
-  auto scenario = trafgen::parse_scenario(read_file(policy / "demo.scenario"), "demo.scenario", errors);
+  auto scenario = trafgen::parse_scenario(text.value_or(""), "demo.scenario", errors);
   EXPECT_TRUE(scenario);
-  std::vector<Packet> packets;
-  if (!scenario) return packets;
-  for (auto& f : trafgen::generate(*scenario)) {
-    Packet p;
-    p.wire_length = static_cast<uint32_t>(f.bytes.size());
-    p.bytes = std::move(f.bytes);
-    p.timestamp_ns = f.timestamp_ns;
-    p.index = packets.size() + 1;
-    packets.push_back(std::move(p));
-  }
-  return packets;
+  return scenario ? trafgen::generate_packets(*scenario) : std::vector<Packet>{};
 }
 
 EngineFiles demo_files() {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "base/text.h"
 #include "daemon/engine_setup.h"
 #include "device/device_engine.h"
 #include "device/table_compiler.h"
@@ -107,13 +108,6 @@ std::vector<Packet> traffic(const std::vector<uint32_t>& sizes, size_t count, co
     packets.push_back(std::move(p));
   }
   return packets;
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 // Runs `packets` through a DeviceEngine and prints the share punted.
@@ -270,19 +264,10 @@ int main(int argc, char** argv) {
     files.rule_files = {(policy / "demo.rules").string()};
     files.identity_file = (policy / "demo.identities").string();
     files.policy_file = (policy / "demo.policy").string();
+    std::optional<std::string> text = read_text_file((policy / "demo.scenario").string());
     std::vector<Diagnostic> errors;
-    auto scenario = trafgen::parse_scenario(read_file(policy / "demo.scenario"), "demo.scenario", errors);
-    std::vector<Packet> packets;
-    if (scenario) {
-      for (auto& f : trafgen::generate(*scenario)) {
-        Packet p;
-        p.wire_length = static_cast<uint32_t>(f.bytes.size());
-        p.bytes = std::move(f.bytes);
-        p.timestamp_ns = f.timestamp_ns;
-        p.index = packets.size() + 1;
-        packets.push_back(std::move(p));
-      }
-    }
+    auto scenario = trafgen::parse_scenario(text.value_or(""), "demo.scenario", errors);
+    std::vector<Packet> packets = scenario ? trafgen::generate_packets(*scenario) : std::vector<Packet>{};
     punt_share("demo capture", files, {}, {packets});
   }
   fs::path corpus = shared / "corpus";

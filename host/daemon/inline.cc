@@ -133,8 +133,7 @@ struct Worker {
     lines.clear();
     for (uint16_t i = 0; i < n; ++i) {
       const Verdict& v = verdicts[i];
-      bool flagged = !v.alerts.empty() || v.flow_was_blocked || v.malformed != Malformed::kNone ||
-                     v.reason == DropReason::kPolicy || v.audit_would_drop;
+      bool flagged = v.recorded();
       if (flagged && (eve || v.reject)) {
         DecodedPacket d = decode(packets[i]);
         size_t before = lines.size();

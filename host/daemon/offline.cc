@@ -63,8 +63,7 @@ OfflineSummary run_offline(const OfflineOptions& o, SoftwareEngine& engine, Devi
         auto& pair = s.pairs[{v.src_id, v.dst_id}];
         ++(v.drop ? pair.dropped : pair.forwarded);
       }
-      bool flagged = !v.alerts.empty() || v.flow_was_blocked || v.malformed != Malformed::kNone ||
-                     v.reason == DropReason::kPolicy || v.audit_would_drop;
+      bool flagged = v.recorded();
       if (flagged) {
         // Decoded again only here: few packets have records.
         DecodedPacket d = decode(packet);

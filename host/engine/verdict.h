@@ -41,6 +41,12 @@ struct Verdict {
   bool reject = false;                     // answer the sender with a TCP RST or ICMP unreachable
   bool passed = false;                     // a pass rule matched: no alert for this packet
 
+  // Whether the decision log has a record of this packet (log/eve_record.h).
+  bool recorded() const {
+    return !alerts.empty() || flow_was_blocked || malformed != Malformed::kNone || reason == DropReason::kPolicy ||
+           audit_would_drop;
+  }
+
   void clear() {
     std::vector<uint32_t> keep = std::move(alerts);
     keep.clear();

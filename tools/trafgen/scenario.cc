@@ -216,4 +216,17 @@ std::vector<TimedFrame> generate(const Scenario& s) {
   return out;
 }
 
+std::vector<Packet> generate_packets(const Scenario& s) {
+  std::vector<Packet> packets;
+  for (TimedFrame& f : generate(s)) {
+    Packet p;
+    p.wire_length = static_cast<uint32_t>(f.bytes.size());
+    p.bytes = std::move(f.bytes);
+    p.timestamp_ns = f.timestamp_ns;
+    p.index = packets.size() + 1;
+    packets.push_back(std::move(p));
+  }
+  return packets;
+}
+
 }  // namespace picket::trafgen

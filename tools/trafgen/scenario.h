@@ -21,6 +21,7 @@
 
 #include "base/diagnostic.h"
 #include "packet/ip_address.h"
+#include "packet/packet.h"
 
 namespace picket::trafgen {
 
@@ -58,5 +59,7 @@ struct TimedFrame {
 
 // Every frame of the scenario, in time order.
 std::vector<TimedFrame> generate(const Scenario& s);
+// The same as packets, numbered from 1, as a capture of them would read.
+std::vector<Packet> generate_packets(const Scenario& s);
 
 }  // namespace picket::trafgen
