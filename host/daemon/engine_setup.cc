@@ -27,6 +27,7 @@ EngineSetup set_up_engine(const EngineFiles& files, const EngineConfig& config) 
   std::optional<Policy> policy;
   if (!files.policy_file.empty()) policy = load_policy_file(files.policy_file, diag);
   if (errors()) return out;
+  out.variables = vars;
 
   auto start = std::chrono::steady_clock::now();
   rules::RuleLoader loader(vars, files.strict);

@@ -28,6 +28,7 @@ struct EngineSetup {
   rules::RuleSetReport rules;
   std::vector<Diagnostic> diagnostics;     // errors, and warnings for skipped rules
   rules::Classifications classifications;
+  rules::Variables variables;  // as the files and settings made them, for rule sets loaded later
   double compile_seconds = 0;  // parsing the rules and compiling them for the engine
 };
 

@@ -8,6 +8,7 @@
 #include <rte_mbuf.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -18,6 +19,7 @@
 #include <mutex>
 #include <thread>
 
+#include "control/control.pb.h"
 #include "dpdk/eal.h"
 #include "engine/reject.h"
 #include "log/eve_record.h"
@@ -64,6 +66,15 @@ class EveSink {
 
 struct WorkerCounters {
   uint64_t received = 0, forwarded = 0, dropped = 0, tx_failed = 0, records = 0, rejects = 0;
+  uint64_t unjudged = 0;  // frames the failed engine could not judge (dropped, or forwarded when failing open)
+};
+
+// A worker's counters as the control thread reads them: stored after each burst.
+struct LiveCounters {
+  std::atomic<uint64_t> received{0}, forwarded{0}, dropped{0}, records{0}, unjudged{0}, alerts{0};
+  std::array<std::atomic<uint64_t>, 4> dropped_by_reason{};  // by DropReason
+  std::atomic<uint32_t> generation{0};
+  std::atomic<bool> failed{false};  // `failure` is written before this is set
 };
 
 struct Worker {
@@ -75,11 +86,15 @@ struct Worker {
   std::vector<rte_eth_dev_tx_buffer*> tx;  // by place in `ports`
   rte_mempool* pool = nullptr;
   EveSink* eve = nullptr;
+  ControlServer* publisher = nullptr;  // decision records to the PUB socket
+  Controller* controller = nullptr;
   RecordSource source;
   unsigned burst = 32;
   uint64_t drain_cycles = 0;
+  bool fail_open = false;
   std::string failure;  // why the judge stopped, if it did
   WorkerCounters counters;
+  LiveCounters live;
   std::atomic<uint64_t> last_rx_tsc{0};
 
   std::vector<Packet> packets;
@@ -111,6 +126,43 @@ struct Worker {
     ++counters.rejects;
   }
 
+  // Points the records at the judge's generation.
+  void describe_generation() {
+    const SoftwareEngine& engine = judge->software();
+    source.signatures = &engine.signatures();
+    source.registry = &engine.identities().registry();
+    source.policy = engine.policy();
+    source.generation = judge->generation();
+    live.generation.store(source.generation, std::memory_order_relaxed);
+  }
+
+  // Takes up the generation the controller published last, if it is new.
+  void catch_up() {
+    if (!failure.empty() || controller->latest() == source.generation) return;
+    if (!judge->adopt(controller->current(), failure)) {
+      fail_engine();
+      return;
+    }
+    describe_generation();
+  }
+
+  void fail_engine() {
+    live.failed.store(true, std::memory_order_release);
+  }
+
+  void publish_counters() {
+    live.received.store(counters.received, std::memory_order_relaxed);
+    live.forwarded.store(counters.forwarded, std::memory_order_relaxed);
+    live.dropped.store(counters.dropped, std::memory_order_relaxed);
+    live.records.store(counters.records, std::memory_order_relaxed);
+    live.unjudged.store(counters.unjudged, std::memory_order_relaxed);
+    const EngineCounters& e = judge->software().counters();
+    live.alerts.store(e.alerts, std::memory_order_relaxed);
+    for (size_t r = 0; r < e.dropped_packets.size(); ++r) {
+      live.dropped_by_reason[r].store(e.dropped_packets[r], std::memory_order_relaxed);
+    }
+  }
+
   void handle(uint16_t in, uint16_t out, rte_mbuf** mbufs, uint16_t n) {
     int64_t now = wall_ns();
     for (uint16_t i = 0; i < n; ++i) {
@@ -125,19 +177,28 @@ struct Worker {
     }
     counters.received += n;
     if (!failure.empty() || !judge->judge(std::span<const Packet>(packets.data(), n), verdicts, failure)) {
-      // The engine failed: nothing can be judged, so nothing leaves (fail closed).
-      rte_pktmbuf_free_bulk(mbufs, n);
-      counters.dropped += n;
+      // The engine failed: nothing can be judged. Failing closed, nothing leaves; failing open,
+      // everything does, unjudged.
+      fail_engine();
+      counters.unjudged += n;
+      if (fail_open) {
+        for (uint16_t i = 0; i < n; ++i) send(out, mbufs[i]);
+        counters.forwarded += n;
+      } else {
+        rte_pktmbuf_free_bulk(mbufs, n);
+        counters.dropped += n;
+      }
       return;
     }
+    const bool recording = eve || publisher;
     lines.clear();
     for (uint16_t i = 0; i < n; ++i) {
       const Verdict& v = verdicts[i];
       bool flagged = v.recorded();
-      if (flagged && (eve || v.reject)) {
+      if (flagged && (recording || v.reject)) {
         DecodedPacket d = decode(packets[i]);
         size_t before = lines.size();
-        if (eve) append_records(source, packets[i], d, v, lines);
+        if (recording) append_records(source, packets[i], d, v, lines);
         counters.records += static_cast<uint64_t>(std::count(lines.begin() + static_cast<ptrdiff_t>(before), lines.end(), '\n'));
         if (v.reject) answer_reject(in, packets[i], d);
       }
@@ -150,6 +211,7 @@ struct Worker {
       }
     }
     if (eve) eve->write(lines);
+    if (publisher) publisher->publish(lines);
   }
 
   int run() {
@@ -160,8 +222,11 @@ struct Worker {
         uint16_t n = rte_eth_rx_burst(in, static_cast<uint16_t>(index), mbufs, static_cast<uint16_t>(burst));
         if (n == 0) continue;
         last_rx_tsc.store(rte_rdtsc(), std::memory_order_relaxed);
+        catch_up();  // frames received after a generation was published are judged under it
         handle(in, out, mbufs, n);
+        publish_counters();
       }
+      catch_up();
       uint64_t now = rte_rdtsc();
       if (now - last_drain >= drain_cycles) {
         flush();
@@ -174,6 +239,76 @@ struct Worker {
 };
 
 int launch(void* worker) { return static_cast<Worker*>(worker)->run(); }
+
+// What the control API reports of the running datapath.
+class InlineStatus final : public DaemonStatus {
+ public:
+  InlineStatus(const std::vector<std::unique_ptr<Worker>>& team, const std::vector<dpdk::PortInfo>& ports,
+               const Controller& controller, const ControlServer* server, std::string engine, bool fail_open)
+      : team_(team), ports_(ports), controller_(controller), server_(server), engine_(std::move(engine)),
+        fail_open_(fail_open), started_(std::chrono::steady_clock::now()) {}
+
+  void counters(control::Counters& out) override {
+    for (const auto& w : team_) {
+      const LiveCounters& l = w->live;
+      control::WorkerCounters& c = *out.add_workers();
+      c.set_worker(w->index);
+      c.set_lcore(w->lcore);
+      c.set_received(l.received.load(std::memory_order_relaxed));
+      c.set_forwarded(l.forwarded.load(std::memory_order_relaxed));
+      c.set_dropped(l.dropped.load(std::memory_order_relaxed));
+      c.set_generation(l.generation.load(std::memory_order_relaxed));
+      if (l.failed.load(std::memory_order_acquire)) c.set_failure(w->failure);
+      out.set_received(out.received() + c.received());
+      out.set_forwarded(out.forwarded() + c.forwarded());
+      out.set_dropped(out.dropped() + c.dropped());
+      auto by = [&](DropReason r) { return l.dropped_by_reason[static_cast<size_t>(r)].load(std::memory_order_relaxed); };
+      out.set_dropped_policy(out.dropped_policy() + by(DropReason::kPolicy));
+      out.set_dropped_signature(out.dropped_signature() + by(DropReason::kSignature));
+      out.set_dropped_malformed(out.dropped_malformed() + by(DropReason::kMalformed));
+      if (!fail_open_) out.set_dropped_engine_failure(out.dropped_engine_failure() + l.unjudged.load(std::memory_order_relaxed));
+      out.set_alerts(out.alerts() + l.alerts.load(std::memory_order_relaxed));
+      out.set_records(out.records() + l.records.load(std::memory_order_relaxed));
+    }
+    if (server_) out.set_records_published(server_->published());
+    for (const dpdk::PortInfo& p : ports_) {
+      rte_eth_stats s{};
+      rte_eth_stats_get(p.id, &s);
+      control::PortCounters& c = *out.add_ports();
+      c.set_port(p.id);
+      c.set_name(p.name);
+      c.set_in(s.ipackets);
+      c.set_out(s.opackets);
+      c.set_missed(s.imissed);
+      c.set_in_errors(s.ierrors);
+      c.set_out_errors(s.oerrors);
+    }
+  }
+
+  void health(control::Health& out) override {
+    bool failing = false;
+    uint32_t behind = 0, latest = controller_.latest();
+    for (const auto& w : team_) {
+      failing |= w->live.failed.load(std::memory_order_acquire);
+      behind += w->live.generation.load(std::memory_order_relaxed) != latest;
+    }
+    out.set_state(failing ? "failing" : "running");
+    out.set_engine(engine_);
+    out.set_workers(static_cast<uint32_t>(team_.size()));
+    out.set_workers_behind(behind);
+    out.set_uptime_seconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+    out.set_on_failure(fail_open_ ? "open" : "closed");
+  }
+
+ private:
+  const std::vector<std::unique_ptr<Worker>>& team_;
+  const std::vector<dpdk::PortInfo>& ports_;
+  const Controller& controller_;
+  const ControlServer* server_;
+  std::string engine_;
+  bool fail_open_;
+  std::chrono::steady_clock::time_point started_;
+};
 
 void print_counters(const std::vector<std::unique_ptr<Worker>>& workers, const std::vector<dpdk::PortInfo>& ports,
                     double seconds) {
@@ -189,7 +324,11 @@ void print_counters(const std::vector<std::unique_ptr<Worker>>& workers, const s
     if (c.rejects) std::printf(", %llu reject answers", static_cast<unsigned long long>(c.rejects));
     if (c.tx_failed) std::printf(", %llu not sent (TX full)", static_cast<unsigned long long>(c.tx_failed));
     std::printf("\n");
-    if (!w->failure.empty()) std::printf("    the engine failed, so the rest was dropped: %s\n", w->failure.c_str());
+    if (!w->failure.empty()) {
+      std::printf("    the engine failed; %llu frames were %s unjudged: %s\n",
+                  static_cast<unsigned long long>(c.unjudged), w->fail_open ? "forwarded" : "dropped",
+                  w->failure.c_str());
+    }
     const EngineCounters& e = w->judge->software().counters();
     total.packets += e.packets;
     total.forwarded_packets += e.forwarded_packets;
@@ -217,7 +356,8 @@ void print_counters(const std::vector<std::unique_ptr<Worker>>& workers, const s
 
 }  // namespace
 
-int run_inline(const InlineOptions& o, const JudgeFactory& make_judge, const rules::Classifications* classes) {
+int run_inline(const InlineOptions& o, const JudgeFactory& make_judge, const rules::Classifications* classes,
+               Controller& controller) {
   std::string error;
   if (!dpdk::start_eal(o.eal_args, error)) {
     std::fprintf(stderr, "picketd: %s\n", error.c_str());
@@ -256,6 +396,11 @@ int run_inline(const InlineOptions& o, const JudgeFactory& make_judge, const rul
 
   EveSink eve;
   if (!o.eve_path.empty() && !eve.open(o.eve_path)) return fail(o.eve_path + ": cannot write the decision log");
+  std::unique_ptr<ControlServer> server;
+  if (o.control) {
+    server = std::make_unique<ControlServer>();
+    if (!server->start(o.control_options, error)) return fail(error);
+  }
   std::vector<std::unique_ptr<Worker>> team;
   for (unsigned w = 0; w < workers; ++w) {
     auto worker = std::make_unique<Worker>();
@@ -279,13 +424,12 @@ int run_inline(const InlineOptions& o, const JudgeFactory& make_judge, const rul
     }
     worker->pool = pool;
     worker->eve = o.eve_path.empty() ? nullptr : &eve;
-    const SoftwareEngine& engine = worker->judge->software();
-    worker->source.signatures = &engine.signatures();
-    worker->source.registry = &engine.identities().registry();
-    worker->source.policy = engine.policy();
+    worker->publisher = server && !o.control_options.publish.empty() ? server.get() : nullptr;
+    worker->controller = &controller;
+    worker->fail_open = o.fail_open;
     worker->source.classifications = classes;
-    worker->source.generation = worker->judge->generation();
     worker->source.offline = false;
+    worker->describe_generation();
     worker->burst = o.burst;
     worker->drain_cycles = rte_get_tsc_hz() * o.drain_us / 1'000'000;
     worker->packets.resize(kMaxBurst);
@@ -297,17 +441,34 @@ int run_inline(const InlineOptions& o, const JudgeFactory& make_judge, const rul
 
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  // Device engines compile their tables once; only the software engine takes generations.
+  std::string unsupported;
+  if (team.front()->judge->device()) {
+    unsupported = "the " + engine_name + " engine takes its tables at start only: restart picketd to change them";
+  }
+  InlineStatus status(team, ports, controller, server.get(), engine_name, o.fail_open);
+  ControlHandler handler(controller, status, unsupported, wall_ns);
   if (!o.quiet) {
     std::fprintf(stderr, "picketd: inline on %zu port(s), %u worker(s), engine %s; SIGINT or SIGTERM stops\n",
                  ports.size(), workers, engine_name.c_str());
+    if (server) {
+      std::fprintf(stderr, "picketd: control on %s%s%s\n", server->endpoint().c_str(),
+                   o.control_options.publish.empty() ? "" : ", decision records on ",
+                   o.control_options.publish.c_str());
+    }
   }
   const auto started = std::chrono::steady_clock::now();
   for (auto& w : team) rte_eal_remote_launch(launch, w.get(), w->lcore);
 
   // The main lcore watches: for a signal, or for the idleness that ends a replay.
   const uint64_t hz = rte_get_tsc_hz();
+  // It also answers the control API, between its checks.
   while (!g_stop.load()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (server) {
+      server->poll(5, handler);
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     if (o.stop_when_idle_ms == 0) continue;
     uint64_t last = 0;
     for (auto& w : team) last = std::max(last, w->last_rx_tsc.load(std::memory_order_relaxed));

@@ -6,6 +6,9 @@
 // Worker w owns queue w of every port. A symmetric RSS hash sends both directions of a flow to
 // the same queue, so a flow's state lives in one worker. Forwarded frames wait in a TX buffer
 // until a burst fills or the drain timer fires.
+//
+// The main lcore answers the control API (host/control/); each worker checks for a new
+// generation of the tables after every receive and judges the burst under it.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "control/control_server.h"
+#include "control/controller.h"
 #include "daemon/judge.h"
 #include "rules/classification.h"
 
@@ -29,15 +34,20 @@ struct InlineOptions {
   unsigned mbufs = 0;                // packet buffers in the pool; 0: 4096 per queue
   unsigned stop_when_idle_ms = 0;    // 0: run until SIGINT or SIGTERM
   std::string eve_path;              // empty: no decision log
+  bool fail_open = false;            // when an engine fails: forward unjudged (true) or drop all
+  bool control = true;               // the control API's sockets
+  ControlOptions control_options;
   bool quiet = false;
 };
 
 // Makes worker w's judge; null, with `error`, on failure.
 using JudgeFactory = std::function<std::unique_ptr<Judge>(unsigned worker, std::string& error)>;
 
-// Runs until a signal (or idleness, when asked), then prints the final counters. Returns the
-// process's exit status: 0 stopped cleanly, 1 the EAL, a port or an engine could not start.
+// Runs until a signal (or idleness, when asked), answering control commands on the main lcore,
+// then prints the final counters. Workers take up each generation `controller` publishes
+// between two batches. Returns the process's exit status: 0 stopped cleanly, 1 the EAL, a
+// port, the control sockets or an engine could not start.
 int run_inline(const InlineOptions& options, const JudgeFactory& make_judge,
-               const rules::Classifications* classifications);
+               const rules::Classifications* classifications, Controller& controller);
 
 }  // namespace picket

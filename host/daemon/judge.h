@@ -22,7 +22,20 @@ class Judge {
   const SoftwareEngine& software() const { return device_ ? device_->software() : *engine_; }
   DeviceEngine* device() { return device_.get(); }
   std::string name() const { return device_ ? device_->device().name() : "sw"; }
-  uint32_t generation() const { return device_ ? device_->device().generation() : 1; }
+  uint32_t generation() const {
+    return device_ ? device_->device().generation() : engine_->generation()->number;
+  }
+
+  // Judges under `next` from the next batch on. False, with `error`, for a device: its tables
+  // are compiled once, at start.
+  bool adopt(std::shared_ptr<const Generation> next, std::string& error) {
+    if (device_) {
+      error = "the " + name() + " engine takes its tables at start only; changes need the software engine";
+      return false;
+    }
+    engine_->adopt(std::move(next));
+    return true;
+  }
 
   // One verdict per packet, in order. False, with `error`, when the device fails.
   bool judge(std::span<const Packet> batch, std::vector<Verdict>& out, std::string& error) {

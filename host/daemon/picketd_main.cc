@@ -5,6 +5,8 @@
 #include <cstring>
 #include <string>
 
+#include "control/controller.h"
+#include "daemon/config_file.h"
 #include "daemon/engine_setup.h"
 #include "device/device_engine.h"
 #include "device/xrt_device.h"
@@ -20,6 +22,7 @@ namespace {
 
 constexpr const char* kUsage = R"(usage: picketd [options] -r CAPTURE
        picketd [options] [inline options] -- EAL-OPTIONS...
+       picketd --config FILE [options] [-- EAL-OPTIONS...]
 
 Offline (-r): judges every packet of CAPTURE (pcap or pcapng): workload identities, policy,
 signatures. Writes the decision log (EVE JSON lines) and a capture of the forwarded packets,
@@ -31,6 +34,11 @@ ports and sends what is forwarded out of the peer port; dropped frames never lea
 until SIGINT or SIGTERM, then prints its counters. Without hugepages or NICs, e.g.:
   picketd -S demo.rules --ports 0 -- -l 0-1 --no-huge --no-pci --no-shconf -m 256 \
           --vdev net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap
+Inline, picketctl steers it through the control API: rule sets, identity bindings, policy,
+counters, health; picketctl tail follows the decision records.
+
+  --config FILE              read options from FILE first: one 'option = value' a line, named
+                             as the flags below without '--' (eal = EAL-OPTIONS)
 
 input:
   -r, --read FILE            the capture to judge (offline)
@@ -51,6 +59,16 @@ inline:
   --drain-us N               the longest a forwarded frame waits for its TX burst (default: 100)
   --stop-when-idle MS        stop once no frame has arrived for MS ms (replaying captures)
   --mbufs N                  packet buffers in the pool (default: 4096 per queue, plus 1024)
+  --on-failure closed|open   when an engine fails: drop every frame (default), or forward them
+                             unjudged
+  --eal "OPTIONS"            the EAL options, as one argument (the same as after --)
+
+control API (inline):
+  --control ENDPOINT         the command socket (default: tcp://127.0.0.1:7700; 'none': off)
+  --publish ENDPOINT         the decision-record socket (default: tcp://127.0.0.1:7701; 'none')
+  --curve-key FILE           the daemon's CURVE secret key (picketctl keygen); with
+  --curve-allow FILE         the public keys of the clients let in, one a line. Without keys the
+                             sockets bind to loopback only
 
 output:
   -l, --log-dir DIR          where eve.json and forwarded.pcap go (default: .)
@@ -72,13 +90,32 @@ engine:
   -h, --help                 this text
 
 exit status: 0 done (inline: stopped by a signal or idleness); 1 a rule, identity, policy or
-capture file, the EAL, a port or the engine could not be used (nothing was judged); 2 a usage
-error.
+capture file, the EAL, a port, the control sockets or the engine could not be used (nothing was
+judged); 2 a usage error (in a configuration file, named by file:line:column).
 )";
 
+// Where the option being read came from: a configuration file's "file:line:column", or empty.
+std::string g_where;
+
 [[noreturn]] void usage_error(const std::string& why) {
-  std::fprintf(stderr, "picketd: %s\n(see picketd --help)\n", why.c_str());
+  if (g_where.empty()) {
+    std::fprintf(stderr, "picketd: %s\n(see picketd --help)\n", why.c_str());
+  } else {
+    std::fprintf(stderr, "%s: error: %s\n(see picketd --help)\n", g_where.c_str(), why.c_str());
+  }
   std::exit(2);
+}
+
+std::vector<std::string> split_blanks(const std::string& text) {
+  std::vector<std::string> out;
+  for (size_t at = 0; at < text.size();) {
+    size_t b = text.find_first_not_of(" \t", at);
+    if (b == std::string::npos) break;
+    size_t e = std::min(text.find_first_of(" \t", b), text.size());
+    out.push_back(text.substr(b, e - b));
+    at = e;
+  }
+  return out;
 }
 
 bool parse_action_order(const std::string& text, std::array<picket::rules::Action, 4>& out) {
@@ -128,20 +165,59 @@ int main(int argc, char** argv) {
   XrtOptions xrt;
   InlineOptions online;
   bool inline_mode = false;
+  // The configuration file's options, then the command line's.
+  std::vector<ConfigArg> args;
   for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
+    if (std::string(argv[i]) == "--") break;
+    if (std::string(argv[i]) == "--config") {
+      if (i + 1 >= argc) usage_error("--config needs a value");
+      std::string error;
+      if (!read_config_file(argv[i + 1], args, error)) {
+        std::fprintf(stderr, "picketd: %s\n", error.c_str());
+        return 2;
+      }
+    }
+  }
+  for (int i = 1; i < argc; ++i) args.push_back({argv[i], ""});
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i].text;
+    g_where = args[i].where;
     if (a == "--") {
       inline_mode = true;
-      online.eal_args.assign(argv + i + 1, argv + argc);
+      for (size_t j = i + 1; j < args.size(); ++j) online.eal_args.push_back(args[j].text);
       break;
     }
     auto value = [&]() -> std::string {
-      if (i + 1 >= argc) usage_error(a + " needs a value");
-      return argv[++i];
+      if (i + 1 >= args.size()) usage_error(a + " needs a value");
+      ++i;
+      g_where = args[i].where;
+      return args[i].text;
     };
     if (a == "-h" || a == "--help") {
       std::fputs(kUsage, stdout);
       return 0;
+    } else if (a == "--config") {
+      if (!args[i].where.empty()) usage_error("a configuration file cannot name another");
+      ++i;  // read above
+    } else if (a == "--eal") {
+      inline_mode = true;
+      std::vector<std::string> eal = split_blanks(value());
+      online.eal_args.insert(online.eal_args.end(), eal.begin(), eal.end());
+    } else if (a == "--on-failure") {
+      std::string m = value();
+      if (m != "open" && m != "closed") usage_error("--on-failure takes closed or open");
+      online.fail_open = m == "open";
+    } else if (a == "--control") {
+      std::string e = value();
+      online.control = e != "none";
+      if (online.control) online.control_options.endpoint = e;
+    } else if (a == "--publish") {
+      std::string e = value();
+      online.control_options.publish = e == "none" ? "" : e;
+    } else if (a == "--curve-key") {
+      online.control_options.secret_key_file = value();
+    } else if (a == "--curve-allow") {
+      online.control_options.allow_file = value();
     } else if (a == "-r" || a == "--read") offline.capture = value();
     else if (a == "-S" || a == "--rules") files.rule_files.push_back(value());
     else if (a == "--vars") files.var_files.push_back(value());
@@ -208,6 +284,7 @@ int main(int argc, char** argv) {
       usage_error("unknown option '" + a + "'");
     }
   }
+  g_where.clear();
   if (inline_mode && !offline.capture.empty()) usage_error("-r (offline) and EAL options (inline) do not go together");
   if (!inline_mode && offline.capture.empty()) usage_error("no capture given (-r CAPTURE), nor EAL options after --");
   offline.eve_path = eve == "-" ? "" : eve.empty() ? log_dir + "/eve.json" : eve;
@@ -226,13 +303,19 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "picketd: %zu rules loaded (%zu skipped), %zu identity bindings, policy: %s\n",
                setup.rules.accepted, setup.rules.skipped, setup.engine->identities().size(),
                setup.engine->policy() ? (setup.engine->policy()->mode == PolicyMode::kAudit ? "audit" : "enforce") : "none");
+  // The tables, as the control API will change them; every software judge shares them.
+  Controller controller(setup.variables, files.strict, setup.engine->generation());
   // The data plane: a card, the Verilator model, or the software engine alone. The first judge
-  // takes the engine built above; each further inline worker builds its own (its own flows).
+  // takes the engine built above. Each further software judge shares its generation, with flows
+  // of its own; a device compiles the rules into its tables, so it gets an engine of its own.
   std::unique_ptr<SoftwareEngine> first_engine = std::move(setup.engine);
   bool card = false;
   auto make_judge = [&](unsigned worker, std::string& error) -> std::unique_ptr<Judge> {
     std::unique_ptr<SoftwareEngine> engine = std::move(first_engine);
-    if (!engine) {
+    const bool own_tables = card || engine_kind == "sim";
+    if (!engine && !own_tables) {
+      engine = std::make_unique<SoftwareEngine>(config, controller.current());
+    } else if (!engine) {
       EngineSetup more = set_up_engine(files, config);
       if (!more.engine) {
         error = "worker " + std::to_string(worker) + ": the rules did not load again";
@@ -284,7 +367,7 @@ int main(int argc, char** argv) {
   if (inline_mode) {
     online.eve_path = eve == "-" ? "" : eve.empty() ? log_dir + "/eve.json" : eve;
     online.quiet = quiet;
-    return run_inline(online, make_judge, &setup.classifications);
+    return run_inline(online, make_judge, &setup.classifications, controller);
   }
 
   std::string error;

@@ -1,6 +1,7 @@
 #include "engine/software_engine.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 namespace picket {
 
@@ -14,24 +15,41 @@ std::string_view drop_reason_name(DropReason r) {
   return "?";
 }
 
-SoftwareEngine::SoftwareEngine(EngineConfig config, std::unique_ptr<SignatureSet> signatures,
-                               IdentityTable identities, std::optional<Policy> policy)
+SoftwareEngine::SoftwareEngine(EngineConfig config, std::shared_ptr<const Generation> generation)
     : config_(config),
-      signatures_(std::move(signatures)),
-      identities_(std::move(identities)),
-      policy_(std::move(policy)),
+      generation_(std::move(generation)),
       flows_(config.flows),
-      scratch_(std::make_unique<SignatureScratch>(*signatures_)) {
-  if (policy_) policy_->resolve(identities_.registry());
-  signatures_->refresh_identities(identities_.registry());
+      scratch_(std::make_unique<SignatureScratch>(*generation_->signatures)) {
   for (size_t i = 0; i < config_.action_order.size(); ++i) {
     rank_[static_cast<size_t>(config_.action_order[i])] = static_cast<uint8_t>(i);
   }
 }
 
+SoftwareEngine::SoftwareEngine(EngineConfig config, std::unique_ptr<SignatureSet> signatures,
+                               IdentityTable identities, std::optional<Policy> policy)
+    : SoftwareEngine(config, Generation::make(1, std::move(signatures), std::move(identities),
+                                              policy ? std::make_shared<Policy>(std::move(*policy)) : nullptr)) {}
+
+void SoftwareEngine::adopt(std::shared_ptr<const Generation> next) {
+  if (next->signatures != generation_->signatures) {
+    std::unordered_map<uint64_t, uint32_t> by_sid;
+    const auto& fresh = next->signatures->rules();
+    for (uint32_t i = 0; i < fresh.size(); ++i) by_sid.emplace(uint64_t{fresh[i].rule.gid} << 32 | fresh[i].rule.sid, i);
+    const auto& old = generation_->signatures->rules();
+    flows_.for_each_flow([&](Flow& f) {
+      if (f.blocked_rule == Flow::kNoRule) return;
+      const rules::Rule& r = old[f.blocked_rule].rule;
+      auto it = by_sid.find(uint64_t{r.gid} << 32 | r.sid);
+      f.blocked_rule = it == by_sid.end() ? Flow::kNoRule : it->second;
+    });
+    scratch_ = std::make_unique<SignatureScratch>(*next->signatures);
+  }
+  generation_ = std::move(next);
+}
+
 bool SoftwareEngine::use_hardware(const std::vector<bool>& in_hardware, std::string& error) {
-  if (!signatures_->hand_to_hardware(in_hardware, error)) return false;
-  scratch_ = std::make_unique<SignatureScratch>(*signatures_);
+  if (!generation_->signatures->hand_to_hardware(in_hardware, error)) return false;
+  scratch_ = std::make_unique<SignatureScratch>(*generation_->signatures);
   return true;
 }
 
@@ -54,8 +72,8 @@ void SoftwareEngine::process(const Packet& packet, Verdict& v, const HardwareVie
   const int64_t now = packet.timestamp_ns;
   v.ip = true;
   const bool from_hw = hw && hw->decoded;
-  v.src_id = from_hw ? hw->src_id : identities_.lookup(p.src, now);
-  v.dst_id = from_hw ? hw->dst_id : identities_.lookup(p.dst, now);
+  v.src_id = from_hw ? hw->src_id : generation_->identities->lookup(p.src, now);
+  v.dst_id = from_hw ? hw->dst_id : generation_->identities->lookup(p.dst, now);
 
   std::optional<FlowRef> flow = flows_.track(p, packet.wire_length, now);
   Flow* f = flow ? flow->flow : nullptr;
@@ -66,7 +84,8 @@ void SoftwareEngine::process(const Packet& packet, Verdict& v, const HardwareVie
   }
 
   // Policy: client identity -> server identity on the server's port, for every packet.
-  if (policy_) {
+  const Policy* policy = generation_->policy.get();
+  if (policy) {
     bool to_server = !f || flow->direction == Direction::kToServer;
     IdentityId client = to_server ? v.src_id : v.dst_id;
     IdentityId server = to_server ? v.dst_id : v.src_id;
@@ -76,10 +95,10 @@ void SoftwareEngine::process(const Packet& packet, Verdict& v, const HardwareVie
     if (from_hw && hw->policy_known) {
       v.policy = to_server ? hw->to_server : hw->to_client;
     } else {
-      v.policy = policy_->judge(client, server, p.ip_proto, port, now);
+      v.policy = policy->judge(client, server, p.ip_proto, port, now);
     }
     if (!v.policy.allowed) {
-      if (policy_->mode == PolicyMode::kEnforce) {
+      if (policy->mode == PolicyMode::kEnforce) {
         v.drop = true;
         v.reason = DropReason::kPolicy;
         count(v, packet.wire_length);
@@ -113,9 +132,9 @@ void SoftwareEngine::process(const Packet& packet, Verdict& v, const HardwareVie
   ctx.established = f && f->established;
   ctx.src_id = v.src_id;
   ctx.dst_id = v.dst_id;
-  signatures_->match(ctx, *scratch_, hits_, hw ? &hw->signatures : nullptr);
+  generation_->signatures->match(ctx, *scratch_, hits_, hw ? &hw->signatures : nullptr);
 
-  const auto& rules = signatures_->rules();
+  const auto& rules = generation_->signatures->rules();
   std::stable_sort(hits_.begin(), hits_.end(), [&](uint32_t a, uint32_t b) {
     return rank_[static_cast<size_t>(rules[a].rule.action)] < rank_[static_cast<size_t>(rules[b].rule.action)];
   });

@@ -11,9 +11,11 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <memory>
 #include <optional>
 
+#include "engine/generation.h"
 #include "engine/http_message.h"
 #include "engine/signature_set.h"
 #include "engine/verdict.h"
@@ -58,20 +60,30 @@ struct HardwareView {
 
 class SoftwareEngine {
  public:
-  // `signatures` must have been compiled against `identities.registry()`.
+  // Judges under `generation`; its flows, scratch and counters are this engine's own.
+  SoftwareEngine(EngineConfig config, std::shared_ptr<const Generation> generation);
+  // Generation 1 of these parts. `signatures` must have been compiled against
+  // `identities.registry()`.
   SoftwareEngine(EngineConfig config, std::unique_ptr<SignatureSet> signatures, IdentityTable identities,
                  std::optional<Policy> policy);
+
+  // Judges under `next` from the next packet on. Flows and their state stay. When the rules
+  // change, a flow an earlier drop or reject blocked stays blocked if the new rules still have
+  // that rule (the same gid:sid), and is let go if the operator removed it.
+  void adopt(std::shared_ptr<const Generation> next);
 
   void process(const Packet& packet, Verdict& out) { process(packet, out, nullptr); }
   // With `hw`, identities, policy and the hardware's rules come from the data plane; flows,
   // HTTP and the rest of each candidate rule are checked here.
   void process(const Packet& packet, Verdict& out, const HardwareView* hw);
   // Hands the rules marked in `in_hardware` to a data plane (SignatureSet::hand_to_hardware).
+  // Only while the generation is this engine's alone.
   bool use_hardware(const std::vector<bool>& in_hardware, std::string& error);
 
-  const SignatureSet& signatures() const { return *signatures_; }
-  const IdentityTable& identities() const { return identities_; }
-  const Policy* policy() const { return policy_ ? &*policy_ : nullptr; }
+  const std::shared_ptr<const Generation>& generation() const { return generation_; }
+  const SignatureSet& signatures() const { return *generation_->signatures; }
+  const IdentityTable& identities() const { return *generation_->identities; }
+  const Policy* policy() const { return generation_->policy.get(); }
   const FlowTable& flows() const { return flows_; }
   const EngineCounters& counters() const { return counters_; }
   const EngineConfig& config() const { return config_; }
@@ -80,9 +92,7 @@ class SoftwareEngine {
   void count(const Verdict& v, uint32_t wire_length);
 
   EngineConfig config_;
-  std::unique_ptr<SignatureSet> signatures_;
-  IdentityTable identities_;
-  std::optional<Policy> policy_;
+  std::shared_ptr<const Generation> generation_;
   FlowTable flows_;
   std::unique_ptr<SignatureScratch> scratch_;
   std::array<uint8_t, 4> rank_{};  // by rules::Action: its place in the action order

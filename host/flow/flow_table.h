@@ -105,6 +105,12 @@ class FlowTable {
   // Removes every flow idle past its timeout at `now_ns`.
   void expire(int64_t now_ns);
 
+  // Calls `visit(Flow&)` on every live flow.
+  template <typename Visit>
+  void for_each_flow(Visit visit) {
+    for (const auto& [key, slot] : index_) visit(slots_[slot].flow);
+  }
+
   size_t size() const { return index_.size(); }
   const FlowCounters& counters() const { return counters_; }
   const FlowConfig& config() const { return config_; }

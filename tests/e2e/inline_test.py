@@ -68,8 +68,10 @@ class Inline(unittest.TestCase):
         cls.identities = os.path.join(WORK, "live.identities")
         with open(os.path.join(POLICY, "demo.identities")) as src, open(cls.identities, "w") as out:
             out.writelines(l for l in src if "until" not in l)
+        # The control API has its own test (control_test.py); here its sockets are off.
         cls.engine_args = ["-q", "--engine", "sw", "-S", os.path.join(POLICY, "demo.rules"),
-                           "--policy", os.path.join(POLICY, "demo.policy"), "--identities", cls.identities]
+                           "--policy", os.path.join(POLICY, "demo.policy"), "--identities", cls.identities,
+                           "--control", "none"]
         offline = os.path.join(WORK, "offline")
         os.makedirs(offline, exist_ok=True)
         subprocess.run([PICKETD, *cls.engine_args, "-r", cls.capture, "-l", offline], check=True,
@@ -133,7 +135,7 @@ class Inline(unittest.TestCase):
     def test_sigterm_stops_it_with_final_counters(self):
         out = os.path.join(WORK, "signal.out.pcap")
         proc = subprocess.Popen([PICKETD, "--engine", "sw", "-S", os.path.join(POLICY, "demo.rules"), "--eve", "-",
-                                 "--ports", "0", "--", *EAL, "-l", "0-1", "--vdev",
+                                 "--control", "none", "--ports", "0", "--", *EAL, "-l", "0-1", "--vdev",
                                  f"net_pcap0,rx_pcap={self.capture},tx_pcap={out}"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.time() + 30

@@ -1,0 +1,136 @@
+#include "control/controller.h"
+
+#include "identity/spiffe_id.h"
+
+namespace picket {
+
+namespace {
+
+// Longer than any credential should live; also keeps now + TTL far from overflowing.
+constexpr uint64_t kMaxTtlMs = uint64_t{366} * 24 * 3600 * 1000;
+
+ChangeResult refused(std::string message, std::vector<Diagnostic> diagnostics = {}) {
+  ChangeResult r;
+  r.message = std::move(message);
+  r.diagnostics = std::move(diagnostics);
+  return r;
+}
+
+ChangeResult done() {
+  ChangeResult r;
+  r.ok = true;
+  return r;
+}
+
+}  // namespace
+
+Controller::Controller(rules::Variables variables, bool strict, std::shared_ptr<const Generation> first)
+    : variables_(std::move(variables)), strict_(strict), current_(std::move(first)), latest_(current_->number) {}
+
+std::shared_ptr<const Generation> Controller::current() const {
+  std::lock_guard lock(mutex_);
+  return current_;
+}
+
+void Controller::publish(std::shared_ptr<const Generation> next) {
+  uint32_t number = next->number;
+  {
+    std::lock_guard lock(mutex_);
+    current_ = std::move(next);
+  }
+  latest_.store(number, std::memory_order_release);
+}
+
+ChangeResult Controller::load_rules(const std::vector<NamedText>& files) {
+  if (files.empty()) return refused("no rule file given");
+  rules::RuleLoader loader(variables_, strict_);
+  for (const NamedText& f : files) loader.add_text(f.text, f.name);
+  rules::RuleSet set = loader.finish();
+  ChangeResult out;
+  out.rules = set.report;
+  out.diagnostics = std::move(set.diagnostics);
+  if (!set.ok()) {
+    out.message = std::to_string(set.report.errors) + " rule error(s): the rule set in force stays";
+    return out;
+  }
+  const auto now = current();
+  IdentityTable identities = *now->identities;
+  std::string why;
+  std::shared_ptr<SignatureSet> signatures = SignatureSet::compile(std::move(set.rules), identities.registry(), why);
+  if (!signatures) {
+    out.message = why;
+    return out;
+  }
+  publish(Generation::make(now->number + 1, std::move(signatures), std::move(identities), now->policy));
+  out.ok = true;
+  return out;
+}
+
+ChangeResult Controller::upsert(const std::vector<BindingChange>& changes, int64_t now_ns) {
+  if (changes.empty()) return refused("no binding given");
+  const auto now = current();
+  IdentityTable identities = *now->identities;
+  std::vector<Diagnostic> errors;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    const BindingChange& c = changes[i];
+    SourceLocation where{"binding " + std::to_string(i + 1), 0, 0};
+    std::string why;
+    std::optional<Binding> b = parse_prefix(c.prefix, why);
+    if (!b) {
+      errors.push_back(Diagnostic::error(where, "'" + c.prefix + "': " + why));
+      continue;
+    }
+    std::optional<IdentityId> id;
+    if (c.identity == "world") {
+      id = kWorldIdentity;
+    } else if (auto bad = check_spiffe_id(c.identity)) {
+      errors.push_back(Diagnostic::error(where, "'" + c.identity + "' is not a SPIFFE ID: " + bad->message));
+      continue;
+    } else if (!(id = identities.registry().intern(c.identity))) {
+      errors.push_back(Diagnostic::error(where, "all " + std::to_string(kMaxIdentities) + " identity ids are taken"));
+      continue;
+    }
+    if (c.ttl_ms > kMaxTtlMs) {
+      errors.push_back(Diagnostic::error(where, "a TTL is at most 366 days"));
+      continue;
+    }
+    b->identity = *id;
+    b->not_after_ns = c.ttl_ms ? now_ns + static_cast<int64_t>(c.ttl_ms) * 1'000'000 : kNever;
+    identities.bind(*b);
+  }
+  if (!errors.empty()) return refused("bad binding(s): nothing changed", std::move(errors));
+  publish(Generation::make(now->number + 1, now->signatures, std::move(identities), now->policy));
+  return done();
+}
+
+ChangeResult Controller::revoke(const std::vector<std::string>& prefixes) {
+  if (prefixes.empty()) return refused("no prefix given");
+  const auto now = current();
+  IdentityTable identities = *now->identities;
+  std::vector<Diagnostic> errors;
+  for (size_t i = 0; i < prefixes.size(); ++i) {
+    SourceLocation where{"prefix " + std::to_string(i + 1), 0, 0};
+    std::string why;
+    std::optional<Binding> b = parse_prefix(prefixes[i], why);
+    if (!b) {
+      errors.push_back(Diagnostic::error(where, "'" + prefixes[i] + "': " + why));
+    } else if (!identities.unbind(b->network, b->prefix_bits)) {
+      errors.push_back(Diagnostic::error(where, "no binding for " + b->prefix_text()));
+    }
+  }
+  if (!errors.empty()) return refused("nothing revoked", std::move(errors));
+  publish(Generation::make(now->number + 1, now->signatures, std::move(identities), now->policy));
+  return done();
+}
+
+ChangeResult Controller::replace_policy(const NamedText& text) {
+  std::vector<Diagnostic> errors;
+  std::optional<Policy> policy = parse_policy(text.text, text.name, errors);
+  if (!policy) return refused("the policy in force stays", std::move(errors));
+  const auto now = current();
+  publish(Generation::make(now->number + 1, now->signatures, *now->identities,
+                           std::make_shared<Policy>(std::move(*policy))));
+  return done();
+}
+
+}  // namespace picket

@@ -1,0 +1,70 @@
+// The tables a running picketd judges by, as control commands change them.
+//
+// The controller holds the generation in force (host/engine/generation.h). Each command that
+// changes something makes the next generation from it, whole, and publishes it: workers see the
+// new number with one atomic load between batches and take the generation up. A command that
+// fails changes nothing: the generation in force stays, and so does its number.
+//
+// Commands come from one thread (the daemon's control loop); workers only read.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "base/diagnostic.h"
+#include "engine/generation.h"
+#include "rules/rule_set.h"
+#include "rules/variables.h"
+
+namespace picket {
+
+struct NamedText {
+  std::string name;  // for diagnostics: file:line:column
+  std::string text;
+};
+
+struct BindingChange {
+  std::string identity;  // a SPIFFE ID, or "world"
+  std::string prefix;    // "10.1.2.3", "10.1.0.0/16", ...
+  uint64_t ttl_ms = 0;   // 0: until revoked
+};
+
+struct ChangeResult {
+  bool ok = false;
+  std::string message;                   // what went wrong, when not ok
+  std::vector<Diagnostic> diagnostics;   // errors, and warnings for skipped rules
+  rules::RuleSetReport rules;            // load_rules only
+};
+
+class Controller {
+ public:
+  // `variables` and `strict` are the daemon's, used for every rule set loaded later.
+  Controller(rules::Variables variables, bool strict, std::shared_ptr<const Generation> first);
+
+  // The number of the generation in force: cheap enough for every batch.
+  uint32_t latest() const { return latest_.load(std::memory_order_acquire); }
+  std::shared_ptr<const Generation> current() const;
+
+  // Replaces the rule set: the files parse and compile, or nothing changes.
+  ChangeResult load_rules(const std::vector<NamedText>& files);
+  // Adds or replaces bindings; a TTL counts from `now_ns`. All apply, or none.
+  ChangeResult upsert(const std::vector<BindingChange>& bindings, int64_t now_ns);
+  // Removes the bindings of exactly these prefixes. All must exist, or none is removed.
+  ChangeResult revoke(const std::vector<std::string>& prefixes);
+  ChangeResult replace_policy(const NamedText& policy);
+
+ private:
+  void publish(std::shared_ptr<const Generation> next);
+
+  rules::Variables variables_;
+  bool strict_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Generation> current_;
+  std::atomic<uint32_t> latest_;
+};
+
+}  // namespace picket
