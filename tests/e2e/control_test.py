@@ -1,0 +1,263 @@
+#!/usr/bin/env python3
+"""picketd inline, steered by picketctl while traffic flows: bindings upserted, lapsing and
+revoked change the verdicts of a live flow; rule sets swapped under traffic lose no packet and
+every record names one generation; the PUB stream carries what the log file holds.
+
+The traffic is live: picketd's net_pcap port reads a FIFO this test writes frames into, so the
+test decides what arrives when, between commands. net_pcap fills a whole burst before it
+returns, waiting on the FIFO for the rest, so picketd takes one frame a burst here.
+
+usage: control_test.py PICKETD PICKETCTL POLICY_DIR WORK_DIR
+"""
+import json
+import os
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+import unittest
+
+PICKETD, PICKETCTL, POLICY, WORK = sys.argv[1:5]
+EAL = ["--no-huge", "--no-pci", "--no-shconf", "-m", "256", "--log-level", "lib.eal:error", "-l", "0-1"]
+
+CLIENT, SERVER, PORT = "10.1.0.1", "10.1.0.2", 8080
+RULES_A = 'alert udp any any -> any any (msg:"hello seen"; content:"hello"; sid:4000;)\n'
+RULES_B = RULES_A + 'drop udp any any -> any any (msg:"attack"; content:"attack"; sid:5000;)\n'
+
+
+def ip4(text):
+    return bytes(int(x) for x in text.split("."))
+
+
+def checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def udp_frame(src, dst, sport, dport, payload):
+    udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload  # checksum 0: none (IPv4)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0, ip4(src), ip4(dst))
+    ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
+    return b"\x02\0\0\0\0\x02" + b"\x02\0\0\0\0\x01" + b"\x08\x00" + ip + udp
+
+
+def frames(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    out, at = [], 24
+    while at < len(data):
+        caplen = struct.unpack("<I", data[at + 8:at + 12])[0]
+        out.append(data[at + 16:at + 16 + caplen])
+        at += 16 + caplen
+    return out
+
+
+class Daemon:
+    """A picketd whose one port reads the frames written to a FIFO."""
+
+    def __init__(self, name, extra_args=()):
+        self.dir = os.path.join(WORK, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.fifo = os.path.join(self.dir, "in.pcap")
+        if os.path.exists(self.fifo):
+            os.remove(self.fifo)
+        os.mkfifo(self.fifo)
+        # Open for reading and writing, so neither side's open waits for the other.
+        self.fd = os.open(self.fifo, os.O_RDWR)
+        os.write(self.fd, struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        self.sent = 0
+        self.out = os.path.join(self.dir, "out.pcap")
+        self.eve = os.path.join(self.dir, "eve.json")
+        for f in (self.out, self.eve):
+            if os.path.exists(f):
+                os.remove(f)
+        self.control = "ipc://" + os.path.join(self.dir, "control")
+        self.publish = "ipc://" + os.path.join(self.dir, "records")
+        open(os.path.join(self.dir, "identities"), "w").write(f"spiffe://e2e/api {SERVER}\n")
+        open(os.path.join(self.dir, "policy"), "w").write(
+            f"allow spiffe://e2e/web -> spiffe://e2e/api udp/{PORT}\n")
+        open(os.path.join(self.dir, "a.rules"), "w").write(RULES_A)
+        open(os.path.join(self.dir, "b.rules"), "w").write(RULES_B)
+        self.stderr = open(os.path.join(self.dir, "stderr"), "w+")
+        self.proc = subprocess.Popen(
+            [PICKETD, "--engine", "sw", "-S", os.path.join(self.dir, "a.rules"),
+             "--identities", os.path.join(self.dir, "identities"), "--policy", os.path.join(self.dir, "policy"),
+             "--eve", self.eve, "--control", self.control, "--publish", self.publish, "--ports", "0",
+             "--burst", "1", *extra_args, "--", *EAL, "--vdev", f"net_pcap0,rx_pcap={self.fifo},tx_pcap={self.out}"],
+            stdout=subprocess.PIPE, stderr=self.stderr, text=True)
+        deadline = time.time() + 30
+        while True:
+            with open(self.stderr.name) as f:
+                said = f.read()
+            if "SIGINT or SIGTERM stops" in said:
+                break
+            if self.proc.poll() is not None or time.time() > deadline:
+                raise AssertionError("picketd did not start: " + said)
+            time.sleep(0.05)
+
+    def ctl(self, *args, check=True):
+        run = subprocess.run([PICKETCTL, "--control", self.control, "--publish", self.publish, *args],
+                             capture_output=True, text=True, timeout=60)
+        if check and run.returncode != 0:
+            raise AssertionError(f"picketctl {args}: {run.returncode}: {run.stderr}")
+        return run
+
+    def ask(self, *args):
+        return json.loads(self.ctl("--json", *args).stdout)
+
+    def send(self, frame_list, wait=True):
+        for f in frame_list:
+            now = time.time()
+            os.write(self.fd, struct.pack("<IIII", int(now), int(now % 1 * 1e6), len(f), len(f)) + f)
+        self.sent += len(frame_list)
+        if wait:
+            self.wait_received()
+
+    def wait_received(self):
+        deadline = time.time() + 30
+        while True:
+            c = self.ask("counters")["counters"]
+            if int(c.get("received", 0)) >= self.sent:
+                return c
+            if time.time() > deadline:
+                raise AssertionError(f"picketd received {c.get('received')} of {self.sent} frames")
+            time.sleep(0.02)
+
+    def records(self):
+        if not os.path.exists(self.eve):
+            return []
+        with open(self.eve) as f:
+            return [json.loads(l) for l in f]
+
+    def stop(self):
+        os.close(self.fd)  # the port sees the end of its capture
+        self.proc.send_signal(signal.SIGTERM)
+        stdout, _ = self.proc.communicate(timeout=30)
+        self.stderr.close()
+        return self.proc.returncode, stdout
+
+
+def flow(payload, n=1, sport=40000, src=CLIENT):
+    return [udp_frame(src, SERVER, sport, PORT, payload)] * n
+
+
+class Control(unittest.TestCase):
+    def test_bindings_change_a_live_flow(self):
+        d = Daemon("bindings")
+        try:
+            self.assertEqual(d.ask("health")["health"]["generation"], 1)
+            d.send(flow(b"one", 3))  # the client is unknown: the policy drops it
+            c = d.ask("counters")["counters"]
+            self.assertEqual((int(c.get("forwarded", 0)), int(c["dropped_policy"])), (0, 3))
+            self.assertEqual(d.records()[-1]["identity"]["src"], "unknown")
+
+            r = d.ctl("upsert", "spiffe://e2e/web", CLIENT)
+            self.assertIn("generation 2 in force", r.stdout)
+            d.send(flow(b"two", 3))  # the same flow's next packets
+            self.assertEqual(int(d.ask("counters")["counters"]["forwarded"]), 3)
+
+            d.ctl("upsert", "spiffe://e2e/web", CLIENT, "--ttl", "1500ms")  # generation 3
+            d.send(flow(b"three", 2))
+            self.assertEqual(int(d.ask("counters")["counters"]["forwarded"]), 5)
+            time.sleep(1.7)  # the binding lapses, with no command
+            d.send(flow(b"four", 2))
+            c = d.ask("counters")["counters"]
+            self.assertEqual((int(c["forwarded"]), int(c["dropped_policy"])), (5, 5))
+            lapsed = d.records()[-1]
+            self.assertEqual((lapsed["identity"]["src"], lapsed["generation"]), ("unknown", 3))
+
+            d.ctl("upsert", "spiffe://e2e/web", f"{CLIENT}/32")  # generation 4
+            d.send(flow(b"five", 1))
+            r = d.ctl("revoke", CLIENT)  # generation 5
+            self.assertIn("generation 5 in force", r.stdout)
+            d.send(flow(b"six", 1))
+            c = d.ask("counters")["counters"]
+            self.assertEqual((int(c["forwarded"]), int(c["dropped_policy"])), (6, 6))
+            self.assertEqual(d.records()[-1]["generation"], 5)
+
+            # Refused commands change nothing and say why; the exit status tells a script.
+            bad = d.ctl("upsert", "spiffe://e2e/web", "10.1.0.0/33", check=False)
+            self.assertEqual(bad.returncode, 1)
+            self.assertIn("binding 1", bad.stderr)
+            broken = os.path.join(d.dir, "broken.rules")
+            open(broken, "w").write(RULES_A + "drop udp any any -> (sid:9;)\n")
+            bad = d.ctl("load-rules", broken, check=False)
+            self.assertEqual(bad.returncode, 1)
+            self.assertIn(broken + ":2:", bad.stderr)
+            self.assertEqual(d.ask("health")["health"]["generation"], 5)
+        finally:
+            status, stdout = d.stop()
+        self.assertEqual(status, 0)
+        self.assertEqual(len(frames(d.out)), 6)
+
+    def test_rule_swaps_under_traffic_lose_nothing_and_the_stream_matches_the_log(self):
+        d = Daemon("swap")
+        tail_out = open(os.path.join(d.dir, "tail.json"), "w")
+        tail = subprocess.Popen([PICKETCTL, "--publish", d.publish, "--json", "tail", "--seconds", "60"],
+                                stdout=tail_out)
+        try:
+            d.ctl("upsert", "spiffe://e2e/web", "10.1.0.0/24")  # generation 2: the clients may talk
+            time.sleep(0.5)  # the subscriber's connection is up before the first record
+            total = 4000
+            traffic = []
+            for i in range(total):  # 40 flows; every fifth packet an attack, every third a greeting
+                payload = b"attack %d" % i if i % 5 == 0 else b"hello %d" % i if i % 3 == 0 else b"data %d" % i
+                traffic.append(udp_frame(f"10.1.0.{10 + i % 40}", SERVER, 41000 + i % 40, PORT, payload))
+            writer = threading.Thread(target=lambda: [d.send(traffic[i:i + 50], wait=False) or time.sleep(0.01)
+                                                      for i in range(0, total, 50)])
+            b_generations = set()
+            writer.start()
+            for k in range(6):  # swap A -> B -> A ... while the frames flow
+                which = "b" if k % 2 == 0 else "a"
+                r = d.ask("load-rules", os.path.join(d.dir, which + ".rules"))
+                self.assertTrue(r["ok"], r)
+                if which == "b":
+                    b_generations.add(r["generation"])
+                time.sleep(0.1)
+            writer.join()
+            c = d.wait_received()
+            self.assertEqual(int(c["received"]), total)
+            self.assertEqual(int(c["forwarded"]) + int(c["dropped"]), total)  # every frame judged, none lost
+            self.assertGreater(int(c["dropped_signature"]), 0)
+            time.sleep(0.3)
+        finally:
+            status, stdout = d.stop()
+            tail.send_signal(signal.SIGTERM)
+            tail.wait(timeout=10)
+            tail_out.close()
+        self.assertEqual(status, 0)
+        self.assertEqual(len(frames(d.out)), int(c["forwarded"]))
+        records = d.records()
+        seen = {r["generation"] for r in records}
+        self.assertTrue(seen <= set(range(2, 9)), seen)
+        for r in records:
+            if r.get("alert", {}).get("signature_id") == 5000:  # only rule set B has it
+                self.assertIn(r["generation"], b_generations, r)
+        self.assertGreater(len({r["generation"] for r in records if r["generation"] in b_generations}), 0)
+        with open(tail_out.name) as f:
+            streamed = [json.loads(l) for l in f]
+        self.assertEqual(streamed, records)
+
+    def test_a_daemon_without_keys_will_not_listen_beyond_this_host(self):
+        run = subprocess.run([PICKETD, "-q", "--engine", "sw", "-S", os.path.join(POLICY, "demo.rules"),
+                              "--control", "tcp://0.0.0.0:7790", "--ports", "0", "--", *EAL, "--vdev",
+                              "net_null0"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(run.returncode, 1)
+        self.assertIn("loopback only", run.stderr)
+
+    def test_picketctl_without_a_daemon_says_so(self):
+        run = subprocess.run([PICKETCTL, "--control", "ipc://" + os.path.join(WORK, "nobody"), "--timeout", "300",
+                              "health"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(run.returncode, 3)
+        self.assertIn("no reply", run.stderr)
+
+
+if __name__ == "__main__":
+    os.makedirs(WORK, exist_ok=True)
+    unittest.main(argv=[sys.argv[0]], verbosity=2)

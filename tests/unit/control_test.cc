@@ -1,0 +1,276 @@
+// The control API's commands, through the handler's bytes-in, bytes-out interface, and what
+// they change in an engine's verdicts once it takes up the new generation. (The sockets, the
+// daemon and picketctl are tested end to end in tests/e2e/control_test.py.)
+#include <gtest/gtest.h>
+
+#include "control/control.pb.h"
+#include "control/control_handler.h"
+#include "control/controller.h"
+#include "engine_fixture.h"
+#include "packet/packet_builder.h"
+
+namespace picket {
+namespace {
+
+using testing_support::EngineUnderTest;
+using testing_support::kSecond;
+using testing_support::kT0;
+
+constexpr const char* kRules = R"(
+alert udp any any -> any any (msg:"to payments"; content:"pay"; dst_identity:"spiffe://t/payments/*"; sid:9;)
+drop udp any any -> any any (msg:"evil"; content:"evil"; sid:7;)
+)";
+constexpr const char* kIdentities = "spiffe://t/api 10.0.0.2\n";
+constexpr const char* kPolicy = R"(
+allow spiffe://t/web -> spiffe://t/api udp/80
+allow any -> spiffe://t/payments/* udp
+)";
+
+// The daemon's side of health and counters: what a test can check came through.
+class FixedStatus : public DaemonStatus {
+ public:
+  void counters(control::Counters& out) override { out.set_received(1234); }
+  void health(control::Health& out) override {
+    out.set_state("running");
+    out.set_engine("sw");
+  }
+};
+
+class Control : public ::testing::Test {
+ protected:
+  Control()
+      : engine_(kRules, kIdentities, kPolicy),
+        controller_(rules::Variables::defaults(), false, engine_.engine->generation()),
+        handler_(controller_, status_, "", [this] { return now_; }) {}
+
+  control::Reply send(const control::Request& request) { return send_bytes(request.SerializeAsString()); }
+  control::Reply send_bytes(const std::string& bytes) {
+    control::Reply reply;
+    EXPECT_TRUE(reply.ParseFromString(handler_.handle(bytes)));
+    EXPECT_EQ(reply.version(), kControlVersion);
+    return reply;
+  }
+  static control::Request request() {
+    control::Request r;
+    r.set_version(kControlVersion);
+    return r;
+  }
+  control::Reply upsert(const std::string& identity, const std::string& prefix, uint64_t ttl_ms = 0) {
+    control::Request r = request();
+    auto* b = r.mutable_upsert()->add_bindings();
+    b->set_identity(identity);
+    b->set_prefix(prefix);
+    b->set_ttl_ms(ttl_ms);
+    return send(r);
+  }
+  // The engine takes up the controller's generation, as a worker does between bursts.
+  void catch_up() { engine_.engine->adopt(controller_.current()); }
+  static std::vector<uint8_t> udp(const char* src, const char* dst, uint16_t port, std::string_view payload) {
+    return PacketBuilder().ipv4(src, dst).udp(40000, port).payload(payload).build();
+  }
+
+  EngineUnderTest engine_;
+  Controller controller_;
+  FixedStatus status_;
+  int64_t now_ = kT0;
+  ControlHandler handler_;
+};
+
+TEST_F(Control, AnUpsertChangesTheVerdictsOfAnExistingFlow) {
+  auto frame = udp("10.0.0.1", "10.0.0.2", 80, "hello");
+  Verdict before = engine_.run(frame, 1);
+  EXPECT_TRUE(before.drop);  // unknown -> api: no statement allows it
+  EXPECT_EQ(before.reason, DropReason::kPolicy);
+  EXPECT_EQ(engine_.identity(before.src_id), "unknown");
+
+  control::Reply reply = upsert("spiffe://t/web", "10.0.0.1");
+  ASSERT_TRUE(reply.ok()) << reply.error().message();
+  EXPECT_EQ(reply.generation(), 2u);
+  EXPECT_EQ(reply.changed().bindings(), 2u);
+  catch_up();
+  Verdict after = engine_.run(frame, 2);  // the same flow's next packet
+  EXPECT_FALSE(after.drop);
+  EXPECT_EQ(engine_.identity(after.src_id), "spiffe://t/web");
+  EXPECT_EQ(after.flow_id, before.flow_id);
+}
+
+TEST_F(Control, ABindingLapsesWhenItsTtlPassesWithNoFurtherCommand) {
+  now_ = kT0 + 10 * kSecond;
+  ASSERT_TRUE(upsert("spiffe://t/web", "10.0.0.0/24", 1500).ok());
+  catch_up();
+  auto frame = udp("10.0.0.1", "10.0.0.2", 80, "hello");
+  EXPECT_FALSE(engine_.run(frame, 11).drop);  // 1 s after the upsert
+  Verdict lapsed = engine_.run(frame, 11.6);   // 1.6 s after
+  EXPECT_TRUE(lapsed.drop);
+  EXPECT_EQ(engine_.identity(lapsed.src_id), "unknown");
+  EXPECT_EQ(controller_.latest(), 2u);  // nothing else was published
+}
+
+TEST_F(Control, ARevokeTakesEffect) {
+  ASSERT_TRUE(upsert("spiffe://t/web", "10.0.0.1").ok());
+  catch_up();
+  auto frame = udp("10.0.0.1", "10.0.0.2", 80, "hello");
+  EXPECT_FALSE(engine_.run(frame, 1).drop);
+  control::Request r = request();
+  r.mutable_revoke()->add_prefixes("10.0.0.1");
+  control::Reply reply = send(r);
+  ASSERT_TRUE(reply.ok()) << reply.error().message();
+  EXPECT_EQ(reply.generation(), 3u);
+  catch_up();
+  EXPECT_TRUE(engine_.run(frame, 2).drop);
+}
+
+TEST_F(Control, ANewIdentityIsMatchedByRulesCompiledBeforeIt) {
+  // An engine that stays on generation 1 while the other takes up generation 2.
+  SoftwareEngine old_engine({}, controller_.current());
+  ASSERT_TRUE(upsert("spiffe://t/payments/eu", "10.0.0.9").ok());
+  catch_up();
+  auto frame = udp("10.0.0.1", "10.0.0.9", 53, "pay now");
+  Verdict v = engine_.run(frame, 1);
+  EXPECT_EQ(engine_.sids(v), std::vector<uint32_t>{9});
+  EXPECT_FALSE(v.drop);  // the policy's prefix selector allows it, too
+
+  Packet p;
+  p.bytes = frame;
+  p.wire_length = static_cast<uint32_t>(frame.size());
+  p.timestamp_ns = kT0;
+  Verdict old;
+  old_engine.process(p, old);
+  EXPECT_EQ(old.dst_id, kUnknownIdentity);  // generation 1 has no such binding
+  EXPECT_TRUE(old.alerts.empty());
+}
+
+TEST_F(Control, ARuleSetSwapKeepsBlockedFlowsBlockedOnlyByRulesThatStay) {
+  ASSERT_TRUE(upsert("spiffe://t/payments/eu", "10.0.0.9").ok());
+  catch_up();
+  auto evil = udp("10.0.0.1", "10.0.0.9", 53, "evil");
+  auto later = udp("10.0.0.1", "10.0.0.9", 53, "fine");
+  EXPECT_TRUE(engine_.run(evil, 1).drop);
+  EXPECT_TRUE(engine_.run(later, 2).flow_was_blocked);
+
+  control::Request keep = request();
+  auto* f = keep.mutable_load_rules()->add_files();
+  f->set_name("new.rules");
+  f->set_content("drop udp any any -> any any (msg:\"evil\"; content:\"evil\"; sid:7;)\n"
+                 "drop udp any any -> any any (msg:\"fine is bad now\"; content:\"fine\"; sid:20;)\n");
+  control::Reply reply = send(keep);
+  ASSERT_TRUE(reply.ok()) << reply.error().message();
+  EXPECT_EQ(reply.changed().rules(), 2u);
+  catch_up();
+  Verdict still = engine_.run(later, 3);
+  EXPECT_TRUE(still.flow_was_blocked);
+  EXPECT_EQ(engine_.sids(still), std::vector<uint32_t>{7});
+  Verdict fresh = engine_.run(udp("10.0.0.5", "10.0.0.9", 53, "fine"), 3);
+  EXPECT_EQ(engine_.sids(fresh), std::vector<uint32_t>{20});
+
+  control::Request drop7 = request();
+  f = drop7.mutable_load_rules()->add_files();
+  f->set_name("newer.rules");
+  f->set_content("alert udp any any -> any any (msg:\"pay\"; content:\"pay\"; sid:30;)\n");
+  ASSERT_TRUE(send(drop7).ok());
+  catch_up();
+  Verdict freed = engine_.run(later, 4);  // sid 7 is gone: its flow is let go
+  EXPECT_FALSE(freed.drop);
+}
+
+TEST_F(Control, BadRequestsGetAnErrorReplyAndChangeNothing) {
+  const auto before = controller_.current();
+  control::Request wrong_version = request();
+  wrong_version.set_version(kControlVersion + 1);
+  wrong_version.mutable_health();
+  control::Request no_command = request();
+  control::Request bad_binding = request();
+  auto* good = bad_binding.mutable_upsert()->add_bindings();
+  good->set_identity("spiffe://t/web");
+  good->set_prefix("10.0.0.1");
+  auto* bad = bad_binding.mutable_upsert()->add_bindings();
+  bad->set_identity("spiffe://t/web");
+  bad->set_prefix("10.0.0.1/33");
+  control::Request bad_identity = request();
+  auto* b = bad_identity.mutable_upsert()->add_bindings();
+  b->set_identity("spiffe://T/Upper");
+  b->set_prefix("10.0.0.1");
+  control::Request bad_rules = request();
+  auto* r = bad_rules.mutable_load_rules()->add_files();
+  r->set_name("broken.rules");
+  r->set_content("alert udp any any -> any any (msg:\"ok\"; sid:1;)\nalert udp any any -> (sid:2;)\n");
+  control::Request bad_policy = request();
+  auto* p = bad_policy.mutable_replace_policy()->mutable_policy();
+  p->set_name("broken.policy");
+  p->set_content("allow spiffe://t/web -> nowhere tcp/80\n");
+  control::Request missing_revoke = request();
+  missing_revoke.mutable_revoke()->add_prefixes("10.0.0.2");
+  missing_revoke.mutable_revoke()->add_prefixes("10.7.0.0/16");
+
+  struct Case {
+    const char* what;
+    std::string bytes;
+    control::Error::Code code;
+    const char* words;  // in the message or a diagnostic
+  };
+  const std::vector<Case> cases = {
+      {"garbage", std::string("\x08\x01\x12\xff\xff", 5), control::Error::BAD_MESSAGE, "not a picket.control.Request"},
+      {"wrong version", wrong_version.SerializeAsString(), control::Error::BAD_VERSION, "speaks version 1"},
+      {"oversized", std::string(kMaxRequestBytes + 1, '\0'), control::Error::BAD_MESSAGE, "at most"},
+      {"no command", no_command.SerializeAsString(), control::Error::UNKNOWN_COMMAND, "no command"},
+      {"bad prefix", bad_binding.SerializeAsString(), control::Error::INVALID, "binding 2"},
+      {"bad identity", bad_identity.SerializeAsString(), control::Error::INVALID, "not a SPIFFE ID"},
+      {"bad rules", bad_rules.SerializeAsString(), control::Error::INVALID, "broken.rules:2:"},
+      {"bad policy", bad_policy.SerializeAsString(), control::Error::INVALID, "broken.policy:1:"},
+      {"revoke of a missing binding", missing_revoke.SerializeAsString(), control::Error::INVALID, "no binding for 10.7.0.0/16"},
+  };
+  for (const Case& c : cases) {
+    control::Reply reply = send_bytes(c.bytes);
+    EXPECT_FALSE(reply.ok()) << c.what;
+    EXPECT_EQ(reply.error().code(), c.code) << c.what << ": " << reply.error().message();
+    std::string said = reply.error().message();
+    for (const auto& d : reply.error().diagnostics()) said += "\n" + d;
+    EXPECT_NE(said.find(c.words), std::string::npos) << c.what << ": " << said;
+    EXPECT_EQ(reply.generation(), 1u) << c.what;
+  }
+  EXPECT_EQ(controller_.current(), before);  // the same generation, not an equal one
+  EXPECT_EQ(controller_.current()->identities->size(), 1u);
+  EXPECT_EQ(handler_.refused(), cases.size());
+  // And the daemon still answers.
+  control::Request health = request();
+  health.mutable_health();
+  control::Reply h = send(health);
+  EXPECT_TRUE(h.ok());
+  EXPECT_EQ(h.health().generation(), 1u);
+  EXPECT_EQ(h.health().rules(), 2u);
+  EXPECT_EQ(h.health().policy(), "enforce");
+}
+
+TEST_F(Control, CountersAndHealthComeFromTheDaemon) {
+  control::Request c = request();
+  c.mutable_counters();
+  control::Reply reply = send(c);
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(reply.counters().received(), 1234u);
+  control::Request h = request();
+  h.mutable_health();
+  reply = send(h);
+  EXPECT_EQ(reply.health().engine(), "sw");
+  EXPECT_EQ(reply.health().bindings(), 1u);
+}
+
+TEST(ControlOnADevice, ChangesAreRefusedAndReadsStillAnswered) {
+  EngineUnderTest engine(kRules, kIdentities, kPolicy);
+  Controller controller(rules::Variables::defaults(), false, engine.engine->generation());
+  FixedStatus status;
+  ControlHandler handler(controller, status, "the sim engine takes its tables at start only", [] { return kT0; });
+  control::Request r;
+  r.set_version(kControlVersion);
+  r.mutable_revoke()->add_prefixes("10.0.0.2");
+  control::Reply reply;
+  ASSERT_TRUE(reply.ParseFromString(handler.handle(r.SerializeAsString())));
+  EXPECT_FALSE(reply.ok());
+  EXPECT_EQ(reply.error().code(), control::Error::UNSUPPORTED);
+  EXPECT_EQ(controller.current()->identities->size(), 1u);
+  r.mutable_health();
+  ASSERT_TRUE(reply.ParseFromString(handler.handle(r.SerializeAsString())));
+  EXPECT_TRUE(reply.ok());
+}
+
+}  // namespace
+}  // namespace picket
