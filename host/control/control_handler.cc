@@ -10,20 +10,49 @@ using control::Error;
 using control::Reply;
 using control::Request;
 
+// Protobuf's string fields must hold UTF-8, and diagnostics may quote the bytes of a rule file:
+// bytes that are not UTF-8 are written as \xNN.
+std::string utf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    auto c = static_cast<uint8_t>(text[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    bool ok = n > 0 && i + n <= text.size();
+    for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<uint8_t>(text[i + k]) & 0xc0) == 0x80;
+    if (ok && n > 1) {  // no overlong forms, surrogates or code points past U+10FFFF
+      uint32_t cp = c & (0x7f >> n);
+      for (size_t k = 1; k < n; ++k) cp = cp << 6 | (static_cast<uint8_t>(text[i + k]) & 0x3f);
+      ok = cp >= (n == 2 ? 0x80u : n == 3 ? 0x800u : 0x10000u) && cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff);
+    }
+    if (ok) {
+      out.append(text.substr(i, n));
+      i += n;
+    } else {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+      ++i;
+    }
+  }
+  return out;
+}
+
 void fill_changed(const Generation& g, const ChangeResult& r, control::Changed& out) {
   out.set_rules(static_cast<uint32_t>(g.signatures->rules().size()));
   out.set_rules_skipped(static_cast<uint32_t>(r.rules.skipped));
   out.set_bindings(static_cast<uint32_t>(g.identities->size()));
   out.set_policy_statements(g.policy ? static_cast<uint32_t>(g.policy->statements.size()) : 0);
   for (const Diagnostic& d : r.diagnostics) {
-    if (d.severity == Severity::kWarning) out.add_warnings(d.to_string());
+    if (d.severity == Severity::kWarning) out.add_warnings(utf8(d.to_string()));
   }
 }
 
 void fail(Reply& reply, Error::Code code, const std::string& message) {
   reply.set_ok(false);
   reply.mutable_error()->set_code(code);
-  reply.mutable_error()->set_message(message);
+  reply.mutable_error()->set_message(utf8(message));
 }
 
 NamedText named(const control::Text& t, const char* fallback) {
@@ -107,7 +136,7 @@ std::string ControlHandler::handle(std::string_view bytes) {
     } else {
       fail(reply, Error::INVALID, result.message);
       for (const Diagnostic& d : result.diagnostics) {
-        if (d.severity == Severity::kError) reply.mutable_error()->add_diagnostics(d.to_string());
+        if (d.severity == Severity::kError) reply.mutable_error()->add_diagnostics(utf8(d.to_string()));
       }
     }
   }

@@ -40,6 +40,33 @@ class Cli(unittest.TestCase):
         self.assertEqual(run(PICKETD).returncode, 2)  # no capture
         self.assertEqual(run(PICKETD, "-r", self.capture, "--action-order", "drop,drop").returncode, 2)
 
+    def test_a_configuration_file_reads_as_its_flags(self):
+        flags = ["-S", os.path.join(POLICY, "demo.rules"), "--identities", os.path.join(POLICY, "demo.identities"),
+                 "--policy", os.path.join(POLICY, "demo.policy"), "--eve", "-", "--forward", "-", "-q"]
+        by_flags = run(PICKETD, "-r", self.capture, *flags)
+        conf = write("picketd.conf", "# the demo, as a file\n"
+                     f"rules = {os.path.join(POLICY, 'demo.rules')}   # a comment\n"
+                     f"identities = {os.path.join(POLICY, 'demo.identities')}\n"
+                     f"policy = {os.path.join(POLICY, 'demo.policy')}\n"
+                     "eve = -\nforward = -\nquiet\n")
+        by_file = run(PICKETD, "--config", conf, "-r", self.capture)
+        self.assertEqual(by_file.returncode, 0, by_file.stderr)
+        self.assertEqual(by_file.stdout, by_flags.stdout)
+        # The command line comes after the file: its --eve wins over the file's unwritable one.
+        conf2 = write("override.conf", f"rules = {os.path.join(POLICY, 'demo.rules')}\n"
+                      "eve = /nonexistent/eve.json\nforward = -\n")
+        self.assertEqual(run(PICKETD, "--config", conf2, "-r", self.capture).returncode, 1)
+        self.assertEqual(run(PICKETD, "--config", conf2, "-r", self.capture, "--eve", "-").returncode, 0)
+        for text, where, words in [("rules demo.rules\n", ":1:1:", "expected 'option = value'"),
+                                   ("\n  no-such-option = 1\n", ":2:3:", "unknown option '--no-such-option'"),
+                                   ("max-flows = lots\n", ":1:13:", "--max-flows takes a number"),
+                                   ("policy =\n", ":1:8:", "has no value")]:
+            bad = write("bad.conf", text)
+            r = run(PICKETD, "--config", bad, "-r", self.capture)
+            self.assertEqual(r.returncode, 2, text)
+            self.assertIn(bad + where, r.stderr)
+            self.assertIn(words, r.stderr)
+
     def test_bad_policy_is_refused_with_its_place_and_nothing_is_judged(self):
         policy = write("bad.policy", "allow any -> any tcp/80\npermit any -> any\n")
         eve = os.path.join(WORK, "bad-policy-eve.json")

@@ -198,6 +198,10 @@ TEST_F(Control, BadRequestsGetAnErrorReplyAndChangeNothing) {
   auto* p = bad_policy.mutable_replace_policy()->mutable_policy();
   p->set_name("broken.policy");
   p->set_content("allow spiffe://t/web -> nowhere tcp/80\n");
+  control::Request not_utf8 = request();  // a diagnostic quoting it must still be a valid reply
+  r = not_utf8.mutable_load_rules()->add_files();
+  r->set_name("latin1.rules");
+  r->set_content("aler\xb2 udp any any -> any any (sid:3;)\n");
   control::Request missing_revoke = request();
   missing_revoke.mutable_revoke()->add_prefixes("10.0.0.2");
   missing_revoke.mutable_revoke()->add_prefixes("10.7.0.0/16");
@@ -217,6 +221,7 @@ TEST_F(Control, BadRequestsGetAnErrorReplyAndChangeNothing) {
       {"bad identity", bad_identity.SerializeAsString(), control::Error::INVALID, "not a SPIFFE ID"},
       {"bad rules", bad_rules.SerializeAsString(), control::Error::INVALID, "broken.rules:2:"},
       {"bad policy", bad_policy.SerializeAsString(), control::Error::INVALID, "broken.policy:1:"},
+      {"rules not in UTF-8", not_utf8.SerializeAsString(), control::Error::INVALID, "aler\\xb2"},
       {"revoke of a missing binding", missing_revoke.SerializeAsString(), control::Error::INVALID, "no binding for 10.7.0.0/16"},
   };
   for (const Case& c : cases) {
