@@ -57,6 +57,11 @@ class Cli(unittest.TestCase):
                       "eve = /nonexistent/eve.json\nforward = -\n")
         self.assertEqual(run(PICKETD, "--config", conf2, "-r", self.capture).returncode, 1)
         self.assertEqual(run(PICKETD, "--config", conf2, "-r", self.capture, "--eve", "-").returncode, 0)
+        # The example deployment's file reads whole (it is inline, so -r conflicts with it).
+        example = os.path.join(os.path.dirname(POLICY), "tools", "deploy", "picketd.conf")
+        r = run(PICKETD, "--config", example, "-r", self.capture)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("do not go together", r.stderr)
         for text, where, words in [("rules demo.rules\n", ":1:1:", "expected 'option = value'"),
                                    ("\n  no-such-option = 1\n", ":2:3:", "unknown option '--no-such-option'"),
                                    ("max-flows = lots\n", ":1:13:", "--max-flows takes a number"),
