@@ -88,6 +88,7 @@ struct Worker {
   EveSink* eve = nullptr;
   ControlServer* publisher = nullptr;  // decision records to the PUB socket
   Controller* controller = nullptr;
+  uint32_t seen_generation = 0;  // the controller's number this worker last took up
   RecordSource source;
   unsigned burst = 32;
   uint64_t drain_cycles = 0;
@@ -138,7 +139,9 @@ struct Worker {
 
   // Takes up the generation the controller published last, if it is new.
   void catch_up() {
-    if (!failure.empty() || controller->latest() == source.generation) return;
+    uint32_t latest = controller->latest();
+    if (!failure.empty() || latest == seen_generation) return;
+    seen_generation = latest;
     if (!judge->adopt(controller->current(), failure)) {
       fail_engine();
       return;
@@ -426,6 +429,7 @@ int run_inline(const InlineOptions& o, const JudgeFactory& make_judge, const rul
     worker->eve = o.eve_path.empty() ? nullptr : &eve;
     worker->publisher = server && !o.control_options.publish.empty() ? server.get() : nullptr;
     worker->controller = &controller;
+    worker->seen_generation = controller.latest();
     worker->fail_open = o.fail_open;
     worker->source.classifications = classes;
     worker->source.offline = false;
