@@ -21,7 +21,7 @@ class Health;
 }  // namespace control
 
 constexpr uint32_t kControlVersion = 1;
-// Rule sets are the largest requests: ET Open is about 40 MB of rules.
+// Rule sets are the largest requests: ET Open's rule files are about 20 MB together.
 constexpr size_t kMaxRequestBytes = 64u << 20;
 
 // What the handler reads of the running daemon besides its tables.

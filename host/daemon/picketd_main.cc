@@ -13,6 +13,7 @@
 #ifdef PICKET_HAVE_SIM
 #include "sim_device.h"
 #endif
+#include "base/text.h"
 #include "daemon/inline.h"
 #include "daemon/judge.h"
 #include "daemon/offline.h"
@@ -106,18 +107,6 @@ std::string g_where;
   std::exit(2);
 }
 
-std::vector<std::string> split_blanks(const std::string& text) {
-  std::vector<std::string> out;
-  for (size_t at = 0; at < text.size();) {
-    size_t b = text.find_first_not_of(" \t", at);
-    if (b == std::string::npos) break;
-    size_t e = std::min(text.find_first_of(" \t", b), text.size());
-    out.push_back(text.substr(b, e - b));
-    at = e;
-  }
-  return out;
-}
-
 bool parse_action_order(const std::string& text, std::array<picket::rules::Action, 4>& out) {
   using picket::rules::Action;
   std::array<Action, 4> order{};
@@ -201,8 +190,8 @@ int main(int argc, char** argv) {
       ++i;  // read above
     } else if (a == "--eal") {
       inline_mode = true;
-      std::vector<std::string> eal = split_blanks(value());
-      online.eal_args.insert(online.eal_args.end(), eal.begin(), eal.end());
+      std::string eal = value();
+      for (const Word& w : split_words(eal)) online.eal_args.emplace_back(w.text);
     } else if (a == "--on-failure") {
       std::string m = value();
       if (m != "open" && m != "closed") usage_error("--on-failure takes closed or open");

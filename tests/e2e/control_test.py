@@ -19,6 +19,8 @@ import threading
 import time
 import unittest
 
+from captures import file_header, frames, record
+
 PICKETD, PICKETCTL, POLICY, WORK = sys.argv[1:5]
 EAL = ["--no-huge", "--no-pci", "--no-shconf", "-m", "256", "--log-level", "lib.eal:error", "-l", "0-1"]
 
@@ -47,17 +49,6 @@ def udp_frame(src, dst, sport, dport, payload):
     return b"\x02\0\0\0\0\x02" + b"\x02\0\0\0\0\x01" + b"\x08\x00" + ip + udp
 
 
-def frames(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    out, at = [], 24
-    while at < len(data):
-        caplen = struct.unpack("<I", data[at + 8:at + 12])[0]
-        out.append(data[at + 16:at + 16 + caplen])
-        at += 16 + caplen
-    return out
-
-
 class Daemon:
     """A picketd whose one port reads the frames written to a FIFO."""
 
@@ -70,7 +61,7 @@ class Daemon:
         os.mkfifo(self.fifo)
         # Open for reading and writing, so neither side's open waits for the other.
         self.fd = os.open(self.fifo, os.O_RDWR)
-        os.write(self.fd, struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        os.write(self.fd, file_header())
         self.sent = 0
         self.out = os.path.join(self.dir, "out.pcap")
         self.eve = os.path.join(self.dir, "eve.json")
@@ -113,8 +104,7 @@ class Daemon:
 
     def send(self, frame_list, wait=True):
         for f in frame_list:
-            now = time.time()
-            os.write(self.fd, struct.pack("<IIII", int(now), int(now % 1 * 1e6), len(f), len(f)) + f)
+            os.write(self.fd, record(f, time.time()))
         self.sent += len(frame_list)
         if wait:
             self.wait_received()

@@ -11,34 +11,16 @@ import json
 import os
 import re
 import signal
-import struct
 import subprocess
 import sys
 import time
 import unittest
 import zlib
 
+from captures import frames, write_pcap
+
 TRAFGEN, PICKETD, POLICY, WORK = sys.argv[1:5]
 EAL = ["--no-huge", "--no-pci", "--no-shconf", "-m", "256", "--log-level", "lib.eal:error"]
-
-
-def frames(path):
-    """The frames of a pcap file (micro- or nanosecond magic), in order."""
-    data = open(path, "rb").read()
-    assert struct.unpack("<I", data[:4])[0] in (0xA1B2C3D4, 0xA1B23C4D), path
-    out, at = [], 24
-    while at < len(data):
-        caplen = struct.unpack("<I", data[at + 8:at + 12])[0]
-        out.append(data[at + 16:at + 16 + caplen])
-        at += 16 + caplen
-    return out
-
-
-def write_pcap(path, header, packets):
-    with open(path, "wb") as f:
-        f.write(header)
-        for p in packets:
-            f.write(struct.pack("<IIII", 0, 0, len(p), len(p)) + p)
 
 
 def flow_key(frame):
