@@ -38,6 +38,9 @@ struct InlineOptions {
   bool control = true;               // the control API's sockets
   ControlOptions control_options;
   bool quiet = false;
+  // Called once the EAL runs, before the ports start: picket-inline-bench makes its ring
+  // ports here. False, with `error`, stops the run.
+  std::function<bool(std::string& error)> before_ports;
 };
 
 // Makes worker w's judge; null, with `error`, on failure.

@@ -6,7 +6,7 @@
 
 namespace picket {
 
-std::vector<uint8_t> build_reject(const Packet& packet, const DecodedPacket& d) {
+std::vector<uint8_t> build_reject(const PacketView& packet, const DecodedPacket& d) {
   PacketBuilder b;
   for (int i = 0; i < d.vlan_count; ++i) b.vlan(d.vlan_ids[i]);
   bool v6 = d.l3 == L3::kIpv6;

@@ -11,6 +11,6 @@
 
 namespace picket {
 
-std::vector<uint8_t> build_reject(const Packet& packet, const DecodedPacket& d);
+std::vector<uint8_t> build_reject(const PacketView& packet, const DecodedPacket& d);
 
 }  // namespace picket

@@ -53,7 +53,7 @@ bool SoftwareEngine::use_hardware(const std::vector<bool>& in_hardware, std::str
   return true;
 }
 
-void SoftwareEngine::process(const Packet& packet, Verdict& v, const HardwareView* hw) {
+void SoftwareEngine::process(const PacketView& packet, Verdict& v, const HardwareView* hw) {
   v.clear();
   const DecodedPacket p = decode(packet);
   if (!p.ok()) {

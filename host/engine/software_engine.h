@@ -72,10 +72,10 @@ class SoftwareEngine {
   // that rule (the same gid:sid), and is let go if the operator removed it.
   void adopt(std::shared_ptr<const Generation> next);
 
-  void process(const Packet& packet, Verdict& out) { process(packet, out, nullptr); }
+  void process(const PacketView& packet, Verdict& out) { process(packet, out, nullptr); }
   // With `hw`, identities, policy and the hardware's rules come from the data plane; flows,
   // HTTP and the rest of each candidate rule are checked here.
-  void process(const Packet& packet, Verdict& out, const HardwareView* hw);
+  void process(const PacketView& packet, Verdict& out, const HardwareView* hw);
   // Hands the rules marked in `in_hardware` to a data plane (SignatureSet::hand_to_hardware).
   // Only while the generation is this engine's alone.
   bool use_hardware(const std::vector<bool>& in_hardware, std::string& error);

@@ -17,7 +17,7 @@ std::string_view proto_name(uint8_t proto, std::string& scratch) {
 }
 
 // The fields every record starts with.
-JsonLine header(const RecordSource& src, const Packet& packet, const DecodedPacket& d, const Verdict& v,
+JsonLine header(const RecordSource& src, const PacketView& packet, const DecodedPacket& d, const Verdict& v,
                 std::string_view event_type) {
   JsonLine j;
   j.field("timestamp", format_eve_time(packet.timestamp_ns));
@@ -68,7 +68,7 @@ void trailer(const RecordSource& src, const Verdict& v, JsonLine& j) {
   j.field("generation", src.generation);
 }
 
-void alert(const RecordSource& src, const Packet& packet, const DecodedPacket& d, const Verdict& v, uint32_t rule,
+void alert(const RecordSource& src, const PacketView& packet, const DecodedPacket& d, const Verdict& v, uint32_t rule,
            bool flow_blocked, std::string& out) {
   const rules::Rule& r = src.signatures->rules()[rule].rule;
   bool blocked = v.drop && rule == v.blocking_rule;
@@ -91,7 +91,7 @@ void alert(const RecordSource& src, const Packet& packet, const DecodedPacket& d
 
 }  // namespace
 
-void append_records(const RecordSource& src, const Packet& packet, const DecodedPacket& d, const Verdict& v,
+void append_records(const RecordSource& src, const PacketView& packet, const DecodedPacket& d, const Verdict& v,
                     std::string& out) {
   if (v.malformed != Malformed::kNone) {
     JsonLine j = header(src, packet, d, v, v.drop ? "drop" : "anomaly");

@@ -38,7 +38,7 @@ struct RecordSource {
 };
 
 // Appends the packet's records (none, one or several lines) to `out`.
-void append_records(const RecordSource& src, const Packet& packet, const DecodedPacket& decoded, const Verdict& v,
+void append_records(const RecordSource& src, const PacketView& packet, const DecodedPacket& decoded, const Verdict& v,
                     std::string& out);
 
 }  // namespace picket

@@ -134,7 +134,7 @@ struct DecodedPacket {
 DecodedPacket decode(const uint8_t* data, uint32_t captured_length, uint32_t wire_length,
                      LinkType link = LinkType::kEthernet);
 
-inline DecodedPacket decode(const Packet& p) {
+inline DecodedPacket decode(const PacketView& p) {
   return decode(p.bytes.data(), static_cast<uint32_t>(p.bytes.size()), p.wire_length,
                 p.link_type);
 }

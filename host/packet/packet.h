@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace picket {
@@ -22,6 +23,22 @@ struct Packet {
   int64_t timestamp_ns = 0;    // since the Unix epoch
   uint64_t index = 0;          // 1-based position in its capture (suricata's pcap_cnt)
   LinkType link_type = LinkType::kEthernet;
+};
+
+// A packet read where its bytes lie: in a Packet, or in a buffer a port owns (an mbuf), so the
+// inline datapath judges frames without copying them. The decoder, the engine and the records
+// take this; a Packet is one implicitly.
+struct PacketView {
+  std::span<const uint8_t> bytes;
+  uint32_t wire_length = 0;
+  int64_t timestamp_ns = 0;
+  uint64_t index = 0;
+  LinkType link_type = LinkType::kEthernet;
+
+  PacketView() = default;
+  PacketView(const Packet& p)  // NOLINT(google-explicit-constructor): read in place
+      : bytes(p.bytes), wire_length(p.wire_length), timestamp_ns(p.timestamp_ns), index(p.index),
+        link_type(p.link_type) {}
 };
 
 }  // namespace picket

