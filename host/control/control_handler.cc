@@ -121,6 +121,15 @@ std::string ControlHandler::handle(std::string_view bytes) {
         result = controller_.upsert(changes, now_ns_());
         break;
       }
+      case Request::kLoadImage: {
+        std::string why;
+        if (std::optional<TableImage> image = parse_table_image(request.load_image().image(), why)) {
+          result = controller_.load_image(*image);
+        } else {
+          result.message = request.load_image().name() + ": " + why;
+        }
+        break;
+      }
       case Request::kRevoke:
         result = controller_.revoke({request.revoke().prefixes().begin(), request.revoke().prefixes().end()});
         break;

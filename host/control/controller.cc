@@ -1,6 +1,8 @@
 #include "control/controller.h"
 
+#include "device/table_compiler.h"
 #include "identity/spiffe_id.h"
+#include "policy/policy.h"
 
 namespace picket {
 
@@ -24,8 +26,10 @@ ChangeResult done() {
 
 }  // namespace
 
-Controller::Controller(rules::Variables variables, bool strict, std::shared_ptr<const Generation> first)
-    : variables_(std::move(variables)), strict_(strict), current_(std::move(first)), latest_(current_->number) {}
+Controller::Controller(rules::Variables variables, bool strict, EngineConfig config,
+                       std::shared_ptr<const Generation> first)
+    : variables_(std::move(variables)), strict_(strict), config_(std::move(config)), current_(std::move(first)),
+      latest_(current_->number) {}
 
 std::shared_ptr<const Generation> Controller::current() const {
   std::lock_guard lock(mutex_);
@@ -131,6 +135,75 @@ ChangeResult Controller::replace_policy(const NamedText& text) {
   publish(Generation::make(now->number + 1, now->signatures, *now->identities,
                            std::make_shared<Policy>(std::move(*policy))));
   return done();
+}
+
+ChangeResult Controller::load_image(const TableImage& image) {
+  using Kind = SourceFile::Kind;
+  auto count = [&](Kind kind) {
+    return std::count_if(image.sources.begin(), image.sources.end(), [&](const SourceFile& f) { return f.kind == kind; });
+  };
+  if (count(Kind::kRules) == 0) {
+    return refused("the image carries no rule files: compile it with picketc -o, which puts its sources in");
+  }
+  if (count(Kind::kPolicy) > 1) return refused("the image carries more than one policy");
+
+  // The image's own variables, over the built-in defaults, as picketc compiled it.
+  std::vector<Diagnostic> errors;
+  rules::Variables variables = rules::Variables::defaults();
+  for (const SourceFile& f : image.sources) {
+    if (f.kind == Kind::kVariables) variables.parse(f.text, f.name, errors);
+  }
+  if (!errors.empty()) return refused("the image's variables do not parse: nothing changed", std::move(errors));
+  rules::RuleLoader loader(variables, strict_);
+  for (const SourceFile& f : image.sources) {
+    if (f.kind == Kind::kRules) loader.add_text(f.text, f.name);
+  }
+  rules::RuleSet set = loader.finish();
+  ChangeResult out;
+  out.rules = set.report;
+  out.diagnostics = std::move(set.diagnostics);
+  if (!set.ok()) {
+    out.message = std::to_string(set.report.errors) + " rule error(s) in the image: nothing changed";
+    return out;
+  }
+  // Identity ids are numbered afresh, as picketc numbered them: the image's tables hold them.
+  IdentityTable identities;
+  std::shared_ptr<Policy> policy;
+  for (const SourceFile& f : image.sources) {
+    if (f.kind == Kind::kIdentities) {
+      load_identities(f.text, f.name, identities, errors);
+    } else if (f.kind == Kind::kPolicy) {
+      std::optional<Policy> p = parse_policy(f.text, f.name, errors);
+      if (p) policy = std::make_shared<Policy>(std::move(*p));
+    }
+  }
+  if (!errors.empty()) {
+    out.message = "the image's identities or policy do not load: nothing changed";
+    out.diagnostics.insert(out.diagnostics.end(), errors.begin(), errors.end());
+    return out;
+  }
+  std::string why;
+  std::shared_ptr<SignatureSet> signatures = SignatureSet::compile(std::move(set.rules), identities.registry(), why);
+  if (!signatures) {
+    out.message = why;
+    return out;
+  }
+  const auto now = current();
+  auto next = Generation::make(now->number + 1, std::move(signatures), std::move(identities), std::move(policy));
+  std::optional<CompiledTables> here =
+      compile_tables(*next->signatures, *next->identities, next->policy.get(), config_, why);
+  if (!here) {
+    out.message = "the image's sources do not fit the tables: " + why;
+    return out;
+  }
+  if (here->image.tables != image.tables || here->image.control != image.control) {
+    out.message = "the image's tables are not what its sources compile to here (another picketc, or other "
+                  "engine settings): nothing changed";
+    return out;
+  }
+  publish(std::move(next));
+  out.ok = true;
+  return out;
 }
 
 }  // namespace picket

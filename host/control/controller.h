@@ -16,7 +16,9 @@
 #include <vector>
 
 #include "base/diagnostic.h"
+#include "device/table_image.h"
 #include "engine/generation.h"
+#include "engine/software_engine.h"
 #include "rules/rule_set.h"
 #include "rules/variables.h"
 
@@ -42,8 +44,9 @@ struct ChangeResult {
 
 class Controller {
  public:
-  // `variables` and `strict` are the daemon's, used for every rule set loaded later.
-  Controller(rules::Variables variables, bool strict, std::shared_ptr<const Generation> first);
+  // `variables` and `strict` are the daemon's, used for every rule set loaded later; `config`
+  // is its engines', which a table image must have been compiled for.
+  Controller(rules::Variables variables, bool strict, EngineConfig config, std::shared_ptr<const Generation> first);
 
   // The number of the generation in force: cheap enough for every batch.
   uint32_t latest() const { return latest_.load(std::memory_order_acquire); }
@@ -56,12 +59,17 @@ class Controller {
   // Removes the bindings of exactly these prefixes. All must exist, or none is removed.
   ChangeResult revoke(const std::vector<std::string>& prefixes);
   ChangeResult replace_policy(const NamedText& policy);
+  // Replaces rules, bindings and policy at once with those a table image carries (picketc -o
+  // puts its source files in). The sources must compile here to the very tables the image
+  // holds, which a device would be given: else nothing changes.
+  ChangeResult load_image(const TableImage& image);
 
  private:
   void publish(std::shared_ptr<const Generation> next);
 
   rules::Variables variables_;
   bool strict_;
+  EngineConfig config_;
   mutable std::mutex mutex_;
   std::shared_ptr<const Generation> current_;
   std::atomic<uint32_t> latest_;

@@ -293,7 +293,7 @@ int main(int argc, char** argv) {
                setup.rules.accepted, setup.rules.skipped, setup.engine->identities().size(),
                setup.engine->policy() ? (setup.engine->policy()->mode == PolicyMode::kAudit ? "audit" : "enforce") : "none");
   // The tables, as the control API will change them; every software judge shares them.
-  Controller controller(setup.variables, files.strict, setup.engine->generation());
+  Controller controller(setup.variables, files.strict, config, setup.engine->generation());
   // The data plane: a card, the Verilator model, or the software engine alone. The first judge
   // takes the engine built above. Each further software judge shares its generation, with flows
   // of its own; a device compiles the rules into its tables, so it gets an engine of its own.

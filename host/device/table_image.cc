@@ -36,6 +36,13 @@ uint64_t TableImage::checksum() const {
   for (const auto& t : tables) {
     for (uint32_t w : t) add(w);
   }
+  for (const SourceFile& f : sources) {
+    add(static_cast<uint32_t>(f.kind));
+    for (char c : f.name) add(static_cast<uint8_t>(c));
+    add(0);
+    for (char c : f.text) add(static_cast<uint8_t>(c));
+    add(0);
+  }
   return h;
 }
 
@@ -45,6 +52,12 @@ std::string serialize_table_image(const TableImage& image) {
   msg.set_control(image.control);
   msg.set_source(image.source);
   msg.set_checksum(image.checksum());
+  for (const SourceFile& f : image.sources) {
+    image::SourceFile& out = *msg.add_sources();
+    out.set_kind(static_cast<image::SourceFile::Kind>(f.kind));
+    out.set_name(f.name);
+    out.set_text(f.text);
+  }
   for (uint8_t t = 0; t < hw::table::kCount; ++t) {
     const hw::TableShape& shape = hw::kTables[t];
     image::Region* region = nullptr;
@@ -98,6 +111,14 @@ std::optional<TableImage> parse_table_image(const std::string& bytes, std::strin
     }
     std::copy(region.words().begin(), region.words().end(),
               image.tables[region.table()].begin() + size_t{region.first_entry()} * shape.words);
+  }
+  for (int i = 0; i < msg.sources_size(); ++i) {
+    const image::SourceFile& f = msg.sources(i);
+    if (!image::SourceFile::Kind_IsValid(f.kind())) {
+      error = "source file " + std::to_string(i) + ": unknown kind " + std::to_string(f.kind());
+      return std::nullopt;
+    }
+    image.sources.push_back({static_cast<SourceFile::Kind>(f.kind()), f.name(), f.text()});
   }
   if (image.checksum() != msg.checksum()) {
     error = "table image checksum mismatch: the file is damaged";

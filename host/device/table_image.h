@@ -13,10 +13,20 @@
 
 namespace picket {
 
+// A file a table image was compiled from (table_image.proto, SourceFile).
+struct SourceFile {
+  enum class Kind : uint8_t { kRules = 0, kVariables = 1, kIdentities = 2, kPolicy = 3 };
+  Kind kind = Kind::kRules;
+  std::string name;
+  std::string text;
+  bool operator==(const SourceFile&) const = default;
+};
+
 struct TableImage {
   uint32_t format_version = hw::kRegmapVersion;
   uint32_t control = 0;
   std::string source;
+  std::vector<SourceFile> sources;  // empty unless picketc was asked to carry them
   // Per table id: depth x words-per-entry words, entry i at [i * words, (i + 1) * words).
   std::array<std::vector<uint32_t>, hw::table::kCount> tables;
 

@@ -7,7 +7,7 @@ The traffic is live: picketd's net_pcap port reads a FIFO this test writes frame
 test decides what arrives when, between commands. net_pcap fills a whole burst before it
 returns, waiting on the FIFO for the rest, so picketd takes one frame a burst here.
 
-usage: control_test.py PICKETD PICKETCTL POLICY_DIR WORK_DIR
+usage: control_test.py PICKETD PICKETCTL PICKETC POLICY_DIR WORK_DIR
 """
 import json
 import os
@@ -21,7 +21,7 @@ import unittest
 
 from captures import file_header, frames, record
 
-PICKETD, PICKETCTL, POLICY, WORK = sys.argv[1:5]
+PICKETD, PICKETCTL, PICKETC, POLICY, WORK = sys.argv[1:6]
 EAL = ["--no-huge", "--no-pci", "--no-shconf", "-m", "256", "--log-level", "lib.eal:error", "-l", "0-1"]
 
 CLIENT, SERVER, PORT = "10.1.0.1", "10.1.0.2", 8080
@@ -185,6 +185,37 @@ class Control(unittest.TestCase):
             status, stdout = d.stop()
         self.assertEqual(status, 0)
         self.assertEqual(len(frames(d.out)), 6)
+
+    def test_a_table_image_replaces_rules_bindings_and_policy(self):
+        d = Daemon("image")
+        try:
+            d.send(flow(b"hello", 1))  # the client is unknown: the policy drops it
+            self.assertEqual(int(d.ask("counters")["counters"]["dropped_policy"]), 1)
+            sources = {name: os.path.join(d.dir, "image." + name) for name in ("rules", "identities", "policy")}
+            open(sources["rules"], "w").write(RULES_B)
+            open(sources["identities"], "w").write(f"spiffe://e2e/web {CLIENT}\nspiffe://e2e/api {SERVER}\n")
+            open(sources["policy"], "w").write(f"allow spiffe://e2e/web -> spiffe://e2e/api udp/{PORT}\n")
+            image = os.path.join(d.dir, "new.image")
+            subprocess.run([PICKETC, "-q", sources["rules"], "--identities", sources["identities"],
+                            "--policy", sources["policy"], "-o", image], check=True, capture_output=True)
+
+            r = d.ctl("load-image", image)
+            self.assertIn("generation 2 in force", r.stdout)
+            d.send(flow(b"hello", 2) + flow(b"attack", 1, sport=40001))
+            c = d.ask("counters")["counters"]
+            self.assertEqual((int(c["forwarded"]), int(c["dropped_signature"])), (2, 1))
+            self.assertEqual(d.records()[-1]["alert"]["signature_id"], 5000)
+            self.assertEqual(d.records()[-1]["identity"]["src"], "spiffe://e2e/web")
+
+            damaged = os.path.join(d.dir, "damaged.image")
+            open(damaged, "wb").write(open(image, "rb").read()[:-7])
+            bad = d.ctl("load-image", damaged, check=False)
+            self.assertEqual(bad.returncode, 1)
+            self.assertIn(damaged + ":", bad.stderr)
+            self.assertEqual(d.ask("health")["health"]["generation"], 2)
+        finally:
+            status, _ = d.stop()
+        self.assertEqual(status, 0)
 
     def test_rule_swaps_under_traffic_lose_nothing_and_the_stream_matches_the_log(self):
         d = Daemon("swap")

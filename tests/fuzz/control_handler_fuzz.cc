@@ -43,7 +43,7 @@ std::shared_ptr<const picket::Generation> first_generation() {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  picket::Controller controller(picket::rules::Variables::defaults(), false, first_generation());
+  picket::Controller controller(picket::rules::Variables::defaults(), false, {}, first_generation());
   NoStatus status;
   picket::ControlHandler handler(controller, status, "", [] { return int64_t{1'700'000'000'000'000'000}; });
   const auto before = controller.current();

@@ -6,6 +6,7 @@
 #include "control/control.pb.h"
 #include "control/control_handler.h"
 #include "control/controller.h"
+#include "device/table_compiler.h"
 #include "engine_fixture.h"
 #include "packet/packet_builder.h"
 
@@ -40,7 +41,7 @@ class Control : public ::testing::Test {
  protected:
   Control()
       : engine_(kRules, kIdentities, kPolicy),
-        controller_(rules::Variables::defaults(), false, engine_.engine->generation()),
+        controller_(rules::Variables::defaults(), false, {}, engine_.engine->generation()),
         handler_(controller_, status_, "", [this] { return now_; }) {}
 
   control::Reply send(const control::Request& request) { return send_bytes(request.SerializeAsString()); }
@@ -246,6 +247,89 @@ TEST_F(Control, BadRequestsGetAnErrorReplyAndChangeNothing) {
   EXPECT_EQ(h.health().policy(), "enforce");
 }
 
+// A table image as picketc -o makes one: the tables its sources compile to, and the sources.
+TableImage image_of(std::string_view rules, std::string_view identities, std::string_view policy) {
+  EngineUnderTest compiled(rules, identities, policy);
+  std::string why;
+  auto tables = compile_tables(compiled.engine->signatures(), compiled.engine->identities(), compiled.engine->policy(),
+                               compiled.engine->config(), why);
+  EXPECT_TRUE(tables) << why;
+  TableImage image = tables->image;
+  image.sources = {{SourceFile::Kind::kRules, "image.rules", std::string(rules)},
+                   {SourceFile::Kind::kIdentities, "image.identities", std::string(identities)},
+                   {SourceFile::Kind::kPolicy, "image.policy", std::string(policy)}};
+  return image;
+}
+
+constexpr const char* kImageRules = "drop udp any any -> any any (msg:\"worse\"; content:\"worse\"; sid:40;)\n";
+constexpr const char* kImageIdentities = "spiffe://t/web 10.0.0.1\nspiffe://t/api 10.0.0.2\n";
+
+control::Request load_image_request(const TableImage& image) {
+  control::Request r;
+  r.set_version(kControlVersion);
+  r.mutable_load_image()->set_name("test.image");
+  r.mutable_load_image()->set_image(serialize_table_image(image));
+  return r;
+}
+
+TEST_F(Control, ATableImageReplacesRulesBindingsAndPolicyAtOnce) {
+  auto evil = udp("10.0.0.1", "10.0.0.2", 80, "evil");
+  Verdict before = engine_.run(evil, 1);
+  EXPECT_TRUE(before.drop);  // unknown -> api: the policy allows no such path
+
+  control::Reply reply = send(load_image_request(image_of(kImageRules, kImageIdentities, kPolicy)));
+  ASSERT_TRUE(reply.ok()) << reply.error().message();
+  EXPECT_EQ(reply.generation(), 2u);
+  EXPECT_EQ(reply.changed().rules(), 1u);
+  EXPECT_EQ(reply.changed().bindings(), 2u);
+  catch_up();
+  Verdict after = engine_.run(evil, 2);  // web -> api udp/80 is allowed, and sid 7 is gone
+  EXPECT_FALSE(after.drop);
+  EXPECT_EQ(engine_.identity(after.src_id), "spiffe://t/web");
+  Verdict worse = engine_.run(udp("10.0.0.1", "10.0.0.2", 80, "worse"), 3);
+  EXPECT_EQ(engine_.sids(worse), std::vector<uint32_t>{40});
+}
+
+TEST_F(Control, ATableImageThatIsDamagedOrDisagreesWithItsSourcesChangesNothing) {
+  const auto first = controller_.current();
+  TableImage good = image_of(kImageRules, kImageIdentities, kPolicy);
+  std::string bytes = serialize_table_image(good);
+
+  TableImage bare = good;  // compiled by a picketc that left its sources out
+  bare.sources.clear();
+  TableImage other_sources = good;  // its tables, another identity file's words
+  other_sources.sources[1].text = "spiffe://t/web 10.0.0.7\n";
+  TableImage bad_rule = good;
+  bad_rule.sources[0].text = "drop udp any any -> any any (content:\"x\"; sid:41;\n";
+  std::string flipped = bytes;
+  flipped[flipped.size() / 2] ^= 0x20;
+
+  struct Case {
+    const char* what;
+    std::string image;
+    const char* words;  // in the error message
+  };
+  const Case cases[] = {
+      {"no sources", serialize_table_image(bare), "carries no rule files"},
+      {"sources that compile to other tables", serialize_table_image(other_sources), "not what its sources compile"},
+      {"a rule error", serialize_table_image(bad_rule), "rule error"},
+      {"a damaged file", flipped, "test.image: "},
+      {"not an image", "plain text", "test.image: not a table image"},
+  };
+  for (const Case& c : cases) {
+    control::Request r = request();
+    r.mutable_load_image()->set_name("test.image");
+    r.mutable_load_image()->set_image(c.image);
+    control::Reply reply = send(r);
+    EXPECT_FALSE(reply.ok()) << c.what;
+    EXPECT_EQ(reply.error().code(), control::Error::INVALID) << c.what;
+    EXPECT_NE(reply.error().message().find(c.words), std::string::npos) << c.what << ": " << reply.error().message();
+    EXPECT_EQ(reply.generation(), 1u) << c.what;
+    EXPECT_EQ(controller_.current(), first) << c.what;
+  }
+  EXPECT_TRUE(send(load_image_request(good)).ok());  // the same image, whole, loads
+}
+
 TEST_F(Control, CountersAndHealthComeFromTheDaemon) {
   control::Request c = request();
   c.mutable_counters();
@@ -261,7 +345,7 @@ TEST_F(Control, CountersAndHealthComeFromTheDaemon) {
 
 TEST(ControlOnADevice, ChangesAreRefusedAndReadsStillAnswered) {
   EngineUnderTest engine(kRules, kIdentities, kPolicy);
-  Controller controller(rules::Variables::defaults(), false, engine.engine->generation());
+  Controller controller(rules::Variables::defaults(), false, {}, engine.engine->generation());
   FixedStatus status;
   ControlHandler handler(controller, status, "the sim engine takes its tables at start only", [] { return kT0; });
   control::Request r;

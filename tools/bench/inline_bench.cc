@@ -214,7 +214,7 @@ int main(int argc, char** argv) {
   if (!setup.engine) return 1;
   std::printf("rules: %zu accepted (%zu skipped), %zu identity bindings\n", setup.rules.accepted, setup.rules.skipped,
               setup.engine->identities().size());
-  Controller controller(setup.variables, files.strict, setup.engine->generation());
+  Controller controller(setup.variables, files.strict, config, setup.engine->generation());
 
   std::vector<Lane> lanes(workers);
   for (Packet& p : packets) lanes[lane_of(p, workers)].frames.push_back(&p);

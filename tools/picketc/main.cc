@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "base/text.h"
 #include "daemon/engine_setup.h"
 #include "device/table_compiler.h"
 #include "rules/rule_set.h"
@@ -195,6 +196,29 @@ int main(int argc, char** argv) {
     return 1;
   }
   for (const std::string& f : files) tables->image.source += (tables->image.source.empty() ? "" : " ") + f;
+  // The files themselves, for a host that loads the image over the control API: it judges
+  // what the device punts with the same rules, policy and bindings.
+  using Kind = SourceFile::Kind;
+  auto carry = [&](Kind kind, const std::string& path) {
+    std::optional<std::string> text = read_text_file(path);
+    if (!text) return false;
+    tables->image.sources.push_back({kind, path, std::move(*text)});
+    return true;
+  };
+  bool carried = true;
+  for (const std::string& f : var_files) carried &= carry(Kind::kVariables, f);
+  if (!var_sets.empty()) {
+    std::string lines;
+    for (const std::string& s : var_sets) lines += s + "\n";
+    tables->image.sources.push_back({Kind::kVariables, "--var", lines});
+  }
+  for (const std::string& f : files) carried &= carry(Kind::kRules, f);
+  if (!identity_file.empty()) carried &= carry(Kind::kIdentities, identity_file);
+  if (!policy_file.empty()) carried &= carry(Kind::kPolicy, policy_file);
+  if (!carried) {
+    std::fprintf(stderr, "picketc: a source file could not be read again for the image\n");
+    return 1;
+  }
   if (!write_table_image_file(tables->image, image_path, error)) {
     std::fprintf(stderr, "picketc: %s\n", error.c_str());
     return 1;

@@ -30,6 +30,8 @@ commands:
                                  and port
   load-rules FILE...             replace the rule set (an atomic swap: packets judged before it
                                  see the old rules, after it the new; none is lost)
+  load-image FILE                replace rules, bindings and policy at once with those a table
+                                 image from picketc -o carries (checked against its tables)
   upsert IDENTITY PREFIX... [--ttl DURATION]
                                  bind addresses or CIDR prefixes to a SPIFFE ID (or world); with
                                  --ttl (30s, 500ms, 5m, 2h, 1d) the binding lapses by itself
@@ -44,7 +46,8 @@ options:
   --server-key FILE    picketd's CURVE public key (when the daemon has keys)
   --key FILE           this client's CURVE secret key (its public key must be on the daemon's
                        allow-list)
-  --timeout MS         how long to wait for a reply (default: 5000; load-rules: 60000)
+  --timeout MS         how long to wait for a reply (default: 5000; load-rules and
+                       load-image: 60000)
   --json               print the reply as JSON (tail: the records as they are)
   -h, --help           this text
 
@@ -335,6 +338,11 @@ int main(int argc, char** argv) {
       f->set_name(path);
       f->set_content(read_file_or_exit(path));
     }
+    timeout = 60000;
+  } else if (command == "load-image") {
+    if (rest.size() != 1) usage_error("load-image takes one table image file");
+    request.mutable_load_image()->set_name(rest[0]);
+    request.mutable_load_image()->set_image(read_file_or_exit(rest[0]));
     timeout = 60000;
   } else if (command == "upsert") {
     if (rest.size() < 2) usage_error("upsert needs an identity and one or more addresses or prefixes");
