@@ -11,8 +11,10 @@
 #include <sstream>
 
 #include "base/text.h"
+#include "control/controller.h"
 #include "daemon/engine_setup.h"
 #include "device/device_engine.h"
+#include "packet/packet_builder.h"
 #include "packet/pcap_file.h"
 #include "sim_device.h"
 #include "tools/trafgen/scenario.h"
@@ -190,6 +192,100 @@ TEST(DeviceEngineDifferential, ZeekAndNdpiCapturesUnderEtOpenContentOnly) {
   }
   expect_agreement(t, *pair.dev);
   EXPECT_GT(t.packets, 100000u);
+}
+
+// Control changes reach the device: each generation the controller publishes comes with its
+// table image, which the device worker loads into the idle bank. The device and the software
+// engine, both taking the same generations up, agree packet by packet after every change.
+TEST(DeviceGenerations, BindingsRulesAndPolicyChangesReachTheDeviceTables) {
+  constexpr int64_t kT0 = 1'700'000'000'000'000'000;
+  rules::RuleLoader loader(rules::Variables::defaults());
+  loader.add_text("drop udp any any -> any any (msg:\"evil\"; content:\"evil\"; sid:7;)\n", "first.rules");
+  rules::RuleSet set = loader.finish();
+  IdentityTable identities;
+  std::vector<Diagnostic> errors;
+  load_identities("spiffe://t/api 10.0.0.2\n", "t.identities", identities, errors);
+  auto policy = parse_policy("allow spiffe://t/web -> spiffe://t/api udp/80\n", "t.policy", errors);
+  ASSERT_TRUE(errors.empty() && policy);
+  std::string why;
+  auto signatures = SignatureSet::compile(std::move(set.rules), identities.registry(), why);
+  ASSERT_TRUE(signatures) << why;
+  auto first = Generation::make(1, std::move(signatures), std::move(identities),
+                                std::make_shared<Policy>(std::move(*policy)));
+  EngineConfig config;
+  auto dev = DeviceEngine::create(std::make_unique<SimDevice>(), std::make_unique<SoftwareEngine>(config, first), why);
+  ASSERT_TRUE(dev) << why;
+  SoftwareEngine sw(config, first);
+  Controller controller(rules::Variables::defaults(), false, config, first);
+  controller.compile_device_tables();
+
+  uint64_t index = 0;
+  auto frames = [&](std::initializer_list<const char*> payloads) {
+    std::vector<Packet> out;
+    for (const char* payload : payloads) {
+      Packet p;
+      p.bytes = PacketBuilder().ipv4("10.0.0.1", "10.0.0.2").udp(40000, 80).payload(payload).build();
+      p.wire_length = static_cast<uint32_t>(p.bytes.size());
+      p.index = ++index;
+      p.timestamp_ns = kT0 + static_cast<int64_t>(index) * 1'000'000;
+      out.push_back(std::move(p));
+    }
+    return out;
+  };
+  // Judges on both; returns the device's verdicts, checked to be the software engine's.
+  auto judge = [&](const std::vector<Packet>& packets, const char* where) {
+    std::vector<Verdict> got;
+    EXPECT_TRUE(dev->process(packets, got, why)) << why;
+    for (size_t i = 0; i < got.size(); ++i) {
+      Verdict want;
+      sw.process(packets[i], want);
+      EXPECT_EQ(differences(want, got[i]), "") << where << ", packet " << packets[i].index;
+    }
+    return got;
+  };
+  auto take_up = [&] {
+    auto [next, tables] = controller.current_with_tables();
+    ASSERT_TRUE(tables);
+    sw.adopt(next);
+    ASSERT_TRUE(dev->adopt(next, tables, why)) << why;
+  };
+  const uint32_t loads = dev->device().generation();
+
+  std::vector<Verdict> v = judge(frames({"hello"}), "before");
+  EXPECT_TRUE(v[0].drop);  // the client is unknown: no statement allows it
+  EXPECT_EQ(v[0].reason, DropReason::kPolicy);
+
+  ASSERT_TRUE(controller.upsert({{"spiffe://t/web", "10.0.0.1", 0}}, kT0).ok);
+  take_up();
+  v = judge(frames({"hello", "evil"}), "after the upsert");
+  EXPECT_FALSE(v[0].drop);
+  EXPECT_EQ(sw.identities().registry().name(v[0].src_id), "spiffe://t/web");  // tagged by the device's table
+  EXPECT_EQ(v[1].reason, DropReason::kSignature);
+
+  ChangeResult swapped = controller.load_rules(
+      {{"second.rules", "drop udp any any -> any any (msg:\"worse\"; content:\"worse\"; sid:40;)\n"}});
+  ASSERT_TRUE(swapped.ok) << swapped.message;
+  take_up();
+  v = judge(frames({"evil", "worse"}), "after the rule swap");
+  EXPECT_FALSE(v[0].drop);
+  EXPECT_EQ(v[1].reason, DropReason::kSignature);
+
+  ASSERT_TRUE(controller.replace_policy({"narrower.policy", "allow spiffe://t/web -> spiffe://t/api udp/81\n"}).ok);
+  take_up();
+  v = judge(frames({"hello"}), "after the policy change");
+  EXPECT_EQ(v[0].reason, DropReason::kPolicy);
+  EXPECT_EQ(dev->device().generation(), loads + 3);  // one image loaded per generation taken up
+  EXPECT_EQ(dev->stats().disagreements, 0u);
+  for (const std::string& n : dev->disagreements()) ADD_FAILURE() << n;
+
+  // More prefixes than the device's prefix table holds: refused, and nothing changes.
+  std::vector<BindingChange> many;
+  for (int i = 0; i < 40; ++i) many.push_back({"spiffe://t/web", "10.9." + std::to_string(i) + ".0/24", 0});
+  const auto before = controller.current();
+  ChangeResult refused = controller.upsert(many, kT0);
+  EXPECT_FALSE(refused.ok);
+  EXPECT_NE(refused.message.find("do not fit the device"), std::string::npos) << refused.message;
+  EXPECT_EQ(controller.current(), before);
 }
 
 }  // namespace

@@ -61,9 +61,9 @@ NamedText named(const control::Text& t, const char* fallback) {
 
 }  // namespace
 
-ControlHandler::ControlHandler(Controller& controller, DaemonStatus& status, std::string unsupported,
+ControlHandler::ControlHandler(Controller& controller, DaemonStatus& status,
                                std::function<int64_t()> now_ns)
-    : controller_(controller), status_(status), unsupported_(std::move(unsupported)), now_ns_(std::move(now_ns)) {}
+    : controller_(controller), status_(status), now_ns_(std::move(now_ns)) {}
 
 std::string ControlHandler::refuse(const std::string& why) {
   ++requests_;
@@ -104,8 +104,6 @@ std::string ControlHandler::handle(std::string_view bytes) {
     h.set_bindings(static_cast<uint32_t>(g->identities->size()));
     h.set_identities(static_cast<uint32_t>(g->identities->registry().size()));
     h.set_policy(!g->policy ? "none" : g->policy->mode == PolicyMode::kAudit ? "audit" : "enforce");
-  } else if (!unsupported_.empty()) {
-    fail(reply, Error::UNSUPPORTED, unsupported_);
   } else {
     ChangeResult result;
     switch (request.command_case()) {

@@ -35,10 +35,8 @@ class DaemonStatus {
 
 class ControlHandler {
  public:
-  // `unsupported`, when not empty, is why the running engine cannot take changes: commands that
-  // would change the tables are refused with it. `now_ns` is the clock TTLs count from.
-  ControlHandler(Controller& controller, DaemonStatus& status, std::string unsupported,
-                 std::function<int64_t()> now_ns);
+  // `now_ns` is the clock TTLs count from.
+  ControlHandler(Controller& controller, DaemonStatus& status, std::function<int64_t()> now_ns);
 
   std::string handle(std::string_view request);
   // A BAD_MESSAGE reply, for what never reaches handle() (a multi-part message).
@@ -50,7 +48,6 @@ class ControlHandler {
  private:
   Controller& controller_;
   DaemonStatus& status_;
-  std::string unsupported_;
   std::function<int64_t()> now_ns_;
   uint64_t requests_ = 0;
   uint64_t refused_ = 0;

@@ -1,6 +1,5 @@
 #include "control/controller.h"
 
-#include "device/table_compiler.h"
 #include "identity/spiffe_id.h"
 #include "policy/policy.h"
 
@@ -36,13 +35,34 @@ std::shared_ptr<const Generation> Controller::current() const {
   return current_;
 }
 
-void Controller::publish(std::shared_ptr<const Generation> next) {
+std::pair<std::shared_ptr<const Generation>, std::shared_ptr<const CompiledTables>> Controller::current_with_tables()
+    const {
+  std::lock_guard lock(mutex_);
+  return {current_, tables_};
+}
+
+ChangeResult Controller::publish(std::shared_ptr<const Generation> next, std::optional<CompiledTables> tables) {
+  std::shared_ptr<const CompiledTables> compiled;
+  if (device_tables_) {
+    std::string why;
+    if (!tables) tables = compile_tables(*next->signatures, *next->identities, next->policy.get(), config_, why);
+    if (!tables) return refused("the tables do not fit the device: " + why + "; nothing changed");
+    // A rule set new with this generation is no one else's yet: the host's prefilter leaves
+    // the hardware's literals to it. One carried over was handed over already.
+    if (next->signatures != current()->signatures &&
+        !next->signatures->hand_to_hardware(tables->plan.in_hardware, why)) {
+      return refused(why);
+    }
+    compiled = std::make_shared<const CompiledTables>(std::move(*tables));
+  }
   uint32_t number = next->number;
   {
     std::lock_guard lock(mutex_);
     current_ = std::move(next);
+    tables_ = std::move(compiled);
   }
   latest_.store(number, std::memory_order_release);
+  return done();
 }
 
 ChangeResult Controller::load_rules(const std::vector<NamedText>& files) {
@@ -65,8 +85,10 @@ ChangeResult Controller::load_rules(const std::vector<NamedText>& files) {
     out.message = why;
     return out;
   }
-  publish(Generation::make(now->number + 1, std::move(signatures), std::move(identities), now->policy));
-  out.ok = true;
+  ChangeResult published = publish(Generation::make(now->number + 1, std::move(signatures), std::move(identities),
+                                                   now->policy));
+  out.ok = published.ok;
+  out.message = published.message;
   return out;
 }
 
@@ -103,8 +125,7 @@ ChangeResult Controller::upsert(const std::vector<BindingChange>& changes, int64
     identities.bind(*b);
   }
   if (!errors.empty()) return refused("bad binding(s): nothing changed", std::move(errors));
-  publish(Generation::make(now->number + 1, now->signatures, std::move(identities), now->policy));
-  return done();
+  return publish(Generation::make(now->number + 1, now->signatures, std::move(identities), now->policy));
 }
 
 ChangeResult Controller::revoke(const std::vector<std::string>& prefixes) {
@@ -123,8 +144,7 @@ ChangeResult Controller::revoke(const std::vector<std::string>& prefixes) {
     }
   }
   if (!errors.empty()) return refused("nothing revoked", std::move(errors));
-  publish(Generation::make(now->number + 1, now->signatures, std::move(identities), now->policy));
-  return done();
+  return publish(Generation::make(now->number + 1, now->signatures, std::move(identities), now->policy));
 }
 
 ChangeResult Controller::replace_policy(const NamedText& text) {
@@ -132,9 +152,8 @@ ChangeResult Controller::replace_policy(const NamedText& text) {
   std::optional<Policy> policy = parse_policy(text.text, text.name, errors);
   if (!policy) return refused("the policy in force stays", std::move(errors));
   const auto now = current();
-  publish(Generation::make(now->number + 1, now->signatures, *now->identities,
-                           std::make_shared<Policy>(std::move(*policy))));
-  return done();
+  return publish(Generation::make(now->number + 1, now->signatures, *now->identities,
+                                  std::make_shared<Policy>(std::move(*policy))));
 }
 
 ChangeResult Controller::load_image(const TableImage& image) {
@@ -201,8 +220,9 @@ ChangeResult Controller::load_image(const TableImage& image) {
                   "engine settings): nothing changed";
     return out;
   }
-  publish(std::move(next));
-  out.ok = true;
+  ChangeResult published = publish(std::move(next), std::move(here));
+  out.ok = published.ok;
+  out.message = published.message;
   return out;
 }
 

@@ -12,10 +12,13 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
 #include "base/diagnostic.h"
+#include "device/table_compiler.h"
 #include "device/table_image.h"
 #include "engine/generation.h"
 #include "engine/software_engine.h"
@@ -51,6 +54,14 @@ class Controller {
   // The number of the generation in force: cheap enough for every batch.
   uint32_t latest() const { return latest_.load(std::memory_order_acquire); }
   std::shared_ptr<const Generation> current() const;
+  // With device tables on: the generation in force and the tables a device loads for it (null
+  // for a generation from before they were on, which the devices compiled at start).
+  std::pair<std::shared_ptr<const Generation>, std::shared_ptr<const CompiledTables>> current_with_tables() const;
+
+  // From now on, each new generation also gets its device tables, compiled once here for every
+  // device worker; a new rule set's literals are handed to the hardware before it is published.
+  // A change whose tables do not fit is refused. For picketd's sim and xrt engines.
+  void compile_device_tables() { device_tables_ = true; }
 
   // Replaces the rule set: the files parse and compile, or nothing changes.
   ChangeResult load_rules(const std::vector<NamedText>& files);
@@ -65,13 +76,17 @@ class Controller {
   ChangeResult load_image(const TableImage& image);
 
  private:
-  void publish(std::shared_ptr<const Generation> next);
+  // Makes `next` the generation in force, with its device tables when they are on (`tables`,
+  // when the caller compiled them already). Not ok, and nothing changed, when they do not fit.
+  ChangeResult publish(std::shared_ptr<const Generation> next, std::optional<CompiledTables> tables = std::nullopt);
 
   rules::Variables variables_;
   bool strict_;
   EngineConfig config_;
+  bool device_tables_ = false;
   mutable std::mutex mutex_;
   std::shared_ptr<const Generation> current_;
+  std::shared_ptr<const CompiledTables> tables_;  // current_'s, with device tables on
   std::atomic<uint32_t> latest_;
 };
 

@@ -145,7 +145,8 @@ struct Worker {
     uint32_t latest = controller->latest();
     if (!failure.empty() || latest == seen_generation) return;
     seen_generation = latest;
-    if (!judge->adopt(controller->current(), failure)) {
+    auto [next, tables] = controller->current_with_tables();
+    if (!judge->adopt(std::move(next), std::move(tables), failure)) {
       fail_engine();
       return;
     }
@@ -461,13 +462,8 @@ int run_inline(const InlineOptions& o, const JudgeFactory& make_judge, const rul
 
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  // Device engines compile their tables once; only the software engine takes generations.
-  std::string unsupported;
-  if (team.front()->judge->device()) {
-    unsupported = "the " + engine_name + " engine takes its tables at start only: restart picketd to change them";
-  }
   InlineStatus status(team, ports, controller, server.get(), engine_name, o.fail_open);
-  ControlHandler handler(controller, status, unsupported, wall_ns);
+  ControlHandler handler(controller, status, wall_ns);
   if (!o.quiet) {
     std::fprintf(stderr, "picketd: inline on %zu port(s), %u worker(s), engine %s; SIGINT or SIGTERM stops\n",
                  ports.size(), workers, engine_name.c_str());

@@ -23,18 +23,22 @@ class Judge {
   DeviceEngine* device() { return device_.get(); }
   std::string name() const { return device_ ? device_->device().name() : "sw"; }
   uint32_t generation() const {
-    return device_ ? device_->device().generation() : engine_->generation()->number;
+    return software().generation()->number;  // the controller's number, for a device too
   }
 
-  // Judges under `next` from the next batch on. False, with `error`, for a device: its tables
-  // are compiled once, at start.
-  bool adopt(std::shared_ptr<const Generation> next, std::string& error) {
-    if (device_) {
-      error = "the " + name() + " engine takes its tables at start only; changes need the software engine";
+  // Judges under `next` from the next batch on; a device loads `tables`, compiled for it
+  // (Controller::compile_device_tables). False, with `error`, when the device refuses them.
+  bool adopt(std::shared_ptr<const Generation> next, std::shared_ptr<const CompiledTables> tables,
+             std::string& error) {
+    if (!device_) {
+      engine_->adopt(std::move(next));
+      return true;
+    }
+    if (!tables) {
+      error = "no device tables for generation " + std::to_string(next->number);
       return false;
     }
-    engine_->adopt(std::move(next));
-    return true;
+    return device_->adopt(std::move(next), std::move(tables), error);
   }
 
   // One verdict per packet, in order. False, with `error`, when the device fails. The software

@@ -342,6 +342,7 @@ int main(int argc, char** argv) {
       error = "the " + name + " device cannot take these tables: " + error;
       return nullptr;
     }
+    controller.compile_device_tables();  // each later generation brings the tables a device loads
     if (worker == 0) {
       const HardwarePlan::Report& r = device_engine->plan().report;
       std::fprintf(stderr,

@@ -9,13 +9,21 @@ std::unique_ptr<DeviceEngine> DeviceEngine::create(std::unique_ptr<Device> devic
   std::unique_ptr<DeviceEngine> d(new DeviceEngine);
   auto tables = compile_tables(engine->signatures(), engine->identities(), engine->policy(), engine->config(), error);
   if (!tables) return nullptr;
-  d->tables_ = std::move(*tables);
-  if (!engine->use_hardware(d->tables_.plan.in_hardware, error)) return nullptr;
+  d->tables_ = std::make_shared<const CompiledTables>(std::move(*tables));
+  if (!engine->use_hardware(d->tables_->plan.in_hardware, error)) return nullptr;
   device->use_packet_time(true);  // judge each packet at its own time, as the software engine does
-  if (!device->load(d->tables_.image, error)) return nullptr;
+  if (!device->load(d->tables_->image, error)) return nullptr;
   d->device_ = std::move(device);
   d->engine_ = std::move(engine);
   return d;
+}
+
+bool DeviceEngine::adopt(std::shared_ptr<const Generation> next, std::shared_ptr<const CompiledTables> tables,
+                         std::string& error) {
+  if (!device_->load(tables->image, error)) return false;
+  tables_ = std::move(tables);
+  engine_->adopt(std::move(next));
+  return true;
 }
 
 void DeviceEngine::take(const DeviceResult& r) {
@@ -30,8 +38,8 @@ void DeviceEngine::take(const DeviceResult& r) {
   v.to_client = {r.rev_allow, r.rev_statement, kNever};
   v.signatures.complete = v.decoded && !r.hit_overflow;
   for (const DeviceResult::Hit& h : r.hits) {
-    if (!h.valid || h.literal >= tables_.plan.rules_of_literal.size()) continue;
-    const auto& rules = tables_.plan.rules_of_literal[h.literal];
+    if (!h.valid || h.literal >= tables_->plan.rules_of_literal.size()) continue;
+    const auto& rules = tables_->plan.rules_of_literal[h.literal];
     if (h.final) {
       v.signatures.final_rules.push_back(rules.front());
     } else {

@@ -41,13 +41,19 @@ class DeviceEngine {
   static std::unique_ptr<DeviceEngine> create(std::unique_ptr<Device> device, std::unique_ptr<SoftwareEngine> engine,
                                               std::string& error);
 
+  // Judges under `next` from the next batch on: loads `tables` (compiled for it, its literals
+  // handed to the hardware already) into the device's idle bank, which becomes the active one
+  // between two frames. False, with `error`, when the device refuses them: nothing changes.
+  bool adopt(std::shared_ptr<const Generation> next, std::shared_ptr<const CompiledTables> tables,
+             std::string& error);
+
   // One verdict per packet, in order. False, with `error`, when the device fails.
   bool process(std::span<const Packet> batch, std::vector<Verdict>& out, std::string& error);
 
   Device& device() { return *device_; }
   SoftwareEngine& software() { return *engine_; }
-  const HardwarePlan& plan() const { return tables_.plan; }
-  const TableImage& image() const { return tables_.image; }
+  const HardwarePlan& plan() const { return tables_->plan; }
+  const TableImage& image() const { return tables_->image; }
   const DeviceEngineStats& stats() const { return stats_; }
   const std::vector<std::string>& disagreements() const { return disagreement_notes_; }
 
@@ -59,7 +65,7 @@ class DeviceEngine {
 
   std::unique_ptr<Device> device_;
   std::unique_ptr<SoftwareEngine> engine_;
-  CompiledTables tables_;
+  std::shared_ptr<const CompiledTables> tables_;
   std::vector<DeviceResult> results_;
   HardwareView view_;  // reused: its rule lists keep their storage
   std::vector<Packet> sent_;

@@ -217,6 +217,23 @@ class Control(unittest.TestCase):
             status, _ = d.stop()
         self.assertEqual(status, 0)
 
+    def test_the_verilator_model_takes_changes_too(self):
+        d = Daemon("sim", ["--engine", "sim"])
+        try:
+            self.assertEqual(d.ask("health")["health"]["engine"], "sim")
+            d.send(flow(b"hello", 1))  # unknown client: dropped by policy, on the device
+            d.ctl("upsert", "spiffe://e2e/web", CLIENT)  # the device loads generation 2's tables
+            d.send(flow(b"hello", 2))
+            d.ctl("load-rules", os.path.join(d.dir, "b.rules"))  # generation 3
+            d.send(flow(b"attack", 1, sport=40001))
+            c = d.ask("counters")["counters"]
+            self.assertEqual((int(c["forwarded"]), int(c["dropped_policy"]), int(c["dropped_signature"])), (2, 1, 1))
+            self.assertEqual([r["generation"] for r in d.records()][-1], 3)
+            self.assertEqual(d.ask("health")["health"]["workers_behind"], 0)
+        finally:
+            status, _ = d.stop()
+        self.assertEqual(status, 0)
+
     def test_rule_swaps_under_traffic_lose_nothing_and_the_stream_matches_the_log(self):
         d = Daemon("swap")
         tail_out = open(os.path.join(d.dir, "tail.json"), "w")

@@ -45,7 +45,7 @@ std::shared_ptr<const picket::Generation> first_generation() {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   picket::Controller controller(picket::rules::Variables::defaults(), false, {}, first_generation());
   NoStatus status;
-  picket::ControlHandler handler(controller, status, "", [] { return int64_t{1'700'000'000'000'000'000}; });
+  picket::ControlHandler handler(controller, status, [] { return int64_t{1'700'000'000'000'000'000}; });
   const auto before = controller.current();
   std::string bytes = handler.handle(std::string_view(reinterpret_cast<const char*>(data), size));
   picket::control::Reply reply;

@@ -42,7 +42,7 @@ class Control : public ::testing::Test {
   Control()
       : engine_(kRules, kIdentities, kPolicy),
         controller_(rules::Variables::defaults(), false, {}, engine_.engine->generation()),
-        handler_(controller_, status_, "", [this] { return now_; }) {}
+        handler_(controller_, status_, [this] { return now_; }) {}
 
   control::Reply send(const control::Request& request) { return send_bytes(request.SerializeAsString()); }
   control::Reply send_bytes(const std::string& bytes) {
@@ -341,24 +341,6 @@ TEST_F(Control, CountersAndHealthComeFromTheDaemon) {
   reply = send(h);
   EXPECT_EQ(reply.health().engine(), "sw");
   EXPECT_EQ(reply.health().bindings(), 1u);
-}
-
-TEST(ControlOnADevice, ChangesAreRefusedAndReadsStillAnswered) {
-  EngineUnderTest engine(kRules, kIdentities, kPolicy);
-  Controller controller(rules::Variables::defaults(), false, {}, engine.engine->generation());
-  FixedStatus status;
-  ControlHandler handler(controller, status, "the sim engine takes its tables at start only", [] { return kT0; });
-  control::Request r;
-  r.set_version(kControlVersion);
-  r.mutable_revoke()->add_prefixes("10.0.0.2");
-  control::Reply reply;
-  ASSERT_TRUE(reply.ParseFromString(handler.handle(r.SerializeAsString())));
-  EXPECT_FALSE(reply.ok());
-  EXPECT_EQ(reply.error().code(), control::Error::UNSUPPORTED);
-  EXPECT_EQ(controller.current()->identities->size(), 1u);
-  r.mutable_health();
-  ASSERT_TRUE(reply.ParseFromString(handler.handle(r.SerializeAsString())));
-  EXPECT_TRUE(reply.ok());
 }
 
 }  // namespace

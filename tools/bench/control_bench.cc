@@ -6,8 +6,12 @@
 // is always allowed. Then, N times: it upserts the client as an identity the policy denies,
 // takes the time of the reply, and waits on the PUB socket for the first policy drop of the
 // watched flow judged under that reply's generation; then it upserts the client back to the
-// allowed identity. The delay includes the wait for the flow's next packet (one in 64 of the
-// replayed frames) and the PUB hop.
+// allowed identity. Two delays from the reply, each upsert:
+//   enforced   until the worker judged the watched packet under the new generation: the
+//              record's own timestamp (the worker's clock when it took the burst up), against
+//              the bench's clock at the reply (0 when the data plane was there first)
+//   seen       until the bench had the record off the PUB socket: enforced, plus the hop
+// Both include the wait for the flow's next packet (one in 64 of the replayed frames).
 //
 //   picket-control-bench PICKETD [UPSERTS]
 #include <signal.h>
@@ -27,6 +31,7 @@
 #include "control/control.pb.h"
 #include "control/control_handler.h"
 #include "packet/packet_builder.h"
+#include "base/time_text.h"
 #include "packet/pcap_file.h"
 
 namespace {
@@ -60,6 +65,19 @@ picket::control::Request upsert(const std::string& identity) {
 uint32_t record_generation(const std::string& line) {
   size_t at = line.find("\"generation\":");
   return at == std::string::npos ? 0 : static_cast<uint32_t>(std::stoul(line.substr(at + 13)));
+}
+
+// The record's "timestamp" (2026-11-22T10:04:01.120344+0000), in ns since 1970; 0 if none.
+int64_t record_time(const std::string& line) {
+  size_t at = line.find("\"timestamp\":\"");
+  if (at == std::string::npos) return 0;
+  std::string text = line.substr(at + 13, 31);  // the offset written +hhmm; RFC 3339 wants +hh:mm
+  text.insert(text.size() - 2, ":");
+  return picket::parse_rfc3339(text).value_or(0);
+}
+
+double wall_us() {
+  return std::chrono::duration<double, std::micro>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace
@@ -121,10 +139,11 @@ int main(int argc, char** argv) {
   ask(req, health);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the subscription reaches picketd
 
-  std::vector<double> delays_us;
+  std::vector<double> delays_us, enforced_us;
   for (int i = 0; i < upserts; ++i) {
     picket::control::Reply denied = ask(req, upsert("spiffe://bench/guest"));
     const auto replied = Clock::now();
+    const double replied_wall_us = wall_us();
     const uint32_t g = denied.generation();
     for (;;) {
       zmq::message_t m;
@@ -134,7 +153,10 @@ int main(int argc, char** argv) {
         return 1;
       }
       std::string line = m.to_string();
-      if (record_generation(line) >= g && line.find("\"10.1.0.1\"") != std::string::npos) break;
+      if (record_generation(line) >= g && line.find("\"10.1.0.1\"") != std::string::npos) {
+        enforced_us.push_back(std::max(0.0, double(record_time(line)) / 1e3 - replied_wall_us));
+        break;
+      }
     }
     delays_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - replied).count());
     ask(req, upsert("spiffe://bench/web"));
@@ -148,11 +170,16 @@ int main(int argc, char** argv) {
   waitpid(pid, &status, 0);
   fs::remove_all(dir);
 
-  std::sort(delays_us.begin(), delays_us.end());
-  auto at = [&](double q) { return delays_us[std::min(delays_us.size() - 1, static_cast<size_t>(q * double(delays_us.size())))]; };
-  std::printf("upsert reply -> first enforced packet, %zu upserts (one watched packet in 64 replayed frames):\n",
+  auto print = [](const char* what, std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    auto at = [&](double q) { return v[std::min(v.size() - 1, static_cast<size_t>(q * double(v.size())))]; };
+    std::printf("  %-44s median %6.0f us, p99 %6.0f us, max %6.0f us\n", what, at(0.5), at(0.99), v.back());
+  };
+  std::printf("upsert reply -> the watched flow's first packet under it, %zu upserts (one watched packet in 64 "
+              "replayed frames):\n",
               delays_us.size());
-  std::printf("  median %.0f us, p99 %.0f us, max %.0f us\n", at(0.5), at(0.99), delays_us.back());
+  print("enforced (judged in the data plane)", enforced_us);
+  print("seen (its record off the PUB socket)", delays_us);
   std::printf("  picketd judged %llu frames meanwhile (%llu dropped by policy)\n",
               static_cast<unsigned long long>(c.counters().received()),
               static_cast<unsigned long long>(c.counters().dropped_policy()));
