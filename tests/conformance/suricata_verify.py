@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Runs picketd on every test of the suricata-verify slice in ../shared/corpus and checks the
-expected alerts with ../shared/tools/sv_check.py.
+expected alerts with ../shared/tools/sv_check.py. Each test runs again on the Verilator model
+(--engine sim), which must log the same records (verdicts, rule ids, identity tags), forward
+the same frames, and disagree with the host on nothing.
 
 usage: suricata_verify.py PICKETD SHARED_DIR OUT_DIR
 
@@ -19,6 +21,7 @@ import os
 import re
 import subprocess
 import sys
+from collections import Counter
 
 here = os.path.dirname(os.path.abspath(__file__))
 
@@ -39,6 +42,41 @@ def action_order(yaml_path):
     return None
 
 
+def records(path):
+    """The decision log's records, without the engine's name."""
+    out = []
+    for line in open(path, encoding="utf-8"):
+        e = json.loads(line)
+        e.pop("engine", None)
+        out.append(json.dumps(e, sort_keys=True))
+    return out
+
+
+def differential(args, dst):
+    """Runs `args` (a software-engine run into dst) on the sim engine; what differs, or None."""
+    sim_dir = os.path.join(dst, "sim")
+    os.makedirs(sim_dir, exist_ok=True)
+    sw_eve, sim_eve = os.path.join(dst, "eve.json"), os.path.join(sim_dir, "eve.json")
+    sw_fwd, sim_fwd = os.path.join(dst, "forwarded.pcap"), os.path.join(sim_dir, "forwarded.pcap")
+    sim_args = [a if a != sw_eve else sim_eve for a in args]
+    sim_args[sim_args.index("--forward") + 1] = sim_fwd
+    run = subprocess.run(sim_args + ["--engine", "sim"], capture_output=True, text=True)
+    if run.returncode != 0:
+        return "the sim engine failed: " + run.stderr.strip()
+    m = re.search(r"(\d+) disagreements with the host", run.stdout)
+    if not m:
+        return "no device summary from the sim engine"
+    if m.group(1) != "0":
+        return run.stdout.strip()
+    a, b = records(sw_eve), records(sim_eve)
+    if a != b:
+        diff = Counter(a) - Counter(b) or Counter(b) - Counter(a)
+        return f"{len(a)} records on sw, {len(b)} on sim; e.g. {next(iter(diff), 'order differs')}"
+    if open(sw_fwd, "rb").read()[24:] != open(sim_fwd, "rb").read()[24:]:
+        return "the forwarded frames differ"
+    return None
+
+
 def main():
     picketd, shared, out = sys.argv[1], sys.argv[2], sys.argv[3]
     subset = os.path.join(shared, "corpus", "suricata-verify")
@@ -54,13 +92,14 @@ def main():
             known[name] = why.strip()
     manifest = json.load(open(os.path.join(subset, "manifest.json")))
     os.makedirs(out, exist_ok=True)
+    sims = 0
     for test in manifest:
         folder = test["test"].replace("/", "__")
         src = os.path.join(subset, folder)
         dst = os.path.join(out, folder)
         os.makedirs(dst, exist_ok=True)
         args = [picketd, "-q", "-r", os.path.join(src, test["pcap"]), "--eve", os.path.join(dst, "eve.json"),
-                "--forward", "-"]
+                "--forward", os.path.join(dst, "forwarded.pcap"), "--engine", "sw"]
         for rules in test["rules"]:
             args += ["-S", os.path.join(src, rules)]
         joined = " ".join(test["suricata_args"])
@@ -73,6 +112,11 @@ def main():
         if run.returncode != 0:
             print("picketd failed on", test["test"], ":", run.stderr.strip())
             return 1
+        differs = differential(args, dst)
+        if differs:
+            print("sim and sw differ on", test["test"], ":", differs)
+            return 1
+        sims += 1
     check = subprocess.run([sys.executable, checker, subset, out], capture_output=True, text=True)
     print(check.stdout, end="")
     failed = set()
@@ -86,7 +130,8 @@ def main():
     for name in fixed:
         print("NOW PASSES (remove it from known_failures.txt):", name)
     passed = len(manifest) - len(failed)
-    print(f"suricata-verify: {passed} of {len(manifest)} pass; {len(failed)} known failures")
+    print(f"suricata-verify: {passed} of {len(manifest)} pass; {len(failed)} known failures; "
+          f"sim and sw agree on all {sims}")
     return 1 if unexpected or fixed else 0
 
 
