@@ -9,7 +9,8 @@
 // allowed identity. Two delays from the reply, each upsert:
 //   enforced   until the worker judged the watched packet under the new generation: the
 //              record's own timestamp (the worker's clock when it took the burst up), against
-//              the bench's clock at the reply (0 when the data plane was there first)
+//              the bench's clock at the reply (0 when the data plane was there first), and
+//              against its clock when it sent the request
 //   seen       until the bench had the record off the PUB socket: enforced, plus the hop
 // Both include the wait for the flow's next packet (one in 64 of the replayed frames).
 //
@@ -139,8 +140,9 @@ int main(int argc, char** argv) {
   ask(req, health);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the subscription reaches picketd
 
-  std::vector<double> delays_us, enforced_us;
+  std::vector<double> delays_us, enforced_us, enforced_from_request_us;
   for (int i = 0; i < upserts; ++i) {
+    const double sent_wall_us = wall_us();
     picket::control::Reply denied = ask(req, upsert("spiffe://bench/guest"));
     const auto replied = Clock::now();
     const double replied_wall_us = wall_us();
@@ -154,7 +156,9 @@ int main(int argc, char** argv) {
       }
       std::string line = m.to_string();
       if (record_generation(line) >= g && line.find("\"10.1.0.1\"") != std::string::npos) {
-        enforced_us.push_back(std::max(0.0, double(record_time(line)) / 1e3 - replied_wall_us));
+        const double judged_us = double(record_time(line)) / 1e3;
+        enforced_us.push_back(std::max(0.0, judged_us - replied_wall_us));
+        enforced_from_request_us.push_back(judged_us - sent_wall_us);
         break;
       }
     }
@@ -179,6 +183,7 @@ int main(int argc, char** argv) {
               "replayed frames):\n",
               delays_us.size());
   print("enforced (judged in the data plane)", enforced_us);
+  print("  the same, from when the request was sent", enforced_from_request_us);
   print("seen (its record off the PUB socket)", delays_us);
   std::printf("  picketd judged %llu frames meanwhile (%llu dropped by policy)\n",
               static_cast<unsigned long long>(c.counters().received()),
