@@ -136,10 +136,10 @@ void punt_share(const char* what, const EngineFiles& files, const EngineConfig& 
   }
   const DeviceEngineStats& s = dev->stats();
   auto pct = [&](uint64_t n) { return 100.0 * double(n) / double(std::max<uint64_t>(1, s.packets)); };
-  std::printf("%-22s %9llu frames  punted %5.1f %%  (policy direction %5.1f %%, rules %5.1f %%)  "
-              "decided on the card %5.1f %%\n",
+  std::printf("%-22s %9llu frames  punted %5.1f %%  (policy direction %5.1f %%, rules %5.1f %%: literal hits "
+              "%.1f %%, host-only rules %.1f %%, overflow %.1f %%)  decided on the card %5.1f %%\n",
               what, static_cast<unsigned long long>(s.packets), pct(s.punted), pct(s.punted_policy), pct(s.punted_rules),
-              100.0 - pct(s.punted));
+              pct(s.punted_candidates), pct(s.punted_host_rules), pct(s.punted_overflow), 100.0 - pct(s.punted));
 }
 
 std::vector<Packet> read_capture(const fs::path& path) {

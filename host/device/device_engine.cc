@@ -71,7 +71,17 @@ void DeviceEngine::check(const DeviceResult& r, const HardwareView& view, const 
   } else {
     ++stats_.punted;
     if (r.punt_policy) ++stats_.punted_policy;
-    if (r.punt_rules) ++stats_.punted_rules;
+    if (r.punt_rules) {
+      ++stats_.punted_rules;
+      bool candidate = std::any_of(r.hits.begin(), r.hits.end(), [](const DeviceResult::Hit& h) { return h.valid && !h.final; });
+      if (r.hit_overflow) {
+        ++stats_.punted_overflow;
+      } else if (candidate) {
+        ++stats_.punted_candidates;
+      } else {
+        ++stats_.punted_host_rules;
+      }
+    }
   }
   if (why.empty()) return;
   ++stats_.disagreements;

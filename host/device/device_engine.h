@@ -27,7 +27,10 @@ struct DeviceEngineStats {
   uint64_t packets = 0;
   uint64_t punted = 0;          // the device sent the frame to the host
   uint64_t punted_policy = 0;   // ... because the policy decision depends on the flow's direction
-  uint64_t punted_rules = 0;    // ... because of candidate rules, host-only rules or overflow
+  uint64_t punted_rules = 0;    // ... because of candidate rules, host-only rules or overflow:
+  uint64_t punted_candidates = 0;  //   a literal hit the hardware cannot finish
+  uint64_t punted_host_rules = 0;  //   no such hit, but a host-only rule may apply (class or port)
+  uint64_t punted_overflow = 0;    //   more hits than the result record holds
   uint64_t device_drops = 0;    // the device dropped the frame alone
   uint64_t host_only = 0;       // frames not given to the device (not Ethernet, cut short, or over kMaxDeviceFrame)
   uint64_t needs_flow_state = 0;  // forwarded by the device, dropped for a flow an earlier packet blocked

@@ -224,7 +224,9 @@ std::optional<CompiledTables> compile_tables(const SignatureSet& signatures, con
   for (uint32_t i = 0; i < rules.size(); ++i) {
     const rules::Rule& r = rules[i].rule;
     if (r.action == rules::Action::kPass) pass_rules = true;
-    if (!r.fast_pattern || r.fast_pattern->weak || r.fast_pattern->bytes.size() < 4) continue;
+    // A weak fast pattern (short or repetitive) goes to the hardware too: its hits are punted,
+    // while as a host-only rule it would have every packet on its ports punted.
+    if (!r.fast_pattern || r.fast_pattern->bytes.size() < 4) continue;
     if (r.matches[r.fast_pattern->match].buffer != rules::Buffer::kPacket) continue;
     std::string p = r.fast_pattern->bytes.substr(0, 8);
     Literal& lit = by_folded[folded(p)];
@@ -238,18 +240,17 @@ std::optional<CompiledTables> compile_tables(const SignatureSet& signatures, con
     lit.rules.push_back(i);
   }
 
+  // Writes a literal into its slot of the 4- or 8-byte table (keyed by its folded bytes), with
+  // its descriptor. False when the slot is taken (or the descriptors are all used).
   uint32_t next_id = 0;
-  for (auto& [key, lit] : by_folded) {
+  auto place = [&](const std::string& key, const Literal& lit) -> bool {
     bool eight = lit.p.size() == 8;
     uint8_t table = eight ? tbl::literal_8::kId : tbl::literal_4::kId;
     uint8_t bitmap = eight ? tbl::literal_bitmap_8::kId : tbl::literal_bitmap_4::kId;
     uint32_t slot = eight ? hw::literal_8_hash(little_endian(key))
                           : hw::literal_4_hash(static_cast<uint32_t>(little_endian(key.substr(key.size() - 4))));
     auto e = image.entry(table, slot);
-    if (hw::get_field(e, tbl::literal_4::kValid) || next_id >= tbl::descriptor::kDepth) {
-      ++plan.report.literal_collisions;
-      continue;  // its rules stay host-only
-    }
+    if (hw::get_field(e, tbl::literal_4::kValid) || next_id >= tbl::descriptor::kDepth) return false;
     uint32_t id = next_id++;
     hw::set_field(e, tbl::literal_4::kValid, 1);
     hw::set_field(e, tbl::literal_4::kNocase, lit.nocase);
@@ -296,6 +297,32 @@ std::optional<CompiledTables> compile_tables(const SignatureSet& signatures, con
     for (uint32_t r : lit.rules) plan.in_hardware[r] = true;
     plan.report.hardware_rules += lit.rules.size();
     plan.report.final_rules += final ? 1 : 0;
+    return true;
+  };
+  std::vector<Literal> bumped;
+  for (auto& [key, lit] : by_folded) {
+    if (!place(key, lit)) bumped.push_back(lit);
+  }
+  // A literal whose slot was taken tries the other windows of its rule's fast pattern, 8 bytes
+  // then 4: any of them is in every payload the rule matches. (A window some other literal
+  // already is would merge two literals' rules; it is passed over.)
+  for (Literal& lit : bumped) {
+    bool placed = false;
+    if (lit.rules.size() == 1) {
+      const rules::FastPattern& fp = *rules[lit.rules[0]].rule.fast_pattern;
+      for (size_t width : {size_t{8}, size_t{4}}) {
+        for (size_t at = 0; !placed && at + width <= fp.bytes.size(); ++at) {
+          std::string p = fp.bytes.substr(at, width);
+          std::string key = folded(p);
+          if (by_folded.count(key)) continue;
+          Literal moved = lit;
+          moved.p = fp.nocase ? key : p;
+          placed = place(key, moved);
+          if (placed) by_folded.emplace(key, moved);
+        }
+      }
+    }
+    if (!placed) ++plan.report.literal_collisions;  // its rules stay host-only
   }
   plan.report.literals = next_id;
 

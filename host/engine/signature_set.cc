@@ -269,7 +269,10 @@ void SignatureSet::match(const PacketContext& ctx, SignatureScratch& s, std::vec
                     : (p.ip_proto == ip_proto::kIcmp || p.ip_proto == ip_proto::kIcmpv6) ? kIcmp
                                                                                            : kOther;
   const PortGroups& g = unfiltered_[cls];
-  s.candidates_.insert(s.candidates_.end(), g.always.begin(), g.always.end());
+  for (uint32_t r : g.always) {  // marked, as every candidate is: a hardware hit may name it again
+    s.seen_[r] = s.epoch_;
+    s.candidates_.push_back(r);
+  }
   if (p.is_tcp() || p.is_udp()) {
     auto add = [&](const std::unordered_map<uint16_t, std::vector<uint32_t>>& by, uint16_t port) {
       auto it = by.find(port);
