@@ -303,13 +303,18 @@ std::optional<CompiledTables> compile_tables(const SignatureSet& signatures, con
   for (auto& [key, lit] : by_folded) {
     if (!place(key, lit)) bumped.push_back(lit);
   }
-  // A literal whose slot was taken tries the other windows of its rule's fast pattern, 8 bytes
-  // then 4: any of them is in every payload the rule matches. (A window some other literal
-  // already is would merge two literals' rules; it is passed over.)
+  // A literal whose slot was taken tries the other windows of its rules' fast pattern (when
+  // they all have the same one), 8 bytes then 4: any of them is in every payload the rules
+  // match. (A window some other literal already is would merge two literals' rules; it is
+  // passed over.)
   for (Literal& lit : bumped) {
     bool placed = false;
-    if (lit.rules.size() == 1) {
-      const rules::FastPattern& fp = *rules[lit.rules[0]].rule.fast_pattern;
+    const rules::FastPattern& fp = *rules[lit.rules[0]].rule.fast_pattern;
+    bool one_pattern = std::all_of(lit.rules.begin(), lit.rules.end(), [&](uint32_t i) {
+      const rules::FastPattern& other = *rules[i].rule.fast_pattern;
+      return other.bytes == fp.bytes && other.nocase == fp.nocase;
+    });
+    if (one_pattern) {
       for (size_t width : {size_t{8}, size_t{4}}) {
         for (size_t at = 0; !placed && at + width <= fp.bytes.size(); ++at) {
           std::string p = fp.bytes.substr(at, width);
