@@ -104,9 +104,11 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "picketc: %s\n", error.c_str());
         return 1;
       }
-      std::printf("picketc: %s: table image format 0x%08x, checksum good, control 0x%08x%s%s\n", path.c_str(),
-                  image->format_version, image->control, image->source.empty() ? "" : ", from ",
-                  image->source.c_str());
+      std::printf("picketc: %s: table image format 0x%08x, checksum good, control 0x%08x%s%s; %zu source "
+                  "file(s) carried%s\n",
+                  path.c_str(), image->format_version, image->control, image->source.empty() ? "" : ", from ",
+                  image->source.c_str(), image->sources.size(),
+                  image->sources.empty() ? " (picketctl load-image needs them)" : "");
       return 0;
     } else if (a == "--fast-patterns") {
       list = true;
