@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "device/table_bits.h"
+#include "rules/fast_pattern.h"
 
 namespace picket {
 
@@ -41,6 +43,26 @@ hw::Proto proto_of(rules::Protocol p) {
 std::optional<std::pair<uint16_t, uint16_t>> single_range(const rules::PortSet& ports) {
   if (ports.intervals().size() != 1) return std::nullopt;
   return std::make_pair(static_cast<uint16_t>(ports.intervals()[0].lo), static_cast<uint16_t>(ports.intervals()[0].hi));
+}
+
+// The window of the rule's fast pattern the hardware looks for: its first 8 bytes (all of a
+// shorter one), unless they are repetitive (|00 00 00 00| hits nearly everywhere, and too many
+// hits in a beat send the frame to the host): then the first 8- or 4-byte window that is not.
+// When every window is repetitive the first is taken all the same: measured on the zeek and
+// nDPI captures under ET Open, its hits punt fewer packets than leaving the rule on the host,
+// which punts every packet on its ports.
+std::string hardware_window(const rules::Rule& r) {
+  const std::string& fp = r.fast_pattern->bytes;
+  const bool nocase = r.fast_pattern->nocase;
+  std::string first = fp.substr(0, 8);
+  if (!rules::is_weak_literal(first, nocase)) return first;
+  for (size_t width : {size_t{8}, size_t{4}}) {
+    for (size_t at = 0; at + width <= fp.size(); ++at) {
+      std::string w = fp.substr(at, width);
+      if (!rules::is_weak_literal(w, nocase)) return w;
+    }
+  }
+  return first;
 }
 
 // Whether the hardware's hit on the rule's fast pattern, with the descriptor's checks, is the
@@ -224,11 +246,9 @@ std::optional<CompiledTables> compile_tables(const SignatureSet& signatures, con
   for (uint32_t i = 0; i < rules.size(); ++i) {
     const rules::Rule& r = rules[i].rule;
     if (r.action == rules::Action::kPass) pass_rules = true;
-    // A weak fast pattern (short or repetitive) goes to the hardware too: its hits are punted,
-    // while as a host-only rule it would have every packet on its ports punted.
     if (!r.fast_pattern || r.fast_pattern->bytes.size() < 4) continue;
     if (r.matches[r.fast_pattern->match].buffer != rules::Buffer::kPacket) continue;
-    std::string p = r.fast_pattern->bytes.substr(0, 8);
+    const std::string p = hardware_window(r);
     Literal& lit = by_folded[folded(p)];
     if (lit.rules.empty()) {
       lit.p = r.fast_pattern->nocase ? folded(p) : p;
