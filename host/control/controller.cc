@@ -17,6 +17,16 @@ ChangeResult refused(std::string message, std::vector<Diagnostic> diagnostics = 
   return r;
 }
 
+// Parses and checks rule texts: the rule set, with `out` holding its report and diagnostics,
+// and the reason in out.message when it has errors.
+rules::RuleSet load_rule_texts(rules::RuleLoader& loader, ChangeResult& out, const char* errors_mean) {
+  rules::RuleSet set = loader.finish();
+  out.rules = set.report;
+  out.diagnostics = std::move(set.diagnostics);
+  if (!set.ok()) out.message = std::to_string(set.report.errors) + " rule error(s)" + errors_mean;
+  return set;
+}
+
 ChangeResult done() {
   ChangeResult r;
   r.ok = true;
@@ -69,14 +79,9 @@ ChangeResult Controller::load_rules(const std::vector<NamedText>& files) {
   if (files.empty()) return refused("no rule file given");
   rules::RuleLoader loader(variables_, strict_);
   for (const NamedText& f : files) loader.add_text(f.text, f.name);
-  rules::RuleSet set = loader.finish();
   ChangeResult out;
-  out.rules = set.report;
-  out.diagnostics = std::move(set.diagnostics);
-  if (!set.ok()) {
-    out.message = std::to_string(set.report.errors) + " rule error(s): the rule set in force stays";
-    return out;
-  }
+  rules::RuleSet set = load_rule_texts(loader, out, ": the rule set in force stays");
+  if (!set.ok()) return out;
   const auto now = current();
   IdentityTable identities = *now->identities;
   std::string why;
@@ -177,14 +182,9 @@ ChangeResult Controller::load_image(const TableImage& image) {
   for (const SourceFile& f : image.sources) {
     if (f.kind == Kind::kRules) loader.add_text(f.text, f.name);
   }
-  rules::RuleSet set = loader.finish();
   ChangeResult out;
-  out.rules = set.report;
-  out.diagnostics = std::move(set.diagnostics);
-  if (!set.ok()) {
-    out.message = std::to_string(set.report.errors) + " rule error(s) in the image: nothing changed";
-    return out;
-  }
+  rules::RuleSet set = load_rule_texts(loader, out, " in the image: nothing changed");
+  if (!set.ok()) return out;
   // Identity ids are numbered afresh, as picketc numbered them: the image's tables hold them.
   IdentityTable identities;
   std::shared_ptr<Policy> policy;
