@@ -110,14 +110,17 @@ struct Sample {
   std::vector<uint64_t> taken;  // frames each worker has taken off its RX ring
 };
 
+struct Rate {
+  double packets_per_second = 0, bits_per_second = 0;
+};
+
 // The engine alone, on `frames` in order, again and again for `seconds`, reading each frame
-// where it lies: frames per second.
-double engine_alone(const EngineConfig& config, const Controller& controller, const std::vector<Packet*>& frames,
-                    double seconds, uint64_t& bytes) {
+// where it lies.
+Rate engine_alone(const EngineConfig& config, const Controller& controller, const std::vector<Packet*>& frames,
+                  double seconds) {
   SoftwareEngine engine(config, controller.current());
   Verdict v;
-  uint64_t count = 0;
-  bytes = 0;
+  uint64_t count = 0, bytes = 0;
   auto start = Clock::now();
   size_t at = 0;
   do {
@@ -130,7 +133,8 @@ double engine_alone(const EngineConfig& config, const Controller& controller, co
       bytes += p.bytes.size();
     }
   } while (seconds_since(start) < seconds);
-  return double(count) / seconds_since(start);
+  const double took = seconds_since(start);
+  return {double(count) / took, double(bytes) * 8 / took};
 }
 
 void pin_to_cpu(unsigned cpu) {
@@ -229,9 +233,7 @@ int main(int argc, char** argv) {
 
   // The engine alone, first on worker 0's CPU (lcore 1).
   pin_to_cpu(1);
-  uint64_t engine_bytes = 0;
-  double engine_before = engine_alone(config, controller, lanes[0].frames, seconds, engine_bytes);
-  double engine_before_bps = double(engine_bytes) * 8 / seconds;
+  const Rate before = engine_alone(config, controller, lanes[0].frames, seconds);
 
   // picketd inline: main lcore 0 on CPU 0, worker lcores 1.. on CPUs 1.. (wrapping).
   std::string lcores = "0@0";
@@ -242,8 +244,8 @@ int main(int argc, char** argv) {
   for (const Packet& p : packets) long_frames += p.bytes.size() > kStandardRoom;
   const size_t memory_mb = 512 + (packets.size() * (RTE_MBUF_DEFAULT_BUF_SIZE + 256) +
                                   long_frames * (RTE_PKTMBUF_HEADROOM + longest + 256)) / (1 << 20);
-  o.eal_args = {"--lcores", lcores, "--no-huge", "--no-pci", "--no-shconf", "-m", std::to_string(memory_mb), "--log-level",
-                "lib.eal:error"};
+  o.eal_args = {"--lcores", lcores, "--no-huge", "--no-pci", "--no-shconf", "-m", std::to_string(memory_mb),
+                "--log-level", "lib.eal:error"};
   o.ports = {0, 1};
   o.workers = workers;
   o.control = false;
@@ -356,14 +358,15 @@ int main(int argc, char** argv) {
   if (status != 0 || samples.size() != 2) return 1;
 
   pin_to_cpu(1);
-  double engine_after = engine_alone(config, controller, lanes[0].frames, seconds, engine_bytes);
-  double engine_after_bps = double(engine_bytes) * 8 / seconds;
+  const Rate after = engine_alone(config, controller, lanes[0].frames, seconds);
 
   const Sample &s0 = samples[0], &s1 = samples[1];
   double span = s1.at - s0.at;
   std::printf("\n%-24s %12s %10s\n", "", "Mpackets/s", "Gbit/s");
-  std::printf("%-24s %12.3f %10.2f\n", "engine alone, before", engine_before / 1e6, engine_before_bps / 1e9);
-  std::printf("%-24s %12.3f %10.2f\n", "engine alone, after", engine_after / 1e6, engine_after_bps / 1e9);
+  std::printf("%-24s %12.3f %10.2f\n", "engine alone, before", before.packets_per_second / 1e6,
+              before.bits_per_second / 1e9);
+  std::printf("%-24s %12.3f %10.2f\n", "engine alone, after", after.packets_per_second / 1e6,
+              after.bits_per_second / 1e9);
   double total_pps = 0, total_bps = 0;
   for (unsigned w = 0; w < workers; ++w) {
     const Lane& l = lanes[w];
@@ -377,7 +380,7 @@ int main(int argc, char** argv) {
   }
   if (workers > 1) std::printf("%-24s %12.3f %10.2f\n", "inline, all workers", total_pps / 1e6, total_bps / 1e9);
   if (workers == 1) {
-    double engine = (engine_before + engine_after) / 2;
+    double engine = (before.packets_per_second + after.packets_per_second) / 2;
     double worker = double(s1.taken[0] - s0.taken[0]) / span;
     std::printf("the DPDK path adds %+.1f %% to the engine's per-packet cost (against the mean of the engine-alone "
                 "runs; %.1f s each)\n",
