@@ -32,9 +32,9 @@ struct HardwarePlan {
     size_t rules = 0;
     size_t hardware_rules = 0;  // found by hardware literals
     size_t final_rules = 0;     // decided by the hardware alone
-    size_t host_rules = 0;      // host-only: no strong payload literal, or no room
+    size_t host_rules = 0;      // host-only: no payload literal of 4 bytes or more, or no room
     size_t literals = 0;
-    size_t literal_collisions = 0;  // strong literals left to the host for want of a free slot
+    size_t literal_collisions = 0;  // literals left to the host for want of a free slot
     size_t exact_bindings = 0;
     size_t prefix_bindings = 0;
     size_t policy_entries = 0;

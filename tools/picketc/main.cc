@@ -227,7 +227,7 @@ int main(int argc, char** argv) {
   }
   const HardwarePlan::Report& h = tables->plan.report;
   std::printf("picketc: table image %s\n", image_path.c_str());
-  std::printf("  hardware literals %5zu  (%zu strong literals left to the host for want of a slot)\n", h.literals,
+  std::printf("  hardware literals %5zu  (%zu literals left to the host for want of a slot)\n", h.literals,
               h.literal_collisions);
   std::printf("  rules found by them %3zu  (%zu decided by the hardware alone)\n", h.hardware_rules, h.final_rules);
   std::printf("  host-only rules   %5zu\n", h.host_rules);
