@@ -5,9 +5,11 @@
 // host (DeviceEngine::disagreements).
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "base/text.h"
@@ -192,6 +194,36 @@ TEST(DeviceEngineDifferential, ZeekAndNdpiCapturesUnderEtOpenContentOnly) {
   }
   expect_agreement(t, *pair.dev);
   EXPECT_GT(t.packets, 100000u);
+}
+
+// A weak fast pattern (repetitive) on any port is both a hardware literal and a rule the host
+// inspects on every packet: a frame that carries it alerts once, as on the software engine.
+TEST(DeviceEngineDifferential, AWeakPatternOnAnyPortAlertsOnce) {
+  fs::path dir = fs::temp_directory_path() / ("picket-weak-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "weak.rules") << "alert udp any any -> any any (msg:\"zeros\"; content:\"|00 00 00 00 00 01|\"; "
+                                       "sid:50;)\n";
+  EngineFiles files;
+  files.rule_files = {(dir / "weak.rules").string()};
+  auto pair = make_pair(files, {});
+  ASSERT_TRUE(pair.dev);
+  EXPECT_EQ(pair.dev->plan().report.hardware_rules, 1u);
+  std::vector<Packet> packets(1);
+  packets[0].bytes = PacketBuilder()
+                         .ipv4("10.0.0.1", "10.0.0.2")
+                         .udp(40000, 9999)
+                         .payload(std::string("x\0\0\0\0\0\1y", 8))
+                         .build();
+  packets[0].wire_length = static_cast<uint32_t>(packets[0].bytes.size());
+  packets[0].index = 1;
+  Tally t;
+  run_both(*pair.sw, *pair.dev, packets, t, "weak");
+  expect_agreement(t, *pair.dev);
+  std::vector<Verdict> got;
+  std::string error;
+  ASSERT_TRUE(pair.dev->process(packets, got, error)) << error;
+  EXPECT_EQ(got[0].alerts.size(), 1u);
+  fs::remove_all(dir);
 }
 
 // Control changes reach the device: each generation the controller publishes comes with its

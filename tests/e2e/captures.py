@@ -1,5 +1,7 @@
 """pcap files for the end-to-end tests: reading what picketd wrote, writing what it reads."""
+import os
 import struct
+import subprocess
 
 MICRO, NANO = 0xA1B2C3D4, 0xA1B23C4D
 
@@ -32,3 +34,12 @@ def write_pcap(path, header, packets):
         f.write(header)
         for p in packets:
             f.write(record(p))
+
+
+def demo_capture(trafgen, policy_dir, work):
+    """The demo's capture, as picket-trafgen makes it from policy/demo.scenario, in `work`."""
+    os.makedirs(work, exist_ok=True)
+    path = os.path.join(work, "demo.pcap")
+    subprocess.run([trafgen, os.path.join(policy_dir, "demo.scenario"), "-o", path], check=True,
+                   capture_output=True)
+    return path

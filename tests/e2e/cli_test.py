@@ -9,6 +9,8 @@ import subprocess
 import sys
 import unittest
 
+from captures import demo_capture
+
 PICKETC, PICKETD, TRAFGEN, POLICY, WORK = sys.argv[1:6]
 
 
@@ -26,10 +28,7 @@ def write(name, text):
 class Cli(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        os.makedirs(WORK, exist_ok=True)
-        cls.capture = os.path.join(WORK, "demo.pcap")
-        subprocess.run([TRAFGEN, os.path.join(POLICY, "demo.scenario"), "-o", cls.capture], check=True,
-                       capture_output=True)
+        cls.capture = demo_capture(TRAFGEN, POLICY, WORK)
 
     def test_help_and_usage_errors(self):
         for prog in (PICKETC, PICKETD, TRAFGEN):

@@ -10,6 +10,8 @@ import subprocess
 import sys
 import unittest
 
+from captures import demo_capture
+
 TRAFGEN, PICKETD, POLICY, WORK = sys.argv[1:5]
 LAPSE = "2023-11-14T22:14:20"  # the batch job's binding ends here
 
@@ -36,10 +38,7 @@ def client_of(e):
 class Demo(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        os.makedirs(WORK, exist_ok=True)
-        capture = os.path.join(WORK, "demo.pcap")
-        subprocess.run([TRAFGEN, os.path.join(POLICY, "demo.scenario"), "-o", capture], check=True,
-                       capture_output=True)
+        capture = demo_capture(TRAFGEN, POLICY, WORK)
         run = subprocess.run([PICKETD, "-q", "-r", capture, "-S", os.path.join(POLICY, "demo.rules"),
                               "--policy", os.path.join(POLICY, "demo.policy"),
                               "--identities", os.path.join(POLICY, "demo.identities"),

@@ -18,7 +18,7 @@ import time
 import unittest
 import zlib
 
-from captures import file_header, frames, write_pcap
+from captures import demo_capture, file_header, frames, write_pcap
 
 TRAFGEN, PICKETD, POLICY, WORK = sys.argv[1:5]
 EAL = ["--no-huge", "--no-pci", "--no-shconf", "-m", "256", "--log-level", "lib.eal:error"]
@@ -56,10 +56,7 @@ def record_keys(path):
 class Inline(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        os.makedirs(WORK, exist_ok=True)
-        cls.capture = os.path.join(WORK, "demo.pcap")
-        subprocess.run([TRAFGEN, os.path.join(POLICY, "demo.scenario"), "-o", cls.capture], check=True,
-                       capture_output=True)
+        cls.capture = demo_capture(TRAFGEN, POLICY, WORK)
         cls.identities = os.path.join(WORK, "live.identities")
         with open(os.path.join(POLICY, "demo.identities")) as src, open(cls.identities, "w") as out:
             out.writelines(l for l in src if "until" not in l)
