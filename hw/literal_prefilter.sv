@@ -6,12 +6,18 @@
 // For every byte position of a beat, the bytes ending there (with the previous beat's last 7)
 // are hashed for both buckets:
 //
-//   cycle 0: 2 x BEAT_BYTES hashes -> 1-bit bitmaps -> the first BEAT_HITS set bits
-//   cycle 1: for those, the LITERAL_4/8 slot is read and P compared exactly, folded or not
-//            (nocase) -> hits (literal id, start offset in the frame, length of P) appended
-//            to the frame's list of FRAME_HITS
+//   cycle 0: 2 x BEAT_BYTES hashes -> each position's own copy of the two bitmaps
+//   cycle 1: 1-bit bitmap hits -> the first BEAT_HITS of them -> each lane's own copy of
+//            LITERAL_4 and LITERAL_8, at the hit's hash
+//   cycle 2: P compared exactly with the beat's bytes, folded or not (nocase) -> hits
+//            (literal id, start offset in the frame, length of P) appended to the frame's
+//            list of FRAME_HITS
 //
-// frame_valid pulses two cycles after a frame's last beat, with its list; hit_overflow says a
+// Every table is a table_ram (a block RAM read a cycle after its address): the bitmaps are
+// kept once per byte position and the literal tables once per lane, so no copy is read at
+// more than one place a cycle.
+//
+// frame_valid pulses three cycles after a frame's last beat, with its list; hit_overflow says a
 // beat had more bitmap hits, or the frame more literal hits, than there is room for (the host
 // then looks at the whole frame).
 
@@ -52,25 +58,17 @@ module literal_prefilter #(
   localparam int BB = DATA_W / 8;
   localparam int WIN = BB + 7;  // the previous beat's last 7 bytes, then this beat's
   localparam int HB = picket_regs_pkg::LITERAL_HASH_BITS;
-  localparam int SLOTS = 1 << HB;
   localparam int LIT_W = picket_regs_pkg::TBL_LITERAL_4_W;
   localparam int POS_BITS = $clog2(BB);
 
   // --- Tables -------------------------------------------------------------------------------
 
-  logic [31:0] bitmap4 [2 * SLOTS / 32];
-  logic [31:0] bitmap8 [2 * SLOTS / 32];
-  logic [LIT_W-1:0] literal4 [2 * SLOTS];
-  logic [LIT_W-1:0] literal8 [2 * SLOTS];
-
-  always_ff @(posedge clk) begin
-    if (tw_valid) begin
-      if (32'(tw_table) == picket_regs_pkg::TBL_LITERAL_BITMAP_4) bitmap4[{tw_bank, tw_index[HB-6:0]}] <= tw_data[31:0];
-      if (32'(tw_table) == picket_regs_pkg::TBL_LITERAL_BITMAP_8) bitmap8[{tw_bank, tw_index[HB-6:0]}] <= tw_data[31:0];
-      if (32'(tw_table) == picket_regs_pkg::TBL_LITERAL_4) literal4[{tw_bank, tw_index[HB-1:0]}] <= tw_data[LIT_W-1:0];
-      if (32'(tw_table) == picket_regs_pkg::TBL_LITERAL_8) literal8[{tw_bank, tw_index[HB-1:0]}] <= tw_data[LIT_W-1:0];
-    end
-  end
+  wire bm4_we = tw_valid && 32'(tw_table) == picket_regs_pkg::TBL_LITERAL_BITMAP_4;
+  wire bm8_we = tw_valid && 32'(tw_table) == picket_regs_pkg::TBL_LITERAL_BITMAP_8;
+  wire lit4_we = tw_valid && 32'(tw_table) == picket_regs_pkg::TBL_LITERAL_4;
+  wire lit8_we = tw_valid && 32'(tw_table) == picket_regs_pkg::TBL_LITERAL_8;
+  wire [HB-5:0] bm_waddr = {tw_bank, tw_index[HB-6:0]};
+  wire [HB:0] lit_waddr = {tw_bank, tw_index[HB-1:0]};
 
   function automatic logic [7:0] fold(input logic [7:0] b);
     fold = (b >= 8'h41 && b <= 8'h5a) ? (b | 8'h20) : b;
@@ -84,7 +82,7 @@ module literal_prefilter #(
     for (int j = 0; j < HB; j++) hash8[j] = ^(x & picket_regs_pkg::H3_LITERAL_8[64 * j +: 64]);
   endfunction
 
-  // --- Cycle 0: hashes, bitmaps, the first BEAT_HITS candidates -----------------------------
+  // --- Cycle 0: hashes, each read from its position's bitmap copies -------------------------
 
   logic in_frame_q;
   logic [15:0] beat_index_q;
@@ -93,13 +91,8 @@ module literal_prefilter #(
   wire [15:0] beat_index = sof ? 16'd0 : beat_index_q;
 
   logic [8*WIN-1:0] win, win_folded;
-  logic [BB-1:0] cand4, cand8;
-  logic [BEAT_HITS-1:0] sel_valid;
-  logic [BEAT_HITS-1:0] sel_bucket8;
-  logic [POS_BITS-1:0] sel_pos [BEAT_HITS];
-  logic beat_overflow;
-  int taken;
-  logic [HB-1:0] c0_h4, c0_h8;
+  logic [BB*HB-1:0] h4, h8;  // position e's hashes at [HB * e +: HB]
+  logic [BB-1:0] ok4, ok8;   // the position ends a whole window of the frame
   logic [31:0] c0_end;
 
   always_comb begin
@@ -108,35 +101,28 @@ module literal_prefilter #(
     for (int e = 0; e < BB; e++) begin
       // e: the position of the candidate's last byte in this beat; window byte e + 7.
       c0_end = 32'(beat_index) * BB + 32'(e);
-      c0_h4 = hash4(win_folded[8 * (e + 4) +: 32]);
-      c0_h8 = hash8(win_folded[8 * e +: 64]);
-      cand4[e] = beat_keep[e] && c0_end >= 3 && bitmap4[{beat_bank, c0_h4[HB-1:5]}][c0_h4[4:0]];
-      cand8[e] = beat_keep[e] && c0_end >= 7 && bitmap8[{beat_bank, c0_h8[HB-1:5]}][c0_h8[4:0]];
-    end
-    taken = 0;
-    beat_overflow = 1'b0;
-    sel_valid = '0;
-    sel_bucket8 = '0;
-    for (int j = 0; j < BEAT_HITS; j++) sel_pos[j] = '0;
-    for (int c = 0; c < 2 * BB; c++) begin
-      if (c < BB ? cand8[c % BB] : cand4[c % BB]) begin
-        if (taken < BEAT_HITS) begin
-          sel_valid[taken] = 1'b1;
-          sel_bucket8[taken] = c < BB;
-          sel_pos[taken] = POS_BITS'(c % BB);
-          taken = taken + 1;
-        end else begin
-          beat_overflow = 1'b1;
-        end
-      end
+      h4[HB * e +: HB] = hash4(win_folded[8 * (e + 4) +: 32]);
+      h8[HB * e +: HB] = hash8(win_folded[8 * e +: 64]);
+      ok4[e] = beat_valid && beat_keep[e] && c0_end >= 3;
+      ok8[e] = beat_valid && beat_keep[e] && c0_end >= 7;
     end
   end
 
-  logic s1_valid, s1_last, s1_sof, s1_bank, s1_overflow;
+  logic [BB*32-1:0] bm4_word, bm8_word;
+  for (genvar e = 0; e < BB; e++) begin : position
+    table_ram #(.W(32), .DEPTH_LOG2(HB - 4)) bitmap4 (
+      .clk, .we(bm4_we), .waddr(bm_waddr), .wdata(tw_data[31:0]),
+      .raddr({beat_bank, h4[HB * e + 5 +: HB - 5]}), .rdata(bm4_word[32 * e +: 32]));
+    table_ram #(.W(32), .DEPTH_LOG2(HB - 4)) bitmap8 (
+      .clk, .we(bm8_we), .waddr(bm_waddr), .wdata(tw_data[31:0]),
+      .raddr({beat_bank, h8[HB * e + 5 +: HB - 5]}), .rdata(bm8_word[32 * e +: 32]));
+  end
+
+  logic s1_valid, s1_last, s1_sof, s1_bank;
   logic [15:0] s1_beat_index;
   logic [8*WIN-1:0] s1_win, s1_win_folded;
-  logic [BEAT_HITS-1:0] s1_sel_valid, s1_sel_bucket8;
-  logic [POS_BITS-1:0] s1_sel_pos [BEAT_HITS];
+  logic [BB*HB-1:0] s1_h4, s1_h8;
+  logic [BB-1:0] s1_ok4, s1_ok8;
 
   always_ff @(posedge clk) begin
     if (beat_valid) begin
@@ -148,13 +134,13 @@ module literal_prefilter #(
     s1_last <= beat_last;
     s1_sof <= sof;
     s1_bank <= beat_bank;
-    s1_overflow <= beat_overflow;
     s1_beat_index <= beat_index;
     s1_win <= win;
     s1_win_folded <= win_folded;
-    s1_sel_valid <= beat_valid ? sel_valid : '0;
-    s1_sel_bucket8 <= sel_bucket8;
-    for (int j = 0; j < BEAT_HITS; j++) s1_sel_pos[j] <= sel_pos[j];
+    s1_h4 <= h4;
+    s1_h8 <= h8;
+    s1_ok4 <= ok4;
+    s1_ok8 <= ok8;
     if (rst) begin
       in_frame_q <= 1'b0;
       beat_index_q <= 16'd0;
@@ -162,7 +148,75 @@ module literal_prefilter #(
     end
   end
 
-  // --- Cycle 1: exact comparison of P, and the frame's list ----------------------------------
+  // --- Cycle 1: bitmap hits, the first BEAT_HITS, each read from its lane's literal copies ---
+
+  logic [BB-1:0] cand4, cand8;
+  logic [BEAT_HITS-1:0] sel_valid;
+  logic [BEAT_HITS-1:0] sel_bucket8;
+  logic [BEAT_HITS*POS_BITS-1:0] sel_pos;
+  logic [BEAT_HITS*HB-1:0] sel_h4, sel_h8;
+  logic beat_overflow;
+  int taken;
+
+  always_comb begin
+    for (int e = 0; e < BB; e++) begin
+      cand4[e] = s1_ok4[e] && bm4_word[32 * e + 32'(s1_h4[HB * e +: 5])];
+      cand8[e] = s1_ok8[e] && bm8_word[32 * e + 32'(s1_h8[HB * e +: 5])];
+    end
+    taken = 0;
+    beat_overflow = 1'b0;
+    sel_valid = '0;
+    sel_bucket8 = '0;
+    sel_pos = '0;
+    for (int c = 0; c < 2 * BB; c++) begin
+      if (c < BB ? cand8[c % BB] : cand4[c % BB]) begin
+        if (taken < BEAT_HITS) begin
+          sel_valid[taken] = 1'b1;
+          sel_bucket8[taken] = c < BB;
+          sel_pos[POS_BITS * taken +: POS_BITS] = POS_BITS'(c % BB);
+          taken = taken + 1;
+        end else begin
+          beat_overflow = 1'b1;
+        end
+      end
+    end
+    for (int j = 0; j < BEAT_HITS; j++) begin
+      sel_h4[HB * j +: HB] = s1_h4[HB * 32'(sel_pos[POS_BITS * j +: POS_BITS]) +: HB];
+      sel_h8[HB * j +: HB] = s1_h8[HB * 32'(sel_pos[POS_BITS * j +: POS_BITS]) +: HB];
+    end
+  end
+
+  logic [BEAT_HITS*LIT_W-1:0] lit4_slot, lit8_slot;
+  for (genvar j = 0; j < BEAT_HITS; j++) begin : lane
+    table_ram #(.W(LIT_W), .DEPTH_LOG2(HB + 1)) literal4 (
+      .clk, .we(lit4_we), .waddr(lit_waddr), .wdata(tw_data[LIT_W-1:0]),
+      .raddr({s1_bank, sel_h4[HB * j +: HB]}), .rdata(lit4_slot[LIT_W * j +: LIT_W]));
+    table_ram #(.W(LIT_W), .DEPTH_LOG2(HB + 1)) literal8 (
+      .clk, .we(lit8_we), .waddr(lit_waddr), .wdata(tw_data[LIT_W-1:0]),
+      .raddr({s1_bank, sel_h8[HB * j +: HB]}), .rdata(lit8_slot[LIT_W * j +: LIT_W]));
+  end
+
+  logic s2_valid, s2_last, s2_sof, s2_overflow;
+  logic [15:0] s2_beat_index;
+  logic [8*WIN-1:0] s2_win, s2_win_folded;
+  logic [BEAT_HITS-1:0] s2_sel_valid, s2_sel_bucket8;
+  logic [BEAT_HITS*POS_BITS-1:0] s2_sel_pos;
+
+  always_ff @(posedge clk) begin
+    s2_valid <= s1_valid;
+    s2_last <= s1_last;
+    s2_sof <= s1_sof;
+    s2_overflow <= beat_overflow;
+    s2_beat_index <= s1_beat_index;
+    s2_win <= s1_win;
+    s2_win_folded <= s1_win_folded;
+    s2_sel_valid <= sel_valid;
+    s2_sel_bucket8 <= sel_bucket8;
+    s2_sel_pos <= sel_pos;
+    if (rst) s2_valid <= 1'b0;
+  end
+
+  // --- Cycle 2: exact comparison of P, and the frame's list ----------------------------------
 
   logic [FRAME_HITS-1:0] list_valid_q;
   logic [FRAME_HITS*16-1:0] list_literal_q, list_start_q;
@@ -170,9 +224,8 @@ module literal_prefilter #(
   logic list_overflow_q;
 
   logic [BEAT_HITS-1:0] match;
-  logic [15:0] match_literal [BEAT_HITS];
-  logic [15:0] match_start [BEAT_HITS];
-  logic [3:0] match_length [BEAT_HITS];
+  logic [BEAT_HITS*16-1:0] match_literal, match_start;
+  logic [BEAT_HITS*4-1:0] match_length;
 
   logic [FRAME_HITS-1:0] next_valid;
   logic [FRAME_HITS*16-1:0] next_literal, next_start;
@@ -180,7 +233,6 @@ module literal_prefilter #(
   logic next_overflow;
   int used;
   logic [LIT_W-1:0] slot;
-  logic [HB-1:0] h;
   logic [3:0] len;
   logic nocase;
   logic [31:0] end_offset;
@@ -188,46 +240,40 @@ module literal_prefilter #(
 
   always_comb begin
     for (int j = 0; j < BEAT_HITS; j++) begin
-      p = 32'(s1_sel_pos[j]);
-      if (s1_sel_bucket8[j]) begin
-        h = hash8(s1_win_folded[8 * p +: 64]);
-        slot = literal8[{s1_bank, h}];
-      end else begin
-        h = hash4(s1_win_folded[8 * (p + 4) +: 32]);
-        slot = literal4[{s1_bank, h}];
-      end
+      p = 32'(s2_sel_pos[POS_BITS * j +: POS_BITS]);
+      slot = s2_sel_bucket8[j] ? lit8_slot[LIT_W * j +: LIT_W] : lit4_slot[LIT_W * j +: LIT_W];
       len = slot[picket_regs_pkg::LITERAL_4_LENGTH_LSB +: 4];
       nocase = slot[picket_regs_pkg::LITERAL_4_NOCASE_LSB];
-      end_offset = 32'(s1_beat_index) * BB + 32'(p);
-      match[j] = s1_sel_valid[j] && slot[picket_regs_pkg::LITERAL_4_VALID_LSB] && len >= 4'd1 && len <= 4'd8 &&
-                 end_offset + 1 >= 32'(len) && (s1_sel_bucket8[j] ? len == 4'd8 : len < 4'd8);
+      end_offset = 32'(s2_beat_index) * BB + 32'(p);
+      match[j] = s2_sel_valid[j] && slot[picket_regs_pkg::LITERAL_4_VALID_LSB] && len >= 4'd1 && len <= 4'd8 &&
+                 end_offset + 1 >= 32'(len) && (s2_sel_bucket8[j] ? len == 4'd8 : len < 4'd8);
       for (int k = 0; k < 8; k++) begin
         // P's byte k sits at window byte p + 8 - len + k (bytes before P are not compared).
         at = p + 8 - 32'(len) + k;
         if (k < 32'(len) && at >= 0 && at < WIN &&
-            (nocase ? s1_win_folded[8 * at +: 8] : s1_win[8 * at +: 8]) != slot[picket_regs_pkg::LITERAL_4_BYTES_LSB + 8 * k +: 8])
+            (nocase ? s2_win_folded[8 * at +: 8] : s2_win[8 * at +: 8]) != slot[picket_regs_pkg::LITERAL_4_BYTES_LSB + 8 * k +: 8])
           match[j] = 1'b0;
       end
-      match_literal[j] = slot[picket_regs_pkg::LITERAL_4_LITERAL_LSB +: 16];
-      match_start[j] = 16'(end_offset + 1 - 32'(len));
-      match_length[j] = len;
+      match_literal[16 * j +: 16] = slot[picket_regs_pkg::LITERAL_4_LITERAL_LSB +: 16];
+      match_start[16 * j +: 16] = 16'(end_offset + 1 - 32'(len));
+      match_length[4 * j +: 4] = len;
     end
 
     // Append this beat's hits to the frame's list (a new list at the frame's first beat).
-    next_valid = s1_sof ? '0 : list_valid_q;
+    next_valid = s2_sof ? '0 : list_valid_q;
     next_literal = list_literal_q;
     next_start = list_start_q;
     next_length = list_length_q;
-    next_overflow = (s1_sof ? 1'b0 : list_overflow_q) || s1_overflow;
+    next_overflow = (s2_sof ? 1'b0 : list_overflow_q) || s2_overflow;
     used = 0;
     for (int i = 0; i < FRAME_HITS; i++) if (next_valid[i]) used = i + 1;
     for (int j = 0; j < BEAT_HITS; j++) begin
       if (match[j]) begin
         if (used < FRAME_HITS) begin
           next_valid[used] = 1'b1;
-          next_literal[16 * used +: 16] = match_literal[j];
-          next_start[16 * used +: 16] = match_start[j];
-          next_length[4 * used +: 4] = match_length[j];
+          next_literal[16 * used +: 16] = match_literal[16 * j +: 16];
+          next_start[16 * used +: 16] = match_start[16 * j +: 16];
+          next_length[4 * used +: 4] = match_length[4 * j +: 4];
           used = used + 1;
         end else begin
           next_overflow = 1'b1;
@@ -238,13 +284,13 @@ module literal_prefilter #(
 
   always_ff @(posedge clk) begin
     frame_valid <= 1'b0;
-    if (s1_valid) begin
+    if (s2_valid) begin
       list_valid_q <= next_valid;
       list_literal_q <= next_literal;
       list_start_q <= next_start;
       list_length_q <= next_length;
       list_overflow_q <= next_overflow;
-      if (s1_last) begin
+      if (s2_last) begin
         frame_valid <= 1'b1;
         hit_valid <= next_valid;
         hit_literal <= next_literal;

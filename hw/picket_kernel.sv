@@ -16,9 +16,11 @@
 // The input takes a beat every cycle while the output keeps up; it stalls only when the FIFO
 // (2^FIFO_LOG2 beats) is full.
 //
-// Frame path, cycles after the parser's meta (T):
-//   T: identity_lookup and rule_check start   T+1: hits checked   T+2: ids -> policy_lookup
-//   T+4: both-way policy -> verdict            T+5: result pushed, counters counted
+// Frame path, cycles after the parser's meta (T, two cycles after the frame's last beat):
+//   T: identity_lookup starts       T+1: the prefilter's hits -> rule_check
+//   T+2: ids -> policy_lookup       T+3: hits checked
+//   T+4: both-way policy -> verdict T+5: result pushed, counters counted (a cycle later for
+//                                        the per-rule counters, a block RAM)
 
 `resetall
 `timescale 1ns / 1ps
@@ -178,41 +180,51 @@ module picket_kernel #(
 
   // Frame context, delayed to each stage that needs it: index k is T+k+1.
   localparam int D = 4;
-  logic bank_d [D], host_decode_d [D], has_ports_d [D], overflow_d [D];
+  logic bank_d [D], host_decode_d [D], has_ports_d [D];
   logic [4:0] malformed_d [D];
   logic [1:0] l3_d [D];
   logic [7:0] proto_d [D];
   logic [15:0] sport_d [D], dport_d [D], flen_d [D];
   logic [63:0] now_d [D];
-  logic [FRAME_HITS*16-1:0] literal_d [D];
 
   always_ff @(posedge clk) begin
     bank_d[0] <= ctx_bank_d[1];
     now_d[0] <= ctx_now_d[1];
     host_decode_d[0] <= meta_host_decode;
     has_ports_d[0] <= has_ports;
-    overflow_d[0] <= hits_overflow;
     malformed_d[0] <= meta_malformed;
     l3_d[0] <= meta_l3;
     proto_d[0] <= meta_ip_proto;
     sport_d[0] <= meta_src_port;
     dport_d[0] <= meta_dst_port;
     flen_d[0] <= meta_frame_length;
-    literal_d[0] <= hits_literal;
     for (int k = 1; k < D; k++) begin
       bank_d[k] <= bank_d[k - 1];
       now_d[k] <= now_d[k - 1];
       host_decode_d[k] <= host_decode_d[k - 1];
       has_ports_d[k] <= has_ports_d[k - 1];
-      overflow_d[k] <= overflow_d[k - 1];
       malformed_d[k] <= malformed_d[k - 1];
       l3_d[k] <= l3_d[k - 1];
       proto_d[k] <= proto_d[k - 1];
       sport_d[k] <= sport_d[k - 1];
       dport_d[k] <= dport_d[k - 1];
       flen_d[k] <= flen_d[k - 1];
-      literal_d[k] <= literal_d[k - 1];
     end
+  end
+
+  // The prefilter's list, a cycle behind the meta: index k is T+k+2.
+  logic [FRAME_HITS*16-1:0] literal_d [3];
+  logic overflow_d [3];
+  logic [15:0] payload_offset_q, payload_length_q;
+  always_ff @(posedge clk) begin
+    literal_d[0] <= hits_literal;
+    overflow_d[0] <= hits_overflow;
+    for (int k = 1; k < 3; k++) begin
+      literal_d[k] <= literal_d[k - 1];
+      overflow_d[k] <= overflow_d[k - 1];
+    end
+    payload_offset_q <= meta_payload_offset;
+    payload_length_q <= meta_payload_length;
   end
 
   logic id_valid;
@@ -227,10 +239,10 @@ module picket_kernel #(
   logic [FRAME_HITS-1:0] rc_hit_valid, rc_hit_final, rc_hit_drop;
   rule_check rules (
     .clk, .rst,
-    .in_valid(meta_valid), .in_bank(ctx_bank_d[1]), .in_hit_valid(hits_valid), .in_hit_literal(hits_literal),
-    .in_hit_start(hits_start), .in_hit_length(hits_length), .in_payload_offset(meta_payload_offset),
-    .in_payload_length(meta_payload_length), .in_ip_proto(meta_ip_proto), .in_has_ports(has_ports),
-    .in_src_port(meta_src_port), .in_dst_port(meta_dst_port),
+    .in_valid(hits_frame_valid), .in_bank(bank_d[0]), .in_hit_valid(hits_valid), .in_hit_literal(hits_literal),
+    .in_hit_start(hits_start), .in_hit_length(hits_length), .in_payload_offset(payload_offset_q),
+    .in_payload_length(payload_length_q), .in_ip_proto(proto_d[0]), .in_has_ports(has_ports_d[0]),
+    .in_src_port(sport_d[0]), .in_dst_port(dport_d[0]),
     .host_always(ctrl_host_always), .host_ported(ctrl_host_ported),
     .tw_valid, .tw_table, .tw_bank, .tw_index, .tw_data,
     .out_valid(rc_valid), .out_hit_valid(rc_hit_valid), .out_hit_final(rc_hit_final), .out_hit_drop(rc_hit_drop),
@@ -248,23 +260,17 @@ module picket_kernel #(
 
   // Stage outputs held until T+4.
   logic [15:0] src_id_d [2], dst_id_d [2];
-  logic [FRAME_HITS-1:0] hv_d [3], hf_d [3], hd_d [3];
-  logic host_rules_d [3];
+  logic [FRAME_HITS-1:0] hv_q, hf_q, hd_q;
+  logic host_rules_q;
   always_ff @(posedge clk) begin
     src_id_d[0] <= src_id;
     dst_id_d[0] <= dst_id;
     src_id_d[1] <= src_id_d[0];
     dst_id_d[1] <= dst_id_d[0];
-    hv_d[0] <= rc_hit_valid;
-    hf_d[0] <= rc_hit_final;
-    hd_d[0] <= rc_hit_drop;
-    host_rules_d[0] <= rc_host_rules;
-    for (int k = 1; k < 3; k++) begin
-      hv_d[k] <= hv_d[k - 1];
-      hf_d[k] <= hf_d[k - 1];
-      hd_d[k] <= hd_d[k - 1];
-      host_rules_d[k] <= host_rules_d[k - 1];
-    end
+    hv_q <= rc_hit_valid;
+    hf_q <= rc_hit_final;
+    hd_q <= rc_hit_drop;
+    host_rules_q <= rc_host_rules;
   end
 
   // --- Verdict (T+4) ----------------------------------------------------------------------------
@@ -282,19 +288,19 @@ module picket_kernel #(
     policy_on = 32'(ctrl_policy_mode) != picket_regs_pkg::POLICY_MODE_OFF;
     enforce = 32'(ctrl_policy_mode) == picket_regs_pkg::POLICY_MODE_ENFORCE;
     punt_policy = policy_on && (pol_unknown_id || fwd_allow != rev_allow);
-    punt_rules = overflow_d[L] || host_rules_d[2] || |(hv_d[2] & ~hf_d[2]);
+    punt_rules = overflow_d[2] || host_rules_q || |(hv_q & ~hf_q);
     has_drop_rule = 1'b0;
     has_alert_rule = 1'b0;
     drop_rule = 16'd0;
     alert_rule = 16'd0;
     for (int i = FRAME_HITS - 1; i >= 0; i--) begin
-      if (hv_d[2][i] && hf_d[2][i] && hd_d[2][i]) begin
+      if (hv_q[i] && hf_q[i] && hd_q[i]) begin
         has_drop_rule = 1'b1;
-        drop_rule = literal_d[L][16 * i +: 16];
+        drop_rule = literal_d[2][16 * i +: 16];
       end
-      if (hv_d[2][i] && hf_d[2][i] && !hd_d[2][i]) begin
+      if (hv_q[i] && hf_q[i] && !hd_q[i]) begin
         has_alert_rule = 1'b1;
-        alert_rule = literal_d[L][16 * i +: 16];
+        alert_rule = literal_d[2][16 * i +: 16];
       end
     end
     final_drop = ctrl_signature_drop && has_drop_rule;
@@ -344,12 +350,12 @@ module picket_kernel #(
     result[picket_regs_pkg::RES_REV_STATEMENT_LSB +: 16] = rev_statement;
     result[picket_regs_pkg::RES_PUNT_POLICY_LSB] = punt_policy;
     result[picket_regs_pkg::RES_PUNT_RULES_LSB] = punt_rules;
-    result[picket_regs_pkg::RES_HIT_OVERFLOW_LSB] = overflow_d[L];
+    result[picket_regs_pkg::RES_HIT_OVERFLOW_LSB] = overflow_d[2];
     result[picket_regs_pkg::RES_RULE_VALID_LSB] = rule_valid;
     result[picket_regs_pkg::RES_RULE_LSB +: 16] = rule;
-    result[picket_regs_pkg::RES_HIT_VALID_LSB +: FRAME_HITS] = hv_d[2];
-    result[picket_regs_pkg::RES_HIT_FINAL_LSB +: FRAME_HITS] = hf_d[2];
-    result[picket_regs_pkg::RES_HIT_LITERAL_LSB +: 16 * FRAME_HITS] = literal_d[L];
+    result[picket_regs_pkg::RES_HIT_VALID_LSB +: FRAME_HITS] = hv_q;
+    result[picket_regs_pkg::RES_HIT_FINAL_LSB +: FRAME_HITS] = hf_q;
+    result[picket_regs_pkg::RES_HIT_LITERAL_LSB +: 16 * FRAME_HITS] = literal_d[2];
   end
 
   logic res_push;
@@ -362,19 +368,19 @@ module picket_kernel #(
   // --- Counters ---------------------------------------------------------------------------------
 
   localparam int RULES = picket_regs_pkg::TBL_DESCRIPTOR_DEPTH;
+  localparam int RB = $clog2(RULES);
   logic [63:0] counters [8];
-  logic [63:0] rule_counters [RULES];
   logic [1:0] res_verdict_q, res_reason_q;
   logic res_overflow_q, res_rule_valid_q, res_bank_q;
-  logic [$clog2(RULES)-1:0] res_rule_q;
+  logic [RB-1:0] res_rule_q;
   logic [15:0] res_len_q;
   always_ff @(posedge clk) begin
     // The verdict's parts, beside res_q, for counting.
     res_verdict_q <= verdict;
     res_reason_q <= reason;
-    res_overflow_q <= overflow_d[L];
+    res_overflow_q <= overflow_d[2];
     res_rule_valid_q <= rule_valid;
-    res_rule_q <= rule[$clog2(RULES)-1:0];
+    res_rule_q <= rule[RB-1:0];
     res_len_q <= flen_d[L];
     res_bank_q <= bank_d[L];
     if (res_push) begin
@@ -392,18 +398,39 @@ module picket_kernel #(
         counters[picket_regs_pkg::CNT_DROP_SIGNATURE] <= counters[picket_regs_pkg::CNT_DROP_SIGNATURE] + 1;
       if (res_overflow_q)
         counters[picket_regs_pkg::CNT_HIT_OVERFLOW] <= counters[picket_regs_pkg::CNT_HIT_OVERFLOW] + 1;
-      if (res_rule_valid_q) rule_counters[res_rule_q] <= rule_counters[res_rule_q] + 1;
     end
     if (rst) begin
       for (int i = 0; i < 8; i++) counters[i] <= 64'd0;
     end
   end
 
+  // Per-rule counters, one per literal id, in a block RAM: read at T+5, written back plus one
+  // at T+6. The RAM reads a counter's old value while it is being written, so when two frames
+  // running count the same rule the second takes the first's write instead.
+  logic [63:0] rule_counters [RULES];
+  logic count_q, write_q;
+  logic [RB-1:0] count_rule_q, write_rule_q;
+  logic [63:0] count_read, write_value_q;
+  wire [63:0] count_next = (write_q && write_rule_q == count_rule_q ? write_value_q : count_read) + 64'd1;
   always_ff @(posedge clk) begin
-    cnt_value <= 32'(cnt_select) >= picket_regs_pkg::CNT_RULE_BASE
-                     ? rule_counters[12'(32'(cnt_select) - picket_regs_pkg::CNT_RULE_BASE)]
-                     : counters[cnt_select[2:0]];
+    count_read <= rule_counters[res_rule_q];
+    count_q <= res_push && res_rule_valid_q && !rst;
+    count_rule_q <= res_rule_q;
+    if (count_q) rule_counters[count_rule_q] <= count_next;
+    write_q <= count_q;
+    write_rule_q <= count_rule_q;
+    write_value_q <= count_next;
   end
+
+  // The counter cnt_select asks for, a cycle later (axil_control takes it the cycle after).
+  logic [63:0] rule_snapshot, counter_snapshot;
+  logic snapshot_rule_q;
+  always_ff @(posedge clk) begin
+    rule_snapshot <= rule_counters[RB'(32'(cnt_select) - picket_regs_pkg::CNT_RULE_BASE)];
+    counter_snapshot <= counters[cnt_select[2:0]];
+    snapshot_rule_q <= 32'(cnt_select) >= picket_regs_pkg::CNT_RULE_BASE;
+  end
+  assign cnt_value = snapshot_rule_q ? rule_snapshot : counter_snapshot;
 
   // Frames in flight per bank: from the first beat until the result (no table is read after).
   always_ff @(posedge clk) begin
@@ -444,7 +471,7 @@ module picket_kernel #(
 
   // Parser fields the kernel does not use yet.
   wire unused = &{1'b0, meta_fragment, meta_tcp_flags, meta_icmp_type, meta_icmp_code, meta_vlan_count,
-                  meta_vlan0, meta_vlan1, hits_frame_valid, rc_valid, 1'b0};
+                  meta_vlan0, meta_vlan1, rc_valid, 1'b0};
 
 endmodule
 

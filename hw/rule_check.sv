@@ -1,10 +1,13 @@
 // Rule check: the conditions each literal hit's DESCRIPTOR names, checked against the frame's
-// headers, all hits at once, in one cycle.
+// headers, all hits at once.
 //
 // A hit counts when its literal lies inside the payload, starts within [start_lo, start_hi]
 // of it, and the protocol and ports fit (ports only where the packet has them, as
 // host/engine/signature_set.cc's header check). A descriptor marked final is its rule's every
 // condition: the hit is the rule's match. Otherwise the host checks the rest of the rule.
+//
+//   cycle 0: in_*, each hit's descriptor read from its lane's copy, the ports' HOST_PORTS words
+//   cycle 1: every check at once  ->  cycle 2: out_*
 
 `resetall
 `timescale 1ns / 1ps
@@ -50,30 +53,62 @@ module rule_check (
 
   localparam int PORT_WORDS = picket_regs_pkg::TBL_HOST_PORTS_DEPTH;
 
-  logic [D_W-1:0] descriptors [2 * DEPTH];
-  logic [31:0] host_ports [2 * PORT_WORDS];
+  wire desc_we = tw_valid && 32'(tw_table) == picket_regs_pkg::TBL_DESCRIPTOR;
+  wire ports_we = tw_valid && 32'(tw_table) == picket_regs_pkg::TBL_HOST_PORTS;
 
-  always_ff @(posedge clk) begin
-    if (tw_valid && 32'(tw_table) == picket_regs_pkg::TBL_DESCRIPTOR)
-      descriptors[{tw_bank, tw_index[$clog2(DEPTH)-1:0]}] <= tw_data[D_W-1:0];
-    if (tw_valid && 32'(tw_table) == picket_regs_pkg::TBL_HOST_PORTS)
-      host_ports[{tw_bank, tw_index[$clog2(PORT_WORDS)-1:0]}] <= tw_data[31:0];
+  // --- Cycle 0: the reads -------------------------------------------------------------------
+
+  // Packet class: tcp 0, udp 1, icmp 2, other 3.
+  wire [1:0] cls = in_ip_proto == picket_pkg::IP_PROTO_TCP ? 2'd0 : in_ip_proto == picket_pkg::IP_PROTO_UDP ? 2'd1 :
+                   (in_ip_proto == picket_pkg::IP_PROTO_ICMP || in_ip_proto == picket_pkg::IP_PROTO_ICMPV6) ? 2'd2 : 2'd3;
+
+  logic [FRAME_HITS*D_W-1:0] desc;
+  for (genvar i = 0; i < FRAME_HITS; i++) begin : lane
+    table_ram #(.W(D_W), .DEPTH_LOG2($clog2(DEPTH) + 1)) descriptors (
+      .clk, .we(desc_we), .waddr({tw_bank, tw_index[$clog2(DEPTH)-1:0]}), .wdata(tw_data[D_W-1:0]),
+      .raddr({in_bank, in_hit_literal[16 * i +: $clog2(DEPTH)]}), .rdata(desc[D_W * i +: D_W]));
   end
 
-  // Host-only rules: by packet class (tcp 0, udp 1, icmp 2, other 3), those that apply to
-  // every packet of the class, and those filed by the ports they name.
-  logic [1:0] cls;
-  logic host_rules;
   logic [31:0] dst_word, src_word;
+  table_ram #(.W(32), .DEPTH_LOG2($clog2(PORT_WORDS) + 1)) host_ports_dst (
+    .clk, .we(ports_we), .waddr({tw_bank, tw_index[$clog2(PORT_WORDS)-1:0]}), .wdata(tw_data[31:0]),
+    .raddr({in_bank, cls[0], 1'b0, in_dst_port[15:5]}), .rdata(dst_word));
+  table_ram #(.W(32), .DEPTH_LOG2($clog2(PORT_WORDS) + 1)) host_ports_src (
+    .clk, .we(ports_we), .waddr({tw_bank, tw_index[$clog2(PORT_WORDS)-1:0]}), .wdata(tw_data[31:0]),
+    .raddr({in_bank, cls[0], 1'b1, in_src_port[15:5]}), .rdata(src_word));
+
+  logic s1_valid, s1_has_ports;
+  logic [1:0] s1_cls;
+  logic [FRAME_HITS-1:0] s1_hit_valid;
+  logic [FRAME_HITS*16-1:0] s1_hit_literal, s1_hit_start;
+  logic [FRAME_HITS*4-1:0] s1_hit_length;
+  logic [15:0] s1_payload_offset, s1_payload_length, s1_src_port, s1_dst_port;
+  logic [7:0] s1_ip_proto;
+  always_ff @(posedge clk) begin
+    s1_valid <= in_valid && !rst;
+    s1_cls <= cls;
+    s1_hit_valid <= in_hit_valid;
+    s1_hit_literal <= in_hit_literal;
+    s1_hit_start <= in_hit_start;
+    s1_hit_length <= in_hit_length;
+    s1_payload_offset <= in_payload_offset;
+    s1_payload_length <= in_payload_length;
+    s1_ip_proto <= in_ip_proto;
+    s1_has_ports <= in_has_ports;
+    s1_src_port <= in_src_port;
+    s1_dst_port <= in_dst_port;
+  end
+
+  // --- Cycle 1: the checks ------------------------------------------------------------------
+
+  // Host-only rules: by packet class, those that apply to every packet of the class, and those
+  // filed by the ports they name.
+  logic host_rules;
   always_comb begin
-    cls = in_ip_proto == picket_pkg::IP_PROTO_TCP ? 2'd0 : in_ip_proto == picket_pkg::IP_PROTO_UDP ? 2'd1 :
-          (in_ip_proto == picket_pkg::IP_PROTO_ICMP || in_ip_proto == picket_pkg::IP_PROTO_ICMPV6) ? 2'd2 : 2'd3;
-    dst_word = host_ports[{in_bank, cls[0], 1'b0, in_dst_port[15:5]}];
-    src_word = host_ports[{in_bank, cls[0], 1'b1, in_src_port[15:5]}];
-    host_rules = host_always[cls];
-    if (host_ported[cls]) begin
+    host_rules = host_always[s1_cls];
+    if (host_ported[s1_cls]) begin
       // Without ports (fragments) every port-filed rule of the class may apply.
-      if (!in_has_ports || dst_word[in_dst_port[4:0]] || src_word[in_src_port[4:0]]) host_rules = 1'b1;
+      if (!s1_has_ports || dst_word[s1_dst_port[4:0]] || src_word[s1_src_port[4:0]]) host_rules = 1'b1;
     end
   end
 
@@ -88,24 +123,24 @@ module rule_check (
   logic [1:0] proto;
   always_comb begin
     for (int i = 0; i < FRAME_HITS; i++) begin
-      literal = in_hit_literal[16 * i +: 16];
-      d = descriptors[{in_bank, literal[$clog2(DEPTH)-1:0]}];
-      start = {1'b0, in_hit_start[16 * i +: 16]};
-      rel = start - {1'b0, in_payload_offset};
-      end_rel = rel + 17'(in_hit_length[4 * i +: 4]);
+      literal = s1_hit_literal[16 * i +: 16];
+      d = desc[D_W * i +: D_W];
+      start = {1'b0, s1_hit_start[16 * i +: 16]};
+      rel = start - {1'b0, s1_payload_offset};
+      end_rel = rel + 17'(s1_hit_length[4 * i +: 4]);
       proto = d[picket_regs_pkg::DESCRIPTOR_PROTO_LSB +: 2];
-      pass[i] = in_hit_valid[i] && d[picket_regs_pkg::DESCRIPTOR_VALID_LSB] && 32'(literal) < DEPTH &&
-                start >= {1'b0, in_payload_offset} && end_rel <= {1'b0, in_payload_length} &&
+      pass[i] = s1_hit_valid[i] && d[picket_regs_pkg::DESCRIPTOR_VALID_LSB] && 32'(literal) < DEPTH &&
+                start >= {1'b0, s1_payload_offset} && end_rel <= {1'b0, s1_payload_length} &&
                 field_range(rel[15:0], d[picket_regs_pkg::DESCRIPTOR_START_LO_LSB +: 16],
                             d[picket_regs_pkg::DESCRIPTOR_START_HI_LSB +: 16]);
-      if (32'(proto) == picket_regs_pkg::PROTO_TCP && in_ip_proto != picket_pkg::IP_PROTO_TCP) pass[i] = 1'b0;
-      if (32'(proto) == picket_regs_pkg::PROTO_UDP && in_ip_proto != picket_pkg::IP_PROTO_UDP) pass[i] = 1'b0;
-      if (32'(proto) == picket_regs_pkg::PROTO_ICMP && in_ip_proto != picket_pkg::IP_PROTO_ICMP &&
-          in_ip_proto != picket_pkg::IP_PROTO_ICMPV6) pass[i] = 1'b0;
-      if (in_has_ports &&
-          !(field_range(in_src_port, d[picket_regs_pkg::DESCRIPTOR_SRC_PORT_LO_LSB +: 16],
+      if (32'(proto) == picket_regs_pkg::PROTO_TCP && s1_ip_proto != picket_pkg::IP_PROTO_TCP) pass[i] = 1'b0;
+      if (32'(proto) == picket_regs_pkg::PROTO_UDP && s1_ip_proto != picket_pkg::IP_PROTO_UDP) pass[i] = 1'b0;
+      if (32'(proto) == picket_regs_pkg::PROTO_ICMP && s1_ip_proto != picket_pkg::IP_PROTO_ICMP &&
+          s1_ip_proto != picket_pkg::IP_PROTO_ICMPV6) pass[i] = 1'b0;
+      if (s1_has_ports &&
+          !(field_range(s1_src_port, d[picket_regs_pkg::DESCRIPTOR_SRC_PORT_LO_LSB +: 16],
                         d[picket_regs_pkg::DESCRIPTOR_SRC_PORT_HI_LSB +: 16]) &&
-            field_range(in_dst_port, d[picket_regs_pkg::DESCRIPTOR_DST_PORT_LO_LSB +: 16],
+            field_range(s1_dst_port, d[picket_regs_pkg::DESCRIPTOR_DST_PORT_LO_LSB +: 16],
                         d[picket_regs_pkg::DESCRIPTOR_DST_PORT_HI_LSB +: 16])))
         pass[i] = 1'b0;
       final_[i] = d[picket_regs_pkg::DESCRIPTOR_FINAL_LSB];
@@ -114,7 +149,7 @@ module rule_check (
   end
 
   always_ff @(posedge clk) begin
-    out_valid <= in_valid && !rst;
+    out_valid <= s1_valid && !rst;
     out_hit_valid <= pass;
     out_hit_final <= final_;
     out_hit_drop <= drop;

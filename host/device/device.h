@@ -58,6 +58,8 @@ class Device {
   // One result per packet, in order.
   virtual bool process(std::span<const Packet> batch, std::vector<DeviceResult>& out, std::string& error) = 0;
   virtual DeviceCounters counters() = 0;
+  // Frames whose verdict the final rule of this hardware literal id decided.
+  virtual uint64_t rule_frames(uint16_t literal) = 0;
   virtual uint32_t generation() const = 0;  // images loaded so far
 };
 

@@ -33,6 +33,7 @@ class DeviceControl {
   void set_time(int64_t ns);
   void use_packet_time(bool on);
   DeviceCounters counters();
+  uint64_t rule_frames(uint16_t literal) { return read_counter(hw::counter::kRuleBase + literal); }
   uint32_t generation() const { return generation_; }  // images loaded so far
 
  private:

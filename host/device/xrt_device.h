@@ -34,6 +34,7 @@ class XrtDevice final : public Device {
   void use_packet_time(bool on) override { control_->use_packet_time(on); }
   bool process(std::span<const Packet> batch, std::vector<DeviceResult>& out, std::string& error) override;
   DeviceCounters counters() override { return control_->counters(); }
+  uint64_t rule_frames(uint16_t literal) override { return control_->rule_frames(literal); }
   uint32_t generation() const override { return control_->generation(); }
 
  private:
