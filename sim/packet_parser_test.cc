@@ -7,7 +7,7 @@
 #include <memory>
 #include <random>
 
-#include "Vpacket_parser.h"
+#include "Vpicket_stages.h"
 #include "malformed_cases.h"
 #include "packet/decoder.h"
 #include "packet/packet_builder.h"
@@ -41,7 +41,7 @@ IpAddress address(const VlWide<4>& w) {
 
 class ParserSim {
  public:
-  ParserSim() : ctx_(std::make_unique<VerilatedContext>()), top_(std::make_unique<Vpacket_parser>(ctx_.get())) {
+  ParserSim() : ctx_(std::make_unique<VerilatedContext>()), top_(std::make_unique<Vpicket_stages>(ctx_.get())) {
     top_->rst = 1;
     tick();
     tick();
@@ -94,7 +94,7 @@ class ParserSim {
   }
 
   std::unique_ptr<VerilatedContext> ctx_;
-  std::unique_ptr<Vpacket_parser> top_;
+  std::unique_ptr<Vpicket_stages> top_;
   std::vector<Meta> metas_;
   uint64_t cycles_ = 0;
 };

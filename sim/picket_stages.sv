@@ -1,0 +1,156 @@
+// The kernel's stages side by side, each with its own ports, so that one simulated model tests
+// each stage alone (sim/stage_tests.cc, sim/packet_parser_test.cc). Not part of the kernel:
+// the stages share only the clock, the reset and the table-write bus, as in picket_kernel.
+//
+//   packet_parser      s_axis_* -> m_meta_*      (its own port names)
+//   identity_lookup    id_in_*  -> id_out_*
+//   policy_lookup      pol_in_* -> pol_out_*
+//   literal_prefilter  pf_beat_* -> pf_*
+//   rule_check         rc_in_*  -> rc_out_*
+
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+module picket_stages #(
+  parameter int DATA_W = 512
+) (
+  input  wire                    clk,
+  input  wire                    rst,
+
+  input  wire                    tw_valid,
+  input  wire [7:0]              tw_table,
+  input  wire                    tw_bank,
+  input  wire [15:0]             tw_index,
+  input  wire [255:0]            tw_data,
+
+  // packet_parser
+  input  wire [DATA_W-1:0]       s_axis_tdata,
+  input  wire [DATA_W/8-1:0]     s_axis_tkeep,
+  input  wire                    s_axis_tvalid,
+  output wire                    s_axis_tready,
+  input  wire                    s_axis_tlast,
+  output logic                   m_meta_valid,
+  output logic [4:0]             m_meta_malformed,
+  output logic                   m_meta_host_decode,
+  output logic [1:0]             m_meta_l3,
+  output logic [127:0]           m_meta_src,
+  output logic [127:0]           m_meta_dst,
+  output logic [7:0]             m_meta_ip_proto,
+  output logic                   m_meta_fragment,
+  output logic                   m_meta_has_l4,
+  output logic [15:0]            m_meta_src_port,
+  output logic [15:0]            m_meta_dst_port,
+  output logic [7:0]             m_meta_tcp_flags,
+  output logic [7:0]             m_meta_icmp_type,
+  output logic [7:0]             m_meta_icmp_code,
+  output logic [15:0]            m_meta_payload_offset,
+  output logic [15:0]            m_meta_payload_length,
+  output logic [1:0]             m_meta_vlan_count,
+  output logic [11:0]            m_meta_vlan0,
+  output logic [11:0]            m_meta_vlan1,
+  output logic [15:0]            m_meta_frame_length,
+
+  // identity_lookup
+  input  wire                    id_in_valid,
+  input  wire                    id_in_bank,
+  input  wire [63:0]             id_in_now,
+  input  wire [127:0]            id_in_src,
+  input  wire [127:0]            id_in_dst,
+  output logic                   id_out_valid,
+  output logic [15:0]            id_out_src_id,
+  output logic [15:0]            id_out_dst_id,
+
+  // policy_lookup
+  input  wire                    pol_in_valid,
+  input  wire                    pol_in_bank,
+  input  wire [63:0]             pol_in_now,
+  input  wire [15:0]             pol_in_src_id,
+  input  wire [15:0]             pol_in_dst_id,
+  input  wire [7:0]              pol_in_ip_proto,
+  input  wire                    pol_in_has_ports,
+  input  wire [15:0]             pol_in_src_port,
+  input  wire [15:0]             pol_in_dst_port,
+  output logic                   pol_out_valid,
+  output logic                   pol_out_fwd_allow,
+  output logic [15:0]            pol_out_fwd_statement,
+  output logic                   pol_out_rev_allow,
+  output logic [15:0]            pol_out_rev_statement,
+  output logic                   pol_out_unknown_id,
+
+  // literal_prefilter
+  input  wire                    pf_beat_valid,
+  input  wire [DATA_W-1:0]       pf_beat_data,
+  input  wire [DATA_W/8-1:0]     pf_beat_keep,
+  input  wire                    pf_beat_last,
+  input  wire                    pf_beat_bank,
+  output logic                   pf_frame_valid,
+  output logic [FRAME_HITS-1:0]  pf_hit_valid,
+  output logic [FRAME_HITS*16-1:0] pf_hit_literal,
+  output logic [FRAME_HITS*16-1:0] pf_hit_start,
+  output logic [FRAME_HITS*4-1:0] pf_hit_length,
+  output logic                   pf_hit_overflow,
+
+  // rule_check
+  input  wire                    rc_in_valid,
+  input  wire                    rc_in_bank,
+  input  wire [FRAME_HITS-1:0]   rc_in_hit_valid,
+  input  wire [FRAME_HITS*16-1:0] rc_in_hit_literal,
+  input  wire [FRAME_HITS*16-1:0] rc_in_hit_start,
+  input  wire [FRAME_HITS*4-1:0] rc_in_hit_length,
+  input  wire [15:0]             rc_in_payload_offset,
+  input  wire [15:0]             rc_in_payload_length,
+  input  wire [7:0]              rc_in_ip_proto,
+  input  wire                    rc_in_has_ports,
+  input  wire [15:0]             rc_in_src_port,
+  input  wire [15:0]             rc_in_dst_port,
+  input  wire [3:0]              rc_host_always,
+  input  wire [3:0]              rc_host_ported,
+  output logic                   rc_out_valid,
+  output logic [FRAME_HITS-1:0]  rc_out_hit_valid,
+  output logic [FRAME_HITS-1:0]  rc_out_hit_final,
+  output logic [FRAME_HITS-1:0]  rc_out_hit_drop,
+  output logic                   rc_out_host_rules
+);
+
+  localparam int FRAME_HITS = picket_regs_pkg::FRAME_HITS;
+
+  packet_parser #(.DATA_W(DATA_W)) parser (
+    .clk, .rst, .s_axis_tdata, .s_axis_tkeep, .s_axis_tvalid, .s_axis_tready, .s_axis_tlast,
+    .m_meta_valid, .m_meta_malformed, .m_meta_host_decode, .m_meta_l3, .m_meta_src, .m_meta_dst,
+    .m_meta_ip_proto, .m_meta_fragment, .m_meta_has_l4, .m_meta_src_port, .m_meta_dst_port,
+    .m_meta_tcp_flags, .m_meta_icmp_type, .m_meta_icmp_code, .m_meta_payload_offset,
+    .m_meta_payload_length, .m_meta_vlan_count, .m_meta_vlan0, .m_meta_vlan1, .m_meta_frame_length);
+
+  identity_lookup identities (
+    .clk, .rst, .in_valid(id_in_valid), .in_bank(id_in_bank), .in_now(id_in_now), .in_src(id_in_src),
+    .in_dst(id_in_dst), .tw_valid, .tw_table, .tw_bank, .tw_index, .tw_data,
+    .out_valid(id_out_valid), .out_src_id(id_out_src_id), .out_dst_id(id_out_dst_id));
+
+  policy_lookup policy (
+    .clk, .rst, .in_valid(pol_in_valid), .in_bank(pol_in_bank), .in_now(pol_in_now), .in_src_id(pol_in_src_id),
+    .in_dst_id(pol_in_dst_id), .in_ip_proto(pol_in_ip_proto), .in_has_ports(pol_in_has_ports),
+    .in_src_port(pol_in_src_port), .in_dst_port(pol_in_dst_port), .tw_valid, .tw_table, .tw_bank, .tw_index, .tw_data,
+    .out_valid(pol_out_valid), .out_fwd_allow(pol_out_fwd_allow), .out_fwd_statement(pol_out_fwd_statement),
+    .out_rev_allow(pol_out_rev_allow), .out_rev_statement(pol_out_rev_statement),
+    .out_unknown_id(pol_out_unknown_id));
+
+  literal_prefilter #(.DATA_W(DATA_W)) prefilter (
+    .clk, .rst, .beat_valid(pf_beat_valid), .beat_data(pf_beat_data), .beat_keep(pf_beat_keep),
+    .beat_last(pf_beat_last), .beat_bank(pf_beat_bank), .tw_valid, .tw_table, .tw_bank, .tw_index, .tw_data,
+    .frame_valid(pf_frame_valid), .hit_valid(pf_hit_valid), .hit_literal(pf_hit_literal), .hit_start(pf_hit_start),
+    .hit_length(pf_hit_length), .hit_overflow(pf_hit_overflow));
+
+  rule_check rules (
+    .clk, .rst, .in_valid(rc_in_valid), .in_bank(rc_in_bank), .in_hit_valid(rc_in_hit_valid),
+    .in_hit_literal(rc_in_hit_literal), .in_hit_start(rc_in_hit_start), .in_hit_length(rc_in_hit_length),
+    .in_payload_offset(rc_in_payload_offset), .in_payload_length(rc_in_payload_length),
+    .in_ip_proto(rc_in_ip_proto), .in_has_ports(rc_in_has_ports), .in_src_port(rc_in_src_port),
+    .in_dst_port(rc_in_dst_port), .host_always(rc_host_always), .host_ported(rc_host_ported),
+    .tw_valid, .tw_table, .tw_bank, .tw_index, .tw_data,
+    .out_valid(rc_out_valid), .out_hit_valid(rc_out_hit_valid), .out_hit_final(rc_out_hit_final),
+    .out_hit_drop(rc_out_hit_drop), .out_host_rules(rc_out_host_rules));
+
+endmodule
+
+`resetall
