@@ -4,19 +4,15 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
+#include <algorithm>
 #include <map>
 
-#include "daemon/engine_setup.h"
-#include "device/table_compiler.h"
 #include "packet/packet_builder.h"
 #include "sim_device.h"
+#include "test_tables.h"
 
 namespace picket {
 namespace {
-
-namespace fs = std::filesystem;
 
 Packet udp_frame(const std::string& payload, uint64_t index) {
   Packet p;
@@ -28,18 +24,10 @@ Packet udp_frame(const std::string& payload, uint64_t index) {
 }
 
 TEST(RuleCounters, CountEveryFrameTheirRuleDecidedBackToBack) {
-  fs::path path = fs::path(testing::TempDir()) / "counted.rules";
-  std::ofstream(path) << "drop udp any any -> any any (content:\"first-li\"; sid:1;)\n"
-                         "drop udp any any -> any any (content:\"second-l\"; sid:2;)\n";
-  EngineFiles files;
-  files.rule_files = {path.string()};
-  EngineSetup setup = set_up_engine(files, {});
-  ASSERT_TRUE(setup.engine);
-  std::string error;
-  auto tables = compile_tables(setup.engine->signatures(), setup.engine->identities(), setup.engine->policy(),
-                               setup.engine->config(), error);
-  ASSERT_TRUE(tables) << error;
-  ASSERT_EQ(tables->plan.report.final_rules, 2u);
+  TestTables t = compile_test_tables("counted", "drop udp any any -> any any (content:\"first-li\"; sid:1;)\n"
+                                                 "drop udp any any -> any any (content:\"second-l\"; sid:2;)\n");
+  ASSERT_TRUE(t.ok);
+  ASSERT_EQ(t.tables.plan.report.final_rules, 2u);
 
   // One-beat frames: runs of one rule (a count every cycle), the two in turn, clean frames.
   std::vector<Packet> packets;
@@ -61,7 +49,8 @@ TEST(RuleCounters, CountEveryFrameTheirRuleDecidedBackToBack) {
   for (const Packet& p : packets) ASSERT_LE(p.bytes.size(), 64u);
 
   SimDevice sim;
-  ASSERT_TRUE(sim.load(tables->image, error)) << error;
+  std::string error;
+  ASSERT_TRUE(sim.load(t.tables.image, error)) << error;
   std::vector<DeviceResult> results;
   ASSERT_TRUE(sim.process(packets, results, error)) << error;
   ASSERT_EQ(results.size(), packets.size());

@@ -8,8 +8,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <random>
@@ -17,14 +15,11 @@
 
 #include "Vpicket_stages.h"
 #include "base/time_text.h"
-#include "daemon/engine_setup.h"
-#include "device/table_compiler.h"
+#include "test_tables.h"
 #include "verilated.h"
 
 namespace picket {
 namespace {
-
-namespace fs = std::filesystem;
 
 constexpr int kBeatBytes = 64;
 constexpr uint8_t kTcp = 6, kUdp = 17, kIcmp = 1;
@@ -104,7 +99,7 @@ class StageSim {
         if (std::all_of(e.begin(), e.end(), [](uint32_t w) { return w == 0; })) continue;
         top_->tw_valid = 1;
         top_->tw_table = t;
-        top_->tw_bank = bank;
+        top_->tw_bank = bank != 0;
         top_->tw_index = static_cast<uint16_t>(i);
         for (int w = 0; w < 8; ++w) top_->tw_data[w] = w < int(e.size()) ? e[w] : 0;
         tick();
@@ -131,35 +126,6 @@ class StageSim {
   std::unique_ptr<Vpicket_stages> top_;
 };
 
-struct Compiled {
-  EngineSetup setup;
-  CompiledTables tables;
-};
-
-// The engine and table image of the given file texts (empty: not given).
-Compiled compile(const std::string& name, const std::string& rules, const std::string& identities,
-                 const std::string& policy) {
-  fs::path dir = fs::path(testing::TempDir()) / ("stages-" + name);
-  fs::create_directories(dir);
-  EngineFiles files;
-  auto put = [&](const std::string& text, const char* file) {
-    std::ofstream(dir / file) << text;
-    return (dir / file).string();
-  };
-  files.rule_files = {put(rules, "test.rules")};
-  if (!identities.empty()) files.identity_file = put(identities, "test.identities");
-  if (!policy.empty()) files.policy_file = put(policy, "test.policy");
-  Compiled c{set_up_engine(files, {}), {}};
-  EXPECT_TRUE(c.setup.engine);
-  if (!c.setup.engine) return c;
-  const SoftwareEngine& e = *c.setup.engine;
-  std::string error;
-  auto tables = compile_tables(e.signatures(), e.identities(), e.policy(), e.config(), error);
-  EXPECT_TRUE(tables) << error;
-  if (tables) c.tables = std::move(*tables);
-  return c;
-}
-
 int64_t at(const char* text) { return *parse_rfc3339(text); }
 
 // --- identity_lookup ---------------------------------------------------------------------------
@@ -185,8 +151,8 @@ TEST(IdentityLookupStage, GivesTheHostsIdentityForEveryAddressAndTime) {
     ids += "spiffe://t.test/w" + std::to_string(i % 50) + " " + a + "\n";
     pool.push_back(*IpAddress::parse(a));
   }
-  Compiled c = compile("identity", "", ids, "");
-  ASSERT_TRUE(c.setup.engine);
+  TestTables c = compile_test_tables("identity", "", ids);
+  ASSERT_TRUE(c.ok);
   ASSERT_GT(c.tables.plan.report.exact_bindings, 500u);
   ASSERT_GT(c.tables.plan.report.prefix_bindings, 3u);
   const IdentityTable& table = c.setup.engine->identities();
@@ -206,7 +172,7 @@ TEST(IdentityLookupStage, GivesTheHostsIdentityForEveryAddressAndTime) {
     queries.push_back(q);
     Vpicket_stages& top = sim.top();
     top.id_in_valid = 1;
-    top.id_in_bank = q.bank;
+    top.id_in_bank = q.bank != 0;
     top.id_in_now = static_cast<uint64_t>(q.now);
     set_address(top.id_in_src, q.src);
     set_address(top.id_in_dst, q.dst);
@@ -253,8 +219,8 @@ TEST(PolicyLookupStage, JudgesBothWaysAsTheHostPolicyDoes) {
       "deny spiffe://t.test/web -> spiffe://t.test/db\n"
       "allow spiffe://t.test/web -> spiffe://t.test/db tcp/5432\n"
       "allow spiffe://t.test/api -> spiffe://t.test/web\n";
-  Compiled c = compile("policy", "", ids, policy);
-  ASSERT_TRUE(c.setup.engine && c.setup.engine->policy());
+  TestTables c = compile_test_tables("policy", "", ids, policy);
+  ASSERT_TRUE(c.ok && c.setup.engine->policy());
   const Policy& host = *c.setup.engine->policy();
   const uint16_t id_count = static_cast<uint16_t>(c.setup.engine->identities().registry().size());
 
@@ -342,7 +308,7 @@ void send_frame(StageSim& sim, const std::string& frame, int bank, std::mt19937&
     top.pf_beat_keep = keep;
     top.pf_beat_valid = 1;
     top.pf_beat_last = b + 1 == beats;
-    top.pf_beat_bank = bank;
+    top.pf_beat_bank = bank != 0;
     sim.tick();
     top.pf_beat_valid = 0;
     sim.idle(rng, 2);
@@ -357,8 +323,8 @@ TEST(LiteralPrefilterStage, ReportsEveryPlantedLiteralAcrossBeatsAndNothingElse)
       "alert tcp any any -> any any (content:\"HyPeRfLoWs\"; nocase; sid:3;)\n"
       "alert tcp any any -> any any (content:\"gvnw\"; sid:4;)\n"
       "alert tcp any any -> any any (content:\"ucdfsjy\"; sid:5;)\n";
-  Compiled c = compile("prefilter", rules, "", "");
-  ASSERT_TRUE(c.setup.engine);
+  TestTables c = compile_test_tables("prefilter", rules);
+  ASSERT_TRUE(c.ok);
   const HardwarePlan& plan = c.tables.plan;
   ASSERT_EQ(plan.report.hardware_rules, 5u);
   ASSERT_EQ(plan.report.literal_collisions, 0u);
@@ -408,8 +374,8 @@ TEST(LiteralPrefilterStage, ReportsEveryPlantedLiteralAcrossBeatsAndNothingElse)
     std::string frame = digits(20 + rng() % 230);
     Sent s;
     size_t at = rng() % 12;
-    for (int k = rng() % 5; k > 0; --k) {
-      uint32_t sid = 1 + rng() % 5;
+    for (int k = static_cast<int>(rng() % 5); k > 0; --k) {
+      uint32_t sid = 1 + static_cast<uint32_t>(rng() % 5);
       if (at + by_sid.at(sid).text.size() > frame.size()) break;
       plant(frame, s, sid, at, rng() % 4 == 0);
       at += by_sid.at(sid).text.size() + rng() % 60;
@@ -484,14 +450,16 @@ TEST(RuleCheckStage, ChecksEachHitAsItsRuleSays) {
       "drop udp any 53 -> any any (content:\"zyxwvuts\"; sid:2;)\n"
       "alert tcp any any -> any any (content:\"qwertyui\"; content:\"more\"; sid:3;)\n"
       "alert udp any any -> any 5353 (content:\"ab\"; sid:4;)\n";
-  Compiled c = compile("rule-check", rules, "", "");
-  ASSERT_TRUE(c.setup.engine);
+  TestTables c = compile_test_tables("rule-check", rules);
+  ASSERT_TRUE(c.ok);
   const HardwarePlan& plan = c.tables.plan;
   ASSERT_EQ(plan.report.final_rules, 2u);
   ASSERT_EQ(plan.report.host_rules, 1u);
   std::map<uint32_t, uint16_t> literal_of;  // sid -> literal id
   for (size_t l = 0; l < plan.rules_of_literal.size(); ++l) {
-    for (uint32_t r : plan.rules_of_literal[l]) literal_of[c.setup.engine->signatures().rules()[r].rule.sid] = l;
+    for (uint32_t r : plan.rules_of_literal[l]) {
+      literal_of[c.setup.engine->signatures().rules()[r].rule.sid] = static_cast<uint16_t>(l);
+    }
   }
   ASSERT_EQ(literal_of.size(), 3u);
   const uint32_t control = c.tables.image.control;

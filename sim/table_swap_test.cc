@@ -5,35 +5,19 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
-
-#include "daemon/engine_setup.h"
-#include "device/table_compiler.h"
 #include "packet/packet_builder.h"
 #include "sim_device.h"
+#include "test_tables.h"
 
 namespace picket {
 namespace {
 
-namespace fs = std::filesystem;
-
 // Tables for one rule file's text, with no identities or policy.
 TableImage image_of(const std::string& rules, const std::string& name, size_t final_rules) {
-  fs::path path = fs::path(testing::TempDir()) / name;
-  std::ofstream(path) << rules;
-  EngineFiles files;
-  files.rule_files = {path.string()};
-  EngineSetup setup = set_up_engine(files, {});
-  EXPECT_TRUE(setup.engine);
-  if (!setup.engine) return {};
-  const SoftwareEngine& e = *setup.engine;
-  std::string error;
-  auto tables = compile_tables(e.signatures(), e.identities(), e.policy(), e.config(), error);
-  EXPECT_TRUE(tables) << error;
-  if (!tables) return {};
-  EXPECT_EQ(tables->plan.report.final_rules, final_rules);  // the card drops on its own
-  return tables->image;
+  TestTables t = compile_test_tables(name, rules);
+  if (!t.ok) return {};
+  EXPECT_EQ(t.tables.plan.report.final_rules, final_rules);  // the card drops on its own
+  return t.tables.image;
 }
 
 // UDP frames of many sizes (one to 24 beats), carrying one of two payloads in turn.
