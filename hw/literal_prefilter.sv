@@ -236,7 +236,8 @@ module literal_prefilter #(
   logic [3:0] len;
   logic nocase;
   logic [31:0] end_offset;
-  int p, at;
+  int p;
+  logic [63:0] ending, want, mask;
 
   always_comb begin
     for (int j = 0; j < BEAT_HITS; j++) begin
@@ -247,13 +248,12 @@ module literal_prefilter #(
       end_offset = 32'(s2_beat_index) * BB + 32'(p);
       match[j] = s2_sel_valid[j] && slot[picket_regs_pkg::LITERAL_4_VALID_LSB] && len >= 4'd1 && len <= 4'd8 &&
                  end_offset + 1 >= 32'(len) && (s2_sel_bucket8[j] ? len == 4'd8 : len < 4'd8);
-      for (int k = 0; k < 8; k++) begin
-        // P's byte k sits at window byte p + 8 - len + k (bytes before P are not compared).
-        at = p + 8 - 32'(len) + k;
-        if (k < 32'(len) && at >= 0 && at < WIN &&
-            (nocase ? s2_win_folded[8 * at +: 8] : s2_win[8 * at +: 8]) != slot[picket_regs_pkg::LITERAL_4_BYTES_LSB + 8 * k +: 8])
-          match[j] = 1'b0;
-      end
+      // The 8 bytes ending at the hit's last byte (window bytes p..p+7), and P moved to end
+      // there too: its byte k at byte 8 - len + k. The bytes before P are not compared.
+      ending = nocase ? s2_win_folded[8 * p +: 64] : s2_win[8 * p +: 64];
+      want = slot[picket_regs_pkg::LITERAL_4_BYTES_LSB +: 64] << (8 * (8 - 32'(len)));
+      mask = {64{1'b1}} << (8 * (8 - 32'(len)));
+      if ((ending & mask) != (want & mask)) match[j] = 1'b0;
       match_literal[16 * j +: 16] = slot[picket_regs_pkg::LITERAL_4_LITERAL_LSB +: 16];
       match_start[16 * j +: 16] = 16'(end_offset + 1 - 32'(len));
       match_length[4 * j +: 4] = len;
