@@ -336,11 +336,11 @@ TEST(LiteralPrefilterStage, ReportsEveryPlantedLiteralAcrossBeatsAndNothingElse)
     bool nocase;
   };
   std::map<uint32_t, Literal> by_sid;
+  const char* const texts[] = {"", "kqzjvw", "mxbrtlpd", "HyPeRfLoWs", "gvnw", "ucdfsjy"};  // by sid, as above
   const auto& compiled = c.setup.engine->signatures().rules();
   for (size_t l = 0; l < plan.rules_of_literal.size(); ++l) {
     for (uint32_t r : plan.rules_of_literal[l]) {
       uint32_t sid = compiled[r].rule.sid;
-      const char* texts[] = {"", "kqzjvw", "mxbrtlpd", "HyPeRfLoWs", "gvnw", "ucdfsjy"};
       std::string text = texts[sid];
       by_sid[sid] = {text, static_cast<uint16_t>(l), static_cast<uint8_t>(std::min<size_t>(text.size(), 8)), sid == 3};
     }
