@@ -22,7 +22,7 @@
 
 #include "control/control.pb.h"
 #include "dpdk/eal.h"
-#include "engine/reject.h"
+#include "pipeline/reject.h"
 #include "log/eve_record.h"
 
 namespace picket {

@@ -8,7 +8,7 @@
 #include <memory>
 #include <vector>
 
-#include "engine/reject.h"
+#include "pipeline/reject.h"
 #include "log/eve_record.h"
 #include "packet/pcap_file.h"
 

@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "packet/checksum.h"
 #include "packet/decoder.h"
 
 namespace picket {
@@ -19,17 +20,6 @@ void put32(std::vector<uint8_t>& b, uint32_t v) {
 void set16(std::vector<uint8_t>& b, size_t at, uint16_t v) {
   b[at] = static_cast<uint8_t>(v >> 8);
   b[at + 1] = static_cast<uint8_t>(v);
-}
-
-// RFC 1071 ones'-complement sum, continued from `sum`.
-uint32_t sum16(const uint8_t* p, size_t n, uint32_t sum = 0) {
-  for (size_t i = 0; i + 1 < n; i += 2) sum += uint32_t{p[i]} << 8 | p[i + 1];
-  if (n % 2) sum += uint32_t{p[n - 1]} << 8;
-  return sum;
-}
-uint16_t fold(uint32_t sum) {
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  return static_cast<uint16_t>(~sum);
 }
 
 IpAddress parse_or_throw(std::string_view text) {
@@ -180,20 +170,7 @@ std::vector<uint8_t> PacketBuilder::build() const {
 
   // Transport checksum over the pseudo-header (ICMPv4 has none).
   if (has_ip_ && l4_ != L4::kNone) {
-    uint32_t sum = 0;
-    if (l4_ != L4::kIcmp || v6_) {
-      if (v6_) {
-        sum = sum16(src_.bytes.data(), 16, sum);
-        sum = sum16(dst_.bytes.data(), 16, sum);
-      } else {
-        sum = sum16(src_.bytes.data() + 12, 4, sum);
-        sum = sum16(dst_.bytes.data() + 12, 4, sum);
-      }
-      sum += static_cast<uint32_t>(l4.size()) + proto;
-    }
-    sum = sum16(l4.data(), l4.size(), sum);
-    uint16_t c = fold(sum);
-    if (l4_ == L4::kUdp && c == 0) c = 0xffff;
+    uint16_t c = transport_checksum(src_, dst_, v6_, proto, l4.data(), l4.size(), l4_ != L4::kIcmp || v6_);
     size_t at = l4_ == L4::kTcp ? 16 : l4_ == L4::kUdp ? 6 : 2;
     set16(l4, at, c);
   }
@@ -223,7 +200,7 @@ std::vector<uint8_t> PacketBuilder::build() const {
     f.insert(f.end(), src_.bytes.begin() + 12, src_.bytes.end());
     f.insert(f.end(), dst_.bytes.begin() + 12, dst_.bytes.end());
     f.insert(f.end(), ip_options_.begin(), ip_options_.end());
-    set16(f, ip + 10, fold(sum16(f.data() + ip, ihl)));
+    set16(f, ip + 10, checksum_finish(checksum_add(f.data() + ip, ihl)));
   } else {
     put16(f, 0x86dd);
     size_t ext_bytes = 0;

@@ -20,6 +20,20 @@ bool link_type_known(int dlt, LinkType& out) {
   }
 }
 
+// The libpcap DLT_* value to write a link type with: LINKTYPE_RAW (101) is DLT_RAW, which
+// libpcap numbers 12 on Linux and maps back to 101 in the file; the others are their own.
+int dlt_of(LinkType link) {
+  switch (link) {
+    case LinkType::kNull: return DLT_NULL;
+    case LinkType::kEthernet: return DLT_EN10MB;
+    case LinkType::kRaw: return DLT_RAW;
+    case LinkType::kLinuxSll: return DLT_LINUX_SLL;
+    case LinkType::kIpv4: return DLT_IPV4;
+    case LinkType::kIpv6: return DLT_IPV6;
+  }
+  return DLT_EN10MB;
+}
+
 }  // namespace
 
 PcapReader::PcapReader(const std::string& path) : path_(path) {
@@ -61,7 +75,7 @@ PcapWriter::PcapWriter(const std::string& path, LinkType link, TimestampPrecisio
                        uint32_t snaplen)
     : precision_(precision) {
   dead_ = pcap_open_dead_with_tstamp_precision(
-      static_cast<int>(link), static_cast<int>(snaplen),
+      dlt_of(link), static_cast<int>(snaplen),
       precision == TimestampPrecision::kNano ? PCAP_TSTAMP_PRECISION_NANO
                                              : PCAP_TSTAMP_PRECISION_MICRO);
   if (!dead_) throw PcapError(path + ": cannot create a pcap handle");

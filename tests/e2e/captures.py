@@ -19,9 +19,39 @@ def frames(path):
     return out
 
 
-def file_header():
-    """A microsecond pcap file header for Ethernet frames."""
-    return struct.pack("<IHHiIII", MICRO, 2, 4, 0, 0, 65535, 1)
+ETHERNET, RAW, LINUX_SLL = 1, 101, 113
+
+
+def file_header(link_type=ETHERNET):
+    """A microsecond pcap file header for frames of `link_type` (a LINKTYPE_* value)."""
+    return struct.pack("<IHHiIII", MICRO, 2, 4, 0, 0, 65535, link_type)
+
+
+def link_type(path):
+    """The LINKTYPE_* value of a pcap file."""
+    with open(path, "rb") as f:
+        return struct.unpack("<I", f.read(24)[20:24])[0]
+
+
+def checksum(data):
+    """RFC 1071: the ones'-complement of the ones'-complement sum of 16-bit words."""
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def ipv4_tcp(src, dst, sport, dport, flags, seq, ack, payload=b""):
+    """An IPv4 packet (no link header) carrying one TCP segment, checksums filled in.
+    `src` and `dst` are 4-byte addresses; flags as in the TCP header (0x18 is PSH+ACK)."""
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, 0) + payload
+    pseudo = src + dst + struct.pack("!BBH", 0, 6, len(tcp))
+    tcp = tcp[:16] + struct.pack("!H", checksum(pseudo + tcp)) + tcp[18:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0, src, dst)
+    ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
+    return ip + tcp
 
 
 def record(frame, seconds=0.0):

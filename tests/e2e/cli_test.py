@@ -5,11 +5,12 @@ file:line:column and leave nothing half-done.
 usage: cli_test.py PICKETC PICKETD TRAFGEN POLICY_DIR WORK_DIR
 """
 import os
+import struct
 import subprocess
 import sys
 import unittest
 
-from captures import demo_capture
+from captures import LINUX_SLL, RAW, checksum, demo_capture, file_header, frames, ipv4_tcp, link_type, write_pcap
 
 PICKETC, PICKETD, TRAFGEN, POLICY, WORK = sys.argv[1:6]
 
@@ -112,6 +113,34 @@ class Cli(unittest.TestCase):
         self.assertIn("warning: rule skipped: protocol 'dns' is not supported (sid 1)", r.stderr)
         self.assertEqual(run(PICKETD, "-r", self.capture, "-S", rules, "--strict", "--eve", "-", "--forward",
                              "-").returncode, 1)
+
+    def test_reject_answers_keep_the_captures_link_type(self):
+        rules = write("reject.rules", 'reject tcp any any -> any 80 (content:"evil"; sid:9;)\n')
+        client, server = bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])
+        attack = ipv4_tcp(client, server, 40000, 80, 0x18, 1000, 5000, b"GET /evil HTTP/1.0\r\n\r\n")
+        sender_mac = bytes([0x3C, 0xFD, 0xFE, 0x11, 0x22, 0x33])
+        # Linux cooked: packet type 0 (to us), ARPHRD_ETHER, the sender's address, IPv4.
+        cooked = struct.pack("!HHH", 0, 1, 6) + sender_mac + b"\0\0" + struct.pack("!H", 0x0800)
+        for name, link, header in [("cooked", LINUX_SLL, cooked), ("raw", RAW, b"")]:
+            capture = os.path.join(WORK, f"reject-{name}.pcap")
+            forwarded = os.path.join(WORK, f"reject-{name}-forwarded.pcap")
+            write_pcap(capture, file_header(link), [header + attack])
+            r = run(PICKETD, "-r", capture, "-S", rules, "--eve", "-", "--forward", forwarded, "-q")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertRegex(r.stdout, r"reject answers sent +1\n")
+            self.assertEqual(link_type(forwarded), link, name)
+            (answer,) = frames(forwarded)  # the attack itself is dropped
+            if link == LINUX_SLL:
+                self.assertEqual(struct.unpack("!H", answer[:2])[0], 4, "packet type: outgoing")
+                self.assertEqual(answer[2:16], cooked[2:16])
+            ip = answer[len(header):]
+            self.assertEqual(ip[0], 0x45, name)
+            self.assertEqual(ip[12:16], server)
+            self.assertEqual(ip[16:20], client)
+            self.assertEqual(checksum(ip[:20]), 0)
+            sport, dport, seq = struct.unpack("!HHI", ip[20:28])
+            self.assertEqual((sport, dport, seq), (80, 40000, 5000))
+            self.assertEqual(ip[33] & 0x04, 0x04, "RST")
 
 
 if __name__ == "__main__":
