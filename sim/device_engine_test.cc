@@ -18,6 +18,7 @@
 #include "device/device_engine.h"
 #include "packet/packet_builder.h"
 #include "packet/pcap_file.h"
+#include "plan/build.h"
 #include "sim_device.h"
 #include "tools/trafgen/scenario.h"
 
@@ -81,7 +82,7 @@ struct Pair {
 
 Pair make_pair(const EngineFiles& files, const EngineConfig& config, SimOptions sim = {}) {
   Pair p;
-  EngineSetup a = set_up_engine(files, config), b = set_up_engine(files, config);
+  EngineSetup a = set_up_engine(files, config), b = set_up_engine(files, config, true);
   for (const Diagnostic& d : a.diagnostics) {
     if (d.severity == Severity::kError) ADD_FAILURE() << d.to_string();
   }
@@ -231,25 +232,23 @@ TEST(DeviceEngineDifferential, AWeakPatternOnAnyPortAlertsOnce) {
 // engine, both taking the same generations up, agree packet by packet after every change.
 TEST(DeviceGenerations, BindingsRulesAndPolicyChangesReachTheDeviceTables) {
   constexpr int64_t kT0 = 1'700'000'000'000'000'000;
-  rules::RuleLoader loader(rules::Variables::defaults());
-  loader.add_text("drop udp any any -> any any (msg:\"evil\"; content:\"evil\"; sid:7;)\n", "first.rules");
-  rules::RuleSet set = loader.finish();
-  IdentityTable identities;
-  std::vector<Diagnostic> errors;
-  load_identities("spiffe://t/api 10.0.0.2\n", "t.identities", identities, errors);
-  auto policy = parse_policy("allow spiffe://t/web -> spiffe://t/api udp/80\n", "t.policy", errors);
-  ASSERT_TRUE(errors.empty() && policy);
-  std::string why;
-  auto signatures = SignatureSet::compile(std::move(set.rules), identities.registry(), why);
-  ASSERT_TRUE(signatures) << why;
-  auto first = Generation::make(1, std::move(signatures), std::move(identities),
-                                std::make_shared<Policy>(std::move(*policy)));
+  Sources sources;
+  sources.files = {{SourceFile::Kind::kRules, "first.rules",
+                    "drop udp any any -> any any (msg:\"evil\"; content:\"evil\"; sid:7;)\n"},
+                   {SourceFile::Kind::kIdentities, "t.identities", "spiffe://t/api 10.0.0.2\n"},
+                   {SourceFile::Kind::kPolicy, "t.policy", "allow spiffe://t/web -> spiffe://t/api udp/80\n"}};
   EngineConfig config;
+  BuildOptions options;
+  options.device = true;
+  Build build = build_generation(sources, config, options);
+  ASSERT_TRUE(build.generation);
+  std::shared_ptr<const Generation> first = build.generation;
+  std::string why;
   auto dev = DeviceEngine::create(std::make_unique<SimDevice>(), std::make_unique<SoftwareEngine>(config, first), why);
   ASSERT_TRUE(dev) << why;
   SoftwareEngine sw(config, first);
   Controller controller(rules::Variables::defaults(), false, config, first);
-  controller.compile_device_tables();
+  ASSERT_TRUE(controller.device_tables());
 
   uint64_t index = 0;
   auto frames = [&](std::initializer_list<const char*> payloads) {
@@ -276,10 +275,10 @@ TEST(DeviceGenerations, BindingsRulesAndPolicyChangesReachTheDeviceTables) {
     return got;
   };
   auto take_up = [&] {
-    auto [next, tables] = controller.current_with_tables();
-    ASSERT_TRUE(tables);
+    auto next = controller.current();
+    ASSERT_TRUE(next->device);
     sw.adopt(next);
-    ASSERT_TRUE(dev->adopt(next, tables, why)) << why;
+    ASSERT_TRUE(dev->adopt(next, why)) << why;
   };
   const uint32_t loads = dev->device().generation();
 

@@ -20,15 +20,10 @@ TestTables compile_test_tables(const std::string& name, const std::string& rules
   files.rule_files = {put(rules, "test.rules")};
   if (!identities.empty()) files.identity_file = put(identities, "test.identities");
   if (!policy.empty()) files.policy_file = put(policy, "test.policy");
-  TestTables t{set_up_engine(files, {}), {}, false};
+  TestTables t{set_up_engine(files, {}, true), {}, false};
   EXPECT_TRUE(t.setup.engine) << name;
   if (!t.setup.engine) return t;
-  const SoftwareEngine& e = *t.setup.engine;
-  std::string error;
-  auto tables = compile_tables(e.signatures(), e.identities(), e.policy(), e.config(), error);
-  EXPECT_TRUE(tables) << name << ": " << error;
-  if (!tables) return t;
-  t.tables = std::move(*tables);
+  t.tables = *t.setup.engine->generation()->device;
   t.ok = true;
   return t;
 }

@@ -1,6 +1,8 @@
 #include "control/controller.h"
 
 #include "identity/spiffe_id.h"
+#include "plan/build.h"
+#include "plan/settings.h"
 #include "policy/policy.h"
 
 namespace picket {
@@ -37,42 +39,31 @@ ChangeResult done() {
 
 Controller::Controller(rules::Variables variables, bool strict, EngineConfig config,
                        std::shared_ptr<const Generation> first)
-    : variables_(std::move(variables)), strict_(strict), config_(std::move(config)), current_(std::move(first)),
-      latest_(current_->number) {}
+    : variables_(std::move(variables)), strict_(strict), config_(std::move(config)),
+      device_(first->signature_tables != nullptr), current_(std::move(first)), latest_(current_->number) {}
 
 std::shared_ptr<const Generation> Controller::current() const {
   std::lock_guard lock(mutex_);
   return current_;
 }
 
-std::pair<std::shared_ptr<const Generation>, std::shared_ptr<const CompiledTables>> Controller::current_with_tables()
-    const {
-  std::lock_guard lock(mutex_);
-  return {current_, tables_};
-}
-
-ChangeResult Controller::publish(std::shared_ptr<const Generation> next, std::optional<CompiledTables> tables) {
-  std::shared_ptr<const CompiledTables> compiled;
-  if (device_tables_) {
-    std::string why;
-    if (!tables) tables = compile_tables(*next->signatures, *next->identities, next->policy.get(), config_, why);
-    if (!tables) return refused("the tables do not fit the device: " + why + "; nothing changed");
-    // A rule set new with this generation is no one else's yet: the host's prefilter leaves
-    // the hardware's literals to it. One carried over was handed over already.
-    if (next->signatures != current()->signatures &&
-        !next->signatures->hand_to_hardware(tables->plan.in_hardware, why)) {
-      return refused(why);
-    }
-    compiled = std::make_shared<const CompiledTables>(std::move(*tables));
-  }
+ChangeResult Controller::publish(std::shared_ptr<const Generation> next) {
   uint32_t number = next->number;
   {
     std::lock_guard lock(mutex_);
     current_ = std::move(next);
-    tables_ = std::move(compiled);
   }
   latest_.store(number, std::memory_order_release);
   return done();
+}
+
+ChangeResult Controller::publish_next(IdentityTable identities, std::shared_ptr<Policy> policy) {
+  const auto now = current();
+  std::string why;
+  auto next = Generation::make(now->number + 1, now->signatures, std::move(identities), std::move(policy),
+                               now->signature_tables, config_.drop_malformed, why);
+  if (!next) return refused("the tables do not fit the device: " + why + "; nothing changed");
+  return publish(std::move(next));
 }
 
 ChangeResult Controller::load_rules(const std::vector<NamedText>& files) {
@@ -84,14 +75,19 @@ ChangeResult Controller::load_rules(const std::vector<NamedText>& files) {
   if (!set.ok()) return out;
   const auto now = current();
   IdentityTable identities = *now->identities;
-  std::string why;
-  std::shared_ptr<SignatureSet> signatures = SignatureSet::compile(std::move(set.rules), identities.registry(), why);
-  if (!signatures) {
-    out.message = why;
+  CompiledRules compiled = compile_rules(std::move(set.rules), identities.registry(), device_);
+  if (!compiled.signatures) {
+    out.message = compiled.error;
     return out;
   }
-  ChangeResult published = publish(Generation::make(now->number + 1, std::move(signatures), std::move(identities),
-                                                   now->policy));
+  std::string why;
+  auto next = Generation::make(now->number + 1, std::move(compiled.signatures), std::move(identities), now->policy,
+                               std::move(compiled.tables), config_.drop_malformed, why);
+  if (!next) {
+    out.message = "the tables do not fit the device: " + why + "; nothing changed";
+    return out;
+  }
+  ChangeResult published = publish(std::move(next));
   out.ok = published.ok;
   out.message = published.message;
   return out;
@@ -130,7 +126,7 @@ ChangeResult Controller::upsert(const std::vector<BindingChange>& changes, int64
     identities.bind(*b);
   }
   if (!errors.empty()) return refused("bad binding(s): nothing changed", std::move(errors));
-  return publish(Generation::make(now->number + 1, now->signatures, std::move(identities), now->policy));
+  return publish_next(std::move(identities), now->policy);
 }
 
 ChangeResult Controller::revoke(const std::vector<std::string>& prefixes) {
@@ -149,78 +145,56 @@ ChangeResult Controller::revoke(const std::vector<std::string>& prefixes) {
     }
   }
   if (!errors.empty()) return refused("nothing revoked", std::move(errors));
-  return publish(Generation::make(now->number + 1, now->signatures, std::move(identities), now->policy));
+  return publish_next(std::move(identities), now->policy);
 }
 
 ChangeResult Controller::replace_policy(const NamedText& text) {
   std::vector<Diagnostic> errors;
   std::optional<Policy> policy = parse_policy(text.text, text.name, errors);
   if (!policy) return refused("the policy in force stays", std::move(errors));
-  const auto now = current();
-  return publish(Generation::make(now->number + 1, now->signatures, *now->identities,
-                                  std::make_shared<Policy>(std::move(*policy))));
+  return publish_next(*current()->identities, std::make_shared<Policy>(std::move(*policy)));
 }
 
 ChangeResult Controller::load_image(const TableImage& image) {
   using Kind = SourceFile::Kind;
-  auto count = [&](Kind kind) {
-    return std::count_if(image.sources.begin(), image.sources.end(), [&](const SourceFile& f) { return f.kind == kind; });
-  };
-  if (count(Kind::kRules) == 0) {
+  Sources sources{image.sources};
+  if (sources.count(Kind::kRules) == 0) {
     return refused("the image carries no rule files: compile it with picketc -o, which puts its sources in");
   }
-  if (count(Kind::kPolicy) > 1) return refused("the image carries more than one policy");
+  if (sources.count(Kind::kPolicy) > 1) return refused("the image carries more than one policy");
+  if (auto differ = settings_differ(image.settings, engine_settings(config_))) {
+    return refused(*differ + ": nothing changed");
+  }
 
-  // The image's own variables, over the built-in defaults, as picketc compiled it.
-  std::vector<Diagnostic> errors;
-  rules::Variables variables = rules::Variables::defaults();
-  for (const SourceFile& f : image.sources) {
-    if (f.kind == Kind::kVariables) variables.parse(f.text, f.name, errors);
-  }
-  if (!errors.empty()) return refused("the image's variables do not parse: nothing changed", std::move(errors));
-  rules::RuleLoader loader(variables, strict_);
-  for (const SourceFile& f : image.sources) {
-    if (f.kind == Kind::kRules) loader.add_text(f.text, f.name);
-  }
+  // The image's sources, over the built-in variables (not the daemon's), as picketc built
+  // them; identity ids are allocated afresh, as picketc allocated them: its tables hold them.
+  BuildOptions options;
+  options.strict = strict_;
+  options.device = true;  // to compare the tables
+  options.number = current()->number + 1;
+  Build build = build_generation(sources, config_, options);
   ChangeResult out;
-  rules::RuleSet set = load_rule_texts(loader, out, " in the image: nothing changed");
-  if (!set.ok()) return out;
-  // Identity ids are numbered afresh, as picketc numbered them: the image's tables hold them.
-  IdentityTable identities;
-  std::shared_ptr<Policy> policy;
-  for (const SourceFile& f : image.sources) {
-    if (f.kind == Kind::kIdentities) {
-      load_identities(f.text, f.name, identities, errors);
-    } else if (f.kind == Kind::kPolicy) {
-      std::optional<Policy> p = parse_policy(f.text, f.name, errors);
-      if (p) policy = std::make_shared<Policy>(std::move(*p));
+  out.rules = build.rules;
+  out.diagnostics = std::move(build.diagnostics);
+  if (!build.generation) {
+    out.message = build.rules.errors ? std::to_string(build.rules.errors) + " rule error(s) in the image: nothing changed"
+                                     : "the image's sources do not build: nothing changed";
+    return out;
+  }
+  const TableImage& here = build.generation->device->image;
+  if (here.tables != image.tables || here.control != image.control) {
+    out.message = "the image's tables are not what its sources compile to here (another picketc?): nothing changed";
+    return out;
+  }
+  if (!device_) {  // the software engine alone: no hardware split of the host's literals
+    options.device = false;
+    build = build_generation(sources, config_, options);
+    if (!build.generation) {
+      out.message = "the image's sources do not build: nothing changed";
+      return out;
     }
   }
-  if (!errors.empty()) {
-    out.message = "the image's identities or policy do not load: nothing changed";
-    out.diagnostics.insert(out.diagnostics.end(), errors.begin(), errors.end());
-    return out;
-  }
-  std::string why;
-  std::shared_ptr<SignatureSet> signatures = SignatureSet::compile(std::move(set.rules), identities.registry(), why);
-  if (!signatures) {
-    out.message = why;
-    return out;
-  }
-  const auto now = current();
-  auto next = Generation::make(now->number + 1, std::move(signatures), std::move(identities), std::move(policy));
-  std::optional<CompiledTables> here =
-      compile_tables(*next->signatures, *next->identities, next->policy.get(), config_, why);
-  if (!here) {
-    out.message = "the image's sources do not fit the tables: " + why;
-    return out;
-  }
-  if (here->image.tables != image.tables || here->image.control != image.control) {
-    out.message = "the image's tables are not what its sources compile to here (another picketc, or other "
-                  "engine settings): nothing changed";
-    return out;
-  }
-  ChangeResult published = publish(std::move(next), std::move(here));
+  ChangeResult published = publish(std::move(build.generation));
   out.ok = published.ok;
   out.message = published.message;
   return out;

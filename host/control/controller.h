@@ -18,7 +18,6 @@
 #include <vector>
 
 #include "base/diagnostic.h"
-#include "device/table_compiler.h"
 #include "device/table_image.h"
 #include "engine/generation.h"
 #include "engine/software_engine.h"
@@ -54,14 +53,10 @@ class Controller {
   // The number of the generation in force: cheap enough for every batch.
   uint32_t latest() const { return latest_.load(std::memory_order_acquire); }
   std::shared_ptr<const Generation> current() const;
-  // With device tables on: the generation in force and the tables a device loads for it (null
-  // for a generation from before they were on, which the devices compiled at start).
-  std::pair<std::shared_ptr<const Generation>, std::shared_ptr<const CompiledTables>> current_with_tables() const;
-
-  // From now on, each new generation also gets its device tables, compiled once here for every
-  // device worker; a new rule set's literals are handed to the hardware before it is published.
-  // A change whose tables do not fit is refused. For picketd's sim and xrt engines.
-  void compile_device_tables() { device_tables_ = true; }
+  // Whether generations carry device tables: when the first one does (built for a device),
+  // every later one does, compiled once here for every device worker. A change whose tables
+  // do not fit the device is refused.
+  bool device_tables() const { return device_; }
 
   // Replaces the rule set: the files parse and compile, or nothing changes.
   ChangeResult load_rules(const std::vector<NamedText>& files);
@@ -76,17 +71,17 @@ class Controller {
   ChangeResult load_image(const TableImage& image);
 
  private:
-  // Makes `next` the generation in force, with its device tables when they are on (`tables`,
-  // when the caller compiled them already). Not ok, and nothing changed, when they do not fit.
-  ChangeResult publish(std::shared_ptr<const Generation> next, std::optional<CompiledTables> tables = std::nullopt);
+  // Makes `next` the generation in force.
+  ChangeResult publish(std::shared_ptr<const Generation> next);
+  // The next generation with the rules of the one in force and these bindings and policy.
+  ChangeResult publish_next(IdentityTable identities, std::shared_ptr<Policy> policy);
 
   rules::Variables variables_;
   bool strict_;
   EngineConfig config_;
-  bool device_tables_ = false;
+  bool device_;
   mutable std::mutex mutex_;
   std::shared_ptr<const Generation> current_;
-  std::shared_ptr<const CompiledTables> tables_;  // current_'s, with device tables on
   std::atomic<uint32_t> latest_;
 };
 

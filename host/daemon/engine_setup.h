@@ -1,6 +1,6 @@
-// Builds a software engine from the operator's files: variables, rules, classification,
-// identities and policy. Everything loads, or nothing does: any error is reported (file,
-// line, column) and no engine is made.
+// Builds a software engine from the operator's files: reads them once (plan/sources.h), builds
+// generation 1 (plan/build.h) and reads the classification file. Everything loads, or nothing
+// does: any error is reported (file, line, column) and no engine is made.
 #pragma once
 
 #include <memory>
@@ -8,23 +8,21 @@
 #include <vector>
 
 #include "engine/software_engine.h"
+#include "plan/build.h"
+#include "plan/sources.h"
 #include "rules/classification.h"
 #include "rules/rule_set.h"
 
 namespace picket {
 
-struct EngineFiles {
-  std::vector<std::string> rule_files;
-  std::vector<std::string> var_files;
-  std::vector<std::string> var_settings;  // NAME=VALUE
+struct EngineFiles : SourcePaths {
   std::string classification_file;
-  std::string identity_file;
-  std::string policy_file;
   bool strict = false;
 };
 
 struct EngineSetup {
   std::unique_ptr<SoftwareEngine> engine;  // null when anything failed
+  Sources sources;                         // as read, for an image to carry
   rules::RuleSetReport rules;
   std::vector<Diagnostic> diagnostics;     // errors, and warnings for skipped rules
   rules::Classifications classifications;
@@ -32,6 +30,7 @@ struct EngineSetup {
   double compile_seconds = 0;  // parsing the rules and compiling them for the engine
 };
 
-EngineSetup set_up_engine(const EngineFiles& files, const EngineConfig& config);
+// With `device`, the generation also has the device's tables (a DeviceEngine needs them).
+EngineSetup set_up_engine(const EngineFiles& files, const EngineConfig& config, bool device = false);
 
 }  // namespace picket

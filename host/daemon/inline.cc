@@ -145,8 +145,7 @@ struct Worker {
     uint32_t latest = controller->latest();
     if (!failure.empty() || latest == seen_generation) return;
     seen_generation = latest;
-    auto [next, tables] = controller->current_with_tables();
-    if (!judge->adopt(std::move(next), std::move(tables), failure)) {
+    if (!judge->adopt(controller->current(), failure)) {
       fail_engine();
       return;
     }

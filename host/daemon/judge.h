@@ -26,19 +26,14 @@ class Judge {
     return software().generation()->number;  // the controller's number, for a device too
   }
 
-  // Judges under `next` from the next batch on; a device loads `tables`, compiled for it
-  // (Controller::compile_device_tables). False, with `error`, when the device refuses them.
-  bool adopt(std::shared_ptr<const Generation> next, std::shared_ptr<const CompiledTables> tables,
-             std::string& error) {
+  // Judges under `next` from the next batch on; a device loads its device tables. False, with
+  // `error`, when the device refuses them.
+  bool adopt(std::shared_ptr<const Generation> next, std::string& error) {
     if (!device_) {
       engine_->adopt(std::move(next));
       return true;
     }
-    if (!tables) {
-      error = "no device tables for generation " + std::to_string(next->number);
-      return false;
-    }
-    return device_->adopt(std::move(next), std::move(tables), error);
+    return device_->adopt(std::move(next), error);
   }
 
   // One verdict per packet, in order. False, with `error`, when the device fails. The software

@@ -18,6 +18,7 @@
 #include "daemon/judge.h"
 #include "daemon/offline.h"
 #include "packet/pcap_file.h"
+#include "plan/settings.h"
 
 namespace {
 
@@ -107,31 +108,6 @@ std::string g_where;
   std::exit(2);
 }
 
-bool parse_action_order(const std::string& text, std::array<picket::rules::Action, 4>& out) {
-  using picket::rules::Action;
-  std::array<Action, 4> order{};
-  size_t n = 0, i = 0;
-  uint32_t seen = 0;
-  while (i <= text.size()) {
-    size_t comma = std::min(text.find(',', i), text.size());
-    std::string item = text.substr(i, comma - i);
-    Action a;
-    if (item == "pass") a = Action::kPass;
-    else if (item == "drop") a = Action::kDrop;
-    else if (item == "reject") a = Action::kReject;
-    else if (item == "alert") a = Action::kAlert;
-    else return false;
-    uint32_t bit = 1u << static_cast<int>(a);
-    if ((seen & bit) || n == 4) return false;
-    seen |= bit;
-    order[n++] = a;
-    i = comma + 1;
-  }
-  if (n != 4) return false;
-  out = order;
-  return true;
-}
-
 unsigned long parse_number(const std::string& option, const std::string& text, unsigned long lo, unsigned long hi) {
   char* end = nullptr;
   unsigned long v = std::strtoul(text.c_str(), &end, 10);
@@ -219,7 +195,10 @@ int main(int argc, char** argv) {
     else if (a == "--eve") eve = value();
     else if (a == "--forward") forward = value();
     else if (a == "-q" || a == "--quiet") quiet = true;
-    else if (a == "--midstream") config.flows.midstream = true;
+    else if (is_engine_setting(a)) {
+      std::string v = engine_setting_takes_value(a) ? value() : "", why;
+      if (!apply_engine_setting(a, v, config, why)) usage_error(why);
+    }
     else if (a == "--engine") {
       engine_kind = value();
       if (engine_kind != "sw" && engine_kind != "sim" && engine_kind != "xrt" && engine_kind != "auto")
@@ -234,15 +213,6 @@ int main(int argc, char** argv) {
       unsigned long v = std::strtoul(n.c_str(), &end, 10);
       if (n.empty() || *end || v > 255) usage_error("--device takes a number from 0 to 255");
       xrt.device_index = static_cast<unsigned>(v);
-    }
-    else if (a == "--malformed") {
-      std::string m = value();
-      if (m != "drop" && m != "forward") usage_error("--malformed takes drop or forward");
-      config.drop_malformed = m == "drop";
-    } else if (a == "--action-order") {
-      if (!parse_action_order(value(), config.action_order)) {
-        usage_error("--action-order takes pass, drop, reject and alert, each once, comma-separated");
-      }
     } else if (a == "--ports") {
       std::string list = value();
       online.ports.clear();
@@ -280,7 +250,21 @@ int main(int argc, char** argv) {
   offline.forward_path = forward == "-" ? "" : forward.empty() ? log_dir + "/forwarded.pcap" : forward;
   offline.progress = !quiet;
 
-  EngineSetup setup = set_up_engine(files, config);
+  // The data plane: a card, the Verilator model, or the software engine alone. A card is
+  // looked for first: the generation is built with device tables only when a device judges.
+  std::unique_ptr<Device> card;
+  if (engine_kind == "xrt" || engine_kind == "auto") {
+    std::string why;
+    card = XrtDevice::open(xrt, why);
+    if (!card && engine_kind == "xrt") {
+      std::fprintf(stderr, "picketd: %s\n", why.c_str());
+      return 1;
+    }
+    if (!card) std::fprintf(stderr, "picketd: %s; using the software engine\n", why.c_str());
+  }
+  const bool device = card || engine_kind == "sim";
+
+  EngineSetup setup = set_up_engine(files, config, device);
   for (const Diagnostic& d : setup.diagnostics) {
     if (quiet && d.severity == Severity::kWarning) continue;
     std::fprintf(stderr, "%s\n", d.to_string().c_str());
@@ -292,57 +276,34 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "picketd: %zu rules loaded (%zu skipped), %zu identity bindings, policy: %s\n",
                setup.rules.accepted, setup.rules.skipped, setup.engine->identities().size(),
                setup.engine->policy() ? (setup.engine->policy()->mode == PolicyMode::kAudit ? "audit" : "enforce") : "none");
-  // The tables, as the control API will change them; every software judge shares them.
+  // The tables, as the control API will change them; every judge shares its generations, with
+  // flows of its own. The first judge takes the engine built above.
   Controller controller(setup.variables, files.strict, config, setup.engine->generation());
-  // The data plane: a card, the Verilator model, or the software engine alone. The first judge
-  // takes the engine built above. Each further software judge shares its generation, with flows
-  // of its own; a device compiles the rules into its tables, so it gets an engine of its own.
   std::unique_ptr<SoftwareEngine> first_engine = std::move(setup.engine);
-  bool card = false;
   auto make_judge = [&](unsigned worker, std::string& error) -> std::unique_ptr<Judge> {
-    std::unique_ptr<SoftwareEngine> engine = std::move(first_engine);
-    const bool own_tables = card || engine_kind == "sim";
-    if (!engine && !own_tables) {
-      engine = std::make_unique<SoftwareEngine>(config, controller.current());
-    } else if (!engine) {
-      EngineSetup more = set_up_engine(files, config);
-      if (!more.engine) {
-        error = "worker " + std::to_string(worker) + ": the rules did not load again";
-        return nullptr;
-      }
-      engine = std::move(more.engine);
-    }
-    std::unique_ptr<Device> device;
-    if ((engine_kind == "xrt" || engine_kind == "auto") && (worker == 0 || card)) {
-      if (card) {
+    std::unique_ptr<SoftwareEngine> engine =
+        first_engine ? std::move(first_engine) : std::make_unique<SoftwareEngine>(config, controller.current());
+    std::unique_ptr<Device> dev;
+    if (card || (engine_kind != "sim" && device)) {
+      if (worker > 0) {
         error = "one card is driven by one worker: use --workers 1 with --engine xrt";
         return nullptr;
       }
-      std::string why;
-      device = XrtDevice::open(xrt, why);
-      card = device != nullptr;
-      if (!device) {
-        if (engine_kind == "xrt") {
-          error = why;
-          return nullptr;
-        }
-        std::fprintf(stderr, "picketd: %s; using the software engine\n", why.c_str());
-      }
+      dev = std::move(card);
     }
 #ifdef PICKET_HAVE_SIM
-    if (engine_kind == "sim") device = std::make_unique<SimDevice>();
+    if (engine_kind == "sim") dev = std::make_unique<SimDevice>();
 #endif
-    if (!device) {
+    if (!dev) {
       if (worker == 0) std::fprintf(stderr, "picketd: engine sw\n");
       return std::make_unique<Judge>(std::move(engine));
     }
-    std::string name = device->name();
-    auto device_engine = DeviceEngine::create(std::move(device), std::move(engine), error);
+    std::string name = dev->name();
+    auto device_engine = DeviceEngine::create(std::move(dev), std::move(engine), error);
     if (!device_engine) {
       error = "the " + name + " device cannot take these tables: " + error;
       return nullptr;
     }
-    controller.compile_device_tables();  // each later generation brings the tables a device loads
     if (worker == 0) {
       const HardwarePlan::Report& r = device_engine->plan().report;
       std::fprintf(stderr,

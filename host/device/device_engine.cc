@@ -7,10 +7,11 @@ namespace picket {
 std::unique_ptr<DeviceEngine> DeviceEngine::create(std::unique_ptr<Device> device,
                                                    std::unique_ptr<SoftwareEngine> engine, std::string& error) {
   std::unique_ptr<DeviceEngine> d(new DeviceEngine);
-  auto tables = compile_tables(engine->signatures(), engine->identities(), engine->policy(), engine->config(), error);
-  if (!tables) return nullptr;
-  d->tables_ = std::make_shared<const CompiledTables>(std::move(*tables));
-  if (!engine->use_hardware(d->tables_->plan.in_hardware, error)) return nullptr;
+  d->tables_ = engine->generation()->device;
+  if (!d->tables_) {
+    error = "generation " + std::to_string(engine->generation()->number) + " was built without device tables";
+    return nullptr;
+  }
   device->use_packet_time(true);  // judge each packet at its own time, as the software engine does
   if (!device->load(d->tables_->image, error)) return nullptr;
   d->device_ = std::move(device);
@@ -18,10 +19,13 @@ std::unique_ptr<DeviceEngine> DeviceEngine::create(std::unique_ptr<Device> devic
   return d;
 }
 
-bool DeviceEngine::adopt(std::shared_ptr<const Generation> next, std::shared_ptr<const CompiledTables> tables,
-                         std::string& error) {
-  if (!device_->load(tables->image, error)) return false;
-  tables_ = std::move(tables);
+bool DeviceEngine::adopt(std::shared_ptr<const Generation> next, std::string& error) {
+  if (!next->device) {
+    error = "generation " + std::to_string(next->number) + " has no device tables";
+    return false;
+  }
+  if (!device_->load(next->device->image, error)) return false;
+  tables_ = next->device;
   engine_->adopt(std::move(next));
   return true;
 }

@@ -39,16 +39,15 @@ struct DeviceEngineStats {
 
 class DeviceEngine {
  public:
-  // Compiles the engine's tables, hands its hardware rules to the device, loads the image.
-  // Null, with `error`, when the tables do not fit or the device refuses them.
+  // Loads the device tables of the engine's generation (built with a device: plan/build.h).
+  // Null, with `error`, when it has none or the device refuses them.
   static std::unique_ptr<DeviceEngine> create(std::unique_ptr<Device> device, std::unique_ptr<SoftwareEngine> engine,
                                               std::string& error);
 
-  // Judges under `next` from the next batch on: loads `tables` (compiled for it, its literals
-  // handed to the hardware already) into the device's idle bank, which becomes the active one
-  // between two frames. False, with `error`, when the device refuses them: nothing changes.
-  bool adopt(std::shared_ptr<const Generation> next, std::shared_ptr<const CompiledTables> tables,
-             std::string& error);
+  // Judges under `next` from the next batch on: loads its device tables into the device's idle
+  // bank, which becomes the active one between two frames. False, with `error`, when it has
+  // none or the device refuses them: nothing changes.
+  bool adopt(std::shared_ptr<const Generation> next, std::string& error);
 
   // One verdict per packet, in order. False, with `error`, when the device fails.
   bool process(std::span<const Packet> batch, std::vector<Verdict>& out, std::string& error);

@@ -220,31 +220,20 @@ void mark_host_rule(const rules::Rule& r, TableImage& image, uint32_t& host_alwa
 
 }  // namespace
 
-std::optional<CompiledTables> compile_tables(const SignatureSet& signatures, const IdentityTable& identities,
-                                             const Policy* policy, const EngineConfig& config, std::string& error) {
-  CompiledTables out;
+SignatureTables compile_signature_tables(std::span<const rules::Rule> rules) {
+  SignatureTables out;
   TableImage& image = out.image;
   HardwarePlan& plan = out.plan;
-  const auto& rules = signatures.rules();
   plan.report.rules = rules.size();
   plan.in_hardware.assign(rules.size(), false);
-
-  compile_identities(identities, image, plan.report, error);
-  if (!error.empty()) return std::nullopt;
   uint32_t control = 0;
-  if (policy) {
-    compile_policy(*policy, identities.registry(), image, plan.report, error);
-    if (!error.empty()) return std::nullopt;
-    hw::PolicyMode mode = policy->mode == PolicyMode::kAudit ? hw::PolicyMode::kAudit : hw::PolicyMode::kEnforce;
-    control |= static_cast<uint32_t>(mode) << hw::control::kPolicyMode.lsb;
-  }
 
   // Hardware literals, keyed by folded P: a case-sensitive and a nocase literal of the same
   // letters share one slot, compared without case, and both their rules are candidates.
   std::map<std::string, Literal> by_folded;
   bool pass_rules = false;
   for (uint32_t i = 0; i < rules.size(); ++i) {
-    const rules::Rule& r = rules[i].rule;
+    const rules::Rule& r = rules[i];
     if (r.action == rules::Action::kPass) pass_rules = true;
     if (!r.fast_pattern || r.fast_pattern->bytes.size() < 4) continue;
     if (r.matches[r.fast_pattern->match].buffer != rules::Buffer::kPacket) continue;
@@ -286,7 +275,7 @@ std::optional<CompiledTables> compile_tables(const SignatureSet& signatures, con
     hw::set_field(d, tbl::descriptor::kStartHi, 0xffff);
     bool final = false;
     if (lit.rules.size() == 1) {
-      const rules::Rule& r = rules[lit.rules[0]].rule;
+      const rules::Rule& r = rules[lit.rules[0]];
       hw::set_field(d, tbl::descriptor::kProto, static_cast<uint64_t>(proto_of(r.protocol)));
       if (!r.bidirectional) {
         auto sp = single_range(r.src_ports), dp = single_range(r.dst_ports);
@@ -329,9 +318,9 @@ std::optional<CompiledTables> compile_tables(const SignatureSet& signatures, con
   // passed over.)
   for (Literal& lit : bumped) {
     bool placed = false;
-    const rules::FastPattern& fp = *rules[lit.rules[0]].rule.fast_pattern;
+    const rules::FastPattern& fp = *rules[lit.rules[0]].fast_pattern;
     bool one_pattern = std::all_of(lit.rules.begin(), lit.rules.end(), [&](uint32_t i) {
-      const rules::FastPattern& other = *rules[i].rule.fast_pattern;
+      const rules::FastPattern& other = *rules[i].fast_pattern;
       return other.bytes == fp.bytes && other.nocase == fp.nocase;
     });
     if (one_pattern) {
@@ -355,14 +344,29 @@ std::optional<CompiledTables> compile_tables(const SignatureSet& signatures, con
   for (uint32_t i = 0; i < rules.size(); ++i) {
     if (plan.in_hardware[i]) continue;
     ++plan.report.host_rules;
-    mark_host_rule(rules[i].rule, image, host_always, host_ported);
+    mark_host_rule(rules[i], image, host_always, host_ported);
   }
   control |= host_always << hw::control::kHostAlways.lsb;
   control |= host_ported << hw::control::kHostPorted.lsb;
-  if (config.drop_malformed) control |= 1u << hw::control::kDropMalformed.lsb;
   // A host-only pass rule may outrank a drop: then the host has the last word on drops.
   if (!pass_rules) control |= 1u << hw::control::kSignatureDrop.lsb;
   image.control = control;
+  return out;
+}
+
+std::optional<CompiledTables> compile_tables(const SignatureTables& signatures, const IdentityTable& identities,
+                                             const Policy* policy, bool drop_malformed, std::string& error) {
+  CompiledTables out{signatures.image, signatures.plan};
+  TableImage& image = out.image;
+  compile_identities(identities, image, out.plan.report, error);
+  if (!error.empty()) return std::nullopt;
+  if (policy) {
+    compile_policy(*policy, identities.registry(), image, out.plan.report, error);
+    if (!error.empty()) return std::nullopt;
+    hw::PolicyMode mode = policy->mode == PolicyMode::kAudit ? hw::PolicyMode::kAudit : hw::PolicyMode::kEnforce;
+    image.control |= static_cast<uint32_t>(mode) << hw::control::kPolicyMode.lsb;
+  }
+  if (drop_malformed) image.control |= 1u << hw::control::kDropMalformed.lsb;
   return out;
 }
 

@@ -17,9 +17,12 @@
 #include <string>
 #include <vector>
 
+#include <span>
+
 #include "device/table_image.h"
-#include "engine/signature_set.h"
-#include "engine/software_engine.h"
+#include "identity/identity_table.h"
+#include "policy/policy.h"
+#include "rules/rule.h"
 
 namespace picket {
 
@@ -41,13 +44,25 @@ struct HardwarePlan {
   } report;
 };
 
+// The tables of one rule set (literals, descriptors, host-rule flags and ports): they depend on
+// the rules alone, so a generation that changes only bindings or policy shares them.
+struct SignatureTables {
+  TableImage image;  // the signature tables and their CONTROL bits; identity and policy tables empty
+  HardwarePlan plan;
+};
+
 struct CompiledTables {
   TableImage image;
   HardwarePlan plan;
 };
 
-// nullopt, with `error`, when the identities or policy do not fit the tables.
-std::optional<CompiledTables> compile_tables(const SignatureSet& signatures, const IdentityTable& identities,
-                                             const Policy* policy, const EngineConfig& config, std::string& error);
+// Files the rules' fast patterns in the literal tables (rule i is rules[i]). Cannot fail: a
+// rule with no room stays on the host.
+SignatureTables compile_signature_tables(std::span<const rules::Rule> rules);
+
+// The whole image: the signature tables with the identities and the policy. nullopt, with
+// `error`, when the identities or policy do not fit the tables.
+std::optional<CompiledTables> compile_tables(const SignatureTables& signatures, const IdentityTable& identities,
+                                             const Policy* policy, bool drop_malformed, std::string& error);
 
 }  // namespace picket

@@ -43,6 +43,12 @@ uint64_t TableImage::checksum() const {
     for (char c : f.text) add(static_cast<uint8_t>(c));
     add(0);
   }
+  for (const auto& [name, value] : settings) {
+    for (char c : name) add(static_cast<uint8_t>(c));
+    add(0);
+    for (char c : value) add(static_cast<uint8_t>(c));
+    add(0);
+  }
   return h;
 }
 
@@ -58,6 +64,7 @@ std::string serialize_table_image(const TableImage& image) {
     out.set_name(f.name);
     out.set_text(f.text);
   }
+  for (const auto& [name, value] : image.settings) (*msg.mutable_settings())[name] = value;
   for (uint8_t t = 0; t < hw::table::kCount; ++t) {
     const hw::TableShape& shape = hw::kTables[t];
     image::Region* region = nullptr;
@@ -120,6 +127,7 @@ std::optional<TableImage> parse_table_image(const std::string& bytes, std::strin
     }
     image.sources.push_back({static_cast<SourceFile::Kind>(f.kind()), f.name(), f.text()});
   }
+  for (const auto& [name, value] : msg.settings()) image.settings[name] = value;
   if (image.checksum() != msg.checksum()) {
     error = "table image checksum mismatch: the file is damaged";
     return std::nullopt;

@@ -3,30 +3,26 @@
 #pragma once
 
 #include <array>
+#include <map>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "plan/sources.h"
 #include "register_map.h"
 
 namespace picket {
-
-// A file a table image was compiled from (table_image.proto, SourceFile).
-struct SourceFile {
-  enum class Kind : uint8_t { kRules = 0, kVariables = 1, kIdentities = 2, kPolicy = 3 };
-  Kind kind = Kind::kRules;
-  std::string name;
-  std::string text;
-  bool operator==(const SourceFile&) const = default;
-};
 
 struct TableImage {
   uint32_t format_version = hw::kRegmapVersion;
   uint32_t control = 0;
   std::string source;
-  std::vector<SourceFile> sources;  // empty unless picketc was asked to carry them
+  std::vector<SourceFile> sources;  // the files compiled, byte for byte (picketc -o)
+  // The engine settings it was compiled for, by flag name: {"malformed", "forward"}, ...
+  // (plan/settings.h). An image from before they were recorded has none: the defaults.
+  std::map<std::string, std::string> settings;
   // Per table id: depth x words-per-entry words, entry i at [i * words, (i + 1) * words).
   std::array<std::vector<uint32_t>, hw::table::kCount> tables;
 

@@ -41,19 +41,16 @@ hs_database_t* compile_literal_database(const std::vector<std::pair<std::string,
   return db;
 }
 
-std::unique_ptr<SignatureSet> SignatureSet::compile(std::vector<rules::Rule> rules, IdentityRegistry& registry,
-                                                    std::string& error) {
+std::unique_ptr<SignatureSet> SignatureSet::compile(std::vector<rules::Rule> rules, const IdentityRegistry& registry,
+                                                    const std::vector<bool>& in_hardware, std::string& error) {
   std::unique_ptr<SignatureSet> set(new SignatureSet);
   set->rules_.reserve(rules.size());
-  for (rules::Rule& r : rules) {
-    for (const auto* sel : {&r.src_identity, &r.dst_identity}) {
-      if (*sel && (*sel)->kind == IdentitySelector::Kind::kExact) registry.intern((*sel)->id);
-    }
-    set->rules_.push_back(CompiledRule{std::move(r), {}, false, {}, {}});
-  }
+  for (rules::Rule& r : rules) set->rules_.push_back(CompiledRule{std::move(r), {}, false, {}, {}});
 
-  // (buffer, literal, nocase) -> rules, sorted: the same rules give the same databases.
-  std::map<rules::Buffer, std::map<std::pair<std::string, bool>, std::vector<uint32_t>>> literals;
+  // (buffer, hardware, literal, nocase) -> rules, sorted: the same rules give the same
+  // databases. The hardware's payload literals are a database of their own.
+  using Key = std::pair<rules::Buffer, bool>;
+  std::map<Key, std::map<std::pair<std::string, bool>, std::vector<uint32_t>>> literals;
   for (uint32_t i = 0; i < set->rules_.size(); ++i) {
     CompiledRule& cr = set->rules_[i];
     const rules::Rule& r = cr.rule;
@@ -85,7 +82,8 @@ std::unique_ptr<SignatureSet> SignatureSet::compile(std::vector<rules::Rule> rul
     }
     if (r.fast_pattern && !r.fast_pattern->weak) {
       const rules::Match& m = r.matches[r.fast_pattern->match];
-      literals[m.buffer][{r.fast_pattern->bytes, r.fast_pattern->nocase}].push_back(i);
+      bool hardware = m.buffer == rules::Buffer::kPacket && i < in_hardware.size() && in_hardware[i];
+      literals[{m.buffer, hardware}][{r.fast_pattern->bytes, r.fast_pattern->nocase}].push_back(i);
     } else {
       bool any = r.protocol == rules::Protocol::kIp;
       if (any || r.protocol == rules::Protocol::kTcp) set->group_by_ports(i, set->unfiltered_[kTcp]);
@@ -96,9 +94,10 @@ std::unique_ptr<SignatureSet> SignatureSet::compile(std::vector<rules::Rule> rul
     }
   }
 
-  for (auto& [buffer, lits] : literals) {
+  for (auto& [where, lits] : literals) {
     Prefilter pf;
-    pf.buffer = buffer;
+    pf.buffer = where.first;
+    pf.hardware = where.second;
     std::vector<std::pair<std::string, bool>> keys;  // literal id = position, in sorted order
     for (auto& [key, rule_ids] : lits) {
       keys.push_back(key);
@@ -107,7 +106,7 @@ std::unique_ptr<SignatureSet> SignatureSet::compile(std::vector<rules::Rule> rul
     std::string why;
     pf.db = compile_literal_database(keys, why);
     if (!pf.db) {
-      error = "Hyperscan rejected the " + std::string(rules::buffer_name(buffer)) + " fast patterns: " + why;
+      error = "Hyperscan rejected the " + std::string(rules::buffer_name(pf.buffer)) + " fast patterns: " + why;
       return nullptr;
     }
     set->prefilters_.push_back(std::move(pf));
@@ -163,7 +162,7 @@ size_t SignatureSet::literal_count() const {
 
 const hs_database_t* SignatureSet::packet_database() const {
   for (const Prefilter& p : prefilters_) {
-    if (p.buffer == rules::Buffer::kPacket) return p.db;
+    if (p.buffer == rules::Buffer::kPacket && !p.hardware) return p.db;
   }
   return nullptr;
 }
@@ -200,45 +199,6 @@ bool ports_match(const rules::Rule& r, uint16_t sp, uint16_t dp) {
 }
 
 }  // namespace
-
-bool SignatureSet::hand_to_hardware(const std::vector<bool>& in_hardware, std::string& error) {
-  std::map<std::pair<std::string, bool>, std::vector<uint32_t>> sides[2];  // host, hardware
-  for (uint32_t i = 0; i < rules_.size(); ++i) {
-    const rules::Rule& r = rules_[i].rule;
-    if (!r.fast_pattern || r.fast_pattern->weak || r.matches[r.fast_pattern->match].buffer != rules::Buffer::kPacket)
-      continue;
-    bool hw = i < in_hardware.size() && in_hardware[i];
-    sides[hw ? 1 : 0][{r.fast_pattern->bytes, r.fast_pattern->nocase}].push_back(i);
-  }
-  std::vector<Prefilter> rebuilt;
-  for (int hw = 0; hw < 2; ++hw) {
-    if (sides[hw].empty()) continue;
-    Prefilter pf;
-    pf.buffer = rules::Buffer::kPacket;
-    pf.hardware = hw == 1;
-    std::vector<std::pair<std::string, bool>> keys;
-    for (auto& [key, rule_ids] : sides[hw]) {
-      keys.push_back(key);
-      pf.rules_of_literal.push_back(rule_ids);
-    }
-    pf.db = compile_literal_database(keys, error);
-    if (!pf.db) {
-      for (Prefilter& p : rebuilt) hs_free_database(p.db);
-      return false;
-    }
-    rebuilt.push_back(std::move(pf));
-  }
-  for (auto it = prefilters_.begin(); it != prefilters_.end();) {
-    if (it->buffer == rules::Buffer::kPacket) {
-      hs_free_database(it->db);
-      it = prefilters_.erase(it);
-    } else {
-      ++it;
-    }
-  }
-  for (Prefilter& pf : rebuilt) prefilters_.push_back(std::move(pf));
-  return true;
-}
 
 void SignatureSet::match(const PacketContext& ctx, SignatureScratch& s, std::vector<uint32_t>& out,
                          const HardwareMatches* hw) const {

@@ -69,9 +69,13 @@ class SignatureSet {
     IdentityMatcher dst_identity;
   };
 
-  // nullptr, with `error` naming the rule, when a pattern does not compile.
-  static std::unique_ptr<SignatureSet> compile(std::vector<rules::Rule> rules, IdentityRegistry& registry,
-                                               std::string& error);
+  // nullptr, with `error` naming the rule, when a pattern does not compile. The identities the
+  // rules name must be in `registry` already (plan/build.h allocates them). With a device,
+  // `in_hardware` marks (by rule index) the rules the hardware's literals find: their payload
+  // fast patterns go into a database of their own, searched only when a HardwareMatches is not
+  // complete.
+  static std::unique_ptr<SignatureSet> compile(std::vector<rules::Rule> rules, const IdentityRegistry& registry,
+                                               const std::vector<bool>& in_hardware, std::string& error);
   ~SignatureSet();
   SignatureSet(const SignatureSet&) = delete;
   SignatureSet& operator=(const SignatureSet&) = delete;
@@ -85,10 +89,6 @@ class SignatureSet {
   // handed to the hardware are taken from it.
   void match(const PacketContext& ctx, SignatureScratch& scratch, std::vector<uint32_t>& out,
              const HardwareMatches* hw = nullptr) const;
-
-  // Moves the payload literals of the rules marked in `in_hardware` (by rule index) into their
-  // own database, searched only when a HardwareMatches is not complete.
-  bool hand_to_hardware(const std::vector<bool>& in_hardware, std::string& error);
 
   // Exposed for benchmarks: the payload prefilter database, or null.
   const hs_database_t* packet_database() const;

@@ -47,12 +47,6 @@ void SoftwareEngine::adopt(std::shared_ptr<const Generation> next) {
   generation_ = std::move(next);
 }
 
-bool SoftwareEngine::use_hardware(const std::vector<bool>& in_hardware, std::string& error) {
-  if (!generation_->signatures->hand_to_hardware(in_hardware, error)) return false;
-  scratch_ = std::make_unique<SignatureScratch>(*generation_->signatures);
-  return true;
-}
-
 void SoftwareEngine::process(const PacketView& packet, Verdict& v, const HardwareView* hw) {
   v.clear();
   const DecodedPacket p = decode(packet);

@@ -76,9 +76,6 @@ class SoftwareEngine {
   // With `hw`, identities, policy and the hardware's rules come from the data plane; flows,
   // HTTP and the rest of each candidate rule are checked here.
   void process(const PacketView& packet, Verdict& out, const HardwareView* hw);
-  // Hands the rules marked in `in_hardware` to a data plane (SignatureSet::hand_to_hardware).
-  // Only while the generation is this engine's alone.
-  bool use_hardware(const std::vector<bool>& in_hardware, std::string& error);
 
   const std::shared_ptr<const Generation>& generation() const { return generation_; }
   const SignatureSet& signatures() const { return *generation_->signatures; }

@@ -1,5 +1,7 @@
 #include "identity/identity_table.h"
 
+#include <algorithm>
+
 #include "base/text.h"
 #include "identity/spiffe_id.h"
 
@@ -27,6 +29,14 @@ std::optional<IdentityId> IdentityRegistry::find(std::string_view name) const {
 
 const std::string& IdentityRegistry::name(IdentityId id) const {
   return id < names_.size() ? names_[id] : names_[kUnknownIdentity];
+}
+
+IdentityRegistry allocate_identities(std::vector<std::string> spiffe_ids) {
+  std::sort(spiffe_ids.begin(), spiffe_ids.end());
+  spiffe_ids.erase(std::unique(spiffe_ids.begin(), spiffe_ids.end()), spiffe_ids.end());
+  IdentityRegistry registry;
+  for (const std::string& id : spiffe_ids) registry.intern(id);
+  return registry;
 }
 
 std::string Binding::prefix_text() const {
@@ -186,6 +196,32 @@ bool load_identity_file(const std::string& path, IdentityTable& table, std::vect
     return false;
   }
   return load_identities(*text, path, table, errors);
+}
+
+std::vector<std::string> IdentityTable::bound_identities() const {
+  std::vector<bool> seen(registry_.size(), false);
+  std::vector<std::string> out;
+  for (const auto& [bits, level] : levels_) {
+    for (const auto& [network, b] : level) {
+      if (b.identity <= kWorldIdentity || seen[b.identity]) continue;
+      seen[b.identity] = true;
+      out.push_back(registry_.name(b.identity));
+    }
+  }
+  return out;
+}
+
+IdentityTable IdentityTable::renumbered(IdentityRegistry registry) const {
+  IdentityTable out;
+  out.registry_ = std::move(registry);
+  for (const auto& [bits, level] : levels_) {
+    for (const auto& [network, b] : level) {
+      Binding moved = b;
+      moved.identity = b.identity <= kWorldIdentity ? b.identity : *out.registry_.find(registry_.name(b.identity));
+      out.bind(moved);
+    }
+  }
+  return out;
 }
 
 }  // namespace picket

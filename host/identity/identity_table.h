@@ -55,6 +55,13 @@ class IdentityRegistry {
   std::unordered_map<std::string, IdentityId> ids_;
 };
 
+// Identity allocation, apart from bindings and policy: the ids a generation built from sources
+// starts with (plan/build.h). Stable, so every node that compiles the same sources numbers them
+// alike, whatever order it read the files in: 0 `unknown`, 1 `world`, then each distinct SPIFFE
+// ID the sources name (bindings, policy selectors, rule keywords) in byte order, from 2. An
+// identity a control change names first later takes the next free id; ids are never reused.
+IdentityRegistry allocate_identities(std::vector<std::string> spiffe_ids);
+
 struct Binding {
   IpAddress network;          // host bits zero
   uint8_t prefix_bits = 128;  // in the 128-bit space: IPv4 /n is 96 + n
@@ -85,6 +92,10 @@ class IdentityTable {
 
   size_t size() const;
   std::vector<Binding> bindings() const;  // longest prefixes first
+  // The SPIFFE IDs the bindings name, each once ("world" left out).
+  std::vector<std::string> bound_identities() const;
+  // The same bindings under `registry`, which holds every identity they name.
+  IdentityTable renumbered(IdentityRegistry registry) const;
 
  private:
   struct Uint128Hash {

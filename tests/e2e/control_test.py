@@ -217,6 +217,32 @@ class Control(unittest.TestCase):
             status, _ = d.stop()
         self.assertEqual(status, 0)
 
+    def test_an_image_is_judged_under_the_settings_it_was_compiled_for(self):
+        d = Daemon("settings", ["--malformed", "forward"])
+        try:
+            rules = os.path.join(d.dir, "image.rules")
+            open(rules, "w").write(RULES_B)
+            forward_image = os.path.join(d.dir, "forward.image")
+            default_image = os.path.join(d.dir, "default.image")
+            subprocess.run([PICKETC, "-q", rules, "--malformed", "forward", "-o", forward_image], check=True,
+                           capture_output=True)
+            subprocess.run([PICKETC, "-q", rules, "-o", default_image], check=True, capture_output=True)
+
+            bad = d.ctl("load-image", default_image, check=False)
+            self.assertEqual(bad.returncode, 1)
+            self.assertIn("--malformed drop", bad.stderr)
+            self.assertIn("--malformed forward", bad.stderr)
+            self.assertEqual(d.ask("health")["health"]["generation"], 1)
+
+            r = d.ctl("load-image", forward_image)
+            self.assertIn("generation 2 in force", r.stdout)
+            # A frame cut inside its IP header: forwarded, as --malformed forward says.
+            d.send([udp_frame(CLIENT, SERVER, 40000, PORT, b"x")[:20]])
+            self.assertEqual(int(d.ask("counters")["counters"]["forwarded"]), 1)
+        finally:
+            status, _ = d.stop()
+        self.assertEqual(status, 0)
+
     def test_the_verilator_model_takes_changes_too(self):
         d = Daemon("sim", ["--engine", "sim"])
         try:

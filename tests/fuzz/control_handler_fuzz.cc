@@ -9,6 +9,7 @@
 #include "control/control_handler.h"
 #include "control/controller.h"
 #include "engine/software_engine.h"
+#include "plan/build.h"
 
 namespace {
 
@@ -26,18 +27,14 @@ class NoStatus : public picket::DaemonStatus {
 // A fresh first generation for each input: generations share parts that learn identities, and
 // those must follow one history, as in the daemon.
 std::shared_ptr<const picket::Generation> first_generation() {
-  picket::rules::RuleLoader loader(picket::rules::Variables::defaults());
-  loader.add_text(kRules, "fuzz.rules");
-  picket::rules::RuleSet set = loader.finish();
-  picket::IdentityTable identities;
-  std::vector<picket::Diagnostic> errors;
-  picket::load_identities("spiffe://t/api 10.0.0.2\n", "fuzz.identities", identities, errors);
-  auto policy = picket::parse_policy(kPolicy, "fuzz.policy", errors);
-  std::string why;
-  auto signatures = picket::SignatureSet::compile(std::move(set.rules), identities.registry(), why);
-  if (!signatures || !policy) __builtin_trap();
-  return picket::Generation::make(1, std::move(signatures), std::move(identities),
-                                  std::make_shared<picket::Policy>(std::move(*policy)));
+  using Kind = picket::SourceFile::Kind;
+  picket::Sources sources;
+  sources.files = {{Kind::kRules, "fuzz.rules", kRules},
+                   {Kind::kIdentities, "fuzz.identities", "spiffe://t/api 10.0.0.2\n"},
+                   {Kind::kPolicy, "fuzz.policy", kPolicy}};
+  picket::Build build = picket::build_generation(sources, {}, {});
+  if (!build.generation) __builtin_trap();
+  return build.generation;
 }
 
 }  // namespace

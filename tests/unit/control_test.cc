@@ -249,12 +249,8 @@ TEST_F(Control, BadRequestsGetAnErrorReplyAndChangeNothing) {
 
 // A table image as picketc -o makes one: the tables its sources compile to, and the sources.
 TableImage image_of(std::string_view rules, std::string_view identities, std::string_view policy) {
-  EngineUnderTest compiled(rules, identities, policy);
-  std::string why;
-  auto tables = compile_tables(compiled.engine->signatures(), compiled.engine->identities(), compiled.engine->policy(),
-                               compiled.engine->config(), why);
-  EXPECT_TRUE(tables) << why;
-  TableImage image = tables->image;
+  EngineUnderTest compiled(rules, identities, policy, {}, true);
+  TableImage image = compiled.engine->generation()->device->image;
   image.sources = {{SourceFile::Kind::kRules, "image.rules", std::string(rules)},
                    {SourceFile::Kind::kIdentities, "image.identities", std::string(identities)},
                    {SourceFile::Kind::kPolicy, "image.policy", std::string(policy)}};
@@ -301,6 +297,8 @@ TEST_F(Control, ATableImageThatIsDamagedOrDisagreesWithItsSourcesChangesNothing)
   other_sources.sources[1].text = "spiffe://t/web 10.0.0.7\n";
   TableImage bad_rule = good;
   bad_rule.sources[0].text = "drop udp any any -> any any (content:\"x\"; sid:41;\n";
+  TableImage other_settings = good;  // compiled with picketc --malformed forward
+  other_settings.settings["malformed"] = "forward";
   std::string flipped = bytes;
   flipped[flipped.size() / 2] ^= 0x20;
 
@@ -313,6 +311,7 @@ TEST_F(Control, ATableImageThatIsDamagedOrDisagreesWithItsSourcesChangesNothing)
       {"no sources", serialize_table_image(bare), "carries no rule files"},
       {"sources that compile to other tables", serialize_table_image(other_sources), "not what its sources compile"},
       {"a rule error", serialize_table_image(bad_rule), "rule error"},
+      {"other engine settings", serialize_table_image(other_settings), "compiled with --malformed forward"},
       {"a damaged file", flipped, "test.image: "},
       {"not an image", "plain text", "test.image: not a table image"},
   };

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "engine/software_engine.h"
-#include "rules/rule_set.h"
+#include "plan/build.h"
 
 namespace picket::testing_support {
 
@@ -18,24 +18,20 @@ constexpr int64_t kSecond = 1'000'000'000;
 
 class EngineUnderTest {
  public:
+  // Built as picketd builds its engine (plan/build.h); with `device`, the generation also has
+  // the device's tables.
   explicit EngineUnderTest(std::string_view rules, std::string_view identities = "", std::string_view policy = "",
-                           EngineConfig config = {}) {
-    rules::RuleLoader loader(rules::Variables::defaults());
-    loader.add_text(rules, "test.rules");
-    rules::RuleSet set = loader.finish();
-    for (const Diagnostic& d : set.diagnostics) ADD_FAILURE() << d.to_string();
-    IdentityTable table;
-    std::vector<Diagnostic> errors;
-    if (!identities.empty()) {
-      EXPECT_TRUE(load_identities(identities, "test.identities", table, errors));
-    }
-    std::optional<Policy> p;
-    if (!policy.empty()) p = parse_policy(policy, "test.policy", errors);
-    for (const Diagnostic& d : errors) ADD_FAILURE() << d.to_string();
-    std::string why;
-    auto sigs = SignatureSet::compile(std::move(set.rules), table.registry(), why);
-    EXPECT_TRUE(sigs) << why;
-    engine = std::make_unique<SoftwareEngine>(config, std::move(sigs), std::move(table), std::move(p));
+                           EngineConfig config = {}, bool device = false) {
+    Sources sources;
+    sources.files.push_back({SourceFile::Kind::kRules, "test.rules", std::string(rules)});
+    if (!identities.empty()) sources.files.push_back({SourceFile::Kind::kIdentities, "test.identities", std::string(identities)});
+    if (!policy.empty()) sources.files.push_back({SourceFile::Kind::kPolicy, "test.policy", std::string(policy)});
+    BuildOptions options;
+    options.device = device;
+    Build build = build_generation(sources, config, options);
+    for (const Diagnostic& d : build.diagnostics) ADD_FAILURE() << d.to_string();
+    EXPECT_TRUE(build.generation);
+    if (build.generation) engine = std::make_unique<SoftwareEngine>(config, std::move(build.generation));
   }
 
   // Judges one frame at time kT0 + `at` seconds.

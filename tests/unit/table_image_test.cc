@@ -25,16 +25,18 @@ world 0.0.0.0/0
 )";
 constexpr const char* kPolicy = "allow spiffe://t/web -> spiffe://t/db tcp/5432,6000-6010\n";
 
-CompiledTables compile(EngineUnderTest& e) {
-  std::string error;
-  auto t = compile_tables(e.engine->signatures(), e.engine->identities(), e.engine->policy(), e.engine->config(), error);
-  EXPECT_TRUE(t) << error;
-  return t ? std::move(*t) : CompiledTables{};
+// The device tables of the generation built from these texts, as picketd builds it for a device.
+CompiledTables compile(std::string_view rules, std::string_view identities = "", std::string_view policy = "") {
+  EngineUnderTest e(rules, identities, policy, {}, true);
+  if (!e.engine || !e.engine->generation()->device) {
+    ADD_FAILURE() << "no device tables";
+    return {};
+  }
+  return *e.engine->generation()->device;
 }
 
 TEST(TableCompiler, FilesRulesByWhatTheHardwareCanCheck) {
-  EngineUnderTest e(kRules, kIdentities, kPolicy);
-  CompiledTables t = compile(e);
+  CompiledTables t = compile(kRules, kIdentities, kPolicy);
   const auto& r = t.plan.report;
   EXPECT_EQ(r.rules, 5u);
   // "EVIL" is shared by sids 1 and 4: one literal, candidates only. "payload!" is final.
@@ -52,8 +54,7 @@ TEST(TableCompiler, FilesRulesByWhatTheHardwareCanCheck) {
 }
 
 TEST(TableCompiler, PlacesAFinalLiteralWhereTheHardwareHashesIt) {
-  EngineUnderTest e(R"(drop tcp any any -> any any (content:"payload!"; offset:2; depth:10; sid:2;))");
-  CompiledTables t = compile(e);
+  CompiledTables t = compile(R"(drop tcp any any -> any any (content:"payload!"; offset:2; depth:10; sid:2;))");
   uint64_t folded = 0;
   std::string p = "payload!";
   for (size_t i = 0; i < 8; ++i) folded |= uint64_t(uint8_t(p[i])) << (8 * i);
@@ -72,8 +73,7 @@ TEST(TableCompiler, PlacesAFinalLiteralWhereTheHardwareHashesIt) {
 }
 
 TEST(TableImage, RoundTripsThroughItsFileFormat) {
-  EngineUnderTest e(kRules, kIdentities, kPolicy);
-  CompiledTables t = compile(e);
+  CompiledTables t = compile(kRules, kIdentities, kPolicy);
   std::string error;
   auto back = parse_table_image(serialize_table_image(t.image), error);
   ASSERT_TRUE(back) << error;
@@ -82,8 +82,7 @@ TEST(TableImage, RoundTripsThroughItsFileFormat) {
 }
 
 TEST(TableImage, RefusesDamagedAndForeignImages) {
-  EngineUnderTest e(kRules, kIdentities, kPolicy);
-  std::string bytes = serialize_table_image(compile(e).image);
+  std::string bytes = serialize_table_image(compile(kRules, kIdentities, kPolicy).image);
   std::string error;
   EXPECT_FALSE(parse_table_image("not an image at all \xff\xff\xff", error));
   EXPECT_FALSE(error.empty());
@@ -99,7 +98,7 @@ TEST(TableImage, RefusesDamagedAndForeignImages) {
   EXPECT_FALSE(parse_table_image(msg.SerializeAsString(), error));
   EXPECT_NE(error.find("checksum"), std::string::npos) << error;
 
-  TableImage other = compile(e).image;
+  TableImage other = compile(kRules, kIdentities, kPolicy).image;
   other.format_version = hw::kRegmapVersion + 1;
   EXPECT_FALSE(parse_table_image(serialize_table_image(other), error));
   EXPECT_NE(error.find("recompile"), std::string::npos) << error;

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "base/text.h"
-#include "daemon/engine_setup.h"
-#include "device/table_compiler.h"
-#include "rules/rule_set.h"
+#include "plan/build.h"
+#include "plan/settings.h"
+#include "plan/sources.h"
 
 namespace {
 
@@ -30,6 +30,9 @@ options:
                       data plane (sim or card), and report what the hardware does with them
   --identities FILE   identity bindings for the image (policy/*.identities)
   --policy FILE       identity policy for the image (policy/*.policy)
+  --malformed drop|forward, --action-order LIST, --midstream
+                      the engine settings the image is compiled for, as picketd takes them;
+                      a picketd run with other ones refuses the image, naming the setting
   --check-image FILE  read a table image and say whether it is whole and of this version
   -h, --help          this text
 
@@ -67,9 +70,10 @@ double percent(size_t part, size_t whole) { return whole ? 100.0 * double(part) 
 int main(int argc, char** argv) {
   using namespace picket;
   using namespace picket::rules;
-  std::vector<std::string> files, var_files, var_sets;
+  SourcePaths paths;
+  EngineConfig settings;
   bool strict = false, quiet = false, list = false;
-  std::string image_path, identity_file, policy_file;
+  std::string image_path;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](const char* name) -> std::string {
@@ -83,9 +87,15 @@ int main(int argc, char** argv) {
       std::fputs(kUsage, stdout);
       return 0;
     } else if (a == "--vars") {
-      var_files.push_back(value("--vars"));
+      paths.var_files.push_back(value("--vars"));
     } else if (a == "--var") {
-      var_sets.push_back(value("--var"));
+      paths.var_settings.push_back(value("--var"));
+    } else if (is_engine_setting(a)) {
+      std::string v = engine_setting_takes_value(a) ? value(a.c_str()) : "", why;
+      if (!apply_engine_setting(a, v, settings, why)) {
+        std::fprintf(stderr, "picketc: %s\n%s", why.c_str(), kUsage);
+        return 2;
+      }
     } else if (a == "--strict") {
       strict = true;
     } else if (a == "-q" || a == "--quiet") {
@@ -93,9 +103,9 @@ int main(int argc, char** argv) {
     } else if (a == "-o" || a == "--image") {
       image_path = value(a.c_str());
     } else if (a == "--identities") {
-      identity_file = value("--identities");
+      paths.identity_file = value("--identities");
     } else if (a == "--policy") {
-      policy_file = value("--policy");
+      paths.policy_file = value("--policy");
     } else if (a == "--check-image") {
       std::string error;
       std::string path = value("--check-image");
@@ -116,36 +126,33 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "picketc: unknown option '%s'\n%s", a.c_str(), kUsage);
       return 2;
     } else {
-      files.push_back(a);
+      paths.rule_files.push_back(a);
     }
   }
-  if (files.empty()) {
+  if (paths.rule_files.empty()) {
     std::fprintf(stderr, "picketc: no rule files given\n%s", kUsage);
     return 2;
   }
 
-  Variables vars = Variables::defaults();
-  std::vector<Diagnostic> var_errors;
-  for (const std::string& f : var_files) vars.load(f, var_errors);
-  for (const std::string& s : var_sets) {
-    std::string why;
-    if (!vars.set(s, why)) var_errors.push_back(Diagnostic::error({"--var", 0, 0}, s + ": " + why));
-  }
-  if (!var_errors.empty()) {
-    for (const Diagnostic& d : var_errors) std::fprintf(stderr, "%s\n", d.to_string().c_str());
+  // Each file is read once: what is compiled is what the image carries.
+  std::vector<Diagnostic> read_errors;
+  std::optional<Sources> sources = read_sources(paths, read_errors);
+  if (!sources) {
+    for (const Diagnostic& d : read_errors) std::fprintf(stderr, "%s\n", d.to_string().c_str());
     return 1;
   }
-
-  RuleLoader loader(vars, strict);
-  for (const std::string& f : files) loader.add_file(f);
-  RuleSet set = loader.finish();
-
-  for (const Diagnostic& d : set.diagnostics) {
+  BuildOptions options;
+  options.strict = strict;
+  options.device = !image_path.empty();
+  Build build = build_generation(*sources, settings, options);
+  for (const Diagnostic& d : build.diagnostics) {
     if (quiet && d.severity == Severity::kWarning) continue;
     std::fprintf(stderr, "%s\n", d.to_string().c_str());
   }
-  if (list) {
-    for (const Rule& r : set.rules) {
+  if (!build.generation && build.rules.rules_read == 0) return 1;  // variables, identities or policy
+  if (list && build.generation) {
+    for (const auto& compiled : build.generation->signatures->rules()) {
+      const Rule& r = compiled.rule;
       if (r.fast_pattern) {
         std::printf("%u\t%s%s\t\"%s\"%s\n", r.sid, std::string(buffer_name(r.matches[r.fast_pattern->match].buffer)).c_str(),
                     r.fast_pattern->nocase ? ",nocase" : "", printable(r.fast_pattern->bytes).c_str(),
@@ -156,7 +163,7 @@ int main(int argc, char** argv) {
     }
   }
 
-  const RuleSetReport& r = set.report;
+  const RuleSetReport& r = build.rules;
   std::printf("picketc: %zu file%s, %zu rules read\n", r.files, r.files == 1 ? "" : "s", r.rules_read);
   std::printf("  accepted        %7zu  (%.1f%%)\n", r.accepted, percent(r.accepted, r.rules_read));
   std::printf("  skipped         %7zu  (%.1f%%)\n", r.skipped, percent(r.skipped, r.rules_read));
@@ -170,62 +177,27 @@ int main(int argc, char** argv) {
               r.weak_fast_patterns, r.accepted - r.fast_patterns);
   std::printf("  HTTP rules      %7zu\n", r.http_rules);
   std::printf("  pcre rules      %7zu\n", r.pcre_rules);
-  if (!set.ok()) {
-    std::printf("picketc: %zu error%s: nothing would be loaded\n", r.errors, r.errors == 1 ? "" : "s");
+  if (!build.generation) {
+    std::printf("picketc: %zu error%s: nothing would be loaded\n", std::max<size_t>(r.errors, 1),
+                r.errors == 1 ? "" : "s");
     return 1;
   }
   if (image_path.empty()) return 0;
 
-  EngineFiles engine_files;
-  engine_files.rule_files = files;
-  engine_files.var_files = var_files;
-  engine_files.var_settings = var_sets;
-  engine_files.identity_file = identity_file;
-  engine_files.policy_file = policy_file;
-  engine_files.strict = strict;
-  EngineSetup setup = set_up_engine(engine_files, {});
-  if (!setup.engine) {
-    for (const Diagnostic& d : setup.diagnostics) {
-      if (d.severity == Severity::kError) std::fprintf(stderr, "%s\n", d.to_string().c_str());
-    }
-    return 1;
-  }
+  // The tables, the files they were compiled from (for a host that loads the image over the
+  // control API: it judges what the device punts with the same rules, policy and bindings),
+  // and the settings they were compiled for.
+  const CompiledTables& tables = *build.generation->device;
+  TableImage image = tables.image;
+  for (const std::string& f : paths.rule_files) image.source += (image.source.empty() ? "" : " ") + f;
+  image.sources = sources->files;
+  image.settings = engine_settings(settings);
   std::string error;
-  auto tables = compile_tables(setup.engine->signatures(), setup.engine->identities(), setup.engine->policy(),
-                               setup.engine->config(), error);
-  if (!tables) {
+  if (!write_table_image_file(image, image_path, error)) {
     std::fprintf(stderr, "picketc: %s\n", error.c_str());
     return 1;
   }
-  for (const std::string& f : files) tables->image.source += (tables->image.source.empty() ? "" : " ") + f;
-  // The files themselves, for a host that loads the image over the control API: it judges
-  // what the device punts with the same rules, policy and bindings.
-  using Kind = SourceFile::Kind;
-  auto carry = [&](Kind kind, const std::string& path) {
-    std::optional<std::string> text = read_text_file(path);
-    if (!text) return false;
-    tables->image.sources.push_back({kind, path, std::move(*text)});
-    return true;
-  };
-  bool carried = true;
-  for (const std::string& f : var_files) carried &= carry(Kind::kVariables, f);
-  if (!var_sets.empty()) {
-    std::string lines;
-    for (const std::string& s : var_sets) lines += s + "\n";
-    tables->image.sources.push_back({Kind::kVariables, "--var", lines});
-  }
-  for (const std::string& f : files) carried &= carry(Kind::kRules, f);
-  if (!identity_file.empty()) carried &= carry(Kind::kIdentities, identity_file);
-  if (!policy_file.empty()) carried &= carry(Kind::kPolicy, policy_file);
-  if (!carried) {
-    std::fprintf(stderr, "picketc: a source file could not be read again for the image\n");
-    return 1;
-  }
-  if (!write_table_image_file(tables->image, image_path, error)) {
-    std::fprintf(stderr, "picketc: %s\n", error.c_str());
-    return 1;
-  }
-  const HardwarePlan::Report& h = tables->plan.report;
+  const HardwarePlan::Report& h = tables.plan.report;
   std::printf("picketc: table image %s\n", image_path.c_str());
   std::printf("  hardware literals %5zu  (%zu literals left to the host for want of a slot)\n", h.literals,
               h.literal_collisions);

@@ -1,0 +1,69 @@
+// The one compiler (plan/build.h): identity ids allocated from the sources alone, and the
+// device's split of the host's literals made once, when the generation is built.
+#include <gtest/gtest.h>
+
+#include "plan/build.h"
+
+namespace picket {
+namespace {
+
+using Kind = SourceFile::Kind;
+
+std::shared_ptr<const Generation> build(std::vector<SourceFile> files, bool device = false) {
+  BuildOptions options;
+  options.device = device;
+  Build b = build_generation(Sources{std::move(files)}, {}, options);
+  for (const Diagnostic& d : b.diagnostics) ADD_FAILURE() << d.to_string();
+  return b.generation;
+}
+
+std::vector<std::string> names(const IdentityRegistry& r) {
+  std::vector<std::string> out;
+  for (size_t id = 0; id < r.size(); ++id) out.push_back(r.name(static_cast<IdentityId>(id)));
+  return out;
+}
+
+TEST(IdentityAllocation, TheSameSourcesInAnyOrderGiveTheSameIds) {
+  const std::string rule_a = "alert udp any any -> any any (content:\"x\"; src_identity:\"spiffe://t/zeta\"; sid:1;)\n";
+  const std::string rule_b = "alert udp any any -> any any (content:\"y\"; dst_identity:\"spiffe://t/alpha\"; sid:2;)\n";
+  const std::string policy = "allow spiffe://t/mid -> spiffe://t/api/* udp\n";
+  auto one = build({{Kind::kRules, "a.rules", rule_a + rule_b},
+                    {Kind::kIdentities, "t.identities", "spiffe://t/web 10.0.0.1\nspiffe://t/api/db 10.0.0.2\n"},
+                    {Kind::kPolicy, "t.policy", policy}});
+  auto two = build({{Kind::kRules, "b.rules", rule_b},
+                    {Kind::kRules, "a.rules", rule_a},
+                    {Kind::kIdentities, "t.identities", "spiffe://t/api/db 10.0.0.2\nspiffe://t/web 10.0.0.1\n"},
+                    {Kind::kPolicy, "t.policy", policy}});
+  ASSERT_TRUE(one && two);
+  const std::vector<std::string> want = {"unknown",         "world",           "spiffe://t/alpha", "spiffe://t/api/db",
+                                         "spiffe://t/mid", "spiffe://t/web", "spiffe://t/zeta"};
+  EXPECT_EQ(names(one->identities->registry()), want) << "reserved ids, then every named SPIFFE ID in byte order";
+  EXPECT_EQ(names(two->identities->registry()), want);
+  EXPECT_EQ(one->identities->lookup(*IpAddress::parse("10.0.0.1"), 0), 5);
+  EXPECT_EQ(two->identities->lookup(*IpAddress::parse("10.0.0.1"), 0), 5);
+}
+
+TEST(Build, DeviceTablesComeWithTheGenerationAndOnlyThen) {
+  const std::string rules = "drop udp any any -> any any (content:\"payload!\"; sid:1;)\n";
+  auto host_only = build({{Kind::kRules, "t.rules", rules}});
+  ASSERT_TRUE(host_only);
+  EXPECT_FALSE(host_only->device);
+  EXPECT_FALSE(host_only->signature_tables);
+  auto with_device = build({{Kind::kRules, "t.rules", rules}}, true);
+  ASSERT_TRUE(with_device && with_device->device && with_device->signature_tables);
+  EXPECT_EQ(with_device->device->plan.report.final_rules, 1u);
+  EXPECT_EQ(with_device->signatures->literal_count(), 1u) << "the hardware's literal, in a database of its own";
+}
+
+TEST(Build, NothingIsBuiltWhenAnySourceHasAnError) {
+  Build b = build_generation(Sources{{{Kind::kRules, "t.rules", "alert udp any any -> any any (sid:1;)\n"},
+                                      {Kind::kPolicy, "t.policy", "allow any -> any udp\npermit\n"}}},
+                             {}, {});
+  EXPECT_FALSE(b.generation);
+  ASSERT_FALSE(b.diagnostics.empty());
+  EXPECT_EQ(b.diagnostics[0].location.file, "t.policy");
+  EXPECT_EQ(b.diagnostics[0].location.line, 2u);
+}
+
+}  // namespace
+}  // namespace picket
