@@ -36,6 +36,13 @@ std::vector<Word> split_words(std::string_view line);
 
 std::string_view trim(std::string_view s);
 
+// The one ASCII case fold (rules' nocase, HTTP names, the card's literal compare): 'A'-'Z' to
+// 'a'-'z', every other byte as it is.
+constexpr uint8_t ascii_lower(uint8_t c) { return c >= 'A' && c <= 'Z' ? static_cast<uint8_t>(c | 0x20) : c; }
+constexpr char ascii_lower(char c) { return static_cast<char>(ascii_lower(static_cast<uint8_t>(c))); }
+std::string ascii_lower(std::string_view s);
+bool equals_nocase(std::string_view a, std::string_view b);
+
 // 0-15 for a hex digit, -1 otherwise.
 int hex_value(char c);
 

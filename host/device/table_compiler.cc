@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 
+#include "base/text.h"
 #include "device/table_bits.h"
 #include "rules/fast_pattern.h"
 
@@ -13,18 +14,10 @@ namespace {
 
 namespace tbl = hw::table;
 
-uint8_t fold(uint8_t c) { return c >= 'A' && c <= 'Z' ? static_cast<uint8_t>(c | 0x20) : c; }
-
 uint64_t little_endian(std::string_view bytes) {
   uint64_t v = 0;
   for (size_t i = 0; i < bytes.size() && i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(bytes[i])) << (8 * i);
   return v;
-}
-
-std::string folded(std::string_view bytes) {
-  std::string out(bytes);
-  for (char& c : out) c = static_cast<char>(fold(static_cast<uint8_t>(c)));
-  return out;
 }
 
 uint64_t time_word(int64_t ns) { return ns < 0 ? 0 : static_cast<uint64_t>(ns); }
@@ -187,26 +180,20 @@ void compile_policy(const Policy& policy, const IdentityRegistry& registry, Tabl
 void mark_host_rule(const rules::Rule& r, TableImage& image, uint32_t& host_always, uint32_t& host_ported) {
   enum { kTcp, kUdp, kIcmp, kOther };
   bool any = r.protocol == rules::Protocol::kIp;
-  auto size = [](const rules::PortSet& ports) {
-    uint64_t n = 0;
-    for (const auto& iv : ports.intervals()) n += iv.hi - iv.lo + 1;
-    return n;
-  };
+  const rules::PortFiling filed = rules::port_filing(r);
   for (int cls : {kTcp, kUdp}) {
     if (!(any || (cls == kTcp && r.protocol == rules::Protocol::kTcp) ||
           (cls == kUdp && r.protocol == rules::Protocol::kUdp)))
       continue;
-    const rules::PortSet* sets[2] = {&r.dst_ports, &r.src_ports};
-    int side = size(*sets[0]) <= size(*sets[1]) ? 0 : 1;
-    if (sets[side]->is_all()) {
+    if (filed.ports->is_all()) {
       host_always |= 1u << cls;
       continue;
     }
     host_ported |= 1u << cls;
-    // A <> rule may match either way: its set is listed as both sides.
+    // Side 0 is the packet's destination port, 1 its source port.
     for (int s = 0; s < 2; ++s) {
-      if (s != side && !r.bidirectional) continue;
-      for (const auto& iv : sets[side]->intervals()) {
+      if ((s == 0) != filed.as_destination && !r.bidirectional) continue;
+      for (const auto& iv : filed.ports->intervals()) {
         for (uint32_t port = iv.lo; port <= iv.hi; ++port) {
           uint32_t word = static_cast<uint32_t>((cls * 2 + s) * 2048) + port / 32;
           image.entry(tbl::host_ports::kId, word)[0] |= 1u << (port % 32);
@@ -238,12 +225,12 @@ SignatureTables compile_signature_tables(std::span<const rules::Rule> rules) {
     if (!r.fast_pattern || r.fast_pattern->bytes.size() < 4) continue;
     if (r.matches[r.fast_pattern->match].buffer != rules::Buffer::kPacket) continue;
     const std::string p = hardware_window(r);
-    Literal& lit = by_folded[folded(p)];
+    Literal& lit = by_folded[ascii_lower(p)];
     if (lit.rules.empty()) {
-      lit.p = r.fast_pattern->nocase ? folded(p) : p;
+      lit.p = r.fast_pattern->nocase ? ascii_lower(p) : p;
       lit.nocase = r.fast_pattern->nocase;
     } else if (lit.nocase != r.fast_pattern->nocase || lit.p != p) {
-      lit.p = folded(p);
+      lit.p = ascii_lower(p);
       lit.nocase = true;
     }
     lit.rules.push_back(i);
@@ -286,7 +273,7 @@ SignatureTables compile_signature_tables(std::span<const rules::Rule> rules) {
           hw::set_field(d, tbl::descriptor::kDstPortHi, dp->second);
         }
       }
-      if (hardware_can_finish(r) && (lit.nocase ? folded(r.fast_pattern->bytes) : r.fast_pattern->bytes) == lit.p) {
+      if (hardware_can_finish(r) && (lit.nocase ? ascii_lower(r.fast_pattern->bytes) : r.fast_pattern->bytes) == lit.p) {
         final = true;
         const rules::Match& m = r.matches[0];
         int64_t lo = m.offset.value_or(0);
@@ -327,7 +314,7 @@ SignatureTables compile_signature_tables(std::span<const rules::Rule> rules) {
       for (size_t width : {size_t{8}, size_t{4}}) {
         for (size_t at = 0; !placed && at + width <= fp.bytes.size(); ++at) {
           std::string p = fp.bytes.substr(at, width);
-          std::string key = folded(p);
+          std::string key = ascii_lower(p);
           if (by_folded.count(key)) continue;
           Literal moved = lit;
           moved.p = fp.nocase ? key : p;

@@ -32,16 +32,6 @@ std::string_view line_at(std::string_view s, size_t pos, size_t& next) {
   return s.substr(pos, end - pos);
 }
 
-bool equals_nocase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
-    if (x != y) return false;
-  }
-  return true;
-}
 
 struct NamedHeader {
   std::string_view name;
@@ -153,10 +143,7 @@ bool HttpMessage::parse(std::string_view p, size_t* end) {
       header_names_.append(name).append("\r\n");
       if (equals_nocase(name, "host")) {
         set(Buffer::kHttpRawHost, value);
-        host_.assign(value);
-        for (char& c : host_) {
-          if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-        }
+        host_ = ascii_lower(value);
       }
       for (const NamedHeader& h : kNamedHeaders) {
         if (equals_nocase(name, h.name)) set(h.buffer, value);

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cstring>
 
+#include "base/text.h"
+
 namespace picket {
 namespace {
-
-uint8_t lower(uint8_t c) { return c >= 'A' && c <= 'Z' ? static_cast<uint8_t>(c + 32) : c; }
 
 // First occurrence of m's bytes starting in [from, last_start]; npos if none.
 size_t find(std::string_view hay, size_t from, size_t last_start, const CompiledMatch& m) {
@@ -20,9 +20,9 @@ size_t find(std::string_view hay, size_t from, size_t last_start, const Compiled
   const auto* n = reinterpret_cast<const uint8_t*>(m.lowered.data());
   const size_t len = m.lowered.size();
   for (size_t i = from; i <= last_start; ++i) {
-    if (lower(h[i]) != n[0]) continue;
+    if (ascii_lower(h[i]) != n[0]) continue;
     size_t k = 1;
-    while (k < len && lower(h[i + k]) == n[k]) ++k;
+    while (k < len && ascii_lower(h[i + k]) == n[k]) ++k;
     if (k == len) return i;
   }
   return std::string_view::npos;

@@ -3,22 +3,11 @@
 #include <algorithm>
 #include <map>
 
+#include "base/text.h"
 #include "packet/decoder.h"
 #include "rules/option_values.h"
 
 namespace picket {
-namespace {
-
-std::string lowered(const std::string& s) {
-  std::string out = s;
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  }
-  return out;
-}
-
-}  // namespace
-
 hs_database_t* compile_literal_database(const std::vector<std::pair<std::string, bool>>& literals,
                                         std::string& error) {
   std::vector<const char*> exprs;
@@ -66,7 +55,7 @@ std::unique_ptr<SignatureSet> SignatureSet::compile(std::vector<rules::Rule> rul
       CompiledMatch cm;
       cm.match = &m;
       if (m.kind == rules::Match::Kind::kContent) {
-        if (m.nocase) cm.lowered = lowered(m.bytes);
+        if (m.nocase) cm.lowered = ascii_lower(m.bytes);
       } else {
         int code = 0;
         PCRE2_SIZE at = 0;
@@ -126,32 +115,19 @@ SignatureSet::~SignatureSet() {
 void SignatureSet::group_by_ports(uint32_t rule, PortGroups& g) const {
   // A port set this small is listed port by port; a larger one is tried on every packet.
   constexpr uint32_t kMaxListed = 64;
-  auto size = [](const rules::PortSet& ports) {
-    uint64_t n = 0;
-    for (const auto& iv : ports.intervals()) n += iv.hi - iv.lo + 1;
-    return n;
-  };
-  auto list = [&](const rules::PortSet& ports, std::unordered_map<uint16_t, std::vector<uint32_t>>& by) {
-    for (const auto& iv : ports.intervals()) {
-      for (uint32_t p = iv.lo; p <= iv.hi; ++p) by[static_cast<uint16_t>(p)].push_back(rule);
-    }
-  };
   const rules::Rule& r = rules_[rule].rule;
-  // The rule is listed under its smaller port set: as the packet's destination ports when that
-  // is the rule's destination set, else as its source ports. A <> rule may match either way,
-  // so its smaller set is listed as both.
-  const rules::PortSet* ports[2] = {&r.dst_ports, &r.src_ports};
-  int smallest = size(*ports[0]) <= size(*ports[1]) ? 0 : 1;
-  if (size(*ports[smallest]) > kMaxListed) {
+  const rules::PortFiling filed = rules::port_filing(r);
+  if (rules::port_count(*filed.ports) > kMaxListed) {
     g.always.push_back(rule);
     return;
   }
-  if (!r.bidirectional) {
-    list(*ports[smallest], smallest == 0 ? g.by_dst_port : g.by_src_port);
-    return;
+  for (const auto& iv : filed.ports->intervals()) {
+    for (uint32_t p = iv.lo; p <= iv.hi; ++p) {
+      const auto port = static_cast<uint16_t>(p);
+      if (filed.as_destination || r.bidirectional) g.by_dst_port[port].push_back(rule);
+      if (!filed.as_destination || r.bidirectional) g.by_src_port[port].push_back(rule);
+    }
   }
-  list(*ports[smallest], g.by_dst_port);
-  list(*ports[smallest], g.by_src_port);
 }
 
 size_t SignatureSet::literal_count() const {

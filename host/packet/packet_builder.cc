@@ -3,24 +3,12 @@
 #include <stdexcept>
 #include <string>
 
+#include "packet/byte_order.h"
 #include "packet/checksum.h"
 #include "packet/decoder.h"
 
 namespace picket {
 namespace {
-
-void put16(std::vector<uint8_t>& b, uint16_t v) {
-  b.push_back(static_cast<uint8_t>(v >> 8));
-  b.push_back(static_cast<uint8_t>(v));
-}
-void put32(std::vector<uint8_t>& b, uint32_t v) {
-  put16(b, static_cast<uint16_t>(v >> 16));
-  put16(b, static_cast<uint16_t>(v));
-}
-void set16(std::vector<uint8_t>& b, size_t at, uint16_t v) {
-  b[at] = static_cast<uint8_t>(v >> 8);
-  b[at + 1] = static_cast<uint8_t>(v);
-}
 
 IpAddress parse_or_throw(std::string_view text) {
   auto a = IpAddress::parse(text);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "packet/byte_order.h"
 #include "packet/checksum.h"
 
 namespace picket {
@@ -9,19 +10,6 @@ namespace {
 
 constexpr uint8_t kAnswerTtl = 64;
 constexpr uint16_t kSllOutgoing = 4;  // Linux cooked capture's packet type: sent by this host
-
-void put16(std::vector<uint8_t>& b, uint16_t v) {
-  b.push_back(static_cast<uint8_t>(v >> 8));
-  b.push_back(static_cast<uint8_t>(v));
-}
-void put32(std::vector<uint8_t>& b, uint32_t v) {
-  put16(b, static_cast<uint16_t>(v >> 16));
-  put16(b, static_cast<uint16_t>(v));
-}
-void set16(std::vector<uint8_t>& b, size_t at, uint16_t v) {
-  b[at] = static_cast<uint8_t>(v >> 8);
-  b[at + 1] = static_cast<uint8_t>(v);
-}
 
 // The offending frame's link header, turned round: [0, l3_offset) of the frame.
 std::vector<uint8_t> link_header(const PacketView& packet, const DecodedPacket& d) {

@@ -3,12 +3,12 @@
 #include <array>
 #include <tuple>
 
+#include "base/text.h"
+
 namespace picket::rules {
 namespace {
 
-uint8_t fold(uint8_t c, bool nocase) {
-  return nocase && c >= 'A' && c <= 'Z' ? static_cast<uint8_t>(c + 32) : c;
-}
+uint8_t fold(uint8_t c, bool nocase) { return nocase ? ascii_lower(c) : c; }
 
 int distinct_bytes(std::string_view s, bool nocase) {
   std::array<bool, 256> seen{};

@@ -67,4 +67,15 @@ bool Rule::has_pcre() const {
   return false;
 }
 
+uint64_t port_count(const PortSet& ports) {
+  uint64_t n = 0;
+  for (const auto& iv : ports.intervals()) n += iv.hi - iv.lo + 1;
+  return n;
+}
+
+PortFiling port_filing(const Rule& r) {
+  bool destination = port_count(r.dst_ports) <= port_count(r.src_ports);
+  return {destination ? &r.dst_ports : &r.src_ports, destination};
+}
+
 }  // namespace picket::rules

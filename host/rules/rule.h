@@ -166,4 +166,17 @@ struct Rule {
   bool has_pcre() const;
 };
 
+// How many ports a set holds.
+uint64_t port_count(const PortSet& ports);
+
+// The ports a rule without a fast pattern is filed under, so that a packet tries only the
+// rules its ports can match (the host's prefilter, the card's host-port table): the smaller of
+// its two sets, the destination's on a tie, matched against the packet's destination port or
+// source port. A <> rule may match either way: its set is filed as both.
+struct PortFiling {
+  const PortSet* ports;
+  bool as_destination;
+};
+PortFiling port_filing(const Rule& r);
+
 }  // namespace picket::rules
