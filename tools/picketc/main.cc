@@ -178,8 +178,8 @@ int main(int argc, char** argv) {
   std::printf("  HTTP rules      %7zu\n", r.http_rules);
   std::printf("  pcre rules      %7zu\n", r.pcre_rules);
   if (!build.generation) {
-    std::printf("picketc: %zu error%s: nothing would be loaded\n", std::max<size_t>(r.errors, 1),
-                r.errors == 1 ? "" : "s");
+    const size_t errors = std::max<size_t>(r.errors, 1);  // a pattern or the tables, when no rule's
+    std::printf("picketc: %zu error%s: nothing would be loaded\n", errors, errors == 1 ? "" : "s");
     return 1;
   }
   if (image_path.empty()) return 0;
