@@ -10,8 +10,8 @@
 #include "Vpicket_stages.h"
 #include "malformed_cases.h"
 #include "packet/decoder.h"
-#include "packet/packet_builder.h"
-#include "packet/pcap_file.h"
+#include "testing/packet_builder.h"
+#include "io/pcap_file.h"
 #include "verilated.h"
 
 namespace picket {

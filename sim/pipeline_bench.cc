@@ -18,9 +18,9 @@
 #include "base/text.h"
 #include "daemon/engine_setup.h"
 #include "device/device_engine.h"
-#include "device/table_compiler.h"
-#include "packet/packet_builder.h"
-#include "packet/pcap_file.h"
+#include "plan/table_compiler.h"
+#include "testing/packet_builder.h"
+#include "io/pcap_file.h"
 #include "sim_device.h"
 #include "tools/trafgen/scenario.h"
 

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <map>
 
-#include "packet/packet_builder.h"
+#include "testing/packet_builder.h"
 #include "sim_device.h"
 #include "test_tables.h"
 

@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "packet/packet_builder.h"
+#include "testing/packet_builder.h"
 #include "sim_device.h"
 #include "test_tables.h"
 

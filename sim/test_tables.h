@@ -5,7 +5,7 @@
 #include <string>
 
 #include "daemon/engine_setup.h"
-#include "device/table_compiler.h"
+#include "plan/table_compiler.h"
 
 namespace picket {
 

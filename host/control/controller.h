@@ -1,6 +1,6 @@
 // The tables a running picketd judges by, as control commands change them.
 //
-// The controller holds the generation in force (host/engine/generation.h). Each command that
+// The controller holds the generation in force (host/plan/generation.h). Each command that
 // changes something makes the next generation from it, whole, and publishes it: workers see the
 // new number with one atomic load between batches and take the generation up. A command that
 // fails changes nothing: the generation in force stays, and so does its number.
@@ -19,8 +19,8 @@
 
 #include "base/diagnostic.h"
 #include "device/table_image.h"
-#include "engine/generation.h"
-#include "engine/software_engine.h"
+#include "plan/generation.h"
+#include "pipeline/software_engine.h"
 #include "rules/rule_set.h"
 #include "rules/variables.h"
 

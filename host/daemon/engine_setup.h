@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/software_engine.h"
+#include "pipeline/software_engine.h"
 #include "plan/build.h"
 #include "plan/sources.h"
 #include "rules/classification.h"

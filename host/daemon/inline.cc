@@ -21,7 +21,7 @@
 #include <thread>
 
 #include "control/control.pb.h"
-#include "dpdk/eal.h"
+#include "io/eal.h"
 #include "pipeline/reject.h"
 #include "log/eve_record.h"
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "device/device_engine.h"
-#include "engine/software_engine.h"
+#include "pipeline/software_engine.h"
 
 namespace picket {
 

@@ -10,7 +10,7 @@
 
 #include "pipeline/reject.h"
 #include "log/eve_record.h"
-#include "packet/pcap_file.h"
+#include "io/pcap_file.h"
 
 namespace picket {
 

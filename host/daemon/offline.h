@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "device/device_engine.h"
-#include "engine/software_engine.h"
+#include "pipeline/software_engine.h"
 #include "rules/classification.h"
 
 namespace picket {

@@ -17,7 +17,7 @@
 #include "daemon/inline.h"
 #include "daemon/judge.h"
 #include "daemon/offline.h"
-#include "packet/pcap_file.h"
+#include "io/pcap_file.h"
 #include "plan/settings.h"
 
 namespace {

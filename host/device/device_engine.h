@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "device/device.h"
-#include "device/table_compiler.h"
-#include "engine/software_engine.h"
+#include "plan/table_compiler.h"
+#include "pipeline/software_engine.h"
 
 namespace picket {
 

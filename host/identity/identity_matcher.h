@@ -3,7 +3,7 @@
 // built are resolved when refresh() sees them.
 //
 // Sharing: a matcher is shared by every engine judging under any generation of the tables
-// (host/engine/generation.h), while the control thread registers new identities for the next
+// (host/plan/generation.h), while the control thread registers new identities for the next
 // one. That is safe because the bitmap holds all kMaxIdentities ids from the start and refresh()
 // only sets the bits of ids no published registry had yet: an engine never asks about an id its
 // own registry does not have, so it never reads a bit that is still being written.

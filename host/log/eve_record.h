@@ -19,8 +19,8 @@
 
 #include <string>
 
-#include "engine/signature_set.h"
-#include "engine/verdict.h"
+#include "detect/signature_set.h"
+#include "pipeline/verdict.h"
 #include "packet/packet.h"
 #include "policy/policy.h"
 #include "rules/classification.h"

@@ -1,5 +1,5 @@
 // The one compiler: the operator's sources and the engine settings in, one immutable
-// generation out (host/engine/generation.h): the rule set with its Hyperscan databases, the
+// generation out (host/plan/generation.h): the rule set with its Hyperscan databases, the
 // identities, the policy and, with a device, the device's tables. picketd's start-up, picketc,
 // the controller's load-rules and load-image, the benchmarks and the tests all build here.
 //
@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "base/diagnostic.h"
-#include "engine/generation.h"
-#include "engine/software_engine.h"
+#include "plan/generation.h"
+#include "pipeline/software_engine.h"
 #include "plan/sources.h"
 #include "rules/rule_set.h"
 #include "rules/variables.h"

@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/software_engine.h"
+#include "pipeline/software_engine.h"
 
 namespace picket {
 

@@ -8,7 +8,7 @@
 #include "control/control.pb.h"
 #include "control/control_handler.h"
 #include "control/controller.h"
-#include "engine/software_engine.h"
+#include "pipeline/software_engine.h"
 #include "plan/build.h"
 
 namespace {

@@ -6,9 +6,9 @@
 #include "control/control.pb.h"
 #include "control/control_handler.h"
 #include "control/controller.h"
-#include "device/table_compiler.h"
+#include "plan/table_compiler.h"
 #include "engine_fixture.h"
-#include "packet/packet_builder.h"
+#include "testing/packet_builder.h"
 
 namespace picket {
 namespace {

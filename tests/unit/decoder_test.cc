@@ -5,7 +5,7 @@
 #include <set>
 
 #include "malformed_cases.h"
-#include "packet/packet_builder.h"
+#include "testing/packet_builder.h"
 
 namespace picket {
 namespace {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/software_engine.h"
+#include "pipeline/software_engine.h"
 #include "plan/build.h"
 
 namespace picket::testing_support {

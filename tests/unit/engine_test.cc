@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
 #include "engine_fixture.h"
-#include "packet/packet_builder.h"
-#include "packet/tcp_conversation.h"
+#include "testing/packet_builder.h"
+#include "testing/tcp_conversation.h"
 
 namespace picket {
 namespace {

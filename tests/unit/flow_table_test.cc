@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "packet/packet_builder.h"
+#include "testing/packet_builder.h"
 
 namespace picket {
 namespace {

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "packet/decoder.h"
-#include "packet/packet_builder.h"
+#include "testing/packet_builder.h"
 
 namespace picket::testing_support {
 

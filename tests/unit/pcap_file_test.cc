@@ -1,4 +1,4 @@
-#include "packet/pcap_file.h"
+#include "io/pcap_file.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "packet/decoder.h"
-#include "packet/packet_builder.h"
+#include "testing/packet_builder.h"
 #include "test_dir.h"
 
 namespace picket {

@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "packet/checksum.h"
-#include "packet/packet_builder.h"
+#include "testing/packet_builder.h"
 #include "pipeline/reject.h"
 
 namespace picket {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "device/table_bits.h"
-#include "device/table_compiler.h"
+#include "plan/table_compiler.h"
 #include "device/table_image.pb.h"
 #include "device/xrt_device.h"
 #include "engine_fixture.h"

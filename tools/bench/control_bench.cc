@@ -31,9 +31,9 @@
 
 #include "control/control.pb.h"
 #include "control/control_handler.h"
-#include "packet/packet_builder.h"
+#include "testing/packet_builder.h"
 #include "base/time_text.h"
-#include "packet/pcap_file.h"
+#include "io/pcap_file.h"
 
 namespace {
 

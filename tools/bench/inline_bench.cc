@@ -32,7 +32,7 @@
 #include "daemon/engine_setup.h"
 #include "daemon/inline.h"
 #include "packet/decoder.h"
-#include "packet/pcap_file.h"
+#include "io/pcap_file.h"
 
 namespace {
 

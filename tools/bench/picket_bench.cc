@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "daemon/engine_setup.h"
-#include "packet/pcap_file.h"
+#include "io/pcap_file.h"
 
 namespace {
 

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "base/text.h"
-#include "packet/pcap_file.h"
+#include "io/pcap_file.h"
 #include "tools/trafgen/scenario.h"
 
 namespace {

@@ -6,8 +6,8 @@
 
 #include "base/text.h"
 #include "base/time_text.h"
-#include "packet/packet_builder.h"
-#include "packet/tcp_conversation.h"
+#include "testing/packet_builder.h"
+#include "testing/tcp_conversation.h"
 
 namespace picket::trafgen {
 namespace {

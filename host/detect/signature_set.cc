@@ -1,4 +1,4 @@
-#include "engine/signature_set.h"
+#include "detect/signature_set.h"
 
 #include <algorithm>
 #include <map>

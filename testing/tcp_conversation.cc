@@ -1,9 +1,9 @@
-#include "packet/tcp_conversation.h"
+#include "testing/tcp_conversation.h"
 
 #include <stdexcept>
 
 #include "packet/decoder.h"
-#include "packet/packet_builder.h"
+#include "testing/packet_builder.h"
 
 namespace picket {
 

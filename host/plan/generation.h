@@ -22,8 +22,8 @@
 #include <memory>
 #include <string>
 
-#include "device/table_compiler.h"
-#include "engine/signature_set.h"
+#include "plan/table_compiler.h"
+#include "detect/signature_set.h"
 #include "identity/identity_table.h"
 #include "policy/policy.h"
 

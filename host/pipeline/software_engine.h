@@ -15,10 +15,10 @@
 #include <memory>
 #include <optional>
 
-#include "engine/generation.h"
-#include "engine/http_message.h"
-#include "engine/signature_set.h"
-#include "engine/verdict.h"
+#include "plan/generation.h"
+#include "applayer/http/http_message.h"
+#include "detect/signature_set.h"
+#include "pipeline/verdict.h"
 #include "flow/flow_table.h"
 #include "identity/identity_table.h"
 #include "packet/packet.h"

@@ -1,4 +1,4 @@
-#include "engine/software_engine.h"
+#include "pipeline/software_engine.h"
 
 #include <algorithm>
 #include <unordered_map>

@@ -16,8 +16,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "engine/http_message.h"
-#include "engine/payload_inspection.h"
+#include "applayer/http/http_message.h"
+#include "detect/payload_inspection.h"
 #include "flow/flow_table.h"
 #include "identity/identity_matcher.h"
 #include "rules/rule.h"

@@ -1,4 +1,4 @@
-#include "engine/payload_inspection.h"
+#include "detect/payload_inspection.h"
 
 #include <algorithm>
 #include <cstring>

@@ -1,4 +1,4 @@
-#include "device/table_compiler.h"
+#include "plan/table_compiler.h"
 
 #include <algorithm>
 #include <map>

@@ -1,4 +1,4 @@
-#include "packet/pcap_file.h"
+#include "io/pcap_file.h"
 
 #include <pcap/pcap.h>
 

@@ -1,4 +1,4 @@
-#include "engine/generation.h"
+#include "plan/generation.h"
 
 namespace picket {
 

@@ -1,4 +1,4 @@
-#include "engine/http_message.h"
+#include "applayer/http/http_message.h"
 
 #include "base/text.h"
 

@@ -1,4 +1,4 @@
-#include "dpdk/eal.h"
+#include "io/eal.h"
 
 #include <rte_eal.h>
 #include <rte_errno.h>

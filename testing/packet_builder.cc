@@ -1,4 +1,4 @@
-#include "packet/packet_builder.h"
+#include "testing/packet_builder.h"
 
 #include <stdexcept>
 #include <string>
