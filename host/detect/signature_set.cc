@@ -176,7 +176,7 @@ bool ports_match(const rules::Rule& r, uint16_t sp, uint16_t dp) {
 
 }  // namespace
 
-void SignatureSet::match(const PacketContext& ctx, SignatureScratch& s, std::vector<uint32_t>& out,
+void SignatureSet::match(const DetectionInput& ctx, SignatureScratch& s, std::vector<uint32_t>& out,
                          const HardwareMatches* hw) const {
   out.clear();
   if (++s.epoch_ == 0) {  // wrapped: forget every mark
@@ -259,7 +259,7 @@ void SignatureSet::match(const PacketContext& ctx, SignatureScratch& s, std::vec
   }
 }
 
-bool SignatureSet::rule_matches(const CompiledRule& cr, const PacketContext& ctx, InspectionScratch& s) const {
+bool SignatureSet::rule_matches(const CompiledRule& cr, const DetectionInput& ctx, InspectionScratch& s) const {
   const rules::Rule& r = cr.rule;
   const DecodedPacket& p = *ctx.packet;
   switch (r.protocol) {
@@ -303,7 +303,7 @@ bool SignatureSet::rule_matches(const CompiledRule& cr, const PacketContext& ctx
   return false;
 }
 
-bool SignatureSet::buffers_match(const CompiledRule& cr, const PacketContext& ctx, const HttpMessage* http,
+bool SignatureSet::buffers_match(const CompiledRule& cr, const DetectionInput& ctx, const HttpMessage* http,
                                  InspectionScratch& s) const {
   for (const auto& chain : cr.chains) {
     std::string_view buf;

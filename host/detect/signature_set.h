@@ -25,7 +25,7 @@
 namespace picket {
 
 // What a rule can be checked against: one decoded packet and what the engine knows of it.
-struct PacketContext {
+struct DetectionInput {
   const DecodedPacket* packet = nullptr;
   uint128 src = 0, dst = 0;  // the packet's addresses, as numbers
   std::string_view payload;
@@ -87,7 +87,7 @@ class SignatureSet {
 
   // The indices (into rules()) of the rules that match, in rule order. With `hw`, the rules
   // handed to the hardware are taken from it.
-  void match(const PacketContext& ctx, SignatureScratch& scratch, std::vector<uint32_t>& out,
+  void match(const DetectionInput& ctx, SignatureScratch& scratch, std::vector<uint32_t>& out,
              const HardwareMatches* hw = nullptr) const;
 
   // Exposed for benchmarks: the payload prefilter database, or null.
@@ -104,9 +104,9 @@ class SignatureSet {
   enum PacketClass { kTcp, kUdp, kIcmp, kOther, kClasses };
 
   SignatureSet() = default;
-  bool rule_matches(const CompiledRule& r, const PacketContext& ctx, InspectionScratch& s) const;
+  bool rule_matches(const CompiledRule& r, const DetectionInput& ctx, InspectionScratch& s) const;
   // The rule's conditions on one HTTP message (null: the packet has none).
-  bool buffers_match(const CompiledRule& r, const PacketContext& ctx, const HttpMessage* http,
+  bool buffers_match(const CompiledRule& r, const DetectionInput& ctx, const HttpMessage* http,
                      InspectionScratch& s) const;
 
   std::vector<CompiledRule> rules_;

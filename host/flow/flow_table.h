@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "flow/flow_data.h"
 #include "packet/decoder.h"
 
 namespace picket {
@@ -65,10 +66,8 @@ struct Flow {
   bool midstream = false;  // picked up without a handshake
   uint8_t fins = 0;        // bit per direction
 
-  // Kept by the engine that owns the table.
-  static constexpr uint32_t kNoRule = UINT32_MAX;
-  uint32_t blocked_rule = kNoRule;  // a drop or reject rule blocked the rest of the flow
-  bool app_http = false;            // an HTTP message was seen on the flow
+  // What features keep on the flow (detection's block, HTTP, ...): flow/flow_data.h.
+  FlowDataList data;
 };
 
 struct FlowConfig {

@@ -30,17 +30,37 @@ SoftwareEngine::SoftwareEngine(EngineConfig config, std::unique_ptr<SignatureSet
     : SoftwareEngine(config, Generation::make(1, std::move(signatures), std::move(identities),
                                               policy ? std::make_shared<Policy>(std::move(*policy)) : nullptr)) {}
 
+namespace {
+
+// Detection's state on a flow: the drop or reject rule that blocked the rest of it.
+struct BlockedFlow : FlowData {
+  uint32_t rule = Verdict::kNoRule;
+};
+
+FlowSlot blocked_flow_slot() {
+  static const FlowSlot slot = register_flow_slot("detect.blocked");
+  return slot;
+}
+
+}  // namespace
+
 void SoftwareEngine::adopt(std::shared_ptr<const Generation> next) {
   if (next->signatures != generation_->signatures) {
     std::unordered_map<uint64_t, uint32_t> by_sid;
     const auto& fresh = next->signatures->rules();
     for (uint32_t i = 0; i < fresh.size(); ++i) by_sid.emplace(uint64_t{fresh[i].rule.gid} << 32 | fresh[i].rule.sid, i);
     const auto& old = generation_->signatures->rules();
+    const FlowSlot slot = blocked_flow_slot();
     flows_.for_each_flow([&](Flow& f) {
-      if (f.blocked_rule == Flow::kNoRule) return;
-      const rules::Rule& r = old[f.blocked_rule].rule;
+      BlockedFlow* blocked = f.data.find<BlockedFlow>(slot);
+      if (!blocked) return;
+      const rules::Rule& r = old[blocked->rule].rule;
       auto it = by_sid.find(uint64_t{r.gid} << 32 | r.sid);
-      f.blocked_rule = it == by_sid.end() ? Flow::kNoRule : it->second;
+      if (it == by_sid.end()) {
+        f.data.erase(slot);  // the operator removed the rule: the flow is let go
+      } else {
+        blocked->rule = it->second;
+      }
     });
     scratch_ = std::make_unique<SignatureScratch>(*next->signatures);
   }
@@ -49,84 +69,113 @@ void SoftwareEngine::adopt(std::shared_ptr<const Generation> next) {
 
 void SoftwareEngine::process(const PacketView& packet, Verdict& v, const HardwareView* hw) {
   v.clear();
-  const DecodedPacket p = decode(packet);
-  if (!p.ok()) {
-    v.malformed = p.malformed;
+  PacketContext ctx(packet, v, hw);
+  if (decode_stage(ctx)) {
+    flow_stage(ctx);
+    identity_stage(ctx);
+    if (policy_stage(ctx)) detection_stage(ctx);
+  }
+  count(v, packet.wire_length);
+}
+
+// Malformed packets are dropped (or forwarded, as configured) and frames that are not IP (ARP
+// and the like) forwarded: neither has anything more to judge.
+bool SoftwareEngine::decode_stage(PacketContext& ctx) {
+  Verdict& v = ctx.verdict;
+  v.decoded = decode(ctx.packet);
+  if (!v.decoded.ok()) {
+    v.malformed = v.decoded.malformed;
     if (config_.drop_malformed) {
       v.drop = true;
       v.reason = DropReason::kMalformed;
     }
-    count(v, packet.wire_length);
+    return false;
+  }
+  v.ip = v.decoded.is_ip();
+  return v.ip;
+}
+
+void SoftwareEngine::flow_stage(PacketContext& ctx) {
+  Verdict& v = ctx.verdict;
+  std::optional<FlowRef> flow = flows_.track(v.decoded, ctx.packet.wire_length, ctx.now());
+  if (!flow) return;
+  ctx.flow = flow->flow;
+  v.has_flow = true;
+  v.flow_id = flow->flow->id;
+  v.direction = flow->direction;
+}
+
+void SoftwareEngine::identity_stage(PacketContext& ctx) {
+  Verdict& v = ctx.verdict;
+  if (ctx.from_device()) {
+    v.src_id = ctx.device->src_id;
+    v.dst_id = ctx.device->dst_id;
     return;
   }
-  if (!p.is_ip()) {  // ARP and the like: nothing to judge
-    count(v, packet.wire_length);
-    return;
-  }
-  const int64_t now = packet.timestamp_ns;
-  v.ip = true;
-  const bool from_hw = hw && hw->decoded;
-  v.src_id = from_hw ? hw->src_id : generation_->identities->lookup(p.src, now);
-  v.dst_id = from_hw ? hw->dst_id : generation_->identities->lookup(p.dst, now);
+  v.src_id = generation_->identities->lookup(v.decoded.src, ctx.now());
+  v.dst_id = generation_->identities->lookup(v.decoded.dst, ctx.now());
+}
 
-  std::optional<FlowRef> flow = flows_.track(p, packet.wire_length, now);
-  Flow* f = flow ? flow->flow : nullptr;
-  if (f) {
-    v.has_flow = true;
-    v.flow_id = f->id;
-    v.direction = flow->direction;
-  }
-
-  // Policy: client identity -> server identity on the server's port, for every packet.
+// Client identity -> server identity on the server's port, for every packet.
+bool SoftwareEngine::policy_stage(PacketContext& ctx) {
   const Policy* policy = generation_->policy.get();
-  if (policy) {
-    bool to_server = !f || flow->direction == Direction::kToServer;
+  if (!policy) return true;
+  Verdict& v = ctx.verdict;
+  const DecodedPacket& p = v.decoded;
+  const bool to_server = !ctx.flow || v.direction == Direction::kToServer;
+  v.policy_checked = true;
+  if (ctx.from_device() && ctx.device->policy_known) {
+    v.policy = to_server ? ctx.device->to_server : ctx.device->to_client;
+  } else {
     IdentityId client = to_server ? v.src_id : v.dst_id;
     IdentityId server = to_server ? v.dst_id : v.src_id;
     std::optional<uint16_t> port;
     if (p.is_tcp() || p.is_udp()) port = to_server ? p.dst_port : p.src_port;
-    v.policy_checked = true;
-    if (from_hw && hw->policy_known) {
-      v.policy = to_server ? hw->to_server : hw->to_client;
-    } else {
-      v.policy = policy->judge(client, server, p.ip_proto, port, now);
-    }
-    if (!v.policy.allowed) {
-      if (policy->mode == PolicyMode::kEnforce) {
-        v.drop = true;
-        v.reason = DropReason::kPolicy;
-        count(v, packet.wire_length);
-        return;
-      }
-      v.audit_would_drop = true;
-    }
+    v.policy = policy->judge(client, server, p.ip_proto, port, ctx.now());
   }
+  if (v.policy.allowed) return true;
+  if (policy->mode == PolicyMode::kAudit) {
+    v.audit_would_drop = true;
+    return true;
+  }
+  v.drop = true;
+  v.reason = DropReason::kPolicy;
+  return false;
+}
 
-  if (f && f->blocked_rule != Flow::kNoRule) {
+// A flow an earlier drop blocked stays dropped; otherwise the buffers are filled and the
+// signatures applied in action order: pass ends inspection for the packet; alert records; drop
+// and reject drop the packet and block the rest of the flow in both directions.
+void SoftwareEngine::detection_stage(PacketContext& ctx) {
+  Verdict& v = ctx.verdict;
+  Flow* f = ctx.flow;
+  const FlowSlot blocked_slot = blocked_flow_slot();
+  if (const BlockedFlow* blocked = f ? f->data.find<BlockedFlow>(blocked_slot) : nullptr) {
     v.drop = true;
     v.reason = DropReason::kSignature;
-    v.blocking_rule = f->blocked_rule;
+    v.blocking_rule = blocked->rule;
     v.flow_was_blocked = true;
-    count(v, packet.wire_length);
     return;
   }
-  PacketContext ctx;
-  ctx.packet = &p;
-  ctx.src = p.src.value();
-  ctx.dst = p.dst.value();
-  ctx.payload = std::string_view(reinterpret_cast<const char*>(packet.bytes.data()) + p.payload_offset,
-                                 p.payload_length);
-  if (p.is_tcp() && http_.parse(ctx.payload) > 0) {
-    ctx.http = &http_;
-    if (f) f->app_http = true;
+  const DecodedPacket& p = v.decoded;
+  DetectionInput& in = ctx.detection;
+  in.packet = &p;
+  in.src = p.src.value();
+  in.dst = p.dst.value();
+  in.payload = std::string_view(reinterpret_cast<const char*>(ctx.packet.bytes.data()) + p.payload_offset,
+                                p.payload_length);
+  if (p.is_tcp() && http_.parse(in.payload) > 0) {
+    in.http = &http_;
+    if (f) f->data.emplace<HttpFlow>(http_flow_slot()).seen = true;
   }
-  ctx.app_http = ctx.http || (f && f->app_http);
-  ctx.has_flow = f != nullptr;
-  ctx.direction = v.direction;
-  ctx.established = f && f->established;
-  ctx.src_id = v.src_id;
-  ctx.dst_id = v.dst_id;
-  generation_->signatures->match(ctx, *scratch_, hits_, hw ? &hw->signatures : nullptr);
+  const HttpFlow* http_flow = f ? f->data.find<HttpFlow>(http_flow_slot()) : nullptr;
+  in.app_http = in.http || (http_flow && http_flow->seen);
+  in.has_flow = f != nullptr;
+  in.direction = v.direction;
+  in.established = f && f->established;
+  in.src_id = v.src_id;
+  in.dst_id = v.dst_id;
+  generation_->signatures->match(in, *scratch_, hits_, ctx.device ? &ctx.device->signatures : nullptr);
 
   const auto& rules = generation_->signatures->rules();
   std::stable_sort(hits_.begin(), hits_.end(), [&](uint32_t a, uint32_t b) {
@@ -144,10 +193,9 @@ void SoftwareEngine::process(const PacketView& packet, Verdict& v, const Hardwar
     v.reason = DropReason::kSignature;
     v.blocking_rule = h;
     v.reject = a == rules::Action::kReject;
-    if (f) f->blocked_rule = h;
+    if (f) f->data.emplace<BlockedFlow>(blocked_slot).rule = h;
     break;
   }
-  count(v, packet.wire_length);
 }
 
 void SoftwareEngine::count(const Verdict& v, uint32_t wire_length) {

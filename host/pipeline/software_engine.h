@@ -1,8 +1,9 @@
-// The reference engine: the whole pipeline of DESIGN.md in software, packet by packet.
+// The reference engine: the whole pipeline of DESIGN.md in software, packet by packet, as
+// stages over one PacketContext (pipeline/packet_context.h):
 //
-//   decode -> malformed? -> identities (src, dst at the packet's time) -> flow
+//   decode -> malformed? -> flow -> identities (src, dst at the packet's time)
 //          -> policy (client identity -> server identity, server port), every packet
-//          -> signatures, in action order
+//          -> detection: a blocked flow, the buffers, signatures in action order
 //
 // Verdict order: malformed (drop, or forward when configured), policy deny (drop; in audit
 // mode forwarded and recorded), a flow blocked by an earlier drop (drop), then the
@@ -18,6 +19,7 @@
 #include "plan/generation.h"
 #include "applayer/http/http_message.h"
 #include "detect/signature_set.h"
+#include "pipeline/packet_context.h"
 #include "pipeline/verdict.h"
 #include "flow/flow_table.h"
 #include "identity/identity_table.h"
@@ -45,17 +47,6 @@ struct EngineCounters {
   uint64_t audit_would_drop = 0;
   uint64_t not_ip = 0;
   std::array<uint64_t, static_cast<size_t>(Malformed::kCount)> malformed{};
-};
-
-// What a data plane decided of one packet, for process() to take instead of deciding it again
-// (host/device/device_engine.h builds it from a device's result).
-struct HardwareView {
-  bool decoded = false;  // an IP packet the hardware parsed: the ids are its
-  IdentityId src_id = kUnknownIdentity;
-  IdentityId dst_id = kUnknownIdentity;
-  bool policy_known = false;  // both-way policy decisions, for the host to pick by direction
-  PolicyDecision to_server, to_client;
-  HardwareMatches signatures;
 };
 
 class SoftwareEngine {
@@ -86,6 +77,12 @@ class SoftwareEngine {
   const EngineConfig& config() const { return config_; }
 
  private:
+  // The stages, in order; each returns false when the packet's verdict is decided.
+  bool decode_stage(PacketContext& ctx);
+  void flow_stage(PacketContext& ctx);
+  void identity_stage(PacketContext& ctx);
+  bool policy_stage(PacketContext& ctx);
+  void detection_stage(PacketContext& ctx);
   void count(const Verdict& v, uint32_t wire_length);
 
   EngineConfig config_;

@@ -17,6 +17,12 @@ enum class DropReason : uint8_t { kNone, kMalformed, kPolicy, kSignature };
 std::string_view drop_reason_name(DropReason r);
 
 struct Verdict {
+  static constexpr uint32_t kNoRule = UINT32_MAX;
+
+  // The decode the verdict was made from: the records and a reject's answer read it, so no
+  // one decodes the packet again.
+  DecodedPacket decoded;
+
   bool drop = false;
   DropReason reason = DropReason::kNone;
   Malformed malformed = Malformed::kNone;
@@ -36,7 +42,7 @@ struct Verdict {
   // Signatures to record, in the order they were applied: alert rules ("allowed"), then
   // the drop or reject rule that blocked the packet ("blocked"). Indices into the rule set.
   std::vector<uint32_t> alerts;
-  uint32_t blocking_rule = Flow::kNoRule;  // the drop/reject rule behind a signature drop
+  uint32_t blocking_rule = kNoRule;        // the drop/reject rule behind a signature drop
   bool flow_was_blocked = false;           // dropped because an earlier packet blocked the flow
   bool reject = false;                     // answer the sender with a TCP RST or ICMP unreachable
   bool passed = false;                     // a pass rule matched: no alert for this packet

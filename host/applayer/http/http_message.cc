@@ -242,4 +242,9 @@ size_t HttpMessages::parse(std::string_view payload) {
   return count_;
 }
 
+FlowSlot http_flow_slot() {
+  static const FlowSlot slot = register_flow_slot("http");
+  return slot;
+}
+
 }  // namespace picket

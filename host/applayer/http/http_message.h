@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "flow/flow_data.h"
 #include "rules/rule.h"
 
 namespace picket {
@@ -71,5 +72,12 @@ class HttpMessages {
   std::array<HttpMessage, kMax> messages_;
   size_t count_ = 0;
 };
+
+// HTTP's state on a flow (flow/flow_data.h): whether an HTTP message has been seen on it, so
+// that `alert http` rules apply to the rest of it.
+struct HttpFlow : FlowData {
+  bool seen = false;
+};
+FlowSlot http_flow_slot();
 
 }  // namespace picket
