@@ -22,8 +22,7 @@
 
 #include "control/control.pb.h"
 #include "io/eal.h"
-#include "pipeline/reject.h"
-#include "log/eve_record.h"
+#include "pipeline/verdict_sink.h"
 
 namespace picket {
 
@@ -91,7 +90,7 @@ struct Worker {
   ControlServer* publisher = nullptr;  // decision records to the PUB socket
   Controller* controller = nullptr;
   uint32_t seen_generation = 0;  // the controller's number this worker last took up
-  RecordSource source;
+  VerdictSink sink;  // records, reject answers, forward or drop
   unsigned burst = 32;
   uint64_t drain_cycles = 0;
   bool fail_open = false;
@@ -103,7 +102,6 @@ struct Worker {
   std::vector<PacketView> packets;
   std::vector<std::vector<uint8_t>> linear;  // a frame in several mbufs, made one, by place in the burst
   std::vector<Verdict> verdicts;
-  std::string lines;
   uint64_t sequence = 0;
 
   size_t slot(uint16_t port) const { return static_cast<size_t>(std::find(ports.begin(), ports.end(), port) - ports.begin()); }
@@ -116,23 +114,41 @@ struct Worker {
     for (size_t i = 0; i < ports.size(); ++i) rte_eth_tx_buffer_flush(ports[i], static_cast<uint16_t>(index), tx[i]);
   }
 
-  void answer_reject(uint16_t port, const PacketView& p, const DecodedPacket& d) {
-    std::vector<uint8_t> bytes = build_reject(p, d);
-    rte_mbuf* m = rte_pktmbuf_alloc(pool);
-    if (!m) return;
-    char* room = rte_pktmbuf_append(m, static_cast<uint16_t>(bytes.size()));
-    if (!room) {
-      rte_pktmbuf_free(m);
-      return;
+  // Where one burst's frames go: forwarded out of `out`, reject answers back out of `in`.
+  class BurstOutput final : public FrameOutput {
+   public:
+    BurstOutput(Worker& w, uint16_t in, uint16_t out, rte_mbuf** mbufs) : w_(w), in_(in), out_(out), mbufs_(mbufs) {}
+    void forward(size_t i) override {
+      w_.send(out_, mbufs_[i]);
+      ++w_.counters.forwarded;
     }
-    std::memcpy(room, bytes.data(), bytes.size());
-    send(port, m);
-    ++counters.rejects;
-  }
+    void drop(size_t i) override {
+      rte_pktmbuf_free(mbufs_[i]);
+      ++w_.counters.dropped;
+    }
+    void answer(size_t, const std::vector<uint8_t>& frame) override {
+      rte_mbuf* m = rte_pktmbuf_alloc(w_.pool);
+      if (!m) return;
+      char* room = rte_pktmbuf_append(m, static_cast<uint16_t>(frame.size()));
+      if (!room) {
+        rte_pktmbuf_free(m);
+        return;
+      }
+      std::memcpy(room, frame.data(), frame.size());
+      w_.send(in_, m);
+      ++w_.counters.rejects;
+    }
+
+   private:
+    Worker& w_;
+    uint16_t in_, out_;
+    rte_mbuf** mbufs_;
+  };
 
   // Points the records at the judge's generation.
   void describe_generation() {
     const SoftwareEngine& engine = judge->software();
+    RecordSource& source = sink.source();
     source.signatures = &engine.signatures();
     source.registry = &engine.identities().registry();
     source.policy = engine.policy();
@@ -207,28 +223,11 @@ struct Worker {
       }
       return;
     }
-    const bool recording = eve || publisher;
-    lines.clear();
-    for (uint16_t i = 0; i < n; ++i) {
-      const Verdict& v = verdicts[i];
-      bool flagged = v.recorded();
-      if (flagged && (recording || v.reject)) {
-        DecodedPacket d = decode(packets[i]);
-        size_t before = lines.size();
-        if (recording) append_records(source, packets[i], d, v, lines);
-        counters.records += static_cast<uint64_t>(std::count(lines.begin() + static_cast<ptrdiff_t>(before), lines.end(), '\n'));
-        if (v.reject) answer_reject(in, packets[i], d);
-      }
-      if (v.drop) {
-        rte_pktmbuf_free(mbufs[i]);
-        ++counters.dropped;
-      } else {
-        send(out, mbufs[i]);
-        ++counters.forwarded;
-      }
-    }
-    if (eve) eve->write(lines);
-    if (publisher) publisher->publish(lines);
+    BurstOutput frames(*this, in, out, mbufs);
+    sink.take(std::span<const PacketView>(packets.data(), n), std::span<const Verdict>(verdicts.data(), n), frames);
+    counters.records = sink.records();
+    if (eve) eve->write(sink.lines());
+    if (publisher) publisher->publish(sink.lines());
   }
 
   int run() {
@@ -446,8 +445,9 @@ int run_inline(const InlineOptions& o, const JudgeFactory& make_judge, const rul
     worker->controller = &controller;
     worker->seen_generation = controller.latest();
     worker->fail_open = o.fail_open;
-    worker->source.classifications = classes;
-    worker->source.offline = false;
+    worker->sink.set_records(worker->eve || worker->publisher);
+    worker->sink.source().classifications = classes;
+    worker->sink.source().offline = false;
     worker->describe_generation();
     worker->burst = o.burst;
     worker->drain_cycles = rte_get_tsc_hz() * o.drain_us / 1'000'000;
@@ -457,7 +457,7 @@ int run_inline(const InlineOptions& o, const JudgeFactory& make_judge, const rul
   }
   // The record's engine name must outlive the workers' use of it.
   std::string engine_name = team.front()->judge->name();
-  for (auto& w : team) w->source.engine = engine_name;
+  for (auto& w : team) w->sink.source().engine = engine_name;
 
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);

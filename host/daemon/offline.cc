@@ -8,14 +8,62 @@
 #include <memory>
 #include <vector>
 
-#include "pipeline/reject.h"
-#include "log/eve_record.h"
 #include "io/pcap_file.h"
+#include "pipeline/verdict_sink.h"
 
 namespace picket {
 
-OfflineSummary run_offline(const OfflineOptions& o, SoftwareEngine& engine, DeviceEngine* device,
-                           const rules::Classifications* classes) {
+namespace {
+
+// Forwarded frames and reject answers go to the capture of forwarded packets, if one is kept.
+class CaptureOutput final : public FrameOutput {
+ public:
+  CaptureOutput(PcapWriter* writer, std::span<const Packet> batch, OfflineSummary& summary)
+      : writer_(writer), batch_(batch), summary_(summary) {}
+  void forward(size_t i) override {
+    if (writer_) writer_->write(batch_[i]);
+  }
+  void drop(size_t) override {}
+  void answer(size_t i, const std::vector<uint8_t>& frame) override {
+    if (!writer_) return;
+    writer_->write(frame.data(), static_cast<uint32_t>(frame.size()), batch_[i].timestamp_ns);
+    ++summary_.rejects_sent;
+  }
+
+ private:
+  PcapWriter* writer_;
+  std::span<const Packet> batch_;
+  OfflineSummary& summary_;
+};
+
+// Packets judged so far, on stderr every 2 s or more.
+class Progress {
+ public:
+  explicit Progress(bool on) : on_(on), tty_(isatty(STDERR_FILENO)) {}
+  void at(uint64_t packets, uint64_t bytes) {
+    if (!on_ || (packets & 0x3fff) != 0) return;
+    auto now = Clock::now();
+    if (now - last_ < std::chrono::seconds(2)) return;
+    last_ = now;
+    double secs = std::chrono::duration<double>(now - start_).count();
+    std::fprintf(stderr, "picketd: %llu packets, %.1f MB, %.0f packets/s%s", static_cast<unsigned long long>(packets),
+                 double(bytes) / 1e6, double(packets) / secs, tty_ ? "\r" : "\n");
+    shown_ = true;
+  }
+  void done() {
+    if (shown_ && tty_) std::fputc('\n', stderr);
+  }
+  double seconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  bool on_, tty_, shown_ = false;
+  Clock::time_point start_ = Clock::now(), last_ = start_;
+};
+
+}  // namespace
+
+OfflineSummary run_offline(const OfflineOptions& o, Judge& judge, const rules::Classifications* classes) {
   OfflineSummary s;
   PcapReader reader(o.capture);
   std::unique_ptr<PcapWriter> forwarded;
@@ -25,80 +73,57 @@ OfflineSummary run_offline(const OfflineOptions& o, SoftwareEngine& engine, Devi
     eve.open(o.eve_path, std::ios::binary | std::ios::trunc);
     if (!eve) throw PcapError(o.eve_path + ": cannot write the decision log");
   }
-  RecordSource src;
+  const SoftwareEngine& engine = judge.software();
+  VerdictSink sink;
+  RecordSource& src = sink.source();
   src.signatures = &engine.signatures();
   src.registry = &engine.identities().registry();
   src.policy = engine.policy();
   src.classifications = classes;
-  std::string engine_name = device ? device->device().name() : "sw";
+  const std::string engine_name = judge.name();
   src.engine = engine_name;
-  if (device) src.generation = device->device().generation();
+  if (judge.device()) src.generation = judge.device()->device().generation();
 
-  using Clock = std::chrono::steady_clock;
-  const auto start = Clock::now();
-  auto last_progress = start;
-  const bool tty = isatty(STDERR_FILENO);
-  // A device judges packets in batches; the software engine one by one.
-  const size_t batch_size = device ? 256 : 1;
-  std::vector<Packet> batch(batch_size);
-  std::vector<Verdict> verdicts(batch_size);
-  std::string lines;
+  Progress progress(o.progress);
+  constexpr size_t kBatch = 256;
+  std::vector<Packet> batch(kBatch);
+  std::vector<PacketView> views(kBatch);
+  std::vector<Verdict> verdicts;
   for (;;) {
     size_t n = 0;
-    while (n < batch_size && reader.next(batch[n])) ++n;
-    if (n == 0) break;
-    if (device) {
-      std::string error;
-      if (!device->process(std::span<const Packet>(batch.data(), n), verdicts, error)) {
-        s.device_error = "the " + engine_name + " device failed: " + error;
-        break;
-      }
-    } else {
-      engine.process(batch[0], verdicts[0]);
+    while (n < kBatch && reader.next(batch[n])) {
+      views[n] = batch[n];
+      ++n;
     }
+    if (n == 0) break;
+    std::string error;
+    if (!judge.judge(std::span<const PacketView>(views.data(), n), verdicts, error)) {
+      s.device_error = "the " + engine_name + " device failed: " + error;
+      break;
+    }
+    CaptureOutput out(forwarded.get(), std::span<const Packet>(batch.data(), n), s);
+    sink.take(std::span<const PacketView>(views.data(), n), std::span<const Verdict>(verdicts.data(), n), out);
+    if (eve.is_open()) eve << sink.lines();
     for (size_t k = 0; k < n; ++k) {
-      const Packet& packet = batch[k];
       const Verdict& v = verdicts[k];
       if (v.ip) {
         auto& pair = s.pairs[{v.src_id, v.dst_id}];
         ++(v.drop ? pair.dropped : pair.forwarded);
       }
-      bool flagged = v.recorded();
-      if (flagged) {
-        // Decoded again only here: few packets have records.
-        DecodedPacket d = decode(packet);
-        lines.clear();
-        append_records(src, packet, d, v, lines);
-        if (eve.is_open()) eve << lines;
-        for (uint32_t r : v.alerts) ++s.rule_hits[r];
-        if (v.flow_was_blocked) ++s.rule_hits[v.blocking_rule];
-        for (char c : lines) s.records += c == '\n';
-        if (v.reject && forwarded) {
-          std::vector<uint8_t> answer = build_reject(packet, d);
-          forwarded->write(answer.data(), static_cast<uint32_t>(answer.size()), packet.timestamp_ns);
-          ++s.rejects_sent;
-        }
-      }
-      if (!v.drop && forwarded) forwarded->write(packet);
-      if (o.progress && (packet.index & 0x3fff) == 0) {
-        auto now = Clock::now();
-        if (now - last_progress >= std::chrono::seconds(2)) {
-          last_progress = now;
-          double secs = std::chrono::duration<double>(now - start).count();
-          std::fprintf(stderr, "picketd: %llu packets, %.1f MB, %.0f packets/s%s",
-                       static_cast<unsigned long long>(packet.index), double(engine.counters().bytes) / 1e6,
-                       double(packet.index) / secs, tty ? "\r" : "\n");
-        }
-      }
+      for (uint32_t r : v.alerts) ++s.rule_hits[r];
+      if (v.flow_was_blocked) ++s.rule_hits[v.blocking_rule];
+      progress.at(batch[k].index, engine.counters().bytes);
     }
   }
-  if (o.progress && tty && engine.counters().packets > 0x3fff) std::fputc('\n', stderr);
+  progress.done();
+  s.records = sink.records();
   s.read_error = reader.error();
-  s.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  s.seconds = progress.seconds();
   return s;
 }
 
-void print_summary(const OfflineSummary& s, const SoftwareEngine& engine, std::FILE* out) {
+void print_summary(const OfflineSummary& s, Judge& judge, std::FILE* out) {
+  const SoftwareEngine& engine = judge.software();
   const EngineCounters& c = engine.counters();
   const auto& registry = engine.identities().registry();
   std::fprintf(out, "picketd: %llu packets, %llu bytes in %.2f s\n", static_cast<unsigned long long>(c.packets),
@@ -155,6 +180,16 @@ void print_summary(const OfflineSummary& s, const SoftwareEngine& engine, std::F
     const rules::Rule& r = engine.signatures().rules()[top[i].second].rule;
     std::fprintf(out, "    %8llu  %-6s sid %-9u %s\n", static_cast<unsigned long long>(top[i].first),
                  std::string(rules::action_name(r.action)).c_str(), r.sid, r.msg.c_str());
+  }
+  if (DeviceEngine* device = judge.device()) {
+    const DeviceEngineStats& d = device->stats();
+    std::fprintf(out,
+                 "  device: %llu packets, %llu punted to the host (%.1f %%), %llu dropped on the card, "
+                 "%llu disagreements with the host\n",
+                 static_cast<unsigned long long>(d.packets), static_cast<unsigned long long>(d.punted),
+                 100.0 * double(d.punted) / double(d.packets ? d.packets : 1),
+                 static_cast<unsigned long long>(d.device_drops), static_cast<unsigned long long>(d.disagreements));
+    for (const std::string& n : device->disagreements()) std::fprintf(out, "    %s\n", n.c_str());
   }
 }
 

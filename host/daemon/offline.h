@@ -7,8 +7,7 @@
 #include <string>
 #include <utility>
 
-#include "device/device_engine.h"
-#include "pipeline/software_engine.h"
+#include "daemon/judge.h"
 #include "rules/classification.h"
 
 namespace picket {
@@ -34,11 +33,11 @@ struct OfflineSummary {
   uint64_t rejects_sent = 0;
 };
 
-// Throws PcapError when the capture cannot be read or an output cannot be written. With
-// `device`, packets go through it (and `engine` is its software engine).
-OfflineSummary run_offline(const OfflineOptions& options, SoftwareEngine& engine, DeviceEngine* device,
-                           const rules::Classifications* classifications);
+// Judges the capture with `judge`, in batches. Throws PcapError when the capture cannot be read
+// or an output cannot be written.
+OfflineSummary run_offline(const OfflineOptions& options, Judge& judge, const rules::Classifications* classifications);
 
-void print_summary(const OfflineSummary& s, const SoftwareEngine& engine, std::FILE* out);
+// The summary, with the device's figures when a device judged.
+void print_summary(const OfflineSummary& s, Judge& judge, std::FILE* out);
 
 }  // namespace picket

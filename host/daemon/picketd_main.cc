@@ -327,20 +327,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "picketd: %s\n", error.c_str());
     return 1;
   }
-  SoftwareEngine* sw = &judge->software();
-  DeviceEngine* device_engine = judge->device();
   try {
-    OfflineSummary summary = run_offline(offline, *sw, device_engine, &setup.classifications);
-    print_summary(summary, *sw, stdout);
-    if (device_engine) {
-      const DeviceEngineStats& d = device_engine->stats();
-      std::printf("  device: %llu packets, %llu punted to the host (%.1f %%), %llu dropped on the card, "
-                  "%llu disagreements with the host\n",
-                  static_cast<unsigned long long>(d.packets), static_cast<unsigned long long>(d.punted),
-                  100.0 * double(d.punted) / double(d.packets ? d.packets : 1),
-                  static_cast<unsigned long long>(d.device_drops), static_cast<unsigned long long>(d.disagreements));
-      for (const std::string& n : device_engine->disagreements()) std::printf("    %s\n", n.c_str());
-    }
+    OfflineSummary summary = run_offline(offline, *judge, &setup.classifications);
+    print_summary(summary, *judge, stdout);
     if (!summary.device_error.empty()) {
       std::fprintf(stderr, "picketd: %s\n", summary.device_error.c_str());
       return 1;

@@ -91,8 +91,8 @@ void alert(const RecordSource& src, const PacketView& packet, const DecodedPacke
 
 }  // namespace
 
-void append_records(const RecordSource& src, const PacketView& packet, const DecodedPacket& d, const Verdict& v,
-                    std::string& out) {
+void append_records(const RecordSource& src, const PacketView& packet, const Verdict& v, std::string& out) {
+  const DecodedPacket& d = v.decoded;
   if (v.malformed != Malformed::kNone) {
     JsonLine j = header(src, packet, d, v, v.drop ? "drop" : "anomaly");
     j.begin(v.drop ? "drop" : "anomaly").field("reason", "malformed").field("malformed", malformed_name(v.malformed)).end();

@@ -37,8 +37,8 @@ struct RecordSource {
   bool offline = true;  // records carry pcap_cnt
 };
 
-// Appends the packet's records (none, one or several lines) to `out`.
-void append_records(const RecordSource& src, const PacketView& packet, const DecodedPacket& decoded, const Verdict& v,
-                    std::string& out);
+// Appends the packet's records (none, one or several lines) to `out`, from the verdict and the
+// decode it carries.
+void append_records(const RecordSource& src, const PacketView& packet, const Verdict& v, std::string& out);
 
 }  // namespace picket

@@ -186,5 +186,48 @@ TEST(FlowTable, CountsPacketsAndBytesPerDirection) {
   EXPECT_EQ(ref->flow->bytes[0], 200u);
 }
 
+struct Marked : FlowData {
+  int mark = 0;
+  static int alive;
+  Marked() { ++alive; }
+  ~Marked() override { --alive; }
+};
+int Marked::alive = 0;
+
+TEST(FlowSlots, StateHangsOffItsFlowAndGoesWithIt) {
+  const FlowSlot a = register_flow_slot("test.a");
+  const FlowSlot b = register_flow_slot("test.b");
+  EXPECT_NE(a, b);
+  EXPECT_EQ(register_flow_slot("test.a"), a) << "one name, one slot";
+  EXPECT_EQ(flow_slot_name(b), "test.b");
+
+  FlowConfig config;
+  config.new_timeout_ns = config.established_timeout_ns = 10 * kSecond;
+  FlowTable t(config);
+  auto ref = t.track(udp(true), 100, 0);
+  ASSERT_TRUE(ref);
+  EXPECT_EQ(ref->flow->data.find<Marked>(a), nullptr) << "a new flow has no state";
+  ref->flow->data.emplace<Marked>(a).mark = 7;
+  EXPECT_EQ(ref->flow->data.find<Marked>(b), nullptr) << "each slot apart";
+  ref->flow->data.emplace<Marked>(b).mark = 9;
+
+  auto again = t.track(udp(false), 100, kSecond);  // the reply: the same flow, its state kept
+  ASSERT_TRUE(again);
+  ASSERT_NE(again->flow->data.find<Marked>(a), nullptr);
+  EXPECT_EQ(again->flow->data.find<Marked>(a)->mark, 7);
+  EXPECT_EQ(again->flow->data.emplace<Marked>(a).mark, 7) << "emplace finds what is there";
+  again->flow->data.erase(a);
+  EXPECT_EQ(again->flow->data.find<Marked>(a), nullptr);
+  EXPECT_EQ(again->flow->data.find<Marked>(b)->mark, 9);
+  EXPECT_EQ(Marked::alive, 1);
+
+  // Idle past its timeout, the flow is gone with its state; the next packet starts afresh.
+  auto later = t.track(udp(true), 100, 60 * kSecond);
+  ASSERT_TRUE(later);
+  EXPECT_TRUE(later->created);
+  EXPECT_EQ(later->flow->data.find<Marked>(b), nullptr);
+  EXPECT_EQ(Marked::alive, 0);
+}
+
 }  // namespace
 }  // namespace picket

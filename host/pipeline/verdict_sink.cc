@@ -1,0 +1,27 @@
+#include "pipeline/verdict_sink.h"
+
+#include <algorithm>
+
+#include "pipeline/reject.h"
+
+namespace picket {
+
+void VerdictSink::take(std::span<const PacketView> batch, std::span<const Verdict> verdicts, FrameOutput& out) {
+  lines_.clear();
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const Verdict& v = verdicts[i];
+    if (records_ && v.recorded()) append_records(source_, batch[i], v, lines_);
+    if (v.reject) {
+      std::vector<uint8_t> answer = build_reject(batch[i], v.decoded);
+      if (!answer.empty()) out.answer(i, answer);
+    }
+    if (v.drop) {
+      out.drop(i);
+    } else {
+      out.forward(i);
+    }
+  }
+  records_written_ += static_cast<uint64_t>(std::count(lines_.begin(), lines_.end(), '\n'));
+}
+
+}  // namespace picket
