@@ -141,6 +141,25 @@ class Inline(unittest.TestCase):
         self.assertEqual(alerts, [1000005])
         self.assertIn("2 received, 1 forwarded, 1 dropped", run.stdout)
 
+    def test_a_reject_answers_the_sender_on_its_own_link(self):
+        # With one port, the RST leaves where the attack came in: to the sender's MAC.
+        attack = tcp_frame([10, 0, 0, 5], [10, 0, 0, 6], 40000, 80, b"GET /evil HTTP/1.0\r\n\r\n")
+        rules = os.path.join(WORK, "reject.rules")
+        with open(rules, "w") as f:
+            f.write('reject tcp any any -> any 80 (content:"/evil"; sid:77;)\n')
+        capture, out = os.path.join(WORK, "reject.pcap"), os.path.join(WORK, "reject.out.pcap")
+        write_pcap(capture, file_header(), [attack])
+        run, _ = self.run_inline("reject", ["--ports", "0"],
+                                 ["-l", "0-1", "--vdev", f"net_pcap0,rx_pcap={capture},tx_pcap={out}"],
+                                 engine=["-q", "--engine", "sw", "-S", rules, "--control", "none"])
+        (answer,) = frames(out)  # the attack itself is dropped
+        self.assertEqual(answer[0:6], attack[6:12], "to the sender's MAC")
+        self.assertEqual(answer[6:12], attack[0:6], "from the MAC it was sent to")
+        self.assertEqual(answer[26:30], bytes([10, 0, 0, 6]))
+        self.assertEqual(answer[30:34], bytes([10, 0, 0, 5]))
+        self.assertEqual(answer[47] & 0x04, 0x04, "RST")
+        self.assertIn("1 reject answers", run.stdout)
+
     def test_sigterm_stops_it_with_final_counters(self):
         out = os.path.join(WORK, "signal.out.pcap")
         proc = subprocess.Popen([PICKETD, "--engine", "sw", "-S", os.path.join(POLICY, "demo.rules"), "--eve", "-",
