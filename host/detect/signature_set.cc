@@ -38,7 +38,7 @@ std::unique_ptr<SignatureSet> SignatureSet::compile(std::vector<rules::Rule> rul
 
   // (buffer, hardware, literal, nocase) -> rules, sorted: the same rules give the same
   // databases. The hardware's payload literals are a database of their own.
-  using Key = std::pair<rules::Buffer, bool>;
+  using Key = std::pair<BufferId, bool>;
   std::map<Key, std::map<std::pair<std::string, bool>, std::vector<uint32_t>>> literals;
   for (uint32_t i = 0; i < set->rules_.size(); ++i) {
     CompiledRule& cr = set->rules_[i];
@@ -51,7 +51,7 @@ std::unique_ptr<SignatureSet> SignatureSet::compile(std::vector<rules::Rule> rul
         cr.chains.push_back({m.buffer, {}});
         chain = cr.chains.end() - 1;
       }
-      if (rules::is_http(m.buffer)) cr.uses_http_buffers = true;
+      if (is_app_buffer(m.buffer)) cr.uses_http_buffers = true;
       CompiledMatch cm;
       cm.match = &m;
       if (m.kind == rules::Match::Kind::kContent) {
@@ -71,7 +71,7 @@ std::unique_ptr<SignatureSet> SignatureSet::compile(std::vector<rules::Rule> rul
     }
     if (r.fast_pattern && !r.fast_pattern->weak) {
       const rules::Match& m = r.matches[r.fast_pattern->match];
-      bool hardware = m.buffer == rules::Buffer::kPacket && i < in_hardware.size() && in_hardware[i];
+      bool hardware = m.buffer == kPacketBuffer && i < in_hardware.size() && in_hardware[i];
       literals[{m.buffer, hardware}][{r.fast_pattern->bytes, r.fast_pattern->nocase}].push_back(i);
     } else {
       bool any = r.protocol == rules::Protocol::kIp;
@@ -95,7 +95,7 @@ std::unique_ptr<SignatureSet> SignatureSet::compile(std::vector<rules::Rule> rul
     std::string why;
     pf.db = compile_literal_database(keys, why);
     if (!pf.db) {
-      error = "Hyperscan rejected the " + std::string(rules::buffer_name(pf.buffer)) + " fast patterns: " + why;
+      error = "Hyperscan rejected the " + std::string(buffer_name(pf.buffer)) + " fast patterns: " + why;
       return nullptr;
     }
     set->prefilters_.push_back(std::move(pf));
@@ -138,7 +138,7 @@ size_t SignatureSet::literal_count() const {
 
 const hs_database_t* SignatureSet::packet_database() const {
   for (const Prefilter& p : prefilters_) {
-    if (p.buffer == rules::Buffer::kPacket && !p.hardware) return p.db;
+    if (p.buffer == kPacketBuffer && !p.hardware) return p.db;
   }
   return nullptr;
 }
@@ -191,7 +191,7 @@ void SignatureSet::match(const DetectionInput& ctx, SignatureScratch& s, std::ve
     auto scan = [&](std::string_view buf) {
       if (!buf.empty()) hs_scan(pf.db, buf.data(), static_cast<unsigned>(buf.size()), 0, s.hs_, on_literal, &lc);
     };
-    if (pf.buffer == rules::Buffer::kPacket) {
+    if (pf.buffer == kPacketBuffer) {
       scan(ctx.payload);
     } else if (ctx.http) {
       for (size_t m = 0; m < ctx.http->size(); ++m) {
@@ -307,7 +307,7 @@ bool SignatureSet::buffers_match(const CompiledRule& cr, const DetectionInput& c
                                  InspectionScratch& s) const {
   for (const auto& chain : cr.chains) {
     std::string_view buf;
-    if (chain.buffer == rules::Buffer::kPacket) {
+    if (chain.buffer == kPacketBuffer) {
       buf = ctx.payload;
     } else if (http && http->has(chain.buffer)) {
       buf = http->get(chain.buffer);

@@ -60,7 +60,7 @@ class SignatureSet {
   struct CompiledRule {
     rules::Rule rule;
     struct Chain {
-      rules::Buffer buffer;
+      BufferId buffer;
       std::vector<CompiledMatch> matches;
     };
     std::vector<Chain> chains;
@@ -96,7 +96,7 @@ class SignatureSet {
  private:
   friend class SignatureScratch;
   struct Prefilter {
-    rules::Buffer buffer;
+    BufferId buffer;
     bool hardware = false;  // the literals of rules handed to the hardware
     hs_database_t* db = nullptr;
     std::vector<std::vector<uint32_t>> rules_of_literal;

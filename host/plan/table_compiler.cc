@@ -63,7 +63,7 @@ std::string hardware_window(const rules::Rule& r) {
 bool hardware_can_finish(const rules::Rule& r) {
   if (r.matches.size() != 1 || !r.fast_pattern || r.fast_pattern->match != 0) return false;
   const rules::Match& m = r.matches[0];
-  if (m.kind != rules::Match::Kind::kContent || m.buffer != rules::Buffer::kPacket || m.negated) return false;
+  if (m.kind != rules::Match::Kind::kContent || m.buffer != kPacketBuffer || m.negated) return false;
   if (m.is_relative() || m.startswith || m.endswith || m.bytes.size() < 4 || m.bytes.size() > 8) return false;
   if (r.fast_pattern->bytes != m.bytes || r.fast_pattern->nocase != m.nocase) return false;
   if (m.offset && *m.offset < 0) return false;
@@ -223,7 +223,7 @@ SignatureTables compile_signature_tables(std::span<const rules::Rule> rules) {
     const rules::Rule& r = rules[i];
     if (r.action == rules::Action::kPass) pass_rules = true;
     if (!r.fast_pattern || r.fast_pattern->bytes.size() < 4) continue;
-    if (r.matches[r.fast_pattern->match].buffer != rules::Buffer::kPacket) continue;
+    if (r.matches[r.fast_pattern->match].buffer != kPacketBuffer) continue;
     const std::string p = hardware_window(r);
     Literal& lit = by_folded[ascii_lower(p)];
     if (lit.rules.empty()) {

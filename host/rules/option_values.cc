@@ -102,7 +102,6 @@ void decode_pcre(std::string_view s, size_t offset, Match& m) {
   m.pcre_flags = std::string(s.substr(close + 1));
   for (size_t i = close + 1; i < s.size(); ++i) {
     char f = s[i];
-    Buffer http = Buffer::kPacket;
     switch (f) {
       case 'i': m.caseless = true; break;
       case 's': m.dotall = true; break;
@@ -113,23 +112,14 @@ void decode_pcre(std::string_view s, size_t offset, Match& m) {
       case 'G': m.ungreedy = true; break;
       case 'R': m.relative = true; break;
       case 'O': case 'B': break;  // match-limit override, Snort 2 rawbytes: no effect here
-      case 'U': http = Buffer::kHttpUri; break;
-      case 'I': http = Buffer::kHttpRawUri; break;
-      case 'P': http = Buffer::kHttpRequestBody; break;
-      case 'Q': http = Buffer::kFileData; break;
-      case 'H': http = Buffer::kHttpHeader; break;
-      case 'D': http = Buffer::kHttpRawHeader; break;
-      case 'M': http = Buffer::kHttpMethod; break;
-      case 'C': http = Buffer::kHttpCookie; break;
-      case 'S': http = Buffer::kHttpStatCode; break;
-      case 'Y': http = Buffer::kHttpStatMsg; break;
-      case 'V': http = Buffer::kHttpUserAgent; break;
-      case 'W': http = Buffer::kHttpHost; break;
-      case 'Z': http = Buffer::kHttpRawHost; break;
       default:
+        // A buffer's flag (/U http.uri, ...), as the buffers registered them.
+        if (std::optional<BufferId> b = buffers().by_pcre_flag(f)) {
+          m.buffer = *b;
+          break;
+        }
         throw ParseError(offset + i, std::string("unknown pcre flag '") + f + "'");
     }
-    if (http != Buffer::kPacket) m.buffer = http;
   }
   int error = 0;
   PCRE2_SIZE error_offset = 0;

@@ -24,20 +24,6 @@ std::string_view protocol_name(Protocol p) {
   return "?";
 }
 
-namespace {
-constexpr std::array<std::string_view, static_cast<size_t>(Buffer::kCount)> kBufferNames = {
-    "pkt_data",          "http.uri",           "http.uri.raw",      "http.method",
-    "http.request_line", "http.protocol",      "http.header",       "http.header.raw",
-    "http.header_names", "http.start",         "http.host",         "http.host.raw",
-    "http.user_agent",   "http.cookie",        "http.content_type", "http.content_len",
-    "http.referer",      "http.accept",        "http.accept_lang",  "http.accept_enc",
-    "http.connection",   "http.location",      "http.server",       "http.request_body",
-    "http.response_body", "file.data",        "http.stat_code",    "http.stat_msg",     "http.response_line", "http.transfer_encoding",
-};
-}  // namespace
-
-std::string_view buffer_name(Buffer b) { return kBufferNames[static_cast<size_t>(b)]; }
-bool is_http(Buffer b) { return b != Buffer::kPacket; }
 
 bool NumericTest::test(uint32_t v) const {
   switch (op) {
@@ -55,7 +41,7 @@ bool NumericTest::test(uint32_t v) const {
 bool Rule::uses_http() const {
   if (app == AppProtocol::kHttp) return true;
   for (const Match& m : matches) {
-    if (is_http(m.buffer)) return true;
+    if (is_app_buffer(m.buffer)) return true;
   }
   return false;
 }

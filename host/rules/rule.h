@@ -16,6 +16,7 @@
 #include "identity/selector.h"
 #include "packet/ip_address.h"
 #include "base/diagnostic.h"
+#include "rules/buffers.h"
 #include "rules/interval_set.h"
 
 namespace picket::rules {
@@ -33,48 +34,11 @@ enum class AppProtocol : uint8_t { kNone, kHttp };
 using AddressSet = IntervalSet<uint128, ~uint128{0}>;
 using PortSet = IntervalSet<uint32_t, 65535u>;
 
-// The buffer a content or pcre inspects. kPacket is the packet payload (Suricata pkt_data,
-// Snort 3 pkt_data/raw_data); the others are parts of an HTTP/1 message.
-enum class Buffer : uint8_t {
-  kPacket,
-  kHttpUri,          // normalized request URI
-  kHttpRawUri,
-  kHttpMethod,
-  kHttpRequestLine,
-  kHttpProtocol,
-  kHttpHeader,       // normalized headers
-  kHttpRawHeader,
-  kHttpHeaderNames,
-  kHttpStart,        // request or response line and headers
-  kHttpHost,
-  kHttpRawHost,
-  kHttpUserAgent,
-  kHttpCookie,
-  kHttpContentType,
-  kHttpContentLen,
-  kHttpReferer,
-  kHttpAccept,
-  kHttpAcceptLang,
-  kHttpAcceptEnc,
-  kHttpConnection,
-  kHttpLocation,
-  kHttpServer,
-  kHttpRequestBody,
-  kHttpResponseBody,
-  kFileData,          // the body of the HTTP message in the packet's direction
-  kHttpStatCode,
-  kHttpStatMsg,
-  kHttpResponseLine,
-  kHttpTransferEncoding,  // not a rule keyword: the HTTP parser's view of Transfer-Encoding
-  kCount,
-};
-std::string_view buffer_name(Buffer b);
-bool is_http(Buffer b);
 
 struct Match {
   enum class Kind : uint8_t { kContent, kPcre };
   Kind kind = Kind::kContent;
-  Buffer buffer = Buffer::kPacket;
+  BufferId buffer = kPacketBuffer;  // rules/buffers.h
   bool negated = false;
   SourceLocation location;  // where the keyword stands
 
@@ -162,7 +126,7 @@ struct Rule {
 
   std::optional<FastPattern> fast_pattern;
 
-  bool uses_http() const;
+  bool uses_http() const;  // a condition on an application-layer buffer
   bool has_pcre() const;
 };
 

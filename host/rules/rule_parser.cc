@@ -22,88 +22,8 @@ struct RawOption {
   size_t value_offset = 0;
 };
 
-struct BufferName {
-  std::string_view name;
-  Buffer buffer;
-};
-
-// Sticky buffers in both dialects: select the buffer of the options after them.
-constexpr BufferName kStickyBuffers[] = {
-    {"pkt_data", Buffer::kPacket},
-    {"raw_data", Buffer::kPacket},
-    {"file_data", Buffer::kFileData},
-    {"file.data", Buffer::kFileData},
-    {"http.uri", Buffer::kHttpUri},
-    {"http.uri.raw", Buffer::kHttpRawUri},
-    {"http.method", Buffer::kHttpMethod},
-    {"http.request_line", Buffer::kHttpRequestLine},
-    {"http_request_line", Buffer::kHttpRequestLine},
-    {"http.protocol", Buffer::kHttpProtocol},
-    {"http_protocol", Buffer::kHttpProtocol},
-    {"http.header", Buffer::kHttpHeader},
-    {"http.header.raw", Buffer::kHttpRawHeader},
-    {"http.header_names", Buffer::kHttpHeaderNames},
-    {"http_header_names", Buffer::kHttpHeaderNames},
-    {"http.start", Buffer::kHttpStart},
-    {"http_start", Buffer::kHttpStart},
-    {"http.host", Buffer::kHttpHost},
-    {"http.host.raw", Buffer::kHttpRawHost},
-    {"http.user_agent", Buffer::kHttpUserAgent},
-    {"http.cookie", Buffer::kHttpCookie},
-    {"http.content_type", Buffer::kHttpContentType},
-    {"http_content_type", Buffer::kHttpContentType},
-    {"http.content_len", Buffer::kHttpContentLen},
-    {"http_content_len", Buffer::kHttpContentLen},
-    {"http.referer", Buffer::kHttpReferer},
-    {"http_referer", Buffer::kHttpReferer},
-    {"http.accept", Buffer::kHttpAccept},
-    {"http_accept", Buffer::kHttpAccept},
-    {"http.accept_lang", Buffer::kHttpAcceptLang},
-    {"http_accept_lang", Buffer::kHttpAcceptLang},
-    {"http.accept_enc", Buffer::kHttpAcceptEnc},
-    {"http_accept_enc", Buffer::kHttpAcceptEnc},
-    {"http.connection", Buffer::kHttpConnection},
-    {"http_connection", Buffer::kHttpConnection},
-    {"http.location", Buffer::kHttpLocation},
-    {"http.server", Buffer::kHttpServer},
-    {"http.request_body", Buffer::kHttpRequestBody},
-    {"http.response_body", Buffer::kHttpResponseBody},
-    {"http.stat_code", Buffer::kHttpStatCode},
-    {"http.stat_msg", Buffer::kHttpStatMsg},
-    {"http.response_line", Buffer::kHttpResponseLine},
-    {"http_response_line", Buffer::kHttpResponseLine},
-};
-
-// Suricata's content modifiers (they change the content before them); in Snort 3 the same
-// names are sticky buffers.
-constexpr BufferName kHttpModifiers[] = {
-    {"http_uri", Buffer::kHttpUri},
-    {"http_raw_uri", Buffer::kHttpRawUri},
-    {"http_method", Buffer::kHttpMethod},
-    {"http_header", Buffer::kHttpHeader},
-    {"http_raw_header", Buffer::kHttpRawHeader},
-    {"http_cookie", Buffer::kHttpCookie},
-    {"http_raw_cookie", Buffer::kHttpCookie},
-    {"http_client_body", Buffer::kHttpRequestBody},
-    {"http_server_body", Buffer::kHttpResponseBody},
-    {"http_stat_code", Buffer::kHttpStatCode},
-    {"http_stat_msg", Buffer::kHttpStatMsg},
-    {"http_user_agent", Buffer::kHttpUserAgent},
-    {"http_host", Buffer::kHttpHost},
-    {"http_raw_host", Buffer::kHttpRawHost},
-    {"http_version", Buffer::kHttpProtocol},
-};
-
 // Options that describe a rule and change no verdict.
 constexpr std::string_view kInformational[] = {"reference", "metadata", "target", "service", "rem"};
-
-template <size_t N>
-const BufferName* find_buffer(const BufferName (&table)[N], std::string_view name) {
-  for (const BufferName& b : table) {
-    if (b.name == name) return &b;
-  }
-  return nullptr;
-}
 
 class RuleParser {
  public:
@@ -279,7 +199,7 @@ class RuleParser {
         if (close != std::string_view::npos && trim(v.substr(close + 1)).starts_with(",")) return true;
         content_seen = true;
       }
-      if (!content_seen && find_buffer(kHttpModifiers, o.keyword)) return true;
+      if (!content_seen && buffers().by_modifier(o.keyword)) return true;
     }
     return false;
   }
@@ -314,19 +234,19 @@ class RuleParser {
         k == "offset" || k == "depth" || k == "distance" || k == "within") {
       return modifier(last_content(o), k, o.has_value ? o.value : std::string_view{}, o.value_offset, o);
     }
-    if (const BufferName* b = find_buffer(kStickyBuffers, k)) {
+    if (std::optional<BufferId> b = buffers().by_sticky(k)) {
       no_value(o);
-      sticky_ = b->buffer;
+      sticky_ = *b;
       return;
     }
-    if (const BufferName* b = find_buffer(kHttpModifiers, k)) {
+    if (std::optional<BufferId> b = buffers().by_modifier(k)) {
       if (o.has_value) unsupported(o.keyword_offset, "'" + std::string(k) + "' with a value is not supported",
                                    "keyword " + std::string(k) + ":");
       if (snort3_) {
-        sticky_ = b->buffer;
+        sticky_ = *b;
       } else {
         Match& m = last_content(o);
-        m.buffer = b->buffer;
+        m.buffer = *b;
       }
       return;
     }
@@ -360,7 +280,7 @@ class RuleParser {
     QuotedValue q = split_quoted(o.value, o.value_offset, true);
     Match m;
     m.kind = Match::Kind::kContent;
-    m.buffer = o.keyword == "uricontent" ? Buffer::kHttpUri : sticky_;
+    m.buffer = o.keyword == "uricontent" ? *buffers().find("http.uri") : sticky_;
     m.negated = q.negated;
     m.location = here(o.keyword_offset);
     m.bytes = decode_content(q.inner, q.inner_offset);
@@ -571,7 +491,7 @@ class RuleParser {
   size_t pos_ = 0;
   Rule rule_;
   bool snort3_ = false;
-  Buffer sticky_ = Buffer::kPacket;
+  BufferId sticky_ = kPacketBuffer;
 };
 
 // Line and column (1-based) of byte `offset` of `text`, which starts at `where`.

@@ -2,10 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "applayer/http/http_buffers.h"
+
 namespace picket {
 namespace {
-
-using rules::Buffer;
 
 TEST(HttpMessage, RequestBuffers) {
   HttpMessage m;
@@ -19,42 +19,42 @@ TEST(HttpMessage, RequestBuffers) {
       "user=root";
   ASSERT_TRUE(m.parse(p));
   EXPECT_TRUE(m.request);
-  EXPECT_EQ(m.get(Buffer::kHttpMethod), "POST");
-  EXPECT_EQ(m.get(Buffer::kHttpRawUri), "/a%20b/login.php?x=%41");
-  EXPECT_EQ(m.get(Buffer::kHttpUri), "/a b/login.php?x=A");
-  EXPECT_EQ(m.get(Buffer::kHttpProtocol), "HTTP/1.1");
-  EXPECT_EQ(m.get(Buffer::kHttpRequestLine), "POST /a%20b/login.php?x=%41 HTTP/1.1");
-  EXPECT_EQ(m.get(Buffer::kHttpHost), "www.example.com");
-  EXPECT_EQ(m.get(Buffer::kHttpRawHost), "WWW.Example.com");
-  EXPECT_EQ(m.get(Buffer::kHttpUserAgent), "sqlmap/1.7");
-  EXPECT_EQ(m.get(Buffer::kHttpCookie), "s=1");
-  EXPECT_EQ(m.get(Buffer::kHttpContentLen), "9");
-  EXPECT_EQ(m.get(Buffer::kHttpHeader),
+  EXPECT_EQ(m.get(http_buffers().method), "POST");
+  EXPECT_EQ(m.get(http_buffers().raw_uri), "/a%20b/login.php?x=%41");
+  EXPECT_EQ(m.get(http_buffers().uri), "/a b/login.php?x=A");
+  EXPECT_EQ(m.get(http_buffers().protocol), "HTTP/1.1");
+  EXPECT_EQ(m.get(http_buffers().request_line), "POST /a%20b/login.php?x=%41 HTTP/1.1");
+  EXPECT_EQ(m.get(http_buffers().host), "www.example.com");
+  EXPECT_EQ(m.get(http_buffers().raw_host), "WWW.Example.com");
+  EXPECT_EQ(m.get(http_buffers().user_agent), "sqlmap/1.7");
+  EXPECT_EQ(m.get(http_buffers().cookie), "s=1");
+  EXPECT_EQ(m.get(http_buffers().content_len), "9");
+  EXPECT_EQ(m.get(http_buffers().header),
             "Host: WWW.Example.com\r\nUser-Agent: sqlmap/1.7\r\nCookie: s=1\r\nContent-Length: 9\r\n");
-  EXPECT_EQ(m.get(Buffer::kHttpHeaderNames), "\r\nHost\r\nUser-Agent\r\nCookie\r\nContent-Length\r\n\r\n");
-  EXPECT_EQ(m.get(Buffer::kHttpRequestBody), "user=root");
-  EXPECT_EQ(m.get(Buffer::kFileData), "user=root");
-  EXPECT_FALSE(m.has(Buffer::kHttpResponseBody));
-  EXPECT_EQ(m.get(Buffer::kHttpStart), p.substr(0, p.size() - 9));
+  EXPECT_EQ(m.get(http_buffers().header_names), "\r\nHost\r\nUser-Agent\r\nCookie\r\nContent-Length\r\n\r\n");
+  EXPECT_EQ(m.get(http_buffers().request_body), "user=root");
+  EXPECT_EQ(m.get(http_buffers().file_data), "user=root");
+  EXPECT_FALSE(m.has(http_buffers().response_body));
+  EXPECT_EQ(m.get(http_buffers().start), p.substr(0, p.size() - 9));
 }
 
 TEST(HttpMessage, ResponseBuffers) {
   HttpMessage m;
   ASSERT_TRUE(m.parse("HTTP/1.0 200 OK\r\nServer: ng1nx\r\nLocation: /x\r\n\r\n<html>"));
   EXPECT_TRUE(m.response);
-  EXPECT_EQ(m.get(Buffer::kHttpStatCode), "200");
-  EXPECT_EQ(m.get(Buffer::kHttpStatMsg), "OK");
-  EXPECT_EQ(m.get(Buffer::kHttpResponseLine), "HTTP/1.0 200 OK");
-  EXPECT_EQ(m.get(Buffer::kHttpServer), "ng1nx");
-  EXPECT_EQ(m.get(Buffer::kHttpResponseBody), "<html>");
-  EXPECT_FALSE(m.has(Buffer::kHttpMethod));
+  EXPECT_EQ(m.get(http_buffers().stat_code), "200");
+  EXPECT_EQ(m.get(http_buffers().stat_msg), "OK");
+  EXPECT_EQ(m.get(http_buffers().response_line), "HTTP/1.0 200 OK");
+  EXPECT_EQ(m.get(http_buffers().server), "ng1nx");
+  EXPECT_EQ(m.get(http_buffers().response_body), "<html>");
+  EXPECT_FALSE(m.has(http_buffers().method));
 }
 
 TEST(HttpMessage, HeadersCutByThePacketEndHaveNoBody) {
   HttpMessage m;
   ASSERT_TRUE(m.parse("GET / HTTP/1.1\nHost: a\nAccept: */*"));
-  EXPECT_EQ(m.get(Buffer::kHttpAccept), "*/*");
-  EXPECT_FALSE(m.has(Buffer::kFileData));
+  EXPECT_EQ(m.get(http_buffers().accept), "*/*");
+  EXPECT_FALSE(m.has(http_buffers().file_data));
 }
 
 TEST(HttpMessage, NotHttp) {
@@ -62,7 +62,7 @@ TEST(HttpMessage, NotHttp) {
   for (const char* p : {"", "hello world\r\n", "get / HTTP/1.1\r\n", "GET /\r\n", "HTTP/1.1 OK\r\n",
                         "GET / HTTP/1.1", "SSH-2.0-OpenSSH\r\n", "\x16\x03\x01\x02\x00\r\n"}) {
     EXPECT_FALSE(m.parse(p)) << p;
-    EXPECT_FALSE(m.has(Buffer::kHttpHeader));
+    EXPECT_FALSE(m.has(http_buffers().header));
   }
 }
 
@@ -98,7 +98,7 @@ namespace {
 TEST(HttpMessage, LongMethodsAndNonHttpFirstBytes) {
   HttpMessage m;
   EXPECT_TRUE(m.parse("ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEF / HTTP/1.1\r\n\r\n"));  // 32 letters
-  EXPECT_EQ(m.get(rules::Buffer::kHttpMethod), "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEF");
+  EXPECT_EQ(m.get(http_buffers().method), "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEF");
   EXPECT_FALSE(m.parse("ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFG / HTTP/1.1\r\n\r\n"));  // 33: not a method
   EXPECT_FALSE(m.parse("\x16\x03\x01\x00\x05hello"));
   EXPECT_FALSE(m.parse("EHLO-x mail.example\r\n"));

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "applayer/http/http_buffers.h"
+
 namespace picket::rules {
 namespace {
 
@@ -76,7 +78,7 @@ TEST(RuleHeader, Snort3ServiceRuleHasNoAddresses) {
   EXPECT_TRUE(r.src_addr.is_all());
   EXPECT_TRUE(r.bidirectional);
   ASSERT_EQ(r.matches.size(), 1u);
-  EXPECT_EQ(r.matches[0].buffer, Buffer::kHttpUri);
+  EXPECT_EQ(r.matches[0].buffer, http_buffers().uri);
 }
 
 TEST(RuleHeader, Errors) {
@@ -160,14 +162,14 @@ TEST(RuleOptions, PcreFlagsAndValidation) {
   EXPECT_EQ(p.kind, Match::Kind::kPcre);
   EXPECT_EQ(p.pcre, "^b[0-9]+\"x");
   EXPECT_TRUE(p.dotall && p.multiline && p.caseless && p.relative);
-  EXPECT_EQ(p.buffer, Buffer::kPacket);
+  EXPECT_EQ(p.buffer, kPacketBuffer);
   EXPECT_TRUE(r.matches[2].negated);
-  EXPECT_EQ(r.matches[2].buffer, Buffer::kHttpUri);
+  EXPECT_EQ(r.matches[2].buffer, http_buffers().uri);
   EXPECT_TRUE(r.has_pcre());
 
   Rule unquoted = ok("alert tcp any any -> any any (pcre:/blah/U; sid:1;)");
   EXPECT_EQ(unquoted.matches[0].pcre, "blah");
-  EXPECT_EQ(unquoted.matches[0].buffer, Buffer::kHttpUri);
+  EXPECT_EQ(unquoted.matches[0].buffer, http_buffers().uri);
 
   std::string bad = R"(alert tcp any any -> any any (pcre:"/a(b/"; sid:1;))";
   Diagnostic d = refused(bad);
@@ -221,25 +223,25 @@ TEST(RuleBuffers, SuricataStickyBuffersApplyToWhatFollows) {
   Rule r = ok(R"(alert http any any -> any any (http.method; content:"POST"; http.uri; content:"/login"; pcre:"/user=\w+/"; )"
               R"(pkt_data; content:"raw"; sid:1;))");
   ASSERT_EQ(r.matches.size(), 4u);
-  EXPECT_EQ(r.matches[0].buffer, Buffer::kHttpMethod);
-  EXPECT_EQ(r.matches[1].buffer, Buffer::kHttpUri);
-  EXPECT_EQ(r.matches[2].buffer, Buffer::kHttpUri);
-  EXPECT_EQ(r.matches[3].buffer, Buffer::kPacket);
+  EXPECT_EQ(r.matches[0].buffer, http_buffers().method);
+  EXPECT_EQ(r.matches[1].buffer, http_buffers().uri);
+  EXPECT_EQ(r.matches[2].buffer, http_buffers().uri);
+  EXPECT_EQ(r.matches[3].buffer, kPacketBuffer);
 }
 
 TEST(RuleBuffers, SuricataLegacyModifiersApplyToTheContentBefore) {
   Rule r = ok(R"(alert tcp any any -> any any (content:"/cgi"; http_uri; content:"Mozilla"; http_user_agent; content:"x"; sid:1;))");
-  EXPECT_EQ(r.matches[0].buffer, Buffer::kHttpUri);
-  EXPECT_EQ(r.matches[1].buffer, Buffer::kHttpUserAgent);
-  EXPECT_EQ(r.matches[2].buffer, Buffer::kPacket);
-  EXPECT_EQ(ok(R"(alert tcp any any -> any any (uricontent:"/x.php"; sid:1;))").matches[0].buffer, Buffer::kHttpUri);
+  EXPECT_EQ(r.matches[0].buffer, http_buffers().uri);
+  EXPECT_EQ(r.matches[1].buffer, http_buffers().user_agent);
+  EXPECT_EQ(r.matches[2].buffer, kPacketBuffer);
+  EXPECT_EQ(ok(R"(alert tcp any any -> any any (uricontent:"/x.php"; sid:1;))").matches[0].buffer, http_buffers().uri);
 }
 
 TEST(RuleBuffers, Snort3HttpKeywordsAreSticky) {
   Rule r = ok(R"(alert tcp any any -> any 80 (flow:to_server,established; http_uri; content:".htr",fast_pattern,nocase; )"
               R"(pkt_data; content:"x"; service:http; sid:1;))");
-  EXPECT_EQ(r.matches[0].buffer, Buffer::kHttpUri);
-  EXPECT_EQ(r.matches[1].buffer, Buffer::kPacket);
+  EXPECT_EQ(r.matches[0].buffer, http_buffers().uri);
+  EXPECT_EQ(r.matches[1].buffer, kPacketBuffer);
 }
 
 TEST(RuleChecks, Errors) {

@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
     std::vector<std::pair<std::string, bool>> lits;
     for (const auto& cr : setup.engine->signatures().rules()) {
       const auto& fp = cr.rule.fast_pattern;
-      if (fp && cr.rule.matches[fp->match].buffer == rules::Buffer::kPacket) lits.emplace_back(fp->bytes, fp->nocase);
+      if (fp && cr.rule.matches[fp->match].buffer == kPacketBuffer) lits.emplace_back(fp->bytes, fp->nocase);
     }
     std::sort(lits.begin(), lits.end());
     lits.erase(std::unique(lits.begin(), lits.end()), lits.end());

@@ -2,10 +2,10 @@
 
 #include "base/text.h"
 
+#include <array>
+
 namespace picket {
 namespace {
-
-using rules::Buffer;
 
 bool is_token_char(char c) { return c >= 'A' && c <= 'Z'; }
 
@@ -33,18 +33,23 @@ std::string_view line_at(std::string_view s, size_t pos, size_t& next) {
 }
 
 
+// The headers that have a buffer of their own.
 struct NamedHeader {
   std::string_view name;
-  Buffer buffer;
+  BufferId buffer;
 };
-constexpr NamedHeader kNamedHeaders[] = {
-    {"user-agent", Buffer::kHttpUserAgent},     {"cookie", Buffer::kHttpCookie},
-    {"content-type", Buffer::kHttpContentType}, {"content-length", Buffer::kHttpContentLen},
-    {"referer", Buffer::kHttpReferer},          {"accept", Buffer::kHttpAccept},
-    {"accept-language", Buffer::kHttpAcceptLang}, {"accept-encoding", Buffer::kHttpAcceptEnc},
-    {"connection", Buffer::kHttpConnection},    {"location", Buffer::kHttpLocation},
-    {"server", Buffer::kHttpServer},         {"transfer-encoding", Buffer::kHttpTransferEncoding},
-};
+const std::array<NamedHeader, 12>& named_headers() {
+  static const std::array<NamedHeader, 12> headers = [] {
+    const HttpBuffers& b = http_buffers();
+    return std::array<NamedHeader, 12>{{{"user-agent", b.user_agent},     {"cookie", b.cookie},
+                                        {"content-type", b.content_type}, {"content-length", b.content_len},
+                                        {"referer", b.referer},           {"accept", b.accept},
+                                        {"accept-language", b.accept_lang}, {"accept-encoding", b.accept_enc},
+                                        {"connection", b.connection},     {"location", b.location},
+                                        {"server", b.server},             {"transfer-encoding", b.transfer_encoding}}};
+  }();
+  return headers;
+}
 
 // Whether `p` can start a message: "HTTP/", or an upper-case method of at most
 // kMaxMethodLength letters and a space. Most TCP payloads (TLS, SSH, binary protocols) fail at
@@ -73,6 +78,7 @@ void HttpMessage::clear() {
 }
 
 bool HttpMessage::parse(std::string_view p, size_t* end) {
+  const HttpBuffers& buf = http_buffers();
   clear();
   if (!may_start_message(p)) return false;
   size_t next = 0;
@@ -86,10 +92,10 @@ bool HttpMessage::parse(std::string_view p, size_t* end) {
       return false;
     }
     response = true;
-    set(Buffer::kHttpResponseLine, start);
-    set(Buffer::kHttpProtocol, start.substr(0, 8));
-    set(Buffer::kHttpStatCode, start.substr(9, 3));
-    set(Buffer::kHttpStatMsg, start.size() > 13 ? start.substr(13) : std::string_view{});
+    set(buf.response_line, start);
+    set(buf.protocol, start.substr(0, 8));
+    set(buf.stat_code, start.substr(9, 3));
+    set(buf.stat_msg, start.size() > 13 ? start.substr(13) : std::string_view{});
   } else {
     // Request line: METHOD SP URI SP HTTP/x.y
     size_t sp1 = start.find(' ');
@@ -103,10 +109,10 @@ bool HttpMessage::parse(std::string_view p, size_t* end) {
     if (!is_version(version)) return false;
     std::string_view raw_uri = start.substr(sp1 + 1, sp2 - sp1 - 1);
     request = true;
-    set(Buffer::kHttpRequestLine, start);
-    set(Buffer::kHttpMethod, method);
-    set(Buffer::kHttpProtocol, version);
-    set(Buffer::kHttpRawUri, raw_uri);
+    set(buf.request_line, start);
+    set(buf.method, method);
+    set(buf.protocol, version);
+    set(buf.raw_uri, raw_uri);
     uri_.reserve(raw_uri.size());
     for (size_t i = 0; i < raw_uri.size(); ++i) {
       int hi = 0, lo = 0;
@@ -118,7 +124,7 @@ bool HttpMessage::parse(std::string_view p, size_t* end) {
         uri_.push_back(raw_uri[i]);
       }
     }
-    set(Buffer::kHttpUri, uri_);
+    set(buf.uri, uri_);
   }
 
   // Headers, up to the blank line or the end of the packet.
@@ -142,10 +148,10 @@ bool HttpMessage::parse(std::string_view p, size_t* end) {
       header_.append(name).append(": ").append(value).append("\r\n");
       header_names_.append(name).append("\r\n");
       if (equals_nocase(name, "host")) {
-        set(Buffer::kHttpRawHost, value);
+        set(buf.raw_host, value);
         host_ = ascii_lower(value);
       }
-      for (const NamedHeader& h : kNamedHeaders) {
+      for (const NamedHeader& h : named_headers()) {
         if (equals_nocase(name, h.name)) set(h.buffer, value);
       }
     }
@@ -153,24 +159,24 @@ bool HttpMessage::parse(std::string_view p, size_t* end) {
   }
   size_t headers_end = complete ? pos : p.size();
   header_names_.append("\r\n");
-  set(Buffer::kHttpHeader, header_);
-  set(Buffer::kHttpRawHeader, p.substr(headers_begin, headers_end - headers_begin));
-  set(Buffer::kHttpHeaderNames, header_names_);
-  set(Buffer::kHttpStart, p.substr(0, headers_end));
-  if (has(Buffer::kHttpRawHost)) set(Buffer::kHttpHost, host_);
+  set(buf.header, header_);
+  set(buf.raw_header, p.substr(headers_begin, headers_end - headers_begin));
+  set(buf.header_names, header_names_);
+  set(buf.start, p.substr(0, headers_end));
+  if (has(buf.raw_host)) set(buf.host, host_);
   size_t message_end = headers_end;
   if (complete && pos < p.size()) {
     // The body: Transfer-Encoding chunked is decoded; otherwise it runs for Content-Length
     // bytes; a request with neither has none, a response runs to the end of the packet.
-    std::string_view te = get(Buffer::kHttpTransferEncoding);
+    std::string_view te = get(buf.transfer_encoding);
     std::string_view body;
-    if (has(Buffer::kHttpTransferEncoding) && equals_nocase(te, "chunked")) {
+    if (has(buf.transfer_encoding) && equals_nocase(te, "chunked")) {
       message_end = dechunk(p, pos);
       body = body_;
     } else {
       size_t length = p.size() - pos;
-      if (has(Buffer::kHttpContentLen)) {
-        std::string_view cl = get(Buffer::kHttpContentLen);
+      if (has(buf.content_len)) {
+        std::string_view cl = get(buf.content_len);
         size_t n = 0;
         bool ok = !cl.empty() && cl.size() < 12;
         for (char c : cl) {
@@ -185,8 +191,8 @@ bool HttpMessage::parse(std::string_view p, size_t* end) {
       message_end = pos + length;
     }
     if (!body.empty()) {
-      set(request ? Buffer::kHttpRequestBody : Buffer::kHttpResponseBody, body);
-      set(Buffer::kFileData, body);
+      set(request ? buf.request_body : buf.response_body, body);
+      set(buf.file_data, body);
     }
   }
   if (end) *end = message_end;

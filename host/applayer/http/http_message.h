@@ -20,8 +20,8 @@
 #include <string>
 #include <string_view>
 
+#include "applayer/http/http_buffers.h"
 #include "flow/flow_data.h"
-#include "rules/rule.h"
 
 namespace picket {
 
@@ -32,8 +32,8 @@ struct HttpMessage {
 
   bool request = false;
   bool response = false;
-  std::array<std::string_view, static_cast<size_t>(rules::Buffer::kCount)> buffers{};
-  std::array<bool, static_cast<size_t>(rules::Buffer::kCount)> present{};
+  std::array<std::string_view, kMaxBuffers> buffers{};  // by BufferId (applayer/http/http_buffers.h)
+  std::array<bool, kMaxBuffers> present{};
 
   // Parses the message `payload` starts with; false, with nothing present, when it starts
   // none. Views point into `payload` or into this object: both must outlive their use.
@@ -41,15 +41,15 @@ struct HttpMessage {
   // Content-Length says, or to the end of the payload), so a pipelined next message can follow.
   bool parse(std::string_view payload, size_t* end = nullptr);
 
-  std::string_view get(rules::Buffer b) const { return buffers[static_cast<size_t>(b)]; }
-  bool has(rules::Buffer b) const { return present[static_cast<size_t>(b)]; }
+  std::string_view get(BufferId b) const { return buffers[b]; }
+  bool has(BufferId b) const { return present[b]; }
 
  private:
   void clear();
   size_t dechunk(std::string_view payload, size_t pos);  // into body_; returns where it ended
-  void set(rules::Buffer b, std::string_view v) {
-    buffers[static_cast<size_t>(b)] = v;
-    present[static_cast<size_t>(b)] = true;
+  void set(BufferId b, std::string_view v) {
+    buffers[b] = v;
+    present[b] = true;
   }
   std::string uri_;
   std::string header_;
