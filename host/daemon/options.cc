@@ -1,0 +1,276 @@
+#include "daemon/options.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#include "base/text.h"
+#include "daemon/config_file.h"
+#include "plan/settings.h"
+
+namespace picket {
+namespace {
+
+constexpr const char* kUsage = R"(usage: picketd [options] -r CAPTURE
+       picketd [options] [inline options] -- EAL-OPTIONS...
+       picketd --config FILE [options] [-- EAL-OPTIONS...]
+
+Offline (-r): judges every packet of CAPTURE (pcap or pcapng): workload identities, policy,
+signatures. Writes the decision log (EVE JSON lines) and a capture of the forwarded packets,
+and prints a summary: packets and bytes forwarded and dropped by reason, by identity pair,
+top rules.
+
+Inline (EAL options after --): starts DPDK with them, judges every frame arriving on the
+ports and sends what is forwarded out of the peer port; dropped frames never leave. Runs
+until SIGINT or SIGTERM, then prints its counters. Without hugepages or NICs, e.g.:
+  picketd -S demo.rules --ports 0 -- -l 0-1 --no-huge --no-pci --no-shconf -m 256 \
+          --vdev net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap
+Inline, picketctl steers it through the control API: rule sets, identity bindings, policy,
+counters, health; picketctl tail follows the decision records.
+
+  --config FILE              read options from FILE first: one 'option = value' a line, named
+                             as the flags below without '--' (eal = EAL-OPTIONS)
+
+input:
+  -r, --read FILE            the capture to judge (offline)
+  -S, --rules FILE           a rule file (Suricata/Snort 3 syntax); may be repeated
+  --vars FILE                address/port variables (NAME=value); may be repeated
+  --var NAME=VALUE           set one variable
+  --classification FILE      classtype descriptions and priorities (classification.config)
+  --identities FILE          identity bindings (policy/*.identities)
+  --policy FILE              identity policy (policy/*.policy); without it every flow is allowed
+  --strict                   a rule that would be skipped is an error
+
+inline:
+  --ports A[,B]              DPDK port ids: frames cross between A and B; with one port they
+                             leave where they came in (default: 0,1)
+  --workers N                judging threads, one RX and TX queue each on every port
+                             (default: one per worker lcore of the EAL)
+  --burst N                  frames taken per receive call (default: 32, at most 256)
+  --drain-us N               the longest a forwarded frame waits for its TX burst (default: 100)
+  --stop-when-idle MS        stop once no frame has arrived for MS ms (replaying captures)
+  --mbufs N                  packet buffers in the pool (default: 4096 per queue, plus 1024)
+  --on-failure closed|open   when an engine fails: drop every frame (default), or forward them
+                             unjudged
+  --eal "OPTIONS"            the EAL options, as one argument (the same as after --)
+
+control API (inline):
+  --control ENDPOINT         the command socket (default: tcp://127.0.0.1:7700; 'none': off)
+  --publish ENDPOINT         the decision-record socket (default: tcp://127.0.0.1:7701; 'none')
+  --curve-key FILE           the daemon's CURVE secret key (picketctl keygen); with
+  --curve-allow FILE         the public keys of the clients let in, one a line. Without keys the
+                             sockets bind to loopback only
+
+output:
+  -l, --log-dir DIR          where eve.json and forwarded.pcap go (default: .)
+  --eve FILE                 the decision log (default: DIR/eve.json; '-' for none); inline,
+                             records are appended
+  --forward FILE             offline: capture of forwarded packets (default: DIR/forwarded.pcap;
+                             '-' for none)
+  -q, --quiet                no progress line and no skipped-rule warnings
+
+engine:
+  --engine sw|sim|xrt|auto   sw: the software engine; sim: the RTL under Verilator; xrt: an Alveo
+                             card; auto (default): a card if one is found, else software
+  --xclbin FILE              the bitstream for --engine xrt/auto
+  --device N                 the XRT device index (default: 0)
+  --midstream                accept TCP flows picked up without their handshake
+  --malformed drop|forward   what to do with malformed packets (default: drop)
+  --action-order LIST        e.g. drop,pass,reject,alert (default: pass,drop,reject,alert)
+  --max-flows N              flow table size (default: 1048576)
+  -h, --help                 this text
+
+exit status: 0 done (inline: stopped by a signal or idleness); 1 a rule, identity, policy or
+capture file, the EAL, a port, the control sockets or the engine could not be used (nothing was
+judged); 2 a usage error (in a configuration file, named by file:line:column).
+)";
+
+
+// Where the option being read came from: a configuration file's "file:line:column", or empty.
+std::string g_where;
+
+[[noreturn]] void usage_error(const std::string& why) {
+  if (g_where.empty()) {
+    std::fprintf(stderr, "picketd: %s\n(see picketd --help)\n", why.c_str());
+  } else {
+    std::fprintf(stderr, "%s: error: %s\n(see picketd --help)\n", g_where.c_str(), why.c_str());
+  }
+  std::exit(2);
+}
+
+unsigned long parse_number(const std::string& option, const std::string& text, unsigned long lo, unsigned long hi) {
+  char* end = nullptr;
+  unsigned long v = std::strtoul(text.c_str(), &end, 10);
+  if (text.empty() || *end || v < lo || v > hi) {
+    usage_error(option + " takes a number from " + std::to_string(lo) + " to " + std::to_string(hi));
+  }
+  return v;
+}
+
+// The options in the order they apply: the configuration file's, then the command line's.
+std::vector<ConfigArg> gather(int argc, char** argv) {
+  std::vector<ConfigArg> args;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--") break;
+    if (std::string(argv[i]) == "--config") {
+      if (i + 1 >= argc) usage_error("--config needs a value");
+      std::string error;
+      if (!read_config_file(argv[i + 1], args, error)) {
+        std::fprintf(stderr, "picketd: %s\n", error.c_str());
+        std::exit(2);
+      }
+    }
+  }
+  for (int i = 1; i < argc; ++i) args.push_back({argv[i], ""});
+  return args;
+}
+
+// One option's reader: the option's name, and its value on demand.
+struct Reader {
+  const std::vector<ConfigArg>& args;
+  size_t i = 0;
+  const std::string& name() const { return args[i].text; }
+  std::string value() {
+    if (i + 1 >= args.size()) usage_error(name() + " needs a value");
+    ++i;
+    g_where = args[i].where;
+    return args[i].text;
+  }
+};
+
+// The inline and control options; false when `a` is none of them.
+bool inline_option(const std::string& a, Reader& r, InlineOptions& online, bool& inline_mode) {
+  if (a == "--eal") {
+    inline_mode = true;
+    for (const Word& w : split_words(r.value())) online.eal_args.emplace_back(w.text);
+  } else if (a == "--on-failure") {
+    std::string m = r.value();
+    if (m != "open" && m != "closed") usage_error("--on-failure takes closed or open");
+    online.fail_open = m == "open";
+  } else if (a == "--control") {
+    std::string e = r.value();
+    online.control = e != "none";
+    if (online.control) online.control_options.endpoint = e;
+  } else if (a == "--publish") {
+    std::string e = r.value();
+    online.control_options.publish = e == "none" ? "" : e;
+  } else if (a == "--curve-key") {
+    online.control_options.secret_key_file = r.value();
+  } else if (a == "--curve-allow") {
+    online.control_options.allow_file = r.value();
+  } else if (a == "--ports") {
+    std::string list = r.value();
+    online.ports.clear();
+    for (size_t at = 0; at <= list.size();) {
+      size_t comma = std::min(list.find(',', at), list.size());
+      online.ports.push_back(static_cast<uint16_t>(parse_number("--ports", list.substr(at, comma - at), 0, 1023)));
+      at = comma + 1;
+    }
+    if (online.ports.size() > 2 || (online.ports.size() == 2 && online.ports[0] == online.ports[1]))
+      usage_error("--ports takes one port or two different ones");
+  } else if (a == "--workers") {
+    online.workers = static_cast<unsigned>(parse_number(a, r.value(), 1, 64));
+  } else if (a == "--burst") {
+    online.burst = static_cast<unsigned>(parse_number(a, r.value(), 1, 256));
+  } else if (a == "--drain-us") {
+    online.drain_us = static_cast<unsigned>(parse_number(a, r.value(), 1, 1'000'000));
+  } else if (a == "--mbufs") {
+    online.mbufs = static_cast<unsigned>(parse_number(a, r.value(), 1024, 16'000'000));
+  } else if (a == "--stop-when-idle") {
+    online.stop_when_idle_ms = static_cast<unsigned>(parse_number(a, r.value(), 1, 3'600'000));
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// The engine's options; false when `a` is none of them.
+bool engine_option(const std::string& a, Reader& r, DaemonOptions& o) {
+  if (is_engine_setting(a)) {
+    std::string v = engine_setting_takes_value(a) ? r.value() : "", why;
+    if (!apply_engine_setting(a, v, o.config, why)) usage_error(why);
+  } else if (a == "--engine") {
+    o.engine_kind = r.value();
+    if (o.engine_kind != "sw" && o.engine_kind != "sim" && o.engine_kind != "xrt" && o.engine_kind != "auto")
+      usage_error("--engine takes sw, sim, xrt or auto");
+#ifndef PICKET_HAVE_SIM
+    if (o.engine_kind == "sim") usage_error("this picketd was built without the Verilator model (PICKET_RTL=OFF)");
+#endif
+  } else if (a == "--xclbin") {
+    o.xrt.xclbin = r.value();
+  } else if (a == "--device") {
+    o.xrt.device_index = static_cast<unsigned>(parse_number(a, r.value(), 0, 255));
+  } else if (a == "--max-flows") {
+    std::string n = r.value();
+    char* end = nullptr;
+    unsigned long long v = std::strtoull(n.c_str(), &end, 10);
+    if (n.empty() || *end || v == 0 || v > (1ull << 28)) usage_error("--max-flows takes a number from 1 to 268435456");
+    o.config.flows.max_flows = v;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// The input and output options; false when `a` is none of them.
+bool file_option(const std::string& a, Reader& r, DaemonOptions& o, std::string& log_dir, std::string& eve,
+                 std::string& forward) {
+  EngineFiles& files = o.files;
+  if (a == "-r" || a == "--read") o.offline.capture = r.value();
+  else if (a == "-S" || a == "--rules") files.rule_files.push_back(r.value());
+  else if (a == "--vars") files.var_files.push_back(r.value());
+  else if (a == "--var") files.var_settings.push_back(r.value());
+  else if (a == "--classification") files.classification_file = r.value();
+  else if (a == "--identities") files.identity_file = r.value();
+  else if (a == "--policy") files.policy_file = r.value();
+  else if (a == "--strict") files.strict = true;
+  else if (a == "-l" || a == "--log-dir") log_dir = r.value();
+  else if (a == "--eve") eve = r.value();
+  else if (a == "--forward") forward = r.value();
+  else if (a == "-q" || a == "--quiet") o.quiet = true;
+  else return false;
+  return true;
+}
+
+}  // namespace
+
+DaemonOptions parse_daemon_options(int argc, char** argv) {
+  DaemonOptions o;
+  std::string log_dir = ".", eve, forward;
+  const std::vector<ConfigArg> args = gather(argc, argv);
+  Reader r{args};
+  for (; r.i < args.size(); ++r.i) {
+    const std::string a = args[r.i].text;
+    g_where = args[r.i].where;
+    if (a == "--") {
+      o.inline_mode = true;
+      for (size_t j = r.i + 1; j < args.size(); ++j) o.online.eal_args.push_back(args[j].text);
+      break;
+    }
+    if (a == "-h" || a == "--help") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    }
+    if (a == "--config") {
+      if (!args[r.i].where.empty()) usage_error("a configuration file cannot name another");
+      ++r.i;  // read by gather()
+      continue;
+    }
+    if (!file_option(a, r, o, log_dir, eve, forward) && !engine_option(a, r, o) &&
+        !inline_option(a, r, o.online, o.inline_mode)) {
+      usage_error("unknown option '" + a + "'");
+    }
+  }
+  g_where.clear();
+  if (o.inline_mode && !o.offline.capture.empty()) usage_error("-r (offline) and EAL options (inline) do not go together");
+  if (!o.inline_mode && o.offline.capture.empty()) usage_error("no capture given (-r CAPTURE), nor EAL options after --");
+  const std::string eve_path = eve == "-" ? "" : eve.empty() ? log_dir + "/eve.json" : eve;
+  o.offline.eve_path = eve_path;
+  o.offline.forward_path = forward == "-" ? "" : forward.empty() ? log_dir + "/forwarded.pcap" : forward;
+  o.offline.progress = !o.quiet;
+  o.online.eve_path = eve_path;
+  o.online.quiet = o.quiet;
+  return o;
+}
+
+}  // namespace picket
