@@ -207,21 +207,14 @@ void mark_host_rule(const rules::Rule& r, TableImage& image, uint32_t& host_alwa
 
 }  // namespace
 
-SignatureTables compile_signature_tables(std::span<const rules::Rule> rules) {
-  SignatureTables out;
-  TableImage& image = out.image;
-  HardwarePlan& plan = out.plan;
-  plan.report.rules = rules.size();
-  plan.in_hardware.assign(rules.size(), false);
-  uint32_t control = 0;
+namespace {
 
-  // Hardware literals, keyed by folded P: a case-sensitive and a nocase literal of the same
-  // letters share one slot, compared without case, and both their rules are candidates.
+// Hardware literals, keyed by folded P: a case-sensitive and a nocase literal of the same
+// letters share one slot, compared without case, and both their rules are candidates.
+std::map<std::string, Literal> collect_literals(std::span<const rules::Rule> rules) {
   std::map<std::string, Literal> by_folded;
-  bool pass_rules = false;
   for (uint32_t i = 0; i < rules.size(); ++i) {
     const rules::Rule& r = rules[i];
-    if (r.action == rules::Action::kPass) pass_rules = true;
     if (!r.fast_pattern || r.fast_pattern->bytes.size() < 4) continue;
     if (r.matches[r.fast_pattern->match].buffer != kPacketBuffer) continue;
     const std::string p = hardware_window(r);
@@ -235,19 +228,26 @@ SignatureTables compile_signature_tables(std::span<const rules::Rule> rules) {
     }
     lit.rules.push_back(i);
   }
+  return by_folded;
+}
+
+// Writes literals into the literal tables and their descriptors, and keeps the plan.
+class LiteralPlacer {
+ public:
+  LiteralPlacer(std::span<const rules::Rule> rules, SignatureTables& out) : rules_(rules), out_(out) {}
 
   // Writes a literal into its slot of the 4- or 8-byte table (keyed by its folded bytes), with
   // its descriptor. False when the slot is taken (or the descriptors are all used).
-  uint32_t next_id = 0;
-  auto place = [&](const std::string& key, const Literal& lit) -> bool {
-    bool eight = lit.p.size() == 8;
-    uint8_t table = eight ? tbl::literal_8::kId : tbl::literal_4::kId;
-    uint8_t bitmap = eight ? tbl::literal_bitmap_8::kId : tbl::literal_bitmap_4::kId;
-    uint32_t slot = eight ? hw::literal_8_hash(little_endian(key))
-                          : hw::literal_4_hash(static_cast<uint32_t>(little_endian(key.substr(key.size() - 4))));
+  bool place(const std::string& key, const Literal& lit) {
+    const bool eight = lit.p.size() == 8;
+    const uint8_t table = eight ? tbl::literal_8::kId : tbl::literal_4::kId;
+    const uint8_t bitmap = eight ? tbl::literal_bitmap_8::kId : tbl::literal_bitmap_4::kId;
+    const uint32_t slot = eight ? hw::literal_8_hash(little_endian(key))
+                                : hw::literal_4_hash(static_cast<uint32_t>(little_endian(key.substr(key.size() - 4))));
+    TableImage& image = out_.image;
     auto e = image.entry(table, slot);
-    if (hw::get_field(e, tbl::literal_4::kValid) || next_id >= tbl::descriptor::kDepth) return false;
-    uint32_t id = next_id++;
+    if (hw::get_field(e, tbl::literal_4::kValid) || next_id_ >= tbl::descriptor::kDepth) return false;
+    const uint32_t id = next_id_++;
     hw::set_field(e, tbl::literal_4::kValid, 1);
     hw::set_field(e, tbl::literal_4::kNocase, lit.nocase);
     hw::set_field(e, tbl::literal_4::kLength, lit.p.size());
@@ -255,14 +255,57 @@ SignatureTables compile_signature_tables(std::span<const rules::Rule> rules) {
     hw::set_field(e, tbl::literal_4::kLiteral, id);
     image.entry(bitmap, slot / 32)[0] |= 1u << (slot % 32);
 
-    auto d = image.entry(tbl::descriptor::kId, id);
+    const bool final = describe(id, lit);
+    HardwarePlan& plan = out_.plan;
+    plan.rules_of_literal.push_back(lit.rules);
+    plan.literal_final.push_back(final);
+    for (uint32_t r : lit.rules) plan.in_hardware[r] = true;
+    plan.report.hardware_rules += lit.rules.size();
+    plan.report.final_rules += final ? 1 : 0;
+    return true;
+  }
+
+  // A literal whose slot was taken tries the other windows of its rules' fast pattern (when
+  // they all have the same one), 8 bytes then 4: any of them is in every payload the rules
+  // match. (A window some other literal already is would merge two literals' rules; it is
+  // passed over.) False when none has room: its rules stay host-only.
+  bool place_elsewhere(const Literal& lit, std::map<std::string, Literal>& by_folded) {
+    const rules::FastPattern& fp = *rules_[lit.rules[0]].fast_pattern;
+    bool one_pattern = std::all_of(lit.rules.begin(), lit.rules.end(), [&](uint32_t i) {
+      const rules::FastPattern& other = *rules_[i].fast_pattern;
+      return other.bytes == fp.bytes && other.nocase == fp.nocase;
+    });
+    if (!one_pattern) return false;
+    for (size_t width : {size_t{8}, size_t{4}}) {
+      for (size_t at = 0; at + width <= fp.bytes.size(); ++at) {
+        std::string p = fp.bytes.substr(at, width);
+        std::string key = ascii_lower(p);
+        if (by_folded.count(key)) continue;
+        Literal moved = lit;
+        moved.p = fp.nocase ? key : p;
+        if (place(key, moved)) {
+          by_folded.emplace(key, moved);
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  uint32_t literals() const { return next_id_; }
+
+ private:
+  // The literal's descriptor: with a single rule, its protocol and ports and, when the
+  // hardware can finish it, its window and action. Whether it is final.
+  bool describe(uint32_t id, const Literal& lit) {
+    auto d = out_.image.entry(tbl::descriptor::kId, id);
     hw::set_field(d, tbl::descriptor::kValid, 1);
     hw::set_field(d, tbl::descriptor::kSrcPortHi, 0xffff);
     hw::set_field(d, tbl::descriptor::kDstPortHi, 0xffff);
     hw::set_field(d, tbl::descriptor::kStartHi, 0xffff);
     bool final = false;
     if (lit.rules.size() == 1) {
-      const rules::Rule& r = rules[lit.rules[0]];
+      const rules::Rule& r = rules_[lit.rules[0]];
       hw::set_field(d, tbl::descriptor::kProto, static_cast<uint64_t>(proto_of(r.protocol)));
       if (!r.bidirectional) {
         auto sp = single_range(r.src_ports), dp = single_range(r.dst_ports);
@@ -288,56 +331,46 @@ SignatureTables compile_signature_tables(std::span<const rules::Rule> rules) {
       }
     }
     hw::set_field(d, tbl::descriptor::kFinal, final);
-    plan.rules_of_literal.push_back(lit.rules);
-    plan.literal_final.push_back(final);
-    for (uint32_t r : lit.rules) plan.in_hardware[r] = true;
-    plan.report.hardware_rules += lit.rules.size();
-    plan.report.final_rules += final ? 1 : 0;
-    return true;
-  };
+    return final;
+  }
+
+  std::span<const rules::Rule> rules_;
+  SignatureTables& out_;
+  uint32_t next_id_ = 0;
+};
+
+}  // namespace
+
+SignatureTables compile_signature_tables(std::span<const rules::Rule> rules) {
+  SignatureTables out;
+  HardwarePlan& plan = out.plan;
+  plan.report.rules = rules.size();
+  plan.in_hardware.assign(rules.size(), false);
+
+  std::map<std::string, Literal> by_folded = collect_literals(rules);
+  LiteralPlacer placer(rules, out);
   std::vector<Literal> bumped;
   for (auto& [key, lit] : by_folded) {
-    if (!place(key, lit)) bumped.push_back(lit);
+    if (!placer.place(key, lit)) bumped.push_back(lit);
   }
-  // A literal whose slot was taken tries the other windows of its rules' fast pattern (when
-  // they all have the same one), 8 bytes then 4: any of them is in every payload the rules
-  // match. (A window some other literal already is would merge two literals' rules; it is
-  // passed over.)
-  for (Literal& lit : bumped) {
-    bool placed = false;
-    const rules::FastPattern& fp = *rules[lit.rules[0]].fast_pattern;
-    bool one_pattern = std::all_of(lit.rules.begin(), lit.rules.end(), [&](uint32_t i) {
-      const rules::FastPattern& other = *rules[i].fast_pattern;
-      return other.bytes == fp.bytes && other.nocase == fp.nocase;
-    });
-    if (one_pattern) {
-      for (size_t width : {size_t{8}, size_t{4}}) {
-        for (size_t at = 0; !placed && at + width <= fp.bytes.size(); ++at) {
-          std::string p = fp.bytes.substr(at, width);
-          std::string key = ascii_lower(p);
-          if (by_folded.count(key)) continue;
-          Literal moved = lit;
-          moved.p = fp.nocase ? key : p;
-          placed = place(key, moved);
-          if (placed) by_folded.emplace(key, moved);
-        }
-      }
-    }
-    if (!placed) ++plan.report.literal_collisions;  // its rules stay host-only
+  for (const Literal& lit : bumped) {
+    if (!placer.place_elsewhere(lit, by_folded)) ++plan.report.literal_collisions;
   }
-  plan.report.literals = next_id;
+  plan.report.literals = placer.literals();
 
   uint32_t host_always = 0, host_ported = 0;
   for (uint32_t i = 0; i < rules.size(); ++i) {
     if (plan.in_hardware[i]) continue;
     ++plan.report.host_rules;
-    mark_host_rule(rules[i], image, host_always, host_ported);
+    mark_host_rule(rules[i], out.image, host_always, host_ported);
   }
-  control |= host_always << hw::control::kHostAlways.lsb;
-  control |= host_ported << hw::control::kHostPorted.lsb;
+  uint32_t control = host_always << hw::control::kHostAlways.lsb | host_ported << hw::control::kHostPorted.lsb;
   // A host-only pass rule may outrank a drop: then the host has the last word on drops.
+  bool pass_rules = std::any_of(rules.begin(), rules.end(), [](const rules::Rule& r) {
+    return r.action == rules::Action::kPass;
+  });
   if (!pass_rules) control |= 1u << hw::control::kSignatureDrop.lsb;
-  image.control = control;
+  out.image.control = control;
   return out;
 }
 
