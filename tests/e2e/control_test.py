@@ -227,6 +227,8 @@ class Control(unittest.TestCase):
             subprocess.run([PICKETC, "-q", rules, "--malformed", "forward", "-o", forward_image], check=True,
                            capture_output=True)
             subprocess.run([PICKETC, "-q", rules, "-o", default_image], check=True, capture_output=True)
+            checked = subprocess.run([PICKETC, "--check-image", forward_image], capture_output=True, text=True)
+            self.assertIn("--malformed forward", checked.stdout)
 
             bad = d.ctl("load-image", default_image, check=False)
             self.assertEqual(bad.returncode, 1)

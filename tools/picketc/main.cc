@@ -2,8 +2,8 @@
 // what it skipped and why, and chooses each rule's fast pattern; with -o, compiles them with
 // identities and policy into a table image for the data plane.
 #include <cstdio>
-#include <cstring>
-#include <iostream>
+#include <algorithm>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -65,105 +65,95 @@ std::string printable(const std::string& bytes) {
 
 double percent(size_t part, size_t whole) { return whole ? 100.0 * double(part) / double(whole) : 0.0; }
 
-}  // namespace
+using namespace picket;
 
-int main(int argc, char** argv) {
-  using namespace picket;
-  using namespace picket::rules;
+struct Options {
   SourcePaths paths;
   EngineConfig settings;
   bool strict = false, quiet = false, list = false;
   std::string image_path;
+  std::string check_image;  // --check-image FILE
+};
+
+[[noreturn]] void usage_error(const std::string& why) {
+  std::fprintf(stderr, "picketc: %s\n%s", why.c_str(), kUsage);
+  std::exit(2);
+}
+
+Options parse_options(int argc, char** argv) {
+  Options o;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    auto value = [&](const char* name) -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "picketc: %s needs a value\n%s", name, kUsage);
-        std::exit(2);
-      }
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usage_error(a + " needs a value");
       return argv[++i];
     };
     if (a == "-h" || a == "--help") {
       std::fputs(kUsage, stdout);
-      return 0;
+      std::exit(0);
     } else if (a == "--vars") {
-      paths.var_files.push_back(value("--vars"));
+      o.paths.var_files.push_back(value());
     } else if (a == "--var") {
-      paths.var_settings.push_back(value("--var"));
+      o.paths.var_settings.push_back(value());
     } else if (is_engine_setting(a)) {
-      std::string v = engine_setting_takes_value(a) ? value(a.c_str()) : "", why;
-      if (!apply_engine_setting(a, v, settings, why)) {
-        std::fprintf(stderr, "picketc: %s\n%s", why.c_str(), kUsage);
-        return 2;
-      }
+      std::string v = engine_setting_takes_value(a) ? value() : "", why;
+      if (!apply_engine_setting(a, v, o.settings, why)) usage_error(why);
     } else if (a == "--strict") {
-      strict = true;
+      o.strict = true;
     } else if (a == "-q" || a == "--quiet") {
-      quiet = true;
+      o.quiet = true;
     } else if (a == "-o" || a == "--image") {
-      image_path = value(a.c_str());
+      o.image_path = value();
     } else if (a == "--identities") {
-      paths.identity_file = value("--identities");
+      o.paths.identity_file = value();
     } else if (a == "--policy") {
-      paths.policy_file = value("--policy");
+      o.paths.policy_file = value();
     } else if (a == "--check-image") {
-      std::string error;
-      std::string path = value("--check-image");
-      auto image = picket::read_table_image_file(path, error);
-      if (!image) {
-        std::fprintf(stderr, "picketc: %s\n", error.c_str());
-        return 1;
-      }
-      std::printf("picketc: %s: table image format 0x%08x, checksum good, control 0x%08x%s%s; %zu source "
-                  "file(s) carried%s\n",
-                  path.c_str(), image->format_version, image->control, image->source.empty() ? "" : ", from ",
-                  image->source.c_str(), image->sources.size(),
-                  image->sources.empty() ? " (picketctl load-image needs them)" : "");
-      return 0;
+      o.check_image = value();
     } else if (a == "--fast-patterns") {
-      list = true;
+      o.list = true;
     } else if (a.size() > 1 && a[0] == '-') {
-      std::fprintf(stderr, "picketc: unknown option '%s'\n%s", a.c_str(), kUsage);
-      return 2;
+      usage_error("unknown option '" + a + "'");
     } else {
-      paths.rule_files.push_back(a);
+      o.paths.rule_files.push_back(a);
     }
   }
-  if (paths.rule_files.empty()) {
-    std::fprintf(stderr, "picketc: no rule files given\n%s", kUsage);
-    return 2;
-  }
+  if (o.check_image.empty() && o.paths.rule_files.empty()) usage_error("no rule files given");
+  return o;
+}
 
-  // Each file is read once: what is compiled is what the image carries.
-  std::vector<Diagnostic> read_errors;
-  std::optional<Sources> sources = read_sources(paths, read_errors);
-  if (!sources) {
-    for (const Diagnostic& d : read_errors) std::fprintf(stderr, "%s\n", d.to_string().c_str());
+int check_image(const std::string& path) {
+  std::string error;
+  auto image = read_table_image_file(path, error);
+  if (!image) {
+    std::fprintf(stderr, "picketc: %s\n", error.c_str());
     return 1;
   }
-  BuildOptions options;
-  options.strict = strict;
-  options.device = !image_path.empty();
-  Build build = build_generation(*sources, settings, options);
-  for (const Diagnostic& d : build.diagnostics) {
-    if (quiet && d.severity == Severity::kWarning) continue;
-    std::fprintf(stderr, "%s\n", d.to_string().c_str());
-  }
-  if (!build.generation && build.rules.rules_read == 0) return 1;  // variables, identities or policy
-  if (list && build.generation) {
-    for (const auto& compiled : build.generation->signatures->rules()) {
-      const Rule& r = compiled.rule;
-      if (r.fast_pattern) {
-        std::printf("%u\t%s%s\t\"%s\"%s\n", r.sid, std::string(buffer_name(r.matches[r.fast_pattern->match].buffer)).c_str(),
-                    r.fast_pattern->nocase ? ",nocase" : "", printable(r.fast_pattern->bytes).c_str(),
-                    r.fast_pattern->weak ? "\tweak" : "");
-      } else {
-        std::printf("%u\t-\t(no fast pattern: inspected on every packet its header matches)\n", r.sid);
-      }
+  std::string settings;
+  for (const auto& [name, value] : image->settings) settings += " --" + name + " " + value;
+  std::printf("picketc: %s: table image format 0x%08x, checksum good, control 0x%08x%s%s; %zu source "
+              "file(s) carried%s; compiled for%s\n",
+              path.c_str(), image->format_version, image->control, image->source.empty() ? "" : ", from ",
+              image->source.c_str(), image->sources.size(),
+              image->sources.empty() ? " (picketctl load-image needs them)" : "",
+              settings.empty() ? " the default settings" : settings.c_str());
+  return 0;
+}
+
+void list_fast_patterns(const Generation& g) {
+  for (const auto& compiled : g.signatures->rules()) {
+    const rules::Rule& r = compiled.rule;
+    if (r.fast_pattern) {
+      std::printf("%u\t%s%s\t\"%s\"%s\n", r.sid, std::string(buffer_name(r.matches[r.fast_pattern->match].buffer)).c_str(),
+                  r.fast_pattern->nocase ? ",nocase" : "", printable(r.fast_pattern->bytes).c_str(),
+                  r.fast_pattern->weak ? "\tweak" : "");
+    } else {
+      std::printf("%u\t-\t(no fast pattern: inspected on every packet its header matches)\n", r.sid);
     }
   }
+}
 
-  const RuleSetReport& r = build.rules;
+void print_report(const rules::RuleSetReport& r) {
   std::printf("picketc: %zu file%s, %zu rules read\n", r.files, r.files == 1 ? "" : "s", r.rules_read);
   std::printf("  accepted        %7zu  (%.1f%%)\n", r.accepted, percent(r.accepted, r.rules_read));
   std::printf("  skipped         %7zu  (%.1f%%)\n", r.skipped, percent(r.skipped, r.rules_read));
@@ -177,28 +167,24 @@ int main(int argc, char** argv) {
               r.weak_fast_patterns, r.accepted - r.fast_patterns);
   std::printf("  HTTP rules      %7zu\n", r.http_rules);
   std::printf("  pcre rules      %7zu\n", r.pcre_rules);
-  if (!build.generation) {
-    const size_t errors = std::max<size_t>(r.errors, 1);  // a pattern or the tables, when no rule's
-    std::printf("picketc: %zu error%s: nothing would be loaded\n", errors, errors == 1 ? "" : "s");
-    return 1;
-  }
-  if (image_path.empty()) return 0;
+}
 
-  // The tables, the files they were compiled from (for a host that loads the image over the
-  // control API: it judges what the device punts with the same rules, policy and bindings),
-  // and the settings they were compiled for.
-  const CompiledTables& tables = *build.generation->device;
+// The tables, the files they were compiled from (for a host that loads the image over the
+// control API: it judges what the device punts with the same rules, policy and bindings), and
+// the settings they were compiled for.
+int write_image(const Options& o, const Sources& sources, const Generation& g) {
+  const CompiledTables& tables = *g.device;
   TableImage image = tables.image;
-  for (const std::string& f : paths.rule_files) image.source += (image.source.empty() ? "" : " ") + f;
-  image.sources = sources->files;
-  image.settings = engine_settings(settings);
+  for (const std::string& f : o.paths.rule_files) image.source += (image.source.empty() ? "" : " ") + f;
+  image.sources = sources.files;
+  image.settings = engine_settings(o.settings);
   std::string error;
-  if (!write_table_image_file(image, image_path, error)) {
+  if (!write_table_image_file(image, o.image_path, error)) {
     std::fprintf(stderr, "picketc: %s\n", error.c_str());
     return 1;
   }
   const HardwarePlan::Report& h = tables.plan.report;
-  std::printf("picketc: table image %s\n", image_path.c_str());
+  std::printf("picketc: table image %s\n", o.image_path.c_str());
   std::printf("  hardware literals %5zu  (%zu literals left to the host for want of a slot)\n", h.literals,
               h.literal_collisions);
   std::printf("  rules found by them %3zu  (%zu decided by the hardware alone)\n", h.hardware_rules, h.final_rules);
@@ -206,4 +192,36 @@ int main(int argc, char** argv) {
   std::printf("  identity bindings %5zu exact, %zu prefixes\n", h.exact_bindings, h.prefix_bindings);
   std::printf("  policy entries    %5zu\n", h.policy_entries);
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options o = parse_options(argc, argv);
+  if (!o.check_image.empty()) return check_image(o.check_image);
+
+  // Each file is read once: what is compiled is what the image carries.
+  std::vector<Diagnostic> read_errors;
+  std::optional<Sources> sources = read_sources(o.paths, read_errors);
+  if (!sources) {
+    for (const Diagnostic& d : read_errors) std::fprintf(stderr, "%s\n", d.to_string().c_str());
+    return 1;
+  }
+  BuildOptions options;
+  options.strict = o.strict;
+  options.device = !o.image_path.empty();
+  Build build = build_generation(*sources, o.settings, options);
+  for (const Diagnostic& d : build.diagnostics) {
+    if (o.quiet && d.severity == Severity::kWarning) continue;
+    std::fprintf(stderr, "%s\n", d.to_string().c_str());
+  }
+  if (!build.generation && build.rules.rules_read == 0) return 1;  // variables, identities or policy
+  if (o.list && build.generation) list_fast_patterns(*build.generation);
+  print_report(build.rules);
+  if (!build.generation) {
+    const size_t errors = std::max<size_t>(build.rules.errors, 1);  // a pattern or the tables, when no rule's
+    std::printf("picketc: %zu error%s: nothing would be loaded\n", errors, errors == 1 ? "" : "s");
+    return 1;
+  }
+  return o.image_path.empty() ? 0 : write_image(o, *sources, *build.generation);
 }
