@@ -78,59 +78,73 @@ void HttpMessage::clear() {
 }
 
 bool HttpMessage::parse(std::string_view p, size_t* end) {
-  const HttpBuffers& buf = http_buffers();
   clear();
   if (!may_start_message(p)) return false;
   size_t next = 0;
   std::string_view start = line_at(p, 0, next);
   if (next == std::string_view::npos) return false;  // not even a whole start line
-
-  if (start.substr(0, 5) == "HTTP/") {
-    // Status line.
-    if (start.size() < 12 || !is_version(start.substr(0, 8)) || start[8] != ' ' || !is_digit(start[9]) ||
-        !is_digit(start[10]) || !is_digit(start[11]) || (start.size() > 12 && start[12] != ' ')) {
-      return false;
-    }
-    response = true;
-    set(buf.response_line, start);
-    set(buf.protocol, start.substr(0, 8));
-    set(buf.stat_code, start.substr(9, 3));
-    set(buf.stat_msg, start.size() > 13 ? start.substr(13) : std::string_view{});
-  } else {
-    // Request line: METHOD SP URI SP HTTP/x.y
-    size_t sp1 = start.find(' ');
-    size_t sp2 = start.rfind(' ');
-    if (sp1 == std::string_view::npos || sp1 == 0 || sp1 > kMaxMethodLength || sp2 <= sp1 + 1) return false;
-    std::string_view method = start.substr(0, sp1);
-    for (char c : method) {
-      if (!is_token_char(c)) return false;
-    }
-    std::string_view version = start.substr(sp2 + 1);
-    if (!is_version(version)) return false;
-    std::string_view raw_uri = start.substr(sp1 + 1, sp2 - sp1 - 1);
-    request = true;
-    set(buf.request_line, start);
-    set(buf.method, method);
-    set(buf.protocol, version);
-    set(buf.raw_uri, raw_uri);
-    uri_.reserve(raw_uri.size());
-    for (size_t i = 0; i < raw_uri.size(); ++i) {
-      int hi = 0, lo = 0;
-      if (raw_uri[i] == '%' && i + 2 < raw_uri.size() && (hi = hex_value(raw_uri[i + 1])) >= 0 &&
-          (lo = hex_value(raw_uri[i + 2])) >= 0) {
-        uri_.push_back(static_cast<char>(hi << 4 | lo));
-        i += 2;
-      } else {
-        uri_.push_back(raw_uri[i]);
-      }
-    }
-    set(buf.uri, uri_);
-  }
-
-  // Headers, up to the blank line or the end of the packet.
-  size_t headers_begin = next;
-  size_t pos = next;
+  if (!(start.substr(0, 5) == "HTTP/" ? status_line(start) : request_line(start))) return false;
   bool complete = false;
+  const size_t headers_end = headers(p, next, complete);
+  size_t message_end = headers_end;
+  if (complete && headers_end < p.size()) message_end = body(p, headers_end);
+  if (end) *end = message_end;
+  return true;
+}
+
+bool HttpMessage::status_line(std::string_view start) {
+  if (start.size() < 12 || !is_version(start.substr(0, 8)) || start[8] != ' ' || !is_digit(start[9]) ||
+      !is_digit(start[10]) || !is_digit(start[11]) || (start.size() > 12 && start[12] != ' ')) {
+    return false;
+  }
+  const HttpBuffers& buf = http_buffers();
+  response = true;
+  set(buf.response_line, start);
+  set(buf.protocol, start.substr(0, 8));
+  set(buf.stat_code, start.substr(9, 3));
+  set(buf.stat_msg, start.size() > 13 ? start.substr(13) : std::string_view{});
+  return true;
+}
+
+// METHOD SP URI SP HTTP/x.y
+bool HttpMessage::request_line(std::string_view start) {
+  size_t sp1 = start.find(' ');
+  size_t sp2 = start.rfind(' ');
+  if (sp1 == std::string_view::npos || sp1 == 0 || sp1 > kMaxMethodLength || sp2 <= sp1 + 1) return false;
+  std::string_view method = start.substr(0, sp1);
+  for (char c : method) {
+    if (!is_token_char(c)) return false;
+  }
+  std::string_view version = start.substr(sp2 + 1);
+  if (!is_version(version)) return false;
+  std::string_view raw_uri = start.substr(sp1 + 1, sp2 - sp1 - 1);
+  const HttpBuffers& buf = http_buffers();
+  request = true;
+  set(buf.request_line, start);
+  set(buf.method, method);
+  set(buf.protocol, version);
+  set(buf.raw_uri, raw_uri);
+  uri_.reserve(raw_uri.size());
+  for (size_t i = 0; i < raw_uri.size(); ++i) {
+    int hi = 0, lo = 0;
+    if (raw_uri[i] == '%' && i + 2 < raw_uri.size() && (hi = hex_value(raw_uri[i + 1])) >= 0 &&
+        (lo = hex_value(raw_uri[i + 2])) >= 0) {
+      uri_.push_back(static_cast<char>(hi << 4 | lo));
+      i += 2;
+    } else {
+      uri_.push_back(raw_uri[i]);
+    }
+  }
+  set(buf.uri, uri_);
+  return true;
+}
+
+// Headers from `pos`, up to the blank line or the end of the packet; returns where they end
+// (after the blank line when `complete`).
+size_t HttpMessage::headers(std::string_view p, size_t pos, bool& complete) {
+  const HttpBuffers& buf = http_buffers();
+  const size_t headers_begin = pos;
+  size_t next = 0;
   header_names_ = "\r\n";
   while (pos != std::string_view::npos && pos < p.size()) {
     std::string_view line = line_at(p, pos, next);
@@ -157,46 +171,49 @@ bool HttpMessage::parse(std::string_view p, size_t* end) {
     }
     pos = next;
   }
-  size_t headers_end = complete ? pos : p.size();
+  const size_t headers_end = complete ? pos : p.size();
   header_names_.append("\r\n");
   set(buf.header, header_);
   set(buf.raw_header, p.substr(headers_begin, headers_end - headers_begin));
   set(buf.header_names, header_names_);
   set(buf.start, p.substr(0, headers_end));
   if (has(buf.raw_host)) set(buf.host, host_);
-  size_t message_end = headers_end;
-  if (complete && pos < p.size()) {
-    // The body: Transfer-Encoding chunked is decoded; otherwise it runs for Content-Length
-    // bytes; a request with neither has none, a response runs to the end of the packet.
-    std::string_view te = get(buf.transfer_encoding);
-    std::string_view body;
-    if (has(buf.transfer_encoding) && equals_nocase(te, "chunked")) {
-      message_end = dechunk(p, pos);
-      body = body_;
-    } else {
-      size_t length = p.size() - pos;
-      if (has(buf.content_len)) {
-        std::string_view cl = get(buf.content_len);
-        size_t n = 0;
-        bool ok = !cl.empty() && cl.size() < 12;
-        for (char c : cl) {
-          if (!is_digit(c)) ok = false;
-          n = n * 10 + static_cast<size_t>(c - '0');
-        }
-        if (ok) length = std::min(length, n);
-      } else if (request) {
-        length = 0;
+  return headers_end;
+}
+
+// The body from `pos`: Transfer-Encoding chunked is decoded; otherwise it runs for
+// Content-Length bytes; a request with neither has none, a response runs to the end of the
+// packet. Returns where the message ends.
+size_t HttpMessage::body(std::string_view p, size_t pos) {
+  const HttpBuffers& buf = http_buffers();
+  std::string_view te = get(buf.transfer_encoding);
+  std::string_view data;
+  size_t message_end = pos;
+  if (has(buf.transfer_encoding) && equals_nocase(te, "chunked")) {
+    message_end = dechunk(p, pos);
+    data = body_;
+  } else {
+    size_t length = p.size() - pos;
+    if (has(buf.content_len)) {
+      std::string_view cl = get(buf.content_len);
+      size_t n = 0;
+      bool ok = !cl.empty() && cl.size() < 12;
+      for (char c : cl) {
+        if (!is_digit(c)) ok = false;
+        n = n * 10 + static_cast<size_t>(c - '0');
       }
-      body = p.substr(pos, length);
-      message_end = pos + length;
+      if (ok) length = std::min(length, n);
+    } else if (request) {
+      length = 0;
     }
-    if (!body.empty()) {
-      set(request ? buf.request_body : buf.response_body, body);
-      set(buf.file_data, body);
-    }
+    data = p.substr(pos, length);
+    message_end = pos + length;
   }
-  if (end) *end = message_end;
-  return true;
+  if (!data.empty()) {
+    set(request ? buf.request_body : buf.response_body, data);
+    set(buf.file_data, data);
+  }
+  return message_end;
 }
 
 size_t HttpMessage::dechunk(std::string_view p, size_t pos) {

@@ -46,6 +46,10 @@ struct HttpMessage {
 
  private:
   void clear();
+  bool status_line(std::string_view start);
+  bool request_line(std::string_view start);
+  size_t headers(std::string_view payload, size_t pos, bool& complete);
+  size_t body(std::string_view payload, size_t pos);
   size_t dechunk(std::string_view payload, size_t pos);  // into body_; returns where it ended
   void set(BufferId b, std::string_view v) {
     buffers[b] = v;
