@@ -4,6 +4,7 @@
 #include <map>
 
 #include "base/text.h"
+#include "detect/keywords/keyword.h"
 #include "packet/decoder.h"
 #include "rules/option_values.h"
 
@@ -34,7 +35,13 @@ std::unique_ptr<SignatureSet> SignatureSet::compile(std::vector<rules::Rule> rul
                                                     const std::vector<bool>& in_hardware, std::string& error) {
   std::unique_ptr<SignatureSet> set(new SignatureSet);
   set->rules_.reserve(rules.size());
-  for (rules::Rule& r : rules) set->rules_.push_back(CompiledRule{std::move(r), {}, false, {}, {}});
+  for (rules::Rule& r : rules) {
+    CompiledRule cr{std::move(r), {}, false, {}, {}, {}};
+    for (const Keyword* k : keywords()) {
+      if (k->used && k->used(cr.rule)) cr.conditions.push_back(k);
+    }
+    set->rules_.push_back(std::move(cr));
+  }
 
   // (buffer, hardware, literal, nocase) -> rules, sorted: the same rules give the same
   // databases. The hardware's payload literals are a database of their own.
@@ -282,18 +289,9 @@ bool SignatureSet::rule_matches(const CompiledRule& cr, const DetectionInput& ct
   }
   if (r.app == rules::AppProtocol::kHttp && !ctx.app_http) return false;
 
-  const rules::FlowCondition& f = r.flow;
-  if (f.established && !(ctx.has_flow && ctx.established)) return false;
-  if (f.not_established && ctx.has_flow && ctx.established) return false;
-  if (f.to_server && !(ctx.has_flow && ctx.direction == Direction::kToServer)) return false;
-  if (f.to_client && !(ctx.has_flow && ctx.direction == Direction::kToClient)) return false;
-  if (f.only_frag && !p.fragment) return false;
-  if (f.no_frag && p.fragment) return false;
-  if (f.only_stream && (!p.is_tcp() || ctx.payload.empty())) return false;
-  if (r.dsize && !r.dsize->test(p.payload_length)) return false;
-
-  if (r.src_identity && !cr.src_identity.matches(ctx.src_id)) return false;
-  if (r.dst_identity && !cr.dst_identity.matches(ctx.dst_id)) return false;
+  for (const Keyword* k : cr.conditions) {
+    if (!k->matches(cr, ctx)) return false;
+  }
 
   if (!cr.uses_http_buffers) return buffers_match(cr, ctx, nullptr, s);
   // HTTP conditions hold together on one message (one transaction), as in Suricata.

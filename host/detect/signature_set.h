@@ -16,27 +16,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "applayer/http/http_message.h"
-#include "detect/payload_inspection.h"
-#include "flow/flow_table.h"
-#include "identity/identity_matcher.h"
-#include "rules/rule.h"
+#include "detect/compiled_rule.h"
 
 namespace picket {
-
-// What a rule can be checked against: one decoded packet and what the engine knows of it.
-struct DetectionInput {
-  const DecodedPacket* packet = nullptr;
-  uint128 src = 0, dst = 0;  // the packet's addresses, as numbers
-  std::string_view payload;
-  const HttpMessages* http = nullptr;  // the HTTP messages the packet holds, if any
-  bool has_flow = false;
-  Direction direction = Direction::kToServer;
-  bool established = false;
-  bool app_http = false;  // HTTP was seen on this packet's flow
-  IdentityId src_id = kUnknownIdentity;
-  IdentityId dst_id = kUnknownIdentity;
-};
 
 class SignatureScratch;
 
@@ -57,17 +39,7 @@ hs_database_t* compile_literal_database(const std::vector<std::pair<std::string,
 
 class SignatureSet {
  public:
-  struct CompiledRule {
-    rules::Rule rule;
-    struct Chain {
-      BufferId buffer;
-      std::vector<CompiledMatch> matches;
-    };
-    std::vector<Chain> chains;
-    bool uses_http_buffers = false;
-    IdentityMatcher src_identity;
-    IdentityMatcher dst_identity;
-  };
+  using CompiledRule = picket::CompiledRule;
 
   // nullptr, with `error` naming the rule, when a pattern does not compile. The identities the
   // rules name must be in `registry` already (plan/build.h allocates them). With a device,

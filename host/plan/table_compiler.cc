@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "base/text.h"
+#include "detect/keywords/keyword.h"
 #include "device/table_bits.h"
 #include "rules/fast_pattern.h"
 
@@ -69,10 +70,11 @@ bool hardware_can_finish(const rules::Rule& r) {
   if (m.offset && *m.offset < 0) return false;
   if (m.depth && *m.depth < 0) return false;
   if (m.offset.value_or(0) > 0xffff) return false;
-  const rules::FlowCondition& f = r.flow;
-  if (f.established || f.not_established || f.to_server || f.to_client || f.only_stream || f.only_frag || f.no_frag)
-    return false;
-  if (r.dsize || r.src_identity || r.dst_identity || r.app != rules::AppProtocol::kNone) return false;
+  // Every keyword condition the rule has must be one the card checks (detect/keywords/).
+  for (const Keyword* k : keywords()) {
+    if (k->used && k->used(r) && !(k->hardware_checks && k->hardware_checks(r))) return false;
+  }
+  if (r.app != rules::AppProtocol::kNone) return false;
   if (!r.src_addr.is_all() || !r.dst_addr.is_all()) return false;
   if (r.action != rules::Action::kAlert && r.action != rules::Action::kDrop) return false;
   if (!single_range(r.src_ports) || !single_range(r.dst_ports)) return false;

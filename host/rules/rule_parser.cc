@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "detect/keywords/keyword.h"
 #include "rules/fast_pattern.h"
 #include "rules/header_values.h"
 #include "rules/option_values.h"
@@ -13,18 +14,6 @@ namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-// One `keyword[:value];` of the option list.
-struct RawOption {
-  std::string_view keyword;
-  std::string_view value;
-  bool has_value = false;
-  size_t keyword_offset = 0;
-  size_t value_offset = 0;
-};
-
-// Options that describe a rule and change no verdict.
-constexpr std::string_view kInformational[] = {"reference", "metadata", "target", "service", "rem"};
-
 class RuleParser {
  public:
   RuleParser(std::string_view text, const Variables& vars) : text_(text), vars_(vars) {}
@@ -32,9 +21,9 @@ class RuleParser {
   Rule parse() {
     rule_.text = std::string(trim(text_));
     size_t options_start = header();
-    std::vector<RawOption> options = tokenize(options_start);
+    std::vector<RuleOption> options = tokenize(options_start);
     snort3_ = looks_like_snort3(options);
-    for (const RawOption& o : options) apply(o);
+    for (const RuleOption& o : options) apply(o);
     finish();
     return std::move(rule_);
   }
@@ -136,8 +125,8 @@ class RuleParser {
     }
   }
 
-  std::vector<RawOption> tokenize(size_t open) {
-    std::vector<RawOption> out;
+  std::vector<RuleOption> tokenize(size_t open) {
+    std::vector<RuleOption> out;
     pos_ = open + 1;
     for (;;) {
       skip_spaces();
@@ -148,7 +137,7 @@ class RuleParser {
         if (pos_ < text_.size()) fail(pos_, "unexpected text after the closing ')'");
         return out;
       }
-      RawOption o;
+      RuleOption o;
       o.keyword_offset = pos_;
       while (pos_ < text_.size()) {
         char c = text_[pos_];
@@ -189,9 +178,9 @@ class RuleParser {
     }
   }
 
-  static bool looks_like_snort3(const std::vector<RawOption>& options) {
+  static bool looks_like_snort3(const std::vector<RuleOption>& options) {
     bool content_seen = false;
-    for (const RawOption& o : options) {
+    for (const RuleOption& o : options) {
       if (o.keyword == "service" || o.keyword == "rem") return true;
       if (o.keyword == "content" || o.keyword == "pcre") {
         std::string_view v = trim(o.value);
@@ -204,29 +193,21 @@ class RuleParser {
     return false;
   }
 
-  Match& last_content(const RawOption& o) {
+  Match& last_content(const RuleOption& o) {
     for (auto it = rule_.matches.rbegin(); it != rule_.matches.rend(); ++it) {
       if (it->kind == Match::Kind::kContent) return *it;
     }
     fail(o.keyword_offset, "'" + std::string(o.keyword) + "' needs a content before it");
   }
 
-  void need_value(const RawOption& o) const {
-    if (!o.has_value || trim(o.value).empty()) {
-      fail(o.keyword_offset, "'" + std::string(o.keyword) + "' needs a value");
-    }
-  }
-  void no_value(const RawOption& o) const {
-    if (o.has_value && !trim(o.value).empty()) {
-      fail(o.value_offset, "'" + std::string(o.keyword) + "' takes no value");
-    }
-  }
+  static void need_value(const RuleOption& o) { o.need_value(); }
+  static void no_value(const RuleOption& o) { o.no_value(); }
 
   // A match's location holds its byte offset in `column` until parse_rule() turns it into
   // a line and column.
   SourceLocation here(size_t offset) const { return {"", 0, static_cast<uint32_t>(offset)}; }
 
-  void apply(const RawOption& o) {
+  void apply(const RuleOption& o) {
     std::string_view k = o.keyword;
     if (k == "content" || k == "uricontent") return content(o);
     if (k == "pcre") return pcre(o);
@@ -250,32 +231,12 @@ class RuleParser {
       }
       return;
     }
-    if (k == "msg") return void(rule_.msg = decode_text(o.value, o.value_offset));
-    if (k == "sid") return void(rule_.sid = static_cast<uint32_t>(number(o, 1, UINT32_MAX)));
-    if (k == "gid") return void(rule_.gid = static_cast<uint32_t>(number(o, 0, UINT32_MAX)));
-    if (k == "rev") return void(rule_.rev = static_cast<uint32_t>(number(o, 0, UINT32_MAX)));
-    if (k == "priority") return void(rule_.priority = static_cast<uint8_t>(number(o, 1, 255)));
-    if (k == "classtype") {
-      need_value(o);
-      rule_.classtype = std::string(trim(o.value));
-      return;
-    }
-    if (k == "reference") return void(rule_.references.emplace_back(trim(o.value)));
-    if (k == "metadata") return void(rule_.metadata.emplace_back(trim(o.value)));
-    if (std::find(std::begin(kInformational), std::end(kInformational), k) != std::end(kInformational)) return;
-    if (k == "flow") return flow(o);
-    if (k == "dsize") return dsize(o);
-    if (k == "src_identity" || k == "dst_identity") return identity(o);
+    if (const Keyword* keyword = find_keyword(k)) return keyword->parse(o, rule_);
     unsupported(o.keyword_offset, "keyword '" + std::string(k) + "' is not supported",
                 "keyword " + std::string(k));
   }
 
-  int64_t number(const RawOption& o, int64_t min, int64_t max) {
-    need_value(o);
-    return parse_integer(o.value, o.value_offset, min, max, o.keyword);
-  }
-
-  void content(const RawOption& o) {
+  void content(const RuleOption& o) {
     need_value(o);
     QuotedValue q = split_quoted(o.value, o.value_offset, true);
     Match m;
@@ -314,12 +275,12 @@ class RuleParser {
         m.fast_pattern = true;
         continue;
       }
-      RawOption fake{name, arg, !arg.empty(), base + lead, arg_at};
+      RuleOption fake{name, arg, !arg.empty(), base + lead, arg_at};
       modifier(m, name, arg, arg_at, fake);
     }
   }
 
-  void modifier(Match& m, std::string_view k, std::string_view v, size_t at, const RawOption& o) {
+  void modifier(Match& m, std::string_view k, std::string_view v, size_t at, const RuleOption& o) {
     auto num = [&](int64_t min, int64_t max) {
       std::string_view t = trim(v);
       if (t.empty()) fail(o.keyword_offset, "'" + std::string(k) + "' needs a value");
@@ -355,7 +316,7 @@ class RuleParser {
     fail(o.keyword_offset, "unknown content modifier '" + std::string(k) + "'");
   }
 
-  void pcre(const RawOption& o) {
+  void pcre(const RuleOption& o) {
     need_value(o);
     QuotedValue q;
     std::string_view t = trim(o.value);
@@ -374,82 +335,6 @@ class RuleParser {
     m.location = here(o.keyword_offset);
     decode_pcre(q.inner, q.inner_offset, m);
     rule_.matches.push_back(std::move(m));
-  }
-
-  void flow(const RawOption& o) {
-    need_value(o);
-    FlowCondition& f = rule_.flow;
-    size_t i = 0;
-    std::string_view v = o.value;
-    while (i <= v.size()) {
-      size_t comma = std::min(v.find(',', i), v.size());
-      std::string_view item = trim(v.substr(i, comma - i));
-      size_t at = o.value_offset + i;
-      if (item == "established") f.established = true;
-      else if (item == "not_established") f.not_established = true;
-      else if (item == "stateless") f.stateless = true;
-      else if (item == "to_server" || item == "from_client") f.to_server = true;
-      else if (item == "to_client" || item == "from_server") f.to_client = true;
-      else if (item == "only_stream") f.only_stream = true;
-      else if (item == "no_stream") f.no_stream = true;
-      else if (item == "only_frag") f.only_frag = true;
-      else if (item == "no_frag") f.no_frag = true;
-      else fail(at, "unknown flow option '" + std::string(item) +
-                        "' (expected established, not_established, stateless, to_server, to_client, "
-                        "only_stream, no_stream, only_frag, no_frag)");
-      i = comma + 1;
-    }
-    if (f.established && f.not_established) fail(o.value_offset, "flow cannot be both established and not_established");
-    if (f.to_server && f.to_client) fail(o.value_offset, "flow cannot be both to_server and to_client");
-    if (f.only_stream && f.no_stream) fail(o.value_offset, "flow cannot be both only_stream and no_stream");
-    if (f.only_frag && f.no_frag) fail(o.value_offset, "flow cannot be both only_frag and no_frag");
-  }
-
-  void dsize(const RawOption& o) {
-    need_value(o);
-    std::string_view v = trim(o.value);
-    size_t at = o.value_offset + static_cast<size_t>(v.data() - o.value.data());
-    NumericTest t;
-    auto num = [&](std::string_view s, size_t off) {
-      return static_cast<uint32_t>(parse_integer(s, off, 0, 65535, "dsize"));
-    };
-    if (size_t between = v.find("<>"); between != std::string_view::npos) {
-      t.op = NumericTest::Op::kBetween;
-      t.a = num(v.substr(0, between), at);
-      t.b = num(v.substr(between + 2), at + between + 2);
-      if (t.b <= t.a) fail(at, "dsize range MIN<>MAX needs MIN below MAX");
-    } else if (v.starts_with("<=")) {
-      t.op = NumericTest::Op::kLe, t.a = num(v.substr(2), at + 2);
-    } else if (v.starts_with(">=")) {
-      t.op = NumericTest::Op::kGe, t.a = num(v.substr(2), at + 2);
-    } else if (v.starts_with("<")) {
-      t.op = NumericTest::Op::kLt, t.a = num(v.substr(1), at + 1);
-    } else if (v.starts_with(">")) {
-      t.op = NumericTest::Op::kGt, t.a = num(v.substr(1), at + 1);
-    } else if (v.starts_with("!")) {
-      t.op = NumericTest::Op::kNe, t.a = num(v.substr(1), at + 1);
-    } else if (v.starts_with("=")) {
-      t.a = num(v.substr(1), at + 1);
-    } else {
-      t.a = num(v, at);
-    }
-    rule_.dsize = t;
-  }
-
-  void identity(const RawOption& o) {
-    need_value(o);
-    std::string text = decode_text(o.value, o.value_offset);
-    std::optional<IdentitySelector::Error> error;
-    IdentitySelector s = IdentitySelector::parse(text, error);
-    if (error) {
-      std::string_view t = trim(o.value);
-      size_t quote = t.starts_with("\"") ? 1 : 0;
-      fail(o.value_offset + static_cast<size_t>(t.data() - o.value.data()) + quote + error->offset,
-           std::string(o.keyword) + ": " + error->message);
-    }
-    auto& field = o.keyword == "src_identity" ? rule_.src_identity : rule_.dst_identity;
-    if (field) fail(o.keyword_offset, "'" + std::string(o.keyword) + "' given twice");
-    field = std::move(s);
   }
 
   // Checks across options, as Suricata makes them.

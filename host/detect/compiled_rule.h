@@ -1,0 +1,48 @@
+// A rule as the software engine checks it, and what it is checked against. Kept apart from
+// the signature set's Hyperscan databases, so that keywords (detect/keywords/) and the table
+// compiler see the rule model without the search engine.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "applayer/http/http_message.h"
+#include "detect/payload_inspection.h"
+#include "flow/flow_table.h"
+#include "identity/identity_matcher.h"
+#include "rules/rule.h"
+
+namespace picket {
+
+struct Keyword;
+
+// What a rule can be checked against: one decoded packet and what the engine knows of it.
+struct DetectionInput {
+  const DecodedPacket* packet = nullptr;
+  uint128 src = 0, dst = 0;  // the packet's addresses, as numbers
+  std::string_view payload;
+  const HttpMessages* http = nullptr;  // the HTTP messages the packet holds, if any
+  bool has_flow = false;
+  Direction direction = Direction::kToServer;
+  bool established = false;
+  bool app_http = false;  // HTTP was seen on this packet's flow
+  IdentityId src_id = kUnknownIdentity;
+  IdentityId dst_id = kUnknownIdentity;
+};
+
+// A rule with its payload chains compiled (one per buffer, in rule order), its identity
+// selectors resolved, and the registered keywords whose conditions it has.
+struct CompiledRule {
+  rules::Rule rule;
+  struct Chain {
+    BufferId buffer;
+    std::vector<CompiledMatch> matches;
+  };
+  std::vector<Chain> chains;
+  bool uses_http_buffers = false;
+  std::vector<const Keyword*> conditions;  // the registered keywords it uses (detect/keywords/)
+  IdentityMatcher src_identity;
+  IdentityMatcher dst_identity;
+};
+
+}  // namespace picket
