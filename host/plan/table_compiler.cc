@@ -39,26 +39,6 @@ std::optional<std::pair<uint16_t, uint16_t>> single_range(const rules::PortSet& 
   return std::make_pair(static_cast<uint16_t>(ports.intervals()[0].lo), static_cast<uint16_t>(ports.intervals()[0].hi));
 }
 
-// The window of the rule's fast pattern the hardware looks for: its first 8 bytes (all of a
-// shorter one), unless they are repetitive (|00 00 00 00| hits nearly everywhere, and too many
-// hits in a beat send the frame to the host): then the first 8- or 4-byte window that is not.
-// When every window is repetitive the first is taken all the same: measured on the zeek and
-// nDPI captures under ET Open, its hits punt fewer packets than leaving the rule on the host,
-// which punts every packet on its ports.
-std::string hardware_window(const rules::Rule& r) {
-  const std::string& fp = r.fast_pattern->bytes;
-  const bool nocase = r.fast_pattern->nocase;
-  std::string first = fp.substr(0, 8);
-  if (!rules::is_weak_literal(first, nocase)) return first;
-  for (size_t width : {size_t{8}, size_t{4}}) {
-    for (size_t at = 0; at + width <= fp.size(); ++at) {
-      std::string w = fp.substr(at, width);
-      if (!rules::is_weak_literal(w, nocase)) return w;
-    }
-  }
-  return first;
-}
-
 // Whether the hardware's hit on the rule's fast pattern, with the descriptor's checks, is the
 // rule's whole match.
 bool hardware_can_finish(const rules::Rule& r) {
@@ -219,7 +199,7 @@ std::map<std::string, Literal> collect_literals(std::span<const rules::Rule> rul
     const rules::Rule& r = rules[i];
     if (!r.fast_pattern || r.fast_pattern->bytes.size() < 4) continue;
     if (r.matches[r.fast_pattern->match].buffer != kPacketBuffer) continue;
-    const std::string p = hardware_window(r);
+    const std::string p(r.fast_pattern->window());  // rules/fast_pattern.h
     Literal& lit = by_folded[ascii_lower(p)];
     if (lit.rules.empty()) {
       lit.p = r.fast_pattern->nocase ? ascii_lower(p) : p;

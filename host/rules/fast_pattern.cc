@@ -29,6 +29,26 @@ std::string_view chopped(const Match& m) {
 
 }  // namespace
 
+namespace {
+
+// The hardware window, as fast_pattern.h says.
+void choose_window(FastPattern& fp) {
+  const std::string_view bytes = fp.bytes;
+  auto take = [&](size_t at, size_t width) {
+    fp.window_offset = static_cast<uint16_t>(at);
+    fp.window_length = static_cast<uint16_t>(std::min(width, bytes.size() - at));
+  };
+  take(0, 8);
+  if (!is_weak_literal(bytes.substr(0, 8), fp.nocase)) return;
+  for (size_t width : {size_t{8}, size_t{4}}) {
+    for (size_t at = 0; at + width <= bytes.size(); ++at) {
+      if (!is_weak_literal(bytes.substr(at, width), fp.nocase)) return take(at, width);
+    }
+  }
+}
+
+}  // namespace
+
 bool is_weak_literal(std::string_view literal, bool nocase) {
   if (literal.size() < 3) return true;
   std::array<size_t, 256> count{};
@@ -59,6 +79,7 @@ std::optional<FastPattern> choose_fast_pattern(const Rule& rule) {
   fp.nocase = m.nocase;
   fp.only = m.fast_pattern_only;
   fp.weak = is_weak_literal(fp.bytes, m.nocase);
+  choose_window(fp);
   return fp;
 }
 

@@ -94,6 +94,11 @@ struct FastPattern {
   bool nocase = false;
   bool only = false;    // the rule's author says the literal alone decides (fast_pattern:only)
   bool weak = false;    // short or repetitive: it would match too often to filter well
+  // The part of `bytes` the card's literal tables file it by (rules/fast_pattern.h): offset
+  // and length, at most 8 bytes.
+  uint16_t window_offset = 0;
+  uint16_t window_length = 0;
+  std::string_view window() const { return std::string_view(bytes).substr(window_offset, window_length); }
 };
 
 struct Rule {

@@ -282,6 +282,17 @@ TEST(RuleLocation, ContinuedRuleReportsTheRightLineAndColumn) {
   EXPECT_EQ(o.diagnostic->location.column, 15u);
 }
 
+TEST(FastPattern, TheHardwareWindowIsPartOfTheOneChoice) {
+  auto window = [](std::string_view content) {
+    Rule r = ok("alert tcp any any -> any any (content:\"" + std::string(content) + "\"; sid:1;)");
+    return std::string(r.fast_pattern->window());
+  };
+  EXPECT_EQ(window("abcdefghij"), "abcdefgh") << "the first 8 bytes";
+  EXPECT_EQ(window("abcde"), "abcde") << "all of a shorter one";
+  // Nine zero bytes, then ABCD: the first 8-byte window that is not mostly one byte value.
+  EXPECT_EQ(window("|00 00 00 00 00 00 00 00 00|ABCD"), std::string("\0\0\0\0ABCD", 8));
+}
+
 TEST(FastPattern, LongestStrongLiteralWinsUnlessTheAuthorChose) {
   Rule r = ok(R"(alert tcp any any -> any any (content:"|00 00 00 00 00 00 00 00|"; content:"evil"; content:!"much longer negated"; sid:1;))");
   ASSERT_TRUE(r.fast_pattern);
