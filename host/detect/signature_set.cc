@@ -81,11 +81,11 @@ std::unique_ptr<SignatureSet> SignatureSet::compile(std::vector<rules::Rule> rul
       bool hardware = m.buffer == kPacketBuffer && i < in_hardware.size() && in_hardware[i];
       literals[{m.buffer, hardware}][{r.fast_pattern->bytes, r.fast_pattern->nocase}].push_back(i);
     } else {
-      bool any = r.protocol == rules::Protocol::kIp;
-      if (any || r.protocol == rules::Protocol::kTcp) set->group_by_ports(i, set->unfiltered_[kTcp]);
-      if (any || r.protocol == rules::Protocol::kUdp) set->group_by_ports(i, set->unfiltered_[kUdp]);
+      bool any = r.protocol == Transport::kAny;
+      if (any || r.protocol == Transport::kTcp) set->group_by_ports(i, set->unfiltered_[kTcp]);
+      if (any || r.protocol == Transport::kUdp) set->group_by_ports(i, set->unfiltered_[kUdp]);
       // Ports do not apply to ICMP and other protocols.
-      if (any || r.protocol == rules::Protocol::kIcmp) set->unfiltered_[kIcmp].always.push_back(i);
+      if (any || r.protocol == Transport::kIcmp) set->unfiltered_[kIcmp].always.push_back(i);
       if (any) set->unfiltered_[kOther].always.push_back(i);
     }
   }
@@ -269,14 +269,7 @@ void SignatureSet::match(const DetectionInput& ctx, SignatureScratch& s, std::ve
 bool SignatureSet::rule_matches(const CompiledRule& cr, const DetectionInput& ctx, InspectionScratch& s) const {
   const rules::Rule& r = cr.rule;
   const DecodedPacket& p = *ctx.packet;
-  switch (r.protocol) {
-    case rules::Protocol::kIp: break;
-    case rules::Protocol::kTcp: if (p.ip_proto != ip_proto::kTcp) return false; break;
-    case rules::Protocol::kUdp: if (p.ip_proto != ip_proto::kUdp) return false; break;
-    case rules::Protocol::kIcmp:
-      if (p.ip_proto != ip_proto::kIcmp && p.ip_proto != ip_proto::kIcmpv6) return false;
-      break;
-  }
+  if (!transport_matches(r.protocol, p.ip_proto)) return false;
   // Addresses, and ports where the packet has them (as Suricata, ports do not apply to ICMP).
   bool has_ports = p.is_tcp() || p.is_udp();
   const uint128 src = ctx.src, dst = ctx.dst;

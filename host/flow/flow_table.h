@@ -101,7 +101,9 @@ class FlowTable {
   // this packet. nullopt for packets that have no flow. `now_ns` is the packet's time.
   std::optional<FlowRef> track(const DecodedPacket& packet, uint32_t wire_length, int64_t now_ns);
 
-  // Removes every flow idle past its timeout at `now_ns`.
+  // Removes idle flows from the least recently seen end at `now_ns`, up to the first one still
+  // alive: a flow with a short timeout behind one with a longer timeout stays until that one
+  // goes. It is never used again all the same: track() checks the packet's own flow's timeout.
   void expire(int64_t now_ns);
 
   // Calls `visit(Flow&)` on every live flow.

@@ -23,12 +23,13 @@ uint64_t little_endian(std::string_view bytes) {
 
 uint64_t time_word(int64_t ns) { return ns < 0 ? 0 : static_cast<uint64_t>(ns); }
 
-hw::Proto proto_of(rules::Protocol p) {
+// The card's encoding of a transport (hw/register_map.json).
+hw::Proto proto_of(Transport p) {
   switch (p) {
-    case rules::Protocol::kIp: return hw::Proto::kAny;
-    case rules::Protocol::kTcp: return hw::Proto::kTcp;
-    case rules::Protocol::kUdp: return hw::Proto::kUdp;
-    case rules::Protocol::kIcmp: return hw::Proto::kIcmp;
+    case Transport::kAny: return hw::Proto::kAny;
+    case Transport::kTcp: return hw::Proto::kTcp;
+    case Transport::kUdp: return hw::Proto::kUdp;
+    case Transport::kIcmp: return hw::Proto::kIcmp;
   }
   return hw::Proto::kAny;
 }
@@ -130,11 +131,7 @@ void compile_policy(const Policy& policy, const IdentityRegistry& registry, Tabl
       auto e = image.entry(tbl::policy_statement::kId, n);
       hw::set_field(e, tbl::policy_statement::kValid, 1);
       hw::set_field(e, tbl::policy_statement::kDeny, s.verb == PolicyStatement::Verb::kDeny);
-      hw::Proto proto = s.proto == PolicyStatement::Proto::kTcp   ? hw::Proto::kTcp
-                        : s.proto == PolicyStatement::Proto::kUdp ? hw::Proto::kUdp
-                        : s.proto == PolicyStatement::Proto::kIcmp ? hw::Proto::kIcmp
-                                                                   : hw::Proto::kAny;
-      hw::set_field(e, tbl::policy_statement::kProto, static_cast<uint64_t>(proto));
+      hw::set_field(e, tbl::policy_statement::kProto, static_cast<uint64_t>(proto_of(s.proto)));
       hw::set_field(e, tbl::policy_statement::kHasPorts, s.ports.has_value());
       hw::set_field(e, tbl::policy_statement::kPortLo, lo);
       hw::set_field(e, tbl::policy_statement::kPortHi, hi);
@@ -161,11 +158,11 @@ void compile_policy(const Policy& policy, const IdentityRegistry& registry, Tabl
 // the rule names ports (the smaller of its two sets, both ways for a <> rule).
 void mark_host_rule(const rules::Rule& r, TableImage& image, uint32_t& host_always, uint32_t& host_ported) {
   enum { kTcp, kUdp, kIcmp, kOther };
-  bool any = r.protocol == rules::Protocol::kIp;
+  bool any = r.protocol == Transport::kAny;
   const rules::PortFiling filed = rules::port_filing(r);
   for (int cls : {kTcp, kUdp}) {
-    if (!(any || (cls == kTcp && r.protocol == rules::Protocol::kTcp) ||
-          (cls == kUdp && r.protocol == rules::Protocol::kUdp)))
+    if (!(any || (cls == kTcp && r.protocol == Transport::kTcp) ||
+          (cls == kUdp && r.protocol == Transport::kUdp)))
       continue;
     if (filed.ports->is_all()) {
       host_always |= 1u << cls;
@@ -183,7 +180,7 @@ void mark_host_rule(const rules::Rule& r, TableImage& image, uint32_t& host_alwa
       }
     }
   }
-  if (any || r.protocol == rules::Protocol::kIcmp) host_always |= 1u << kIcmp;
+  if (any || r.protocol == Transport::kIcmp) host_always |= 1u << kIcmp;
   if (any) host_always |= 1u << kOther;
 }
 

@@ -27,14 +27,7 @@ void Policy::resolve(IdentityRegistry& registry) {
 bool Policy::matches(size_t i, IdentityId client, IdentityId server, uint8_t ip_proto,
                      std::optional<uint16_t> port) const {
   const PolicyStatement& s = statements[i];
-  switch (s.proto) {
-    case PolicyStatement::Proto::kAny: break;
-    case PolicyStatement::Proto::kTcp: if (ip_proto != ip_proto::kTcp) return false; break;
-    case PolicyStatement::Proto::kUdp: if (ip_proto != ip_proto::kUdp) return false; break;
-    case PolicyStatement::Proto::kIcmp:
-      if (ip_proto != ip_proto::kIcmp && ip_proto != ip_proto::kIcmpv6) return false;
-      break;
-  }
+  if (!transport_matches(s.proto, ip_proto)) return false;
   if (s.ports) {
     bool has_ports = ip_proto == ip_proto::kTcp || ip_proto == ip_proto::kUdp;
     if (!has_ports || !port || !s.ports->contains(*port)) return false;
@@ -151,16 +144,16 @@ std::optional<Policy> parse_policy(std::string_view text, const std::string& fil
       std::string_view spec = t[k].text;
       size_t slash = spec.find('/');
       std::string_view proto = spec.substr(0, slash);
-      if (proto == "any") s.proto = PolicyStatement::Proto::kAny;
-      else if (proto == "tcp") s.proto = PolicyStatement::Proto::kTcp;
-      else if (proto == "udp") s.proto = PolicyStatement::Proto::kUdp;
-      else if (proto == "icmp") s.proto = PolicyStatement::Proto::kIcmp;
+      if (proto == "any") s.proto = Transport::kAny;
+      else if (proto == "tcp") s.proto = Transport::kTcp;
+      else if (proto == "udp") s.proto = Transport::kUdp;
+      else if (proto == "icmp") s.proto = Transport::kIcmp;
       else {
         error(t[k].column, "expected a protocol (any, tcp, udp, icmp), found '" + std::string(proto) + "'");
         continue;
       }
       if (slash != std::string_view::npos) {
-        if (s.proto == PolicyStatement::Proto::kIcmp) {
+        if (s.proto == Transport::kIcmp) {
           error(t[k].column + static_cast<uint32_t>(slash), "icmp has no ports");
           continue;
         }

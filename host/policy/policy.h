@@ -24,6 +24,7 @@
 #include "base/diagnostic.h"
 #include "base/time_text.h"
 #include "identity/identity_matcher.h"
+#include "packet/transport.h"
 #include "rules/rule.h"
 
 namespace picket {
@@ -32,11 +33,10 @@ enum class PolicyMode : uint8_t { kEnforce, kAudit };
 
 struct PolicyStatement {
   enum class Verb : uint8_t { kAllow, kDeny };
-  enum class Proto : uint8_t { kAny, kTcp, kUdp, kIcmp };
   Verb verb = Verb::kAllow;
   IdentitySelector from;
   IdentitySelector to;
-  Proto proto = Proto::kAny;
+  Transport proto = Transport::kAny;
   std::optional<rules::PortSet> ports;  // none: every port, and ICMP
   int64_t until_ns = kNever;
   uint32_t number = 0;  // 1-based, in file order

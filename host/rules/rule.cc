@@ -14,15 +14,6 @@ std::string_view action_name(Action a) {
   return "?";
 }
 
-std::string_view protocol_name(Protocol p) {
-  switch (p) {
-    case Protocol::kIp: return "ip";
-    case Protocol::kTcp: return "tcp";
-    case Protocol::kUdp: return "udp";
-    case Protocol::kIcmp: return "icmp";
-  }
-  return "?";
-}
 
 
 bool NumericTest::test(uint32_t v) const {

@@ -15,6 +15,7 @@
 
 #include "identity/selector.h"
 #include "packet/ip_address.h"
+#include "packet/transport.h"
 #include "base/diagnostic.h"
 #include "rules/buffers.h"
 #include "rules/interval_set.h"
@@ -25,8 +26,6 @@ namespace picket::rules {
 enum class Action : uint8_t { kPass, kDrop, kReject, kAlert };
 std::string_view action_name(Action a);
 
-enum class Protocol : uint8_t { kIp, kTcp, kUdp, kIcmp };
-std::string_view protocol_name(Protocol p);
 
 // Application protocol a header names on top of its transport (`alert http ...`).
 enum class AppProtocol : uint8_t { kNone, kHttp };
@@ -106,7 +105,7 @@ struct Rule {
   std::string text;         // the rule as written
 
   Action action = Action::kAlert;
-  Protocol protocol = Protocol::kIp;
+  Transport protocol = Transport::kAny;  // `ip` is any
   AppProtocol app = AppProtocol::kNone;
   AddressSet src_addr = AddressSet::all();
   PortSet src_ports = PortSet::all();

@@ -105,16 +105,16 @@ class RuleParser {
   }
 
   void protocol(std::string_view p, size_t at) {
-    if (p == "ip") rule_.protocol = Protocol::kIp;
-    else if (p == "tcp" || p == "tcp-pkt") rule_.protocol = Protocol::kTcp;
+    if (p == "ip") rule_.protocol = Transport::kAny;
+    else if (p == "tcp" || p == "tcp-pkt") rule_.protocol = Transport::kTcp;
     else if (p == "tcp-stream") {
-      rule_.protocol = Protocol::kTcp;
+      rule_.protocol = Transport::kTcp;
       rule_.flow.only_stream = true;
     }
-    else if (p == "udp") rule_.protocol = Protocol::kUdp;
-    else if (p == "icmp") rule_.protocol = Protocol::kIcmp;
+    else if (p == "udp") rule_.protocol = Transport::kUdp;
+    else if (p == "icmp") rule_.protocol = Transport::kIcmp;
     else if (p == "http" || p == "http1") {
-      rule_.protocol = Protocol::kTcp;
+      rule_.protocol = Transport::kTcp;
       rule_.app = AppProtocol::kHttp;  // the engine applies it to flows on which HTTP was seen
     } else {
       bool word = std::all_of(p.begin(), p.end(), [](char c) {
@@ -364,10 +364,10 @@ class RuleParser {
       }
     }
     if (fast_patterns > 1) fail(0, "only one content can be the fast_pattern");
-    if (rule_.uses_http() && rule_.protocol != Protocol::kTcp && rule_.protocol != Protocol::kIp) {
+    if (rule_.uses_http() && rule_.protocol != Transport::kTcp && rule_.protocol != Transport::kAny) {
       fail(0, "HTTP buffers need protocol tcp or http");
     }
-    if (rule_.uses_http() && rule_.protocol == Protocol::kIp) rule_.protocol = Protocol::kTcp;
+    if (rule_.uses_http() && rule_.protocol == Transport::kAny) rule_.protocol = Transport::kTcp;
     rule_.fast_pattern = choose_fast_pattern(rule_);
   }
 

@@ -44,7 +44,7 @@ uint128 ip(const char* s) { return IpAddress::parse(s)->value(); }
 TEST(RuleHeader, ActionsProtocolsAddressesPorts) {
   Rule r = ok(R"(drop tcp $HOME_NET any -> $EXTERNAL_NET [80,443] (msg:"m"; sid:5; rev:2;))");
   EXPECT_EQ(r.action, Action::kDrop);
-  EXPECT_EQ(r.protocol, Protocol::kTcp);
+  EXPECT_EQ(r.protocol, Transport::kTcp);
   EXPECT_TRUE(r.src_addr.contains(ip("10.1.1.1")));
   EXPECT_FALSE(r.src_addr.contains(ip("8.8.8.8")));
   EXPECT_TRUE(r.dst_addr.contains(ip("8.8.8.8")));
@@ -59,15 +59,15 @@ TEST(RuleHeader, ActionsProtocolsAddressesPorts) {
   EXPECT_EQ(ok("alert udp any any <> any 53 (sid:1;)").bidirectional, true);
   EXPECT_EQ(ok("pass icmp any any -> any any (sid:1;)").action, Action::kPass);
   EXPECT_EQ(ok("reject ip any any -> any any (sid:1;)").action, Action::kReject);
-  EXPECT_EQ(ok("alert tcp-pkt any any -> any any (sid:1;)").protocol, Protocol::kTcp);
+  EXPECT_EQ(ok("alert tcp-pkt any any -> any any (sid:1;)").protocol, Transport::kTcp);
   Rule stream = ok("alert tcp-stream any any -> any any (sid:1;)");
-  EXPECT_EQ(stream.protocol, Protocol::kTcp);
+  EXPECT_EQ(stream.protocol, Transport::kTcp);
   EXPECT_TRUE(stream.flow.only_stream);
 }
 
 TEST(RuleHeader, HttpIsTcpWithTheHttpApplication) {
   Rule r = ok("alert http any any -> any any (sid:1;)");
-  EXPECT_EQ(r.protocol, Protocol::kTcp);
+  EXPECT_EQ(r.protocol, Transport::kTcp);
   EXPECT_EQ(r.app, AppProtocol::kHttp);
   EXPECT_TRUE(r.dst_ports.is_all());  // no port restriction: HTTP is recognised by content
   EXPECT_TRUE(r.uses_http());
