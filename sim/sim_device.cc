@@ -97,7 +97,7 @@ uint32_t SimDevice::read_register(uint32_t address) {
   return value;
 }
 
-bool SimDevice::process(std::span<const Packet> batch, std::vector<DeviceResult>& out, std::string& error) {
+bool SimDevice::process(std::span<const PacketView> batch, std::vector<DeviceResult>& out, std::string& error) {
   results_.clear();
   results_.reserve(batch.size());
   latencies_.clear();
@@ -107,7 +107,7 @@ bool SimDevice::process(std::span<const Packet> batch, std::vector<DeviceResult>
     bool sending = frame < batch.size();
     if (sending && beat == action_beat_ && action_) std::exchange(action_, nullptr)();
     if (sending) {
-      const Packet& p = batch[frame];
+      const PacketView& p = batch[frame];
       size_t n = std::min<size_t>(kBeatBytes, p.bytes.size() - offset);
       for (unsigned w = 0; w < kBeatBytes / 4; ++w) {
         uint32_t word = 0;

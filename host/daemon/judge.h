@@ -36,22 +36,10 @@ class Judge {
     return device_->adopt(std::move(next), error);
   }
 
-  // One verdict per packet, in order. False, with `error`, when the device fails. The software
-  // engine reads the frames where they lie; a device is given copies, which it packs for the
-  // card anyway.
+  // One verdict per packet, in order, each frame read where it lies. False, with `error`, when
+  // the device fails.
   bool judge(std::span<const PacketView> batch, std::vector<Verdict>& out, std::string& error) {
-    if (device_) {
-      copies_.resize(batch.size());
-      for (size_t i = 0; i < batch.size(); ++i) {
-        const PacketView& v = batch[i];
-        copies_[i].bytes.assign(v.bytes.begin(), v.bytes.end());
-        copies_[i].wire_length = v.wire_length;
-        copies_[i].timestamp_ns = v.timestamp_ns;
-        copies_[i].index = v.index;
-        copies_[i].link_type = v.link_type;
-      }
-      return device_->process(copies_, out, error);
-    }
+    if (device_) return device_->process(batch, out, error);
     out.resize(batch.size());
     for (size_t i = 0; i < batch.size(); ++i) engine_->process(batch[i], out[i]);
     return true;
@@ -60,7 +48,6 @@ class Judge {
  private:
   std::unique_ptr<SoftwareEngine> engine_;
   std::unique_ptr<DeviceEngine> device_;
-  std::vector<Packet> copies_;  // a device's batch
 };
 
 }  // namespace picket

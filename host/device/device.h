@@ -55,8 +55,13 @@ class Device {
   // Judge frames at this time (ns since 1970) from now on, or at each packet's own timestamp.
   virtual void set_time(int64_t ns) = 0;
   virtual void use_packet_time(bool on) = 0;
-  // One result per packet, in order.
-  virtual bool process(std::span<const Packet> batch, std::vector<DeviceResult>& out, std::string& error) = 0;
+  // One result per packet, in order. Frames are read where they lie (an mbuf inline).
+  virtual bool process(std::span<const PacketView> batch, std::vector<DeviceResult>& out, std::string& error) = 0;
+  // The same for packets held in memory (tests, benchmarks).
+  bool process(std::span<const Packet> batch, std::vector<DeviceResult>& out, std::string& error) {
+    std::vector<PacketView> views(batch.begin(), batch.end());
+    return process(std::span<const PacketView>(views), out, error);
+  }
   virtual DeviceCounters counters() = 0;
   // Frames whose verdict the final rule of this hardware literal id decided.
   virtual uint64_t rule_frames(uint16_t literal) = 0;

@@ -52,7 +52,7 @@ void DeviceEngine::take(const DeviceResult& r) {
   }
 }
 
-void DeviceEngine::check(const DeviceResult& r, const HardwareView& view, const Packet& p, const Verdict& v) {
+void DeviceEngine::check(const DeviceResult& r, const HardwareView& view, const PacketView& p, const Verdict& v) {
   std::string why;
   if (!r.host_decode && r.malformed != static_cast<uint8_t>(v.malformed)) why = "malformed code";
   if (r.verdict == hw::Verdict::kDrop) {
@@ -94,12 +94,12 @@ void DeviceEngine::check(const DeviceResult& r, const HardwareView& view, const 
   }
 }
 
-bool DeviceEngine::process(std::span<const Packet> batch, std::vector<Verdict>& out, std::string& error) {
+bool DeviceEngine::process(std::span<const PacketView> batch, std::vector<Verdict>& out, std::string& error) {
   out.resize(batch.size());
   // The hardware takes whole Ethernet frames up to jumbo size. Anything else is the host's
   // alone: other links, and frames a capture cut short (snaplen), which never come off a wire.
   sent_index_.assign(batch.size(), SIZE_MAX);
-  auto for_device = [](const Packet& p) {
+  auto for_device = [](const PacketView& p) {
     return p.link_type == LinkType::kEthernet && p.bytes.size() <= kMaxDeviceFrame && p.bytes.size() == p.wire_length;
   };
   bool all_ethernet = std::all_of(batch.begin(), batch.end(), for_device);

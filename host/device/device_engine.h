@@ -50,7 +50,12 @@ class DeviceEngine {
   bool adopt(std::shared_ptr<const Generation> next, std::string& error);
 
   // One verdict per packet, in order. False, with `error`, when the device fails.
-  bool process(std::span<const Packet> batch, std::vector<Verdict>& out, std::string& error);
+  bool process(std::span<const PacketView> batch, std::vector<Verdict>& out, std::string& error);
+  // The same for packets held in memory (tests, benchmarks).
+  bool process(std::span<const Packet> batch, std::vector<Verdict>& out, std::string& error) {
+    std::vector<PacketView> views(batch.begin(), batch.end());
+    return process(std::span<const PacketView>(views), out, error);
+  }
 
   Device& device() { return *device_; }
   SoftwareEngine& software() { return *engine_; }
@@ -63,14 +68,14 @@ class DeviceEngine {
   DeviceEngine() = default;
   // Fills view_ from the device's result.
   void take(const DeviceResult& r);
-  void check(const DeviceResult& r, const HardwareView& view, const Packet& p, const Verdict& v);
+  void check(const DeviceResult& r, const HardwareView& view, const PacketView& p, const Verdict& v);
 
   std::unique_ptr<Device> device_;
   std::unique_ptr<SoftwareEngine> engine_;
   std::shared_ptr<const CompiledTables> tables_;
   std::vector<DeviceResult> results_;
   HardwareView view_;  // reused: its rule lists keep their storage
-  std::vector<Packet> sent_;
+  std::vector<PacketView> sent_;
   std::vector<size_t> sent_index_;
   DeviceEngineStats stats_;
   std::vector<std::string> disagreement_notes_;

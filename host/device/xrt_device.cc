@@ -54,17 +54,17 @@ std::unique_ptr<XrtDevice> XrtDevice::open(const XrtOptions& options, std::strin
   return d;
 }
 
-bool XrtDevice::process(std::span<const Packet> batch, std::vector<DeviceResult>& out, std::string& error) {
+bool XrtDevice::process(std::span<const PacketView> batch, std::vector<DeviceResult>& out, std::string& error) {
   out.clear();
   if (batch.empty()) return true;
   size_t bytes = 0;
-  for (const Packet& p : batch) bytes += kRecordHeader + (p.bytes.size() + 63) / 64 * 64;
+  for (const PacketView& p : batch) bytes += kRecordHeader + (p.bytes.size() + 63) / 64 * 64;
   try {
     xrt::bo frames(x_->device, bytes, x_->mm2s.group_id(0));
     xrt::bo results(x_->device, batch.size() * kResultBytes, x_->s2mm.group_id(0));
     auto* at = frames.map<uint8_t*>();
     std::memset(at, 0, bytes);
-    for (const Packet& p : batch) {
+    for (const PacketView& p : batch) {
       uint32_t length = static_cast<uint32_t>(p.bytes.size());
       uint64_t ts = static_cast<uint64_t>(std::max<int64_t>(0, p.timestamp_ns));
       std::memcpy(at, &length, 4);

@@ -32,7 +32,8 @@ class XrtDevice final : public Device {
   bool load(const TableImage& image, std::string& error) override { return control_->load(image, error); }
   void set_time(int64_t ns) override { control_->set_time(ns); }
   void use_packet_time(bool on) override { control_->use_packet_time(on); }
-  bool process(std::span<const Packet> batch, std::vector<DeviceResult>& out, std::string& error) override;
+  using Device::process;
+  bool process(std::span<const PacketView> batch, std::vector<DeviceResult>& out, std::string& error) override;
   DeviceCounters counters() override { return control_->counters(); }
   uint64_t rule_frames(uint16_t literal) override { return control_->rule_frames(literal); }
   uint32_t generation() const override { return control_->generation(); }
