@@ -18,10 +18,13 @@ bool is_vlan_ethertype(uint16_t t) {
 // One packet's decoding; every step returns false once `out.malformed` is set.
 class Decoder {
  public:
-  Decoder(const uint8_t* data, uint32_t captured, uint32_t wire)
-      : d_(data), cap_(captured), wire_(std::max(wire, captured)) {}
+  // Writes into `out`, which starts empty.
+  Decoder(const uint8_t* data, uint32_t captured, uint32_t wire, DecodedPacket& out)
+      : d_(data), cap_(captured), wire_(std::max(wire, captured)), out_(out) {
+    out_ = DecodedPacket{};
+  }
 
-  DecodedPacket run(LinkType link) {
+  void run(LinkType link) {
     switch (link) {
       case LinkType::kEthernet: ethernet(); break;
       case LinkType::kRaw: raw(0); break;
@@ -30,7 +33,6 @@ class Decoder {
       case LinkType::kLinuxSll: linux_sll(); break;
       case LinkType::kNull: null_loopback(); break;
     }
-    return out_;
   }
 
  private:
@@ -264,7 +266,7 @@ class Decoder {
   const uint8_t* d_;
   uint32_t cap_;
   uint32_t wire_;
-  DecodedPacket out_;
+  DecodedPacket& out_;
 };
 
 constexpr std::array<std::string_view, static_cast<size_t>(Malformed::kCount)> kMalformedNames = {
@@ -297,9 +299,15 @@ std::string_view malformed_name(Malformed reason) {
   return i < kMalformedNames.size() ? kMalformedNames[i] : "unknown";
 }
 
-DecodedPacket decode(const uint8_t* data, uint32_t captured_length, uint32_t wire_length,
-                     LinkType link) {
-  return Decoder(data, captured_length, wire_length).run(link);
+void decode_into(const uint8_t* data, uint32_t captured_length, uint32_t wire_length, LinkType link,
+                 DecodedPacket& out) {
+  Decoder(data, captured_length, wire_length, out).run(link);
+}
+
+DecodedPacket decode(const uint8_t* data, uint32_t captured_length, uint32_t wire_length, LinkType link) {
+  DecodedPacket out;
+  decode_into(data, captured_length, wire_length, link, out);
+  return out;
 }
 
 }  // namespace picket

@@ -134,6 +134,10 @@ struct DecodedPacket {
 DecodedPacket decode(const uint8_t* data, uint32_t captured_length, uint32_t wire_length,
                      LinkType link = LinkType::kEthernet);
 
+// The same, into `out` (the engine decodes into the packet's verdict, with no copy).
+void decode_into(const uint8_t* data, uint32_t captured_length, uint32_t wire_length, LinkType link,
+                 DecodedPacket& out);
+
 inline DecodedPacket decode(const PacketView& p) {
   return decode(p.bytes.data(), static_cast<uint32_t>(p.bytes.size()), p.wire_length,
                 p.link_type);

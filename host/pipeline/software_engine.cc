@@ -15,21 +15,6 @@ std::string_view drop_reason_name(DropReason r) {
   return "?";
 }
 
-SoftwareEngine::SoftwareEngine(EngineConfig config, std::shared_ptr<const Generation> generation)
-    : config_(config),
-      generation_(std::move(generation)),
-      flows_(config.flows),
-      scratch_(std::make_unique<SignatureScratch>(*generation_->signatures)) {
-  for (size_t i = 0; i < config_.action_order.size(); ++i) {
-    rank_[static_cast<size_t>(config_.action_order[i])] = static_cast<uint8_t>(i);
-  }
-}
-
-SoftwareEngine::SoftwareEngine(EngineConfig config, std::unique_ptr<SignatureSet> signatures,
-                               IdentityTable identities, std::optional<Policy> policy)
-    : SoftwareEngine(config, Generation::make(1, std::move(signatures), std::move(identities),
-                                              policy ? std::make_shared<Policy>(std::move(*policy)) : nullptr)) {}
-
 namespace {
 
 // Detection's state on a flow: the drop or reject rule that blocked the rest of it.
@@ -44,13 +29,31 @@ FlowSlot blocked_flow_slot() {
 
 }  // namespace
 
+SoftwareEngine::SoftwareEngine(EngineConfig config, std::shared_ptr<const Generation> generation)
+    : config_(config),
+      generation_(std::move(generation)),
+      flows_(config.flows),
+      scratch_(std::make_unique<SignatureScratch>(*generation_->signatures)),
+      blocked_slot_(blocked_flow_slot()),
+      http_slot_(http_flow_slot()) {
+  for (size_t i = 0; i < config_.action_order.size(); ++i) {
+    rank_[static_cast<size_t>(config_.action_order[i])] = static_cast<uint8_t>(i);
+  }
+}
+
+SoftwareEngine::SoftwareEngine(EngineConfig config, std::unique_ptr<SignatureSet> signatures,
+                               IdentityTable identities, std::optional<Policy> policy)
+    : SoftwareEngine(config, Generation::make(1, std::move(signatures), std::move(identities),
+                                              policy ? std::make_shared<Policy>(std::move(*policy)) : nullptr)) {}
+
+
 void SoftwareEngine::adopt(std::shared_ptr<const Generation> next) {
   if (next->signatures != generation_->signatures) {
     std::unordered_map<uint64_t, uint32_t> by_sid;
     const auto& fresh = next->signatures->rules();
     for (uint32_t i = 0; i < fresh.size(); ++i) by_sid.emplace(uint64_t{fresh[i].rule.gid} << 32 | fresh[i].rule.sid, i);
     const auto& old = generation_->signatures->rules();
-    const FlowSlot slot = blocked_flow_slot();
+    const FlowSlot slot = blocked_slot_;
     flows_.for_each_flow([&](Flow& f) {
       BlockedFlow* blocked = f.data.find<BlockedFlow>(slot);
       if (!blocked) return;
@@ -82,7 +85,8 @@ void SoftwareEngine::process(const PacketView& packet, Verdict& v, const Hardwar
 // and the like) forwarded: neither has anything more to judge.
 bool SoftwareEngine::decode_stage(PacketContext& ctx) {
   Verdict& v = ctx.verdict;
-  v.decoded = decode(ctx.packet);
+  const PacketView& p = ctx.packet;
+  decode_into(p.bytes.data(), static_cast<uint32_t>(p.bytes.size()), p.wire_length, p.link_type, v.decoded);
   if (!v.decoded.ok()) {
     v.malformed = v.decoded.malformed;
     if (config_.drop_malformed) {
@@ -149,7 +153,7 @@ bool SoftwareEngine::policy_stage(PacketContext& ctx) {
 void SoftwareEngine::detection_stage(PacketContext& ctx) {
   Verdict& v = ctx.verdict;
   Flow* f = ctx.flow;
-  const FlowSlot blocked_slot = blocked_flow_slot();
+  const FlowSlot blocked_slot = blocked_slot_;
   if (const BlockedFlow* blocked = f ? f->data.find<BlockedFlow>(blocked_slot) : nullptr) {
     v.drop = true;
     v.reason = DropReason::kSignature;
@@ -166,9 +170,9 @@ void SoftwareEngine::detection_stage(PacketContext& ctx) {
                                 p.payload_length);
   if (p.is_tcp() && http_.parse(in.payload) > 0) {
     in.http = &http_;
-    if (f) f->data.emplace<HttpFlow>(http_flow_slot()).seen = true;
+    if (f) f->data.emplace<HttpFlow>(http_slot_).seen = true;
   }
-  const HttpFlow* http_flow = f ? f->data.find<HttpFlow>(http_flow_slot()) : nullptr;
+  const HttpFlow* http_flow = f ? f->data.find<HttpFlow>(http_slot_) : nullptr;
   in.app_http = in.http || (http_flow && http_flow->seen);
   in.has_flow = f != nullptr;
   in.direction = v.direction;

@@ -91,6 +91,8 @@ class SoftwareEngine {
   std::unique_ptr<SignatureScratch> scratch_;
   std::array<uint8_t, 4> rank_{};  // by rules::Action: its place in the action order
   HttpMessages http_;
+  FlowSlot blocked_slot_;  // detection's block, on the flows it blocked
+  FlowSlot http_slot_;     // HTTP's state (applayer/http)
   std::vector<uint32_t> hits_;
   EngineCounters counters_;
 };

@@ -53,11 +53,25 @@ struct Verdict {
            audit_would_drop;
   }
 
+  // Ready for the next packet: every field reset but `decoded`, which the decode stage always
+  // writes whole, and the alert list's storage, which is kept. A field added above is reset here.
   void clear() {
-    std::vector<uint32_t> keep = std::move(alerts);
-    keep.clear();
-    *this = Verdict{};
-    alerts = std::move(keep);
+    drop = false;
+    reason = DropReason::kNone;
+    malformed = Malformed::kNone;
+    ip = false;
+    src_id = dst_id = kUnknownIdentity;
+    has_flow = false;
+    flow_id = 0;
+    direction = Direction::kToServer;
+    policy_checked = false;
+    policy = PolicyDecision{};
+    audit_would_drop = false;
+    alerts.clear();
+    blocking_rule = kNoRule;
+    flow_was_blocked = false;
+    reject = false;
+    passed = false;
   }
 };
 

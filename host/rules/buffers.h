@@ -23,7 +23,7 @@ namespace picket {
 
 using BufferId = uint8_t;
 constexpr BufferId kPacketBuffer = 0;  // pkt_data
-constexpr size_t kMaxBuffers = 64;     // ids fit a per-message array
+constexpr size_t kMaxBuffers = 64;     // ids fit a per-message array and a 64-bit mask
 
 struct BufferSpec {
   std::string name;                    // "http.uri": reports, fast-pattern listings

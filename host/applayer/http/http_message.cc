@@ -68,8 +68,7 @@ bool may_start_message(std::string_view p) {
 
 void HttpMessage::clear() {
   request = response = false;
-  buffers.fill({});
-  present.fill(false);
+  present = 0;  // the views are left as they are: get() reads only those present
   uri_.clear();
   header_.clear();
   header_names_.clear();

@@ -32,8 +32,8 @@ struct HttpMessage {
 
   bool request = false;
   bool response = false;
-  std::array<std::string_view, kMaxBuffers> buffers{};  // by BufferId (applayer/http/http_buffers.h)
-  std::array<bool, kMaxBuffers> present{};
+  std::array<std::string_view, kMaxBuffers> buffers{};  // by BufferId, valid where `present` says
+  uint64_t present = 0;                                  // bit b: buffer b is in this message
 
   // Parses the message `payload` starts with; false, with nothing present, when it starts
   // none. Views point into `payload` or into this object: both must outlive their use.
@@ -41,8 +41,8 @@ struct HttpMessage {
   // Content-Length says, or to the end of the payload), so a pipelined next message can follow.
   bool parse(std::string_view payload, size_t* end = nullptr);
 
-  std::string_view get(BufferId b) const { return buffers[b]; }
-  bool has(BufferId b) const { return present[b]; }
+  std::string_view get(BufferId b) const { return has(b) ? buffers[b] : std::string_view{}; }
+  bool has(BufferId b) const { return (present >> b) & 1; }
 
  private:
   void clear();
@@ -53,7 +53,7 @@ struct HttpMessage {
   size_t dechunk(std::string_view payload, size_t pos);  // into body_; returns where it ended
   void set(BufferId b, std::string_view v) {
     buffers[b] = v;
-    present[b] = true;
+    present |= uint64_t{1} << b;
   }
   std::string uri_;
   std::string header_;
