@@ -57,7 +57,7 @@ ChangeResult Controller::publish(std::shared_ptr<const Generation> next) {
   return done();
 }
 
-ChangeResult Controller::publish_next(IdentityTable identities, std::shared_ptr<Policy> policy) {
+ChangeResult Controller::publish_next(IdentityTable identities, std::shared_ptr<const Policy> policy) {
   const auto now = current();
   std::string why;
   auto next = Generation::make(now->number + 1, now->signatures, std::move(identities), std::move(policy),

@@ -74,7 +74,7 @@ class Controller {
   // Makes `next` the generation in force.
   ChangeResult publish(std::shared_ptr<const Generation> next);
   // The next generation with the rules of the one in force and these bindings and policy.
-  ChangeResult publish_next(IdentityTable identities, std::shared_ptr<Policy> policy);
+  ChangeResult publish_next(IdentityTable identities, std::shared_ptr<const Policy> policy);
 
   rules::Variables variables_;
   bool strict_;

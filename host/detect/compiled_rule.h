@@ -41,8 +41,10 @@ struct CompiledRule {
   std::vector<Chain> chains;
   bool uses_http_buffers = false;
   std::vector<const Keyword*> conditions;  // the registered keywords it uses (detect/keywords/)
-  IdentityMatcher src_identity;
-  IdentityMatcher dst_identity;
+  // Mutable: they learn identities registered after the rule set was published
+  // (SignatureSet::refresh_identities), which identity_matcher.h makes safe.
+  mutable IdentityMatcher src_identity;
+  mutable IdentityMatcher dst_identity;
 };
 
 }  // namespace picket

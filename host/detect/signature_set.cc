@@ -150,8 +150,8 @@ const hs_database_t* SignatureSet::packet_database() const {
   return nullptr;
 }
 
-void SignatureSet::refresh_identities(const IdentityRegistry& registry) {
-  for (CompiledRule& r : rules_) {
+void SignatureSet::refresh_identities(const IdentityRegistry& registry) const {
+  for (const CompiledRule& r : rules_) {
     r.src_identity.refresh(registry);
     r.dst_identity.refresh(registry);
   }

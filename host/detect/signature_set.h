@@ -4,8 +4,9 @@
 // one Hyperscan literal database of the distinct fast patterns, sorted so the database is
 // the same for the same rules. Scanning a buffer yields the literals that occur in it; the
 // rules of those literals, plus the rules with no fast pattern that fit the packet's
-// protocol, are the packet's candidates. Each candidate is then checked whole: header,
-// flow, dsize, identities, and every content and pcre (payload_inspection.h).
+// protocol, are the packet's candidates. Each candidate is then checked whole: header, the
+// conditions of its registered keywords (detect/keywords/: flow, dsize, identities), and every
+// content and pcre (payload_inspection.h).
 #pragma once
 
 #include <hs/hs.h>
@@ -22,8 +23,8 @@ namespace picket {
 
 class SignatureScratch;
 
-// What a data plane found of the rules handed to it (hand_to_hardware): the rules it decided
-// alone, and the candidates the host must check. When not `complete` (a frame with more
+// What a data plane found of the rules its literals hold (compile()'s in_hardware): the rules
+// it decided alone, and the candidates the host must check. When not `complete` (a frame with more
 // literal hits than the hardware keeps, or one it did not decode), the host searches for
 // those rules' literals itself.
 struct HardwareMatches {
@@ -54,8 +55,9 @@ class SignatureSet {
 
   const std::vector<CompiledRule>& rules() const { return rules_; }
   size_t literal_count() const;
-  // Resolves identity selectors for identities registered since compile().
-  void refresh_identities(const IdentityRegistry& registry);
+  // Resolves identity selectors for identities registered since compile(). Const: a published
+  // rule set never changes, but its matchers learn later identities, safely (identity_matcher.h).
+  void refresh_identities(const IdentityRegistry& registry) const;
 
   // The indices (into rules()) of the rules that match, in rule order. With `hw`, the rules
   // handed to the hardware are taken from it.

@@ -43,7 +43,7 @@ Build build_generation(const Sources& sources, const EngineConfig& settings, con
 
 // A rule set compiled for the host and, with a device, its tables.
 struct CompiledRules {
-  std::shared_ptr<SignatureSet> signatures;  // null, with `error`, when a pattern does not compile
+  std::shared_ptr<const SignatureSet> signatures;  // null, with `error`, when a pattern does not compile
   std::shared_ptr<const SignatureTables> tables;
   std::string error;
 };

@@ -2,8 +2,8 @@
 
 namespace picket {
 
-std::shared_ptr<const Generation> Generation::make(uint32_t number, std::shared_ptr<SignatureSet> signatures,
-                                                   IdentityTable identities, std::shared_ptr<Policy> policy,
+std::shared_ptr<const Generation> Generation::make(uint32_t number, std::shared_ptr<const SignatureSet> signatures,
+                                                   IdentityTable identities, std::shared_ptr<const Policy> policy,
                                                    std::shared_ptr<const SignatureTables> signature_tables,
                                                    bool drop_malformed, std::string& error) {
   auto g = std::make_shared<Generation>();
@@ -22,8 +22,8 @@ std::shared_ptr<const Generation> Generation::make(uint32_t number, std::shared_
   return g;
 }
 
-std::shared_ptr<const Generation> Generation::make(uint32_t number, std::shared_ptr<SignatureSet> signatures,
-                                                   IdentityTable identities, std::shared_ptr<Policy> policy) {
+std::shared_ptr<const Generation> Generation::make(uint32_t number, std::shared_ptr<const SignatureSet> signatures,
+                                                   IdentityTable identities, std::shared_ptr<const Policy> policy) {
   std::string unused;
   return make(number, std::move(signatures), std::move(identities), std::move(policy), nullptr, true, unused);
 }

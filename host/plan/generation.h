@@ -10,6 +10,7 @@
 //     identities 7                     identities 8 (a copy, + 1)  identities 8 (shared)
 //     device tables 7                  device tables 8             device tables 9
 //
+// Immutable by type: engines hold a shared_ptr<const Generation>, whose parts are all const.
 // Parts that do not change are shared, not copied. The identity registry only ever grows, and
 // a new generation's registry starts as a copy of the last one's, so an identity keeps its id
 // across generations; shared rules and policy learn new identities through refresh_identities,
@@ -31,9 +32,9 @@ namespace picket {
 
 struct Generation {
   uint32_t number = 1;
-  std::shared_ptr<SignatureSet> signatures;          // see the note above on sharing
+  std::shared_ptr<const SignatureSet> signatures;  // see the note above on sharing
   std::shared_ptr<const IdentityTable> identities;
-  std::shared_ptr<Policy> policy;                    // null: no policy, every flow is allowed
+  std::shared_ptr<const Policy> policy;            // null: no policy, every flow is allowed
   // With a device: the rules' tables (the split of `signatures` between host and hardware
   // literals follows their plan), and the whole image the device loads. Null without one.
   std::shared_ptr<const SignatureTables> signature_tables;
@@ -42,13 +43,13 @@ struct Generation {
   // Completes a generation: resolves the rules' and the policy's selectors against the final
   // registry and, when `signature_tables` is given, compiles the device's tables (with
   // `drop_malformed`, the CONTROL bit). Null, with `error`, when they do not fit the device.
-  static std::shared_ptr<const Generation> make(uint32_t number, std::shared_ptr<SignatureSet> signatures,
-                                                IdentityTable identities, std::shared_ptr<Policy> policy,
+  static std::shared_ptr<const Generation> make(uint32_t number, std::shared_ptr<const SignatureSet> signatures,
+                                                IdentityTable identities, std::shared_ptr<const Policy> policy,
                                                 std::shared_ptr<const SignatureTables> signature_tables,
                                                 bool drop_malformed, std::string& error);
   // Without a device.
-  static std::shared_ptr<const Generation> make(uint32_t number, std::shared_ptr<SignatureSet> signatures,
-                                                IdentityTable identities, std::shared_ptr<Policy> policy);
+  static std::shared_ptr<const Generation> make(uint32_t number, std::shared_ptr<const SignatureSet> signatures,
+                                                IdentityTable identities, std::shared_ptr<const Policy> policy);
 };
 
 }  // namespace picket

@@ -1,14 +1,16 @@
-// The table compiler: turns a compiled rule set, the identity table and the policy into a
-// table image for the data plane (hw/register_map.json), and says what the hardware does with
-// each rule.
+// The table compiler: turns the rules (the rule model only), the identity table and the policy
+// into a table image for the data plane (hw/register_map.json), and says what the hardware does
+// with each rule. plan/build.h calls it for every generation that has a device.
 //
-// Signatures: a rule whose fast pattern is a strong payload literal is filed in the hardware by
-// that literal's first min(length, 8) bytes (P). Rules sharing a P share one hardware literal
-// id; a hit on it makes them candidates for the host to check. A literal with a single rule
-// whose every condition the hardware checks (one content of at most 8 bytes, an absolute window,
-// protocol, one port range each way, alert or drop, nothing else) is final: the hardware's hit
-// is the rule's match. Every other rule is host-only, and the HOST_* flags and HOST_PORTS tell
-// the card which packets such rules may match.
+// Signatures: a rule whose fast pattern is a payload literal of 4 bytes or more is filed in the
+// hardware by its hardware window (P, at most 8 bytes: rules/fast_pattern.h), or by another
+// window of it when that slot is taken. Rules sharing a P share one hardware literal id; a hit
+// on it makes them candidates for the host to check. A literal with a single rule whose every
+// condition the hardware checks (one content of at most 8 bytes, an absolute window, protocol,
+// one port range each way, alert or drop, and only keyword conditions the card checks:
+// detect/keywords/) is final: the hardware's hit is the rule's match. Every other rule is
+// host-only, and the HOST_* flags and HOST_PORTS tell the card which packets such rules may
+// match.
 // Identities: full-length bindings in the two hash ways, the rest (and hash overflow) in the
 // prefix table. Policy: statement entries in file order, and per-identity selector masks.
 #pragma once

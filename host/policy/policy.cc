@@ -5,7 +5,7 @@
 
 namespace picket {
 
-void Policy::resolve(IdentityRegistry& registry) {
+void Policy::resolve(IdentityRegistry& registry) const {
   for (const PolicyStatement& s : statements) {
     for (const IdentitySelector* sel : {&s.from, &s.to}) {
       if (sel->kind == IdentitySelector::Kind::kExact) registry.intern(sel->id);

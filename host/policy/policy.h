@@ -59,7 +59,10 @@ class Policy {
 
   // Resolves the selectors against `registry` (interning the SPIFFE IDs they name exactly,
   // so that bindings added later find them). Call again after identities are registered.
-  void resolve(IdentityRegistry& registry);
+  // Const: a published policy never changes, but its selectors' matchers learn the identities
+  // later generations register, which identity_matcher.h makes safe while engines read them.
+  // The matchers are made at the first call, before the policy is published.
+  void resolve(IdentityRegistry& registry) const;
   // Client identity -> server identity, on `ip_proto` and the server's port (nullopt for
   // packets without ports). `now_ns` is the packet's time.
   PolicyDecision judge(IdentityId client, IdentityId server, uint8_t ip_proto,
@@ -74,7 +77,7 @@ class Policy {
  private:
   bool matches(size_t i, IdentityId client, IdentityId server, uint8_t ip_proto,
                std::optional<uint16_t> port) const;
-  std::vector<IdentityMatcher> from_, to_;
+  mutable std::vector<IdentityMatcher> from_, to_;  // see resolve()
 };
 
 // Parses a policy file: all of it, or nothing when any line is bad (one diagnostic per bad
