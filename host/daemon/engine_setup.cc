@@ -7,12 +7,11 @@ EngineSetup set_up_engine(const EngineFiles& files, const EngineConfig& config, 
   std::optional<Sources> sources = read_sources(files, out.diagnostics);
   if (!files.classification_file.empty()) out.classifications.load(files.classification_file, out.diagnostics);
   if (!sources || !out.diagnostics.empty()) return out;
-  out.sources = std::move(*sources);
 
   BuildOptions options;
   options.strict = files.strict;
   options.device = device;
-  Build build = build_generation(out.sources, config, options);
+  Build build = build_generation(*sources, config, options);
   out.rules = build.rules;
   out.diagnostics = std::move(build.diagnostics);
   out.variables = std::move(build.variables);

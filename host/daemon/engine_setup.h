@@ -22,7 +22,6 @@ struct EngineFiles : SourcePaths {
 
 struct EngineSetup {
   std::unique_ptr<SoftwareEngine> engine;  // null when anything failed
-  Sources sources;                         // as read, for an image to carry
   rules::RuleSetReport rules;
   std::vector<Diagnostic> diagnostics;     // errors, and warnings for skipped rules
   rules::Classifications classifications;

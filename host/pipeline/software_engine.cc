@@ -41,12 +41,6 @@ SoftwareEngine::SoftwareEngine(EngineConfig config, std::shared_ptr<const Genera
   }
 }
 
-SoftwareEngine::SoftwareEngine(EngineConfig config, std::unique_ptr<SignatureSet> signatures,
-                               IdentityTable identities, std::optional<Policy> policy)
-    : SoftwareEngine(config, Generation::make(1, std::move(signatures), std::move(identities),
-                                              policy ? std::make_shared<Policy>(std::move(*policy)) : nullptr)) {}
-
-
 void SoftwareEngine::adopt(std::shared_ptr<const Generation> next) {
   if (next->signatures != generation_->signatures) {
     std::unordered_map<uint64_t, uint32_t> by_sid;

@@ -51,12 +51,9 @@ struct EngineCounters {
 
 class SoftwareEngine {
  public:
-  // Judges under `generation`; its flows, scratch and counters are this engine's own.
+  // Judges under `generation` (built by plan/build.h); its flows, scratch and counters are
+  // this engine's own.
   SoftwareEngine(EngineConfig config, std::shared_ptr<const Generation> generation);
-  // Generation 1 of these parts. `signatures` must have been compiled against
-  // `identities.registry()`.
-  SoftwareEngine(EngineConfig config, std::unique_ptr<SignatureSet> signatures, IdentityTable identities,
-                 std::optional<Policy> policy);
 
   // Judges under `next` from the next packet on. Flows and their state stay. When the rules
   // change, a flow an earlier drop or reject blocked stays blocked if the new rules still have

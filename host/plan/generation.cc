@@ -22,10 +22,4 @@ std::shared_ptr<const Generation> Generation::make(uint32_t number, std::shared_
   return g;
 }
 
-std::shared_ptr<const Generation> Generation::make(uint32_t number, std::shared_ptr<const SignatureSet> signatures,
-                                                   IdentityTable identities, std::shared_ptr<const Policy> policy) {
-  std::string unused;
-  return make(number, std::move(signatures), std::move(identities), std::move(policy), nullptr, true, unused);
-}
-
 }  // namespace picket

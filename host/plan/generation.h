@@ -47,9 +47,6 @@ struct Generation {
                                                 IdentityTable identities, std::shared_ptr<const Policy> policy,
                                                 std::shared_ptr<const SignatureTables> signature_tables,
                                                 bool drop_malformed, std::string& error);
-  // Without a device.
-  static std::shared_ptr<const Generation> make(uint32_t number, std::shared_ptr<const SignatureSet> signatures,
-                                                IdentityTable identities, std::shared_ptr<const Policy> policy);
 };
 
 }  // namespace picket
