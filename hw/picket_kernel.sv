@@ -181,6 +181,7 @@ module picket_kernel #(
   // Frame context, delayed to each stage that needs it: index k is T+k+1.
   localparam int D = 4;
   logic bank_d [D], host_decode_d [D], has_ports_d [D];
+  logic fragment_q;  // T+1 only: rule_check's
   logic [4:0] malformed_d [D];
   logic [1:0] l3_d [D];
   logic [7:0] proto_d [D];
@@ -192,6 +193,7 @@ module picket_kernel #(
     now_d[0] <= ctx_now_d[1];
     host_decode_d[0] <= meta_host_decode;
     has_ports_d[0] <= has_ports;
+    fragment_q <= meta_fragment;
     malformed_d[0] <= meta_malformed;
     l3_d[0] <= meta_l3;
     proto_d[0] <= meta_ip_proto;
@@ -242,7 +244,7 @@ module picket_kernel #(
     .in_valid(hits_frame_valid), .in_bank(bank_d[0]), .in_hit_valid(hits_valid), .in_hit_literal(hits_literal),
     .in_hit_start(hits_start), .in_hit_length(hits_length), .in_payload_offset(payload_offset_q),
     .in_payload_length(payload_length_q), .in_ip_proto(proto_d[0]), .in_has_ports(has_ports_d[0]),
-    .in_src_port(sport_d[0]), .in_dst_port(dport_d[0]),
+    .in_fragment(fragment_q), .in_src_port(sport_d[0]), .in_dst_port(dport_d[0]),
     .host_always(ctrl_host_always), .host_ported(ctrl_host_ported),
     .tw_valid, .tw_table, .tw_bank, .tw_index, .tw_data,
     .out_valid(rc_valid), .out_hit_valid(rc_hit_valid), .out_hit_final(rc_hit_final), .out_hit_drop(rc_hit_drop),
@@ -470,7 +472,7 @@ module picket_kernel #(
   assign m_axis_tvalid = beat_valid && res_valid && !drop_now;
 
   // Parser fields the kernel does not use yet.
-  wire unused = &{1'b0, meta_fragment, meta_tcp_flags, meta_icmp_type, meta_icmp_code, meta_vlan_count,
+  wire unused = &{1'b0, meta_tcp_flags, meta_icmp_type, meta_icmp_code, meta_vlan_count,
                   meta_vlan0, meta_vlan1, rc_valid, 1'b0};
 
 endmodule

@@ -27,6 +27,7 @@ module rule_check (
   input  wire [15:0]             in_payload_length,
   input  wire [7:0]              in_ip_proto,
   input  wire                    in_has_ports,
+  input  wire                    in_fragment,  // an IP fragment: no ports, so no rule that names them
   input  wire [15:0]             in_src_port,
   input  wire [15:0]             in_dst_port,
   input  wire [3:0]              host_always,  // CONTROL.HOST_ALWAYS
@@ -77,7 +78,7 @@ module rule_check (
     .clk, .we(ports_we), .waddr({tw_bank, tw_index[$clog2(PORT_WORDS)-1:0]}), .wdata(tw_data[31:0]),
     .raddr({in_bank, cls[0], 1'b1, in_src_port[15:5]}), .rdata(src_word));
 
-  logic s1_valid, s1_has_ports;
+  logic s1_valid, s1_has_ports, s1_fragment;
   logic [1:0] s1_cls;
   logic [FRAME_HITS-1:0] s1_hit_valid;
   logic [FRAME_HITS*16-1:0] s1_hit_literal, s1_hit_start;
@@ -95,6 +96,7 @@ module rule_check (
     s1_payload_length <= in_payload_length;
     s1_ip_proto <= in_ip_proto;
     s1_has_ports <= in_has_ports;
+    s1_fragment <= in_fragment;
     s1_src_port <= in_src_port;
     s1_dst_port <= in_dst_port;
   end
@@ -107,8 +109,8 @@ module rule_check (
   always_comb begin
     host_rules = host_always[s1_cls];
     if (host_ported[s1_cls]) begin
-      // Without ports (fragments) every port-filed rule of the class may apply.
-      if (!s1_has_ports || dst_word[s1_dst_port[4:0]] || src_word[s1_src_port[4:0]]) host_rules = 1'b1;
+      // Without ports (fragments) no port-filed rule applies.
+      if (s1_has_ports && (dst_word[s1_dst_port[4:0]] || src_word[s1_src_port[4:0]])) host_rules = 1'b1;
     end
   end
 
@@ -142,6 +144,12 @@ module rule_check (
                         d[picket_regs_pkg::DESCRIPTOR_SRC_PORT_HI_LSB +: 16]) &&
             field_range(s1_dst_port, d[picket_regs_pkg::DESCRIPTOR_DST_PORT_LO_LSB +: 16],
                         d[picket_regs_pkg::DESCRIPTOR_DST_PORT_HI_LSB +: 16])))
+        pass[i] = 1'b0;
+      if (s1_fragment &&
+          !(d[picket_regs_pkg::DESCRIPTOR_SRC_PORT_LO_LSB +: 16] == 16'd0 &&
+            d[picket_regs_pkg::DESCRIPTOR_SRC_PORT_HI_LSB +: 16] == 16'hffff &&
+            d[picket_regs_pkg::DESCRIPTOR_DST_PORT_LO_LSB +: 16] == 16'd0 &&
+            d[picket_regs_pkg::DESCRIPTOR_DST_PORT_HI_LSB +: 16] == 16'hffff))
         pass[i] = 1'b0;
       final_[i] = d[picket_regs_pkg::DESCRIPTOR_FINAL_LSB];
       drop[i] = d[picket_regs_pkg::DESCRIPTOR_DROP_LSB];

@@ -488,7 +488,10 @@ TEST(RuleCheckStage, ChecksEachHitAsItsRuleSays) {
       {"sid 3: the host checks the second content", 3, 70, kTcp, true, 1, 2, true, false, false, false},
       {"sid 4's port 5353: the host must look", 0, 50, kUdp, true, 1, 5353, false, false, false, true},
       {"sid 4's port as the source", 0, 50, kUdp, true, 5353, 1, false, false, false, false},
-      {"no ports (a fragment): sid 4 may apply", 0, 50, kUdp, false, 0, 0, false, false, false, true},
+      {"no ports (a fragment): sid 4, which names a port, cannot apply", 0, 50, kUdp, false, 0, 0, false, false, false,
+       false},
+      {"sid 2 in a fragment: it names a port", 2, 50, kUdp, false, 0, 0, false, true, true, false},
+      {"sid 3 in a fragment: it names none", 3, 70, kTcp, false, 0, 0, true, false, false, false},
       {"TCP to 5353, with sid 3's hit", 3, 70, kTcp, true, 1, 5353, true, false, false, false},
   };
 
@@ -514,6 +517,7 @@ TEST(RuleCheckStage, ChecksEachHitAsItsRuleSays) {
       top.rc_in_payload_length = 100;
       top.rc_in_ip_proto = k.proto;
       top.rc_in_has_ports = k.has_ports;
+      top.rc_in_fragment = !k.has_ports;  // every case without ports is a fragment
       top.rc_in_src_port = k.sport;
       top.rc_in_dst_port = k.dport;
       sim.tick();

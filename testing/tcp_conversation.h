@@ -32,13 +32,23 @@ class TcpConversation {
   std::vector<uint8_t> fin_from_server();
   std::vector<uint8_t> rst_from_client();
 
+  // A client (server) segment at `offset` bytes into the client's (server's) stream, 0 being
+  // its first byte, whatever was sent before: out of order, overlapping, retransmitted.
+  // Moves no sequence number; send the bytes in between to move on.
+  std::vector<uint8_t> from_client_at(uint32_t offset, std::string_view payload);
+  std::vector<uint8_t> from_server_at(uint32_t offset, std::string_view payload);
+  // The SYN, carrying `payload` (TCP Fast Open): the SYN/ACK after it acknowledges the data.
+  std::vector<uint8_t> syn_with_data(std::string_view payload);
+
  private:
   std::vector<uint8_t> frame(bool from_client, uint8_t flags, std::string_view payload);
+  std::vector<uint8_t> frame_at(bool from_client, uint8_t flags, uint32_t seq, std::string_view payload);
 
   IpAddress client_, server_;
   uint16_t client_port_, server_port_, vlan_;
   bool v6_;
-  uint32_t client_seq_ = 1000, server_seq_ = 5000;  // next sequence number each way
+  static constexpr uint32_t kClientIsn = 1000, kServerIsn = 5000;
+  uint32_t client_seq_ = kClientIsn, server_seq_ = kServerIsn;  // next sequence number each way
 };
 
 }  // namespace picket

@@ -73,7 +73,7 @@ struct WorkerCounters {
 // A worker's counters as the control thread reads them: stored after each burst.
 struct LiveCounters {
   std::atomic<uint64_t> received{0}, forwarded{0}, dropped{0}, records{0}, unjudged{0}, alerts{0};
-  std::array<std::atomic<uint64_t>, 4> dropped_by_reason{};  // by DropReason
+  std::array<std::atomic<uint64_t>, static_cast<size_t>(DropReason::kCount)> dropped_by_reason{};  // by DropReason
   std::atomic<uint32_t> generation{0};
   std::atomic<bool> failed{false};  // `failure` is written before this is set
 };
@@ -282,6 +282,7 @@ class InlineStatus final : public DaemonStatus {
       out.set_dropped_policy(out.dropped_policy() + by(DropReason::kPolicy));
       out.set_dropped_signature(out.dropped_signature() + by(DropReason::kSignature));
       out.set_dropped_malformed(out.dropped_malformed() + by(DropReason::kMalformed));
+      out.set_dropped_stream(out.dropped_stream() + by(DropReason::kStream));
       if (!fail_open_) out.set_dropped_engine_failure(out.dropped_engine_failure() + l.unjudged.load(std::memory_order_relaxed));
       out.set_alerts(out.alerts() + l.alerts.load(std::memory_order_relaxed));
       out.set_records(out.records() + l.records.load(std::memory_order_relaxed));
@@ -352,11 +353,12 @@ void print_counters(const std::vector<std::unique_ptr<Worker>>& workers, const s
     total.alerts += e.alerts;
     total.not_ip += e.not_ip;
   }
-  std::printf("  judged %llu packets: %llu forwarded, dropped %llu by policy, %llu by signature, %llu malformed; "
-              "%llu alerts; %llu not IP\n",
+  std::printf("  judged %llu packets: %llu forwarded, dropped %llu by policy, %llu by signature, %llu by stream, "
+              "%llu malformed; %llu alerts; %llu not IP\n",
               static_cast<unsigned long long>(total.packets), static_cast<unsigned long long>(total.forwarded_packets),
               static_cast<unsigned long long>(total.dropped_packets[static_cast<size_t>(DropReason::kPolicy)]),
               static_cast<unsigned long long>(total.dropped_packets[static_cast<size_t>(DropReason::kSignature)]),
+              static_cast<unsigned long long>(total.dropped_packets[static_cast<size_t>(DropReason::kStream)]),
               static_cast<unsigned long long>(total.dropped_packets[static_cast<size_t>(DropReason::kMalformed)]),
               static_cast<unsigned long long>(total.alerts), static_cast<unsigned long long>(total.not_ip));
   for (const dpdk::PortInfo& p : ports) {

@@ -111,7 +111,7 @@ OfflineSummary run_offline(const OfflineOptions& o, Judge& judge, const rules::C
         ++(v.drop ? pair.dropped : pair.forwarded);
       }
       for (uint32_t r : v.alerts) ++s.rule_hits[r];
-      if (v.flow_was_blocked) ++s.rule_hits[v.blocking_rule];
+      if (v.flow_was_blocked && v.blocking_rule != Verdict::kNoRule) ++s.rule_hits[v.blocking_rule];
       progress.at(batch[k].index, engine.counters().bytes);
     }
   }
@@ -130,7 +130,7 @@ void print_summary(const OfflineSummary& s, Judge& judge, std::FILE* out) {
                static_cast<unsigned long long>(c.bytes), s.seconds);
   std::fprintf(out, "  forwarded          %10llu packets %12llu bytes\n",
                static_cast<unsigned long long>(c.forwarded_packets), static_cast<unsigned long long>(c.forwarded_bytes));
-  for (DropReason r : {DropReason::kPolicy, DropReason::kSignature, DropReason::kMalformed}) {
+  for (DropReason r : {DropReason::kPolicy, DropReason::kSignature, DropReason::kStream, DropReason::kMalformed}) {
     auto i = static_cast<size_t>(r);
     std::fprintf(out, "  dropped, %-9s  %10llu packets %12llu bytes\n", std::string(drop_reason_name(r)).c_str(),
                  static_cast<unsigned long long>(c.dropped_packets[i]),
@@ -147,6 +147,24 @@ void print_summary(const OfflineSummary& s, Judge& judge, std::FILE* out) {
     }
   }
   std::fprintf(out, "  not IP (forwarded) %10llu packets\n", static_cast<unsigned long long>(c.not_ip));
+  const StreamCounters& st = engine.streams().counters();
+  if (st.segments || st.unopened) {
+    std::fprintf(out,
+                 "  TCP streams        %10llu segments, %llu bytes in order, %llu out of order, %llu retransmitted, "
+                 "%llu on flows without a stream\n",
+                 static_cast<unsigned long long>(st.segments), static_cast<unsigned long long>(st.delivered_bytes),
+                 static_cast<unsigned long long>(st.out_of_order), static_cast<unsigned long long>(st.retransmissions),
+                 static_cast<unsigned long long>(st.unopened));
+    for (size_t e = 1; e < static_cast<size_t>(StreamEvent::kCount); ++e) {
+      if (st.events[e]) {
+        std::fprintf(out, "    stream %-27s %llu\n", std::string(stream_event_name(static_cast<StreamEvent>(e))).c_str(),
+                     static_cast<unsigned long long>(st.events[e]));
+      }
+    }
+    if (st.depth_reached) {
+      std::fprintf(out, "    stream depth_reached              %llu\n", static_cast<unsigned long long>(st.depth_reached));
+    }
+  }
   std::fprintf(out, "  decision records   %10llu (%llu alerts)\n", static_cast<unsigned long long>(s.records),
                static_cast<unsigned long long>(c.alerts));
   if (s.rejects_sent) std::fprintf(out, "  reject answers sent %9llu\n", static_cast<unsigned long long>(s.rejects_sent));
@@ -185,10 +203,12 @@ void print_summary(const OfflineSummary& s, Judge& judge, std::FILE* out) {
     const DeviceEngineStats& d = device->stats();
     std::fprintf(out,
                  "  device: %llu packets, %llu punted to the host (%.1f %%), %llu dropped on the card, "
-                 "%llu disagreements with the host\n",
+                 "%llu decided by flow or stream state on the host, %llu disagreements with the host\n",
                  static_cast<unsigned long long>(d.packets), static_cast<unsigned long long>(d.punted),
                  100.0 * double(d.punted) / double(d.packets ? d.packets : 1),
-                 static_cast<unsigned long long>(d.device_drops), static_cast<unsigned long long>(d.disagreements));
+                 static_cast<unsigned long long>(d.device_drops),
+                 static_cast<unsigned long long>(d.needs_flow_state + d.needs_stream),
+                 static_cast<unsigned long long>(d.disagreements));
     for (const std::string& n : device->disagreements()) std::fprintf(out, "    %s\n", n.c_str());
   }
 }

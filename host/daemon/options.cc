@@ -78,6 +78,17 @@ engine:
   --malformed drop|forward   what to do with malformed packets (default: drop)
   --action-order LIST        e.g. drop,pass,reject,alert (default: pass,drop,reject,alert)
   --max-flows N              flow table size (default: 1048576)
+  --stream-depth BYTES       TCP bytes reassembled per direction; 0: all (default: 1048576)
+  --stream-lookback BYTES    stream bytes before a segment that its inspection sees (default: 4096)
+  --stream-queue N           out-of-order segments held per direction (default: 256)
+  --stream-memcap BYTES      bytes every stream together may hold (default: 268435456)
+  --stream-exception POLICY  when the queue or the memory cap is full: drop-flow (default),
+                             drop-packet, pass-flow (forward the rest uninspected) or ignore
+                             (inspect the flow's segments one by one)
+  --stream-overlap drop|accept  a segment that rewrites inspected bytes: dropped (default), or
+                             forwarded with the bytes seen first kept for inspection
+  --stream-hold BYTES        bytes of an HTTP message still arriving kept for parsing
+                             (default: 65536)
   -h, --help                 this text
 
 exit status: 0 done (inline: stopped by a signal or idleness); 1 a rule, identity, policy or
@@ -206,6 +217,31 @@ bool engine_option(const std::string& a, Reader& r, DaemonOptions& o) {
     unsigned long long v = std::strtoull(n.c_str(), &end, 10);
     if (n.empty() || *end || v == 0 || v > (1ull << 28)) usage_error("--max-flows takes a number from 1 to 268435456");
     o.config.flows.max_flows = v;
+  } else if (a == "--stream-depth") {
+    o.config.stream.depth = static_cast<uint32_t>(parse_number(a, r.value(), 0, 1ul << 31));
+  } else if (a == "--stream-lookback") {
+    o.config.stream.lookback = static_cast<uint32_t>(parse_number(a, r.value(), 0, 1 << 20));
+  } else if (a == "--stream-queue") {
+    o.config.stream.max_queued_segments = static_cast<uint32_t>(parse_number(a, r.value(), 0, 1 << 20));
+  } else if (a == "--stream-memcap") {
+    o.config.stream.memcap = static_cast<size_t>(parse_number(a, r.value(), 0, 1ul << 40));
+  } else if (a == "--stream-exception") {
+    const std::string v = r.value();
+    bool known = false;
+    for (StreamException e : {StreamException::kDropFlow, StreamException::kDropPacket, StreamException::kPassFlow,
+                              StreamException::kIgnore}) {
+      if (v == stream_exception_name(e)) {
+        o.config.stream.on_exception = e;
+        known = true;
+      }
+    }
+    if (!known) usage_error("--stream-exception takes drop-flow, drop-packet, pass-flow or ignore");
+  } else if (a == "--stream-hold") {
+    o.config.stream.hold_limit = static_cast<uint32_t>(parse_number(a, r.value(), 0, 1ul << 30));
+  } else if (a == "--stream-overlap") {
+    const std::string v = r.value();
+    if (v != "drop" && v != "accept") usage_error("--stream-overlap takes drop or accept");
+    o.config.stream.drop_conflicts = v == "drop";
   } else {
     return false;
   }

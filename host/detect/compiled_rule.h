@@ -21,7 +21,13 @@ struct DetectionInput {
   const DecodedPacket* packet = nullptr;
   uint128 src = 0, dst = 0;  // the packet's addresses, as numbers
   std::string_view payload;
-  const HttpMessages* http = nullptr;  // the HTTP messages the packet holds, if any
+  // A TCP segment that delivered stream bytes: the stream window it is inspected with
+  // (stream/tcp_stream.h), and where in it the bytes it delivered begin. Empty otherwise.
+  std::string_view stream;
+  size_t stream_fresh = 0;
+  const HttpMessages* http = nullptr;  // the HTTP messages the packet completes or continues, if any
+  // Rules already recorded on the first of them (it began in an earlier segment): not again.
+  const std::vector<uint32_t>* http_recorded = nullptr;
   bool has_flow = false;
   Direction direction = Direction::kToServer;
   bool established = false;
@@ -40,6 +46,7 @@ struct CompiledRule {
   };
   std::vector<Chain> chains;
   bool uses_http_buffers = false;
+  bool inspects_packet = false;  // has conditions on the packet's payload (kPacketBuffer)
   std::vector<const Keyword*> conditions;  // the registered keywords it uses (detect/keywords/)
   // Mutable: they learn identities registered after the rule set was published
   // (SignatureSet::refresh_identities), which identity_matcher.h makes safe.

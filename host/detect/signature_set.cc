@@ -36,7 +36,7 @@ std::unique_ptr<SignatureSet> SignatureSet::compile(std::vector<rules::Rule> rul
   std::unique_ptr<SignatureSet> set(new SignatureSet);
   set->rules_.reserve(rules.size());
   for (rules::Rule& r : rules) {
-    CompiledRule cr{std::move(r), {}, false, {}, {}, {}};
+    CompiledRule cr{std::move(r), {}, false, false, {}, {}, {}};
     for (const Keyword* k : keywords()) {
       if (k->used && k->used(cr.rule)) cr.conditions.push_back(k);
     }
@@ -59,6 +59,7 @@ std::unique_ptr<SignatureSet> SignatureSet::compile(std::vector<rules::Rule> rul
         chain = cr.chains.end() - 1;
       }
       if (is_app_buffer(m.buffer)) cr.uses_http_buffers = true;
+      if (m.buffer == kPacketBuffer) cr.inspects_packet = true;
       CompiledMatch cm;
       cm.match = &m;
       if (m.kind == rules::Match::Kind::kContent) {
@@ -80,6 +81,9 @@ std::unique_ptr<SignatureSet> SignatureSet::compile(std::vector<rules::Rule> rul
       const rules::Match& m = r.matches[r.fast_pattern->match];
       bool hardware = m.buffer == kPacketBuffer && i < in_hardware.size() && in_hardware[i];
       literals[{m.buffer, hardware}][{r.fast_pattern->bytes, r.fast_pattern->nocase}].push_back(i);
+      if (m.buffer == kPacketBuffer && !r.fast_pattern->bytes.empty()) {
+        set->packet_literal_reach_ = std::max(set->packet_literal_reach_, r.fast_pattern->bytes.size() - 1);
+      }
     } else {
       bool any = r.protocol == Transport::kAny;
       if (any || r.protocol == Transport::kTcp) set->group_by_ports(i, set->unfiltered_[kTcp]);
@@ -184,22 +188,34 @@ bool ports_match(const rules::Rule& r, uint16_t sp, uint16_t dp) {
 }  // namespace
 
 void SignatureSet::match(const DetectionInput& ctx, SignatureScratch& s, std::vector<uint32_t>& out,
-                         const HardwareMatches* hw) const {
+                         const HardwareMatches* hw, Notes* notes) const {
   out.clear();
+  if (notes) notes->clear();
   if (++s.epoch_ == 0) {  // wrapped: forget every mark
     std::fill(s.seen_.begin(), s.seen_.end(), 0);
     s.epoch_ = 1;
   }
   s.candidates_.clear();
   const bool from_hardware = hw && hw->complete;
+  // On a stream, the payload literals are searched in the bytes the segment delivered and as
+  // far before them as the longest literal reaches; when those bytes are the segment's whole
+  // payload, that search covers the packet's own.
+  std::string_view stream_scan;
+  bool scan_covers_packet = false;
+  if (!ctx.stream.empty()) {
+    const size_t from = ctx.stream_fresh > packet_literal_reach_ ? ctx.stream_fresh - packet_literal_reach_ : 0;
+    stream_scan = ctx.stream.substr(from);
+    scan_covers_packet = ctx.stream.substr(ctx.stream_fresh) == ctx.payload;
+  }
   for (const Prefilter& pf : prefilters_) {
-    if (pf.hardware && from_hardware) continue;
     LiteralContext lc{&pf.rules_of_literal, &s.seen_, s.epoch_, &s.candidates_};
     auto scan = [&](std::string_view buf) {
       if (!buf.empty()) hs_scan(pf.db, buf.data(), static_cast<unsigned>(buf.size()), 0, s.hs_, on_literal, &lc);
     };
     if (pf.buffer == kPacketBuffer) {
-      scan(ctx.payload);
+      // The hardware searched the packet for its own literals, not the stream.
+      scan(stream_scan);
+      if (!scan_covers_packet && !(pf.hardware && from_hardware)) scan(ctx.payload);
     } else if (ctx.http) {
       for (size_t m = 0; m < ctx.http->size(); ++m) {
         if ((*ctx.http)[m].has(pf.buffer)) scan((*ctx.http)[m].get(pf.buffer));
@@ -229,19 +245,7 @@ void SignatureSet::match(const DetectionInput& ctx, SignatureScratch& s, std::ve
     };
     add(g.by_dst_port, p.dst_port);
     add(g.by_src_port, p.src_port);
-  } else {
-    // No ports (fragments): every port-grouped rule of the class is a candidate.
-    for (const auto* by : {&g.by_dst_port, &g.by_src_port}) {
-      for (const auto& [port, list] : *by) {
-        for (uint32_t r : list) {
-          if (s.seen_[r] != s.epoch_) {
-            s.seen_[r] = s.epoch_;
-            s.candidates_.push_back(r);
-          }
-        }
-      }
-    }
-  }
+  }  // a packet without ports (a fragment) matches no rule that names ports
   if (from_hardware) {
     for (uint32_t r : hw->candidates) {
       if (s.seen_[r] != s.epoch_) {
@@ -252,7 +256,13 @@ void SignatureSet::match(const DetectionInput& ctx, SignatureScratch& s, std::ve
   }
   std::sort(s.candidates_.begin(), s.candidates_.end());
   for (uint32_t r : s.candidates_) {
-    if (rule_matches(rules_[r], ctx, s.inspection_)) out.push_back(r);
+    bool on_stream = false;
+    uint32_t message = UINT32_MAX;
+    if (!rule_matches(rules_[r], ctx, s.inspection_, on_stream, message)) continue;
+    out.push_back(r);
+    if (!notes) continue;
+    if (on_stream) notes->stream_only.push_back(r);
+    if (message != UINT32_MAX) notes->http_message.emplace_back(r, message);
   }
   if (from_hardware && !hw->final_rules.empty()) {
     // The hardware's final rules match as they are: it checked their every condition.
@@ -266,12 +276,15 @@ void SignatureSet::match(const DetectionInput& ctx, SignatureScratch& s, std::ve
   }
 }
 
-bool SignatureSet::rule_matches(const CompiledRule& cr, const DetectionInput& ctx, InspectionScratch& s) const {
+bool SignatureSet::rule_matches(const CompiledRule& cr, const DetectionInput& ctx, InspectionScratch& s,
+                                bool& on_stream, uint32_t& message) const {
   const rules::Rule& r = cr.rule;
   const DecodedPacket& p = *ctx.packet;
   if (!transport_matches(r.protocol, p.ip_proto)) return false;
-  // Addresses, and ports where the packet has them (as Suricata, ports do not apply to ICMP).
+  // Addresses, and ports where the packet has them (as Suricata, ports do not apply to ICMP);
+  // a fragment has none, and matches no rule that names them.
   bool has_ports = p.is_tcp() || p.is_udp();
+  if (p.fragment && !(r.src_ports.is_all() && r.dst_ports.is_all())) return false;
   const uint128 src = ctx.src, dst = ctx.dst;
   bool forward = r.src_addr.contains(src) && r.dst_addr.contains(dst) &&
                  (!has_ports || ports_match(r, p.src_port, p.dst_port));
@@ -286,20 +299,46 @@ bool SignatureSet::rule_matches(const CompiledRule& cr, const DetectionInput& ct
     if (!k->matches(cr, ctx)) return false;
   }
 
-  if (!cr.uses_http_buffers) return buffers_match(cr, ctx, nullptr, s);
-  // HTTP conditions hold together on one message (one transaction), as in Suricata.
+  if (!cr.uses_http_buffers) return payload_matches(cr, ctx, nullptr, s, on_stream);
+  // HTTP conditions hold together on one message (one transaction), as in Suricata, and a
+  // rule is recorded once per message.
+  const auto rule = static_cast<uint32_t>(&cr - rules_.data());
   for (size_t m = 0; ctx.http && m < ctx.http->size(); ++m) {
-    if (buffers_match(cr, ctx, &(*ctx.http)[m], s)) return true;
+    if (m == 0 && ctx.http_recorded &&
+        std::find(ctx.http_recorded->begin(), ctx.http_recorded->end(), rule) != ctx.http_recorded->end()) {
+      continue;
+    }
+    if (payload_matches(cr, ctx, &(*ctx.http)[m], s, on_stream)) {
+      message = static_cast<uint32_t>(m);
+      return true;
+    }
   }
   return false;
 }
 
-bool SignatureSet::buffers_match(const CompiledRule& cr, const DetectionInput& ctx, const HttpMessage* http,
+bool SignatureSet::payload_matches(const CompiledRule& cr, const DetectionInput& ctx, const HttpMessage* http,
+                                   InspectionScratch& s, bool& on_stream) const {
+  const rules::FlowCondition& f = cr.rule.flow;
+  on_stream = false;
+  if (!f.only_stream && buffers_match(cr, ctx.payload, http, s)) return true;
+  // The stream window, when it says more than the packet (it holds earlier bytes, or queued
+  // ones the segment made next), or the rule looks at streams only.
+  const bool window_is_packet = ctx.stream_fresh == 0 && ctx.stream.size() == ctx.payload.size();
+  if (!cr.inspects_packet || f.no_stream || ctx.stream.empty() || (window_is_packet && !f.only_stream)) {
+    return false;
+  }
+  if (!buffers_match(cr, ctx.stream, http, s)) return false;
+  if (ctx.stream_fresh > 0 && buffers_match(cr, ctx.stream.substr(0, ctx.stream_fresh), http, s)) return false;
+  on_stream = true;
+  return true;
+}
+
+bool SignatureSet::buffers_match(const CompiledRule& cr, std::string_view payload, const HttpMessage* http,
                                  InspectionScratch& s) const {
   for (const auto& chain : cr.chains) {
     std::string_view buf;
     if (chain.buffer == kPacketBuffer) {
-      buf = ctx.payload;
+      buf = payload;
     } else if (http && http->has(chain.buffer)) {
       buf = http->get(chain.buffer);
     } else {

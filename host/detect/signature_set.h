@@ -59,10 +59,26 @@ class SignatureSet {
   // rule set never changes, but its matchers learn later identities, safely (identity_matcher.h).
   void refresh_identities(const IdentityRegistry& registry) const;
 
+  // What match() tells besides the rules that matched.
+  struct Notes {
+    std::vector<uint32_t> stream_only;  // matched the stream window, not the packet alone
+    std::vector<std::pair<uint32_t, uint32_t>> http_message;  // (rule, the HTTP message it matched)
+    void clear() {
+      stream_only.clear();
+      http_message.clear();
+    }
+  };
+
   // The indices (into rules()) of the rules that match, in rule order. With `hw`, the rules
-  // handed to the hardware are taken from it.
+  // handed to the hardware are taken from it; `notes`, when given, says more of them.
+  //
+  // A rule on the packet's payload matches a TCP segment when it matches the segment's payload
+  // (not for flow:only_stream and tcp-stream rules), or when it matches the stream window
+  // (ctx.stream) and did not already match the window's bytes before this segment's (not for
+  // flow:no_stream and tcp-pkt rules): so a match completed by a segment is found on that
+  // segment, once.
   void match(const DetectionInput& ctx, SignatureScratch& scratch, std::vector<uint32_t>& out,
-             const HardwareMatches* hw = nullptr) const;
+             const HardwareMatches* hw = nullptr, Notes* notes = nullptr) const;
 
   // Exposed for benchmarks: the payload prefilter database, or null.
   const hs_database_t* packet_database() const;
@@ -78,13 +94,21 @@ class SignatureSet {
   enum PacketClass { kTcp, kUdp, kIcmp, kOther, kClasses };
 
   SignatureSet() = default;
-  bool rule_matches(const CompiledRule& r, const DetectionInput& ctx, InspectionScratch& s) const;
-  // The rule's conditions on one HTTP message (null: the packet has none).
-  bool buffers_match(const CompiledRule& r, const DetectionInput& ctx, const HttpMessage* http,
+  // Whether the rule matches; `on_stream` tells a match on the stream window only, `message`
+  // the HTTP message it matched (UINT32_MAX: none).
+  bool rule_matches(const CompiledRule& r, const DetectionInput& ctx, InspectionScratch& s, bool& on_stream,
+                    uint32_t& message) const;
+  // The rule's payload conditions with one HTTP message (null: the packet has none), on the
+  // packet or on the stream window.
+  bool payload_matches(const CompiledRule& r, const DetectionInput& ctx, const HttpMessage* http,
+                       InspectionScratch& s, bool& on_stream) const;
+  // The same on `payload` as the packet's payload buffer.
+  bool buffers_match(const CompiledRule& r, std::string_view payload, const HttpMessage* http,
                      InspectionScratch& s) const;
 
   std::vector<CompiledRule> rules_;
   std::vector<Prefilter> prefilters_;
+  size_t packet_literal_reach_ = 0;  // the longest payload fast pattern's length, less one
   // Rules without a usable fast pattern (none, or a weak one), grouped so that a packet only
   // tries those its ports can match: by destination port, by source port, or always.
   struct PortGroups {

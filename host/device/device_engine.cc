@@ -55,21 +55,24 @@ void DeviceEngine::take(const DeviceResult& r) {
 void DeviceEngine::check(const DeviceResult& r, const HardwareView& view, const PacketView& p, const Verdict& v) {
   std::string why;
   if (!r.host_decode && r.malformed != static_cast<uint8_t>(v.malformed)) why = "malformed code";
-  if (r.verdict == hw::Verdict::kDrop) {
+  // The device knows no flows or streams: where the host's verdict came from them, the host's
+  // stands, and the device's own answer is not compared.
+  const bool by_flow = v.flow_was_blocked || v.flow_passed || v.reason == DropReason::kStream;
+  if (by_flow || v.stream_matched) {
+    ++(by_flow ? stats_.needs_flow_state : stats_.needs_stream);
+    if (r.verdict == hw::Verdict::kDrop) ++stats_.device_drops;
+    if (r.verdict == hw::Verdict::kPunt) ++stats_.punted;
+  } else if (r.verdict == hw::Verdict::kDrop) {
     ++stats_.device_drops;
     hw::Reason want = v.reason == DropReason::kMalformed ? hw::Reason::kMalformed
                       : v.reason == DropReason::kPolicy  ? hw::Reason::kPolicy
                                                          : hw::Reason::kSignature;
     if (!v.drop || r.reason != want) why = "the device dropped a packet the host forwards, or for another reason";
   } else if (r.verdict == hw::Verdict::kForward) {
-    if (v.drop && v.flow_was_blocked) {
-      ++stats_.needs_flow_state;
-    } else if (v.drop) {
-      why = "the device forwarded a packet the host drops";
-    }
+    if (v.drop) why = "the device forwarded a packet the host drops";
     for (uint32_t a : v.alerts) {
       if (std::find(view.signatures.final_rules.begin(), view.signatures.final_rules.end(), a) ==
-          view.signatures.final_rules.end() && !v.flow_was_blocked)
+          view.signatures.final_rules.end())
         why = "the device forwarded without punting a packet a host rule matches";
     }
   } else {

@@ -107,6 +107,16 @@ void append_records(const RecordSource& src, const PacketView& packet, const Ver
     out += j.finish();
     return;
   }
+  if (v.reason == DropReason::kStream) {
+    JsonLine j = header(src, packet, d, v, "drop");
+    j.begin("drop").field("reason", "stream");
+    if (v.stream_event != StreamEvent::kNone) j.field("stream_event", stream_event_name(v.stream_event));
+    if (v.flow_was_blocked) j.field("flow_blocked", true);
+    j.end();
+    trailer(src, v, j);
+    out += j.finish();
+    return;
+  }
   if (v.audit_would_drop) {
     JsonLine j = header(src, packet, d, v, "policy");
     trailer(src, v, j);

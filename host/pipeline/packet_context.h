@@ -1,9 +1,9 @@
 // The per-packet context: what the pipeline's stages learn of one packet, in one fixed order,
 // each stage reading what the earlier ones filled in:
 //
-//   decode ─► flow ─► identity ─► policy ─► detection ─► actions (pipeline/verdict_sink.h)
-//   frame     flow,     src, dst    decision,  buffers,      records, reject answer,
-//   decoded   direction identities  statement  rules, verdict forward or drop
+//   decode ─► flow ─► identity ─► policy ─► stream ─► detection ─► actions (pipeline/verdict_sink.h)
+//   frame     flow,     src, dst    decision,  window   buffers,      records, reject answer,
+//   decoded   direction identities  statement  of bytes rules, verdict forward or drop
 //
 // The verdict (pipeline/verdict.h) is the part that outlives the stages: the log and the
 // actions read it, with the decode it was made from. A device that judged the packet first
@@ -39,6 +39,7 @@ struct PacketContext {
   Verdict& verdict;                       // decode, identities, flow, policy, rules, verdict
   const HardwareView* device = nullptr;   // what a card decided first, when one judged
   Flow* flow = nullptr;                   // the flow stage's, valid until the next packet
+  StreamUpdate stream;                    // the stream stage's: the segment's window
   DetectionInput detection;               // the buffers and state rules are checked against
 
   int64_t now() const { return packet.timestamp_ns; }

@@ -11,13 +11,16 @@ std::string_view drop_reason_name(DropReason r) {
     case DropReason::kMalformed: return "malformed";
     case DropReason::kPolicy: return "policy";
     case DropReason::kSignature: return "signature";
+    case DropReason::kStream: return "stream";
+    case DropReason::kCount: break;
   }
   return "?";
 }
 
 namespace {
 
-// Detection's state on a flow: the drop or reject rule that blocked the rest of it.
+// Detection's state on a flow: the drop or reject rule that blocked the rest of it (kNoRule:
+// the stream's exception policy did).
 struct BlockedFlow : FlowData {
   uint32_t rule = Verdict::kNoRule;
 };
@@ -27,14 +30,24 @@ FlowSlot blocked_flow_slot() {
   return slot;
 }
 
+// A flow whose rest is forwarded uninspected (the stream's pass-flow exception).
+struct PassedFlow : FlowData {};
+
+FlowSlot passed_flow_slot() {
+  static const FlowSlot slot = register_flow_slot("detect.passed");
+  return slot;
+}
+
 }  // namespace
 
 SoftwareEngine::SoftwareEngine(EngineConfig config, std::shared_ptr<const Generation> generation)
     : config_(config),
       generation_(std::move(generation)),
+      streams_(config.stream),
       flows_(config.flows),
       scratch_(std::make_unique<SignatureScratch>(*generation_->signatures)),
       blocked_slot_(blocked_flow_slot()),
+      passed_slot_(passed_flow_slot()),
       http_slot_(http_flow_slot()) {
   for (size_t i = 0; i < config_.action_order.size(); ++i) {
     rank_[static_cast<size_t>(config_.action_order[i])] = static_cast<uint8_t>(i);
@@ -50,7 +63,7 @@ void SoftwareEngine::adopt(std::shared_ptr<const Generation> next) {
     const FlowSlot slot = blocked_slot_;
     flows_.for_each_flow([&](Flow& f) {
       BlockedFlow* blocked = f.data.find<BlockedFlow>(slot);
-      if (!blocked) return;
+      if (!blocked || blocked->rule == Verdict::kNoRule) return;
       const rules::Rule& r = old[blocked->rule].rule;
       auto it = by_sid.find(uint64_t{r.gid} << 32 | r.sid);
       if (it == by_sid.end()) {
@@ -70,7 +83,7 @@ void SoftwareEngine::process(const PacketView& packet, Verdict& v, const Hardwar
   if (decode_stage(ctx)) {
     flow_stage(ctx);
     identity_stage(ctx);
-    if (policy_stage(ctx)) detection_stage(ctx);
+    if (policy_stage(ctx) && flow_verdict_stage(ctx) && stream_stage(ctx)) detection_stage(ctx);
   }
   count(v, packet.wire_length);
 }
@@ -141,20 +154,68 @@ bool SoftwareEngine::policy_stage(PacketContext& ctx) {
   return false;
 }
 
-// A flow an earlier drop blocked stays dropped; otherwise the buffers are filled and the
-// signatures applied in action order: pass ends inspection for the packet; alert records; drop
-// and reject drop the packet and block the rest of the flow in both directions.
+// A flow an earlier drop blocked stays dropped; a passed flow is forwarded uninspected.
+bool SoftwareEngine::flow_verdict_stage(PacketContext& ctx) {
+  Verdict& v = ctx.verdict;
+  const Flow* f = ctx.flow;
+  if (!f) return true;
+  if (const BlockedFlow* blocked = f->data.find<BlockedFlow>(blocked_slot_)) {
+    v.drop = true;
+    v.reason = blocked->rule == Verdict::kNoRule ? DropReason::kStream : DropReason::kSignature;
+    v.blocking_rule = blocked->rule;
+    v.flow_was_blocked = true;
+    return false;
+  }
+  if (f->data.find<PassedFlow>(passed_slot_)) {
+    v.flow_passed = true;
+    return false;
+  }
+  return true;
+}
+
+void SoftwareEngine::block_flow(Flow& f, uint32_t rule) { f.data.emplace<BlockedFlow>(blocked_slot_).rule = rule; }
+
+// A TCP segment goes into its direction's stream. A segment the stream refuses is dropped
+// (an overlap conflict), or handled as the exception policy says (a full queue or memory).
+bool SoftwareEngine::stream_stage(PacketContext& ctx) {
+  Verdict& v = ctx.verdict;
+  const DecodedPacket& p = v.decoded;
+  if (!ctx.flow || !p.is_tcp()) return true;
+  const std::string_view payload(reinterpret_cast<const char*>(ctx.packet.bytes.data()) + p.payload_offset,
+                                 p.payload_length);
+  ctx.stream = streams_.place(*ctx.flow, v.direction, p, payload);
+  const StreamEvent e = ctx.stream.event;
+  if (e == StreamEvent::kNone) return true;
+  v.stream_event = e;
+  StreamException what = e == StreamEvent::kOverlapConflict ? StreamException::kDropPacket : config_.stream.on_exception;
+  switch (what) {
+    case StreamException::kDropFlow:
+      block_flow(*ctx.flow, Verdict::kNoRule);
+      [[fallthrough]];
+    case StreamException::kDropPacket:
+      v.drop = true;
+      v.reason = DropReason::kStream;
+      return false;
+    case StreamException::kPassFlow:
+      streams_.abandon(*ctx.flow);
+      ctx.flow->data.emplace<PassedFlow>(passed_slot_);
+      v.flow_passed = true;
+      return false;
+    case StreamException::kIgnore:
+      // Reassembly of the flow ends; its packets are inspected one by one from here on.
+      streams_.abandon(*ctx.flow);
+      ctx.stream = StreamUpdate{};
+      return true;
+  }
+  return true;
+}
+
+// The buffers are filled and the signatures applied in action order: pass ends inspection
+// for the packet; alert records; drop and reject drop the packet and block the rest of the
+// flow in both directions.
 void SoftwareEngine::detection_stage(PacketContext& ctx) {
   Verdict& v = ctx.verdict;
   Flow* f = ctx.flow;
-  const FlowSlot blocked_slot = blocked_slot_;
-  if (const BlockedFlow* blocked = f ? f->data.find<BlockedFlow>(blocked_slot) : nullptr) {
-    v.drop = true;
-    v.reason = DropReason::kSignature;
-    v.blocking_rule = blocked->rule;
-    v.flow_was_blocked = true;
-    return;
-  }
   const DecodedPacket& p = v.decoded;
   DetectionInput& in = ctx.detection;
   in.packet = &p;
@@ -162,18 +223,17 @@ void SoftwareEngine::detection_stage(PacketContext& ctx) {
   in.dst = p.dst.value();
   in.payload = std::string_view(reinterpret_cast<const char*>(ctx.packet.bytes.data()) + p.payload_offset,
                                 p.payload_length);
-  if (p.is_tcp() && http_.parse(in.payload) > 0) {
-    in.http = &http_;
-    if (f) f->data.emplace<HttpFlow>(http_slot_).seen = true;
-  }
+  in.stream = ctx.stream.window;
+  in.stream_fresh = ctx.stream.fresh_from;
+  HttpDirection* http = parse_http(ctx);
   const HttpFlow* http_flow = f ? f->data.find<HttpFlow>(http_slot_) : nullptr;
-  in.app_http = in.http || (http_flow && http_flow->seen);
+  in.app_http = http_flow && http_flow->seen;
   in.has_flow = f != nullptr;
   in.direction = v.direction;
   in.established = f && f->established;
   in.src_id = v.src_id;
   in.dst_id = v.dst_id;
-  generation_->signatures->match(in, *scratch_, hits_, ctx.device ? &ctx.device->signatures : nullptr);
+  generation_->signatures->match(in, *scratch_, hits_, ctx.device ? &ctx.device->signatures : nullptr, &notes_);
 
   const auto& rules = generation_->signatures->rules();
   std::stable_sort(hits_.begin(), hits_.end(), [&](uint32_t a, uint32_t b) {
@@ -186,14 +246,59 @@ void SoftwareEngine::detection_stage(PacketContext& ctx) {
       break;
     }
     v.alerts.push_back(h);
+    if (std::find(notes_.stream_only.begin(), notes_.stream_only.end(), h) != notes_.stream_only.end()) {
+      v.stream_matched = true;
+    }
     if (a == rules::Action::kAlert) continue;
     v.drop = true;
     v.reason = DropReason::kSignature;
     v.blocking_rule = h;
     v.reject = a == rules::Action::kReject;
-    if (f) f->data.emplace<BlockedFlow>(blocked_slot).rule = h;
+    if (f) block_flow(*f, h);
     break;
   }
+  if (http) http_parsed(ctx, *http);
+}
+
+// HTTP is parsed over the stream: on a segment that delivered bytes, the messages from the one
+// still arriving to the stream's end. Flows without a stream have no HTTP, as in Suricata.
+HttpDirection* SoftwareEngine::parse_http(PacketContext& ctx) {
+  if (!ctx.flow || !ctx.stream.side || ctx.stream.window.empty()) return nullptr;
+  HttpFlow& flow = ctx.flow->data.emplace<HttpFlow>(http_slot_);
+  HttpDirection& d = flow.directions[static_cast<size_t>(ctx.verdict.direction)];
+  if (d.stream_restarts != ctx.stream.side->restarts) {
+    d = HttpDirection{};  // the stream took its bytes back and started again
+    d.stream_restarts = ctx.stream.side->restarts;
+  }
+  if (d.not_http) return nullptr;
+  std::optional<std::string_view> bytes = streams_.bytes_from(*ctx.stream.side, d.message_start);
+  if (!bytes) {
+    d.not_http = true;  // the message outgrew what the stream holds for it
+    ++counters_.http_messages_too_long;
+    return nullptr;
+  }
+  if (http_.parse(*bytes) == 0) {
+    if (http_.not_http()) d.not_http = true;
+    return nullptr;
+  }
+  flow.seen = true;
+  ctx.detection.http = &http_;
+  ctx.detection.http_recorded = &d.fired;
+  return &d;
+}
+
+// After detection: the rules recorded on the message still arriving are remembered with it,
+// and parsing moves on past the messages this segment completed.
+void SoftwareEngine::http_parsed(PacketContext& ctx, HttpDirection& d) {
+  const size_t open = http_[http_.size() - 1].complete ? SIZE_MAX : http_.size() - 1;
+  if (open != 0) d.fired.clear();
+  if (open != SIZE_MAX) {
+    for (const auto& [rule, message] : notes_.http_message) {
+      if (message == open) d.fired.push_back(rule);
+    }
+  }
+  d.message_start += http_.consumed();
+  StreamReassembler::hold(*ctx.stream.side, d.message_start);
 }
 
 void SoftwareEngine::count(const Verdict& v, uint32_t wire_length) {

@@ -3,10 +3,12 @@
 //
 //   decode -> malformed? -> flow -> identities (src, dst at the packet's time)
 //          -> policy (client identity -> server identity, server port), every packet
-//          -> detection: a blocked flow, the buffers, signatures in action order
+//          -> a blocked or passed flow -> TCP stream (stream/tcp_stream.h)
+//          -> detection: the buffers, signatures in action order
 //
 // Verdict order: malformed (drop, or forward when configured), policy deny (drop; in audit
-// mode forwarded and recorded), a flow blocked by an earlier drop (drop), then the
+// mode forwarded and recorded), a flow blocked by an earlier drop (drop) or passed (forward),
+// a segment the stream refuses (drop, or as the exception policy says), then the
 // signatures: pass ends inspection for the packet; alert records; drop and
 // reject drop the packet and block the rest of the flow in both directions.
 #pragma once
@@ -22,6 +24,7 @@
 #include "pipeline/packet_context.h"
 #include "pipeline/verdict.h"
 #include "flow/flow_table.h"
+#include "stream/tcp_stream.h"
 #include "identity/identity_table.h"
 #include "packet/packet.h"
 #include "policy/policy.h"
@@ -30,6 +33,7 @@ namespace picket {
 
 struct EngineConfig {
   FlowConfig flows;
+  StreamConfig stream;
   bool drop_malformed = true;
   // Suricata's default; suricata.yaml's action-order may change it.
   std::array<rules::Action, 4> action_order = {rules::Action::kPass, rules::Action::kDrop, rules::Action::kReject,
@@ -41,11 +45,12 @@ struct EngineCounters {
   uint64_t bytes = 0;
   uint64_t forwarded_packets = 0;
   uint64_t forwarded_bytes = 0;
-  std::array<uint64_t, 4> dropped_packets{};  // by DropReason
-  std::array<uint64_t, 4> dropped_bytes{};
+  std::array<uint64_t, static_cast<size_t>(DropReason::kCount)> dropped_packets{};  // by DropReason
+  std::array<uint64_t, static_cast<size_t>(DropReason::kCount)> dropped_bytes{};
   uint64_t alerts = 0;
   uint64_t audit_would_drop = 0;
   uint64_t not_ip = 0;
+  uint64_t http_messages_too_long = 0;  // HTTP directions given up: a message outgrew --stream-hold
   std::array<uint64_t, static_cast<size_t>(Malformed::kCount)> malformed{};
 };
 
@@ -70,6 +75,7 @@ class SoftwareEngine {
   const IdentityTable& identities() const { return *generation_->identities; }
   const Policy* policy() const { return generation_->policy.get(); }
   const FlowTable& flows() const { return flows_; }
+  const StreamReassembler& streams() const { return streams_; }
   const EngineCounters& counters() const { return counters_; }
   const EngineConfig& config() const { return config_; }
 
@@ -79,18 +85,26 @@ class SoftwareEngine {
   void flow_stage(PacketContext& ctx);
   void identity_stage(PacketContext& ctx);
   bool policy_stage(PacketContext& ctx);
+  bool flow_verdict_stage(PacketContext& ctx);
+  bool stream_stage(PacketContext& ctx);
   void detection_stage(PacketContext& ctx);
+  HttpDirection* parse_http(PacketContext& ctx);
+  void http_parsed(PacketContext& ctx, HttpDirection& d);
+  void block_flow(Flow& f, uint32_t rule);
   void count(const Verdict& v, uint32_t wire_length);
 
   EngineConfig config_;
   std::shared_ptr<const Generation> generation_;
+  StreamReassembler streams_;  // before flows_: the flows' streams give their bytes back to it
   FlowTable flows_;
   std::unique_ptr<SignatureScratch> scratch_;
   std::array<uint8_t, 4> rank_{};  // by rules::Action: its place in the action order
   HttpMessages http_;
   FlowSlot blocked_slot_;  // detection's block, on the flows it blocked
+  FlowSlot passed_slot_;   // on flows passed uninspected
   FlowSlot http_slot_;     // HTTP's state (applayer/http)
   std::vector<uint32_t> hits_;
+  SignatureSet::Notes notes_;
   EngineCounters counters_;
 };
 

@@ -10,10 +10,13 @@
 #include "identity/identity_table.h"
 #include "packet/decoder.h"
 #include "policy/policy.h"
+#include "stream/tcp_stream.h"
 
 namespace picket {
 
-enum class DropReason : uint8_t { kNone, kMalformed, kPolicy, kSignature };
+// kStream: the TCP stream could not take the segment (an overlap conflict, or an exception
+// policy of stream/tcp_stream.h).
+enum class DropReason : uint8_t { kNone, kMalformed, kPolicy, kSignature, kStream, kCount };
 std::string_view drop_reason_name(DropReason r);
 
 struct Verdict {
@@ -46,11 +49,14 @@ struct Verdict {
   bool flow_was_blocked = false;           // dropped because an earlier packet blocked the flow
   bool reject = false;                     // answer the sender with a TCP RST or ICMP unreachable
   bool passed = false;                     // a pass rule matched: no alert for this packet
+  bool flow_passed = false;                // forwarded uninspected: the flow was passed
+  bool stream_matched = false;             // a rule matched across segments of the stream
+  StreamEvent stream_event = StreamEvent::kNone;  // what the stream made of the segment
 
   // Whether the decision log has a record of this packet (log/eve_record.h).
   bool recorded() const {
     return !alerts.empty() || flow_was_blocked || malformed != Malformed::kNone || reason == DropReason::kPolicy ||
-           audit_would_drop;
+           reason == DropReason::kStream || audit_would_drop;
   }
 
   // Ready for the next packet: every field reset but `decoded`, which the decode stage always
@@ -72,6 +78,9 @@ struct Verdict {
     flow_was_blocked = false;
     reject = false;
     passed = false;
+    flow_passed = false;
+    stream_matched = false;
+    stream_event = StreamEvent::kNone;
   }
 };
 

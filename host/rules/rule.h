@@ -69,8 +69,9 @@ struct FlowCondition {
   bool stateless = false;
   bool to_server = false;
   bool to_client = false;
-  // Picket inspects each packet's payload and does not reassemble streams: no_stream always
-  // holds, and only_stream rules are inspected on each segment's payload.
+  // only_stream (and the tcp-stream protocol): the payload conditions are checked on the TCP
+  // stream window only; no_stream (and tcp-pkt): on the packet's payload only
+  // (detect/signature_set.h).
   bool only_stream = false;
   bool no_stream = false;
   bool only_frag = false;  // the packet is an IP fragment

@@ -106,7 +106,11 @@ class RuleParser {
 
   void protocol(std::string_view p, size_t at) {
     if (p == "ip") rule_.protocol = Transport::kAny;
-    else if (p == "tcp" || p == "tcp-pkt") rule_.protocol = Transport::kTcp;
+    else if (p == "tcp") rule_.protocol = Transport::kTcp;
+    else if (p == "tcp-pkt") {
+      rule_.protocol = Transport::kTcp;
+      rule_.flow.no_stream = true;
+    }
     else if (p == "tcp-stream") {
       rule_.protocol = Transport::kTcp;
       rule_.flow.only_stream = true;

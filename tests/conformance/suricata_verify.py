@@ -4,7 +4,9 @@ expected alerts with ../shared/tools/sv_check.py. Each test runs again on the Ve
 (--engine sim), which must log the same records (verdicts, rule ids, identity tags), forward
 the same frames, and disagree with the host on nothing.
 
-usage: suricata_verify.py PICKETD SHARED_DIR OUT_DIR
+usage: suricata_verify.py PICKETD SHARED_DIR OUT_DIR [SLICE]
+
+SLICE is the corpus folder (default: suricata-verify; suricata-verify-streams is the second).
 
 Each test runs with its own rules and pcap, and its Suricata arguments mapped to picketd's:
   --set stream.midstream=true  ->  --midstream
@@ -12,7 +14,8 @@ Each test runs with its own rules and pcap, and its Suricata arguments mapped to
   -k none, --simulate-ips        ->  (Picket never validates checksums and always enforces)
 Other --set options have no counterpart and are ignored.
 
-Tests listed in known_failures.txt (beside this script) must fail, each for the reason given
+Tests listed in the slice's known-failures file beside this script (known_failures.txt for
+suricata-verify, known_failures-SUFFIX.txt for suricata-verify-SUFFIX) must fail, each for the reason given
 there; any other failure, or a listed test that passes, fails this run. Exit 77 (skipped)
 without the corpus.
 """
@@ -79,13 +82,16 @@ def differential(args, dst):
 
 def main():
     picketd, shared, out = sys.argv[1], sys.argv[2], sys.argv[3]
-    subset = os.path.join(shared, "corpus", "suricata-verify")
+    slice_name = sys.argv[4] if len(sys.argv) > 4 else "suricata-verify"
+    subset = os.path.join(shared, "corpus", slice_name)
+    suffix = slice_name[len("suricata-verify"):]
+    known_file = "known_failures" + suffix + ".txt"
     checker = os.path.join(shared, "tools", "sv_check.py")
     if not os.path.exists(os.path.join(subset, "manifest.json")) or not os.path.exists(checker):
-        print("suricata-verify: ../shared corpus absent, skipped")
+        print(f"{slice_name}: ../shared corpus absent, skipped")
         return 77
     known = {}
-    for line in open(os.path.join(here, "known_failures.txt"), encoding="utf-8"):
+    for line in open(os.path.join(here, known_file), encoding="utf-8"):
         line = line.strip()
         if line and not line.startswith("#"):
             name, _, why = line.partition(" ")
@@ -128,9 +134,9 @@ def main():
     for name in unexpected:
         print("UNEXPECTED FAILURE:", name)
     for name in fixed:
-        print("NOW PASSES (remove it from known_failures.txt):", name)
+        print(f"NOW PASSES (remove it from {known_file}):", name)
     passed = len(manifest) - len(failed)
-    print(f"suricata-verify: {passed} of {len(manifest)} pass; {len(failed)} known failures; "
+    print(f"{slice_name}: {passed} of {len(manifest)} pass; {len(failed)} known failures; "
           f"sim and sw agree on all {sims}")
     return 1 if unexpected or fixed else 0
 

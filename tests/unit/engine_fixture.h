@@ -50,7 +50,7 @@ class EngineUnderTest {
   std::vector<uint32_t> sids(const Verdict& v) const {
     std::vector<uint32_t> out;
     for (uint32_t r : v.alerts) out.push_back(engine->signatures().rules()[r].rule.sid);
-    if (v.flow_was_blocked) out.push_back(engine->signatures().rules()[v.blocking_rule].rule.sid);
+    if (v.flow_was_blocked && v.blocking_rule != Verdict::kNoRule) out.push_back(engine->signatures().rules()[v.blocking_rule].rule.sid);
     return out;
   }
 

@@ -59,11 +59,49 @@ TEST(HttpMessage, HeadersCutByThePacketEndHaveNoBody) {
 
 TEST(HttpMessage, NotHttp) {
   HttpMessage m;
-  for (const char* p : {"", "hello world\r\n", "get / HTTP/1.1\r\n", "GET /\r\n", "HTTP/1.1 OK\r\n",
-                        "GET / HTTP/1.1", "SSH-2.0-OpenSSH\r\n", "\x16\x03\x01\x02\x00\r\n"}) {
+  for (const char* p : {"", "hello world\r\n", "POST /\r\n", "HTTP/1.1 OK\r\n", "GET / HTTP/1.1",
+                        "GET / HTTP/x\r\n", "SSH-2.0-OpenSSH\r\n", "\x16\x03\x01\x02\x00\r\n"}) {
     EXPECT_FALSE(m.parse(p)) << p;
     EXPECT_FALSE(m.has(http_buffers().header));
   }
+}
+
+// The request forms servers accept, as libhtp parses them.
+TEST(HttpMessage, LenientRequestLines) {
+  HttpMessage m;
+  ASSERT_TRUE(m.parse("get /a HTTP/1.1\r\n\r\n"));
+  EXPECT_EQ(m.get(http_buffers().method), "get");
+  ASSERT_TRUE(m.parse("GET\t/etc/passwd\tHTTP/1.0\r\n\r\n"));
+  EXPECT_EQ(m.get(http_buffers().uri), "/etc/passwd");
+  EXPECT_EQ(m.get(http_buffers().protocol), "HTTP/1.0");
+  ASSERT_TRUE(m.parse("GET  /x   HTTP/1.1\r\n\r\n"));
+  EXPECT_EQ(m.get(http_buffers().raw_uri), "/x");
+  ASSERT_TRUE(m.parse("GET /etc/passwd\r\n"));  // HTTP/0.9
+  EXPECT_TRUE(m.complete);
+  EXPECT_EQ(m.get(http_buffers().uri), "/etc/passwd");
+  EXPECT_FALSE(m.has(http_buffers().protocol));
+}
+
+TEST(HttpMessage, Completeness) {
+  HttpMessage m;
+  ASSERT_TRUE(m.parse("GET / HTTP/1.1\r\nHost: a\r\n"));
+  EXPECT_FALSE(m.complete);  // no blank line yet
+  ASSERT_TRUE(m.parse("GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
+  EXPECT_TRUE(m.complete);
+  ASSERT_TRUE(m.parse("POST / HTTP/1.1\r\nContent-Length: 4\r\n\r\nab"));
+  EXPECT_FALSE(m.complete);
+  ASSERT_TRUE(m.parse("POST / HTTP/1.1\r\nContent-Length: 4\r\n\r\nabcd"));
+  EXPECT_TRUE(m.complete);
+  ASSERT_TRUE(m.parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n"));
+  EXPECT_FALSE(m.complete);
+  ASSERT_TRUE(m.parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n"));
+  EXPECT_TRUE(m.complete);
+  EXPECT_EQ(m.get(http_buffers().file_data), "ab");
+  ASSERT_TRUE(m.parse("HTTP/1.0 200 OK\r\n\r\nto the close"));
+  EXPECT_FALSE(m.complete);  // a response without a length runs to the connection's close
+  EXPECT_TRUE(HttpMessage::may_start("GE"));
+  EXPECT_TRUE(HttpMessage::may_start("GET /etc/pa"));
+  EXPECT_FALSE(HttpMessage::may_start("\x16\x03"));
 }
 
 }  // namespace

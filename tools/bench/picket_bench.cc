@@ -35,6 +35,9 @@ options:
   --vars FILE            variables file
   --identities FILE      identity bindings
   --policy FILE          policy
+  --midstream            TCP flows picked up without their handshake are reassembled
+                         (as picketd --midstream)
+  --stream-lookback N    stream bytes before a segment its inspection sees (default 4096)
   --rounds N             rounds of each measurement (default 3)
 )";
 
@@ -60,6 +63,7 @@ int main(int argc, char** argv) {
   EngineFiles files;
   std::string capture;
   int rounds = 3;
+  EngineConfig config;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -78,6 +82,8 @@ int main(int argc, char** argv) {
     else if (a == "--identities") files.identity_file = value();
     else if (a == "--policy") files.policy_file = value();
     else if (a == "--rounds") rounds = std::max(1, std::atoi(value().c_str()));
+    else if (a == "--midstream") config.flows.midstream = true;
+    else if (a == "--stream-lookback") config.stream.lookback = static_cast<uint32_t>(std::atoi(value().c_str()));
     else {
       std::fprintf(stderr, "picket-bench: unknown argument '%s'\n%s", a.c_str(), kUsage);
       return 2;
@@ -115,7 +121,6 @@ int main(int argc, char** argv) {
   std::printf("capture: %zu packets, %.1f MB of frames, %.1f MB of TCP/UDP payload (%zu payloads)\n",
               packets.size(), double(frame_bytes) / 1e6, double(payload_bytes) / 1e6, payloads.size());
 
-  EngineConfig config;
   EngineSetup setup = set_up_engine(files, config);
   for (const Diagnostic& d : setup.diagnostics) {
     if (d.severity == Severity::kError) std::fprintf(stderr, "%s\n", d.to_string().c_str());

@@ -168,9 +168,10 @@ void print_human(const picket::control::Reply& r) {
   } else if (r.has_counters()) {
     const auto& c = r.counters();
     std::printf("generation %u: %llu received, %llu forwarded, %llu dropped (%llu policy, %llu signature, "
-                "%llu malformed, %llu engine failure); %llu alerts; %llu records, %llu published\n",
+                "%llu stream, %llu malformed, %llu engine failure); %llu alerts; %llu records, %llu published\n",
                 r.generation(), u(c.received()), u(c.forwarded()), u(c.dropped()), u(c.dropped_policy()),
-                u(c.dropped_signature()), u(c.dropped_malformed()), u(c.dropped_engine_failure()), u(c.alerts()),
+                u(c.dropped_signature()), u(c.dropped_stream()), u(c.dropped_malformed()), u(c.dropped_engine_failure()),
+                u(c.alerts()),
                 u(c.records()), u(c.records_published()));
     for (const auto& w : c.workers()) {
       std::printf("  worker %u (lcore %u): %llu received, %llu forwarded, %llu dropped, generation %u%s%s\n",

@@ -1,5 +1,6 @@
 #include "applayer/http/http_message.h"
 
+#include "applayer/http/http_uri.h"
 #include "base/text.h"
 
 #include <array>
@@ -7,7 +8,13 @@
 namespace picket {
 namespace {
 
-bool is_token_char(char c) { return c >= 'A' && c <= 'Z'; }
+// A method's characters: RFC 9110's token characters. Servers take lower-case methods too.
+bool is_token_char(char c) {
+  if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+bool is_letter(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+bool is_space(char c) { return c == ' ' || c == '\t'; }
 
 // The longest method a request line may have (the longest registered one, UPDATEREDIRECTREF,
 // has 17 letters).
@@ -51,23 +58,32 @@ const std::array<NamedHeader, 12>& named_headers() {
   return headers;
 }
 
-// Whether `p` can start a message: "HTTP/", or an upper-case method of at most
-// kMaxMethodLength letters and a space. Most TCP payloads (TLS, SSH, binary protocols) fail at
-// the first byte, before any search for a line end; the full checks follow in parse().
-bool may_start_message(std::string_view p) {
-  if (p.size() < 5 || p[0] < 'A' || p[0] > 'Z') return false;
-  if (p.substr(0, 5) == "HTTP/") return true;
+// Whether `p` can start a message: "HTTP/", or a method of at most kMaxMethodLength token
+// characters, starting with a letter, and a space or tab. Most TCP payloads (TLS, SSH, binary
+// protocols) fail at the first byte, before any search for a line end; the full checks follow
+// in parse(). `more` tells bytes that are too few to say yet.
+bool may_start_message(std::string_view p, bool* more = nullptr) {
+  if (more) *more = false;
+  if (p.empty() || !is_letter(p[0])) return false;
+  if (p.size() >= 5 && p.substr(0, 5) == "HTTP/") return true;
   for (size_t i = 1; i < p.size() && i <= kMaxMethodLength; ++i) {
-    if (p[i] == ' ') return true;
+    if (is_space(p[i])) return true;
     if (!is_token_char(p[i])) return false;
   }
+  if (more) *more = p.size() <= kMaxMethodLength;
   return false;
 }
 
 }  // namespace
 
+bool HttpMessage::may_start(std::string_view bytes) {
+  bool more = false;
+  if (may_start_message(bytes, &more)) return bytes.find('\n') == std::string_view::npos;
+  return more;
+}
+
 void HttpMessage::clear() {
-  request = response = false;
+  request = response = complete = false;
   present = 0;  // the views are left as they are: get() reads only those present
   uri_.clear();
   header_.clear();
@@ -83,10 +99,17 @@ bool HttpMessage::parse(std::string_view p, size_t* end) {
   std::string_view start = line_at(p, 0, next);
   if (next == std::string_view::npos) return false;  // not even a whole start line
   if (!(start.substr(0, 5) == "HTTP/" ? status_line(start) : request_line(start))) return false;
-  bool complete = false;
-  const size_t headers_end = headers(p, next, complete);
+  if (request && !has(http_buffers().protocol)) {
+    // HTTP/0.9: the request line is the whole request.
+    set(http_buffers().start, p.substr(0, next));
+    complete = true;
+    if (end) *end = next;
+    return true;
+  }
+  bool headers_complete = false;
+  const size_t headers_end = headers(p, next, headers_complete);
   size_t message_end = headers_end;
-  if (complete && headers_end < p.size()) message_end = body(p, headers_end);
+  if (headers_complete) message_end = body(p, headers_end);
   if (end) *end = message_end;
   return true;
 }
@@ -105,35 +128,39 @@ bool HttpMessage::status_line(std::string_view start) {
   return true;
 }
 
-// METHOD SP URI SP HTTP/x.y
+// METHOD SP URI [SP HTTP/x.y], SP being any run of spaces and tabs; without a version, an
+// HTTP/0.9 request, which only GET makes.
 bool HttpMessage::request_line(std::string_view start) {
-  size_t sp1 = start.find(' ');
-  size_t sp2 = start.rfind(' ');
-  if (sp1 == std::string_view::npos || sp1 == 0 || sp1 > kMaxMethodLength || sp2 <= sp1 + 1) return false;
+  size_t sp1 = 0;
+  while (sp1 < start.size() && !is_space(start[sp1])) ++sp1;
+  if (sp1 == 0 || sp1 > kMaxMethodLength || sp1 == start.size()) return false;
   std::string_view method = start.substr(0, sp1);
+  if (!is_letter(method[0])) return false;
   for (char c : method) {
     if (!is_token_char(c)) return false;
   }
-  std::string_view version = start.substr(sp2 + 1);
-  if (!is_version(version)) return false;
-  std::string_view raw_uri = start.substr(sp1 + 1, sp2 - sp1 - 1);
+  std::string_view rest = start.substr(sp1);
+  while (!rest.empty() && is_space(rest.front())) rest.remove_prefix(1);
+  while (!rest.empty() && is_space(rest.back())) rest.remove_suffix(1);
+  if (rest.empty()) return false;
+  std::string_view raw_uri = rest, version;
+  size_t last = rest.size();
+  while (last > 0 && !is_space(rest[last - 1])) --last;
+  if (last > 0) {
+    version = rest.substr(last);
+    if (!is_version(version)) return false;
+    raw_uri = rest.substr(0, last);
+    while (!raw_uri.empty() && is_space(raw_uri.back())) raw_uri.remove_suffix(1);
+  } else if (!equals_nocase(method, "GET")) {
+    return false;  // HTTP/0.9 had GET alone: other lines of two words are other protocols
+  }
   const HttpBuffers& buf = http_buffers();
   request = true;
   set(buf.request_line, start);
   set(buf.method, method);
-  set(buf.protocol, version);
+  if (!version.empty()) set(buf.protocol, version);
   set(buf.raw_uri, raw_uri);
-  uri_.reserve(raw_uri.size());
-  for (size_t i = 0; i < raw_uri.size(); ++i) {
-    int hi = 0, lo = 0;
-    if (raw_uri[i] == '%' && i + 2 < raw_uri.size() && (hi = hex_value(raw_uri[i + 1])) >= 0 &&
-        (lo = hex_value(raw_uri[i + 2])) >= 0) {
-      uri_.push_back(static_cast<char>(hi << 4 | lo));
-      i += 2;
-    } else {
-      uri_.push_back(raw_uri[i]);
-    }
-  }
+  uri_ = normalize_uri(raw_uri);
   set(buf.uri, uri_);
   return true;
 }
@@ -193,6 +220,7 @@ size_t HttpMessage::body(std::string_view p, size_t pos) {
     data = body_;
   } else {
     size_t length = p.size() - pos;
+    complete = request;  // a request without a length has no body; a response runs to the close
     if (has(buf.content_len)) {
       std::string_view cl = get(buf.content_len);
       size_t n = 0;
@@ -201,7 +229,10 @@ size_t HttpMessage::body(std::string_view p, size_t pos) {
         if (!is_digit(c)) ok = false;
         n = n * 10 + static_cast<size_t>(c - '0');
       }
-      if (ok) length = std::min(length, n);
+      if (ok) {
+        complete = length >= n;
+        length = std::min(length, n);
+      }
     } else if (request) {
       length = 0;
     }
@@ -221,6 +252,7 @@ size_t HttpMessage::dechunk(std::string_view p, size_t pos) {
     size_t next = 0;
     std::string_view line = line_at(p, pos, next);
     size_t size = 0, digits = 0;
+    while (!line.empty() && is_space(line.front())) line.remove_prefix(1);  // servers skip it
     for (char c : line) {
       int v = hex_value(c);
       if (v < 0 || digits == 8) break;
@@ -234,7 +266,10 @@ size_t HttpMessage::dechunk(std::string_view p, size_t pos) {
         std::string_view trailer = line_at(p, pos, next);
         if (next == std::string_view::npos) return p.size();
         pos = next;
-        if (trailer.empty()) break;
+        if (trailer.empty()) {
+          complete = true;
+          break;
+        }
       }
       return pos;
     }
@@ -251,15 +286,26 @@ size_t HttpMessage::dechunk(std::string_view p, size_t pos) {
 
 size_t HttpMessages::parse(std::string_view payload) {
   count_ = 0;
+  consumed_ = 0;
+  not_http_ = false;
   size_t pos = 0;
-  while (count_ < kMax && pos < payload.size()) {
+  while (count_ < kMax) {
     // Blank lines between pipelined messages are skipped, as servers do.
     while (pos < payload.size() && (payload[pos] == '\r' || payload[pos] == '\n')) ++pos;
+    if (pos == payload.size()) {
+      consumed_ = pos;
+      break;
+    }
     size_t end = 0;
-    if (!messages_[count_].parse(payload.substr(pos), &end)) break;
+    HttpMessage& m = messages_[count_];
+    if (!m.parse(payload.substr(pos), &end)) {
+      not_http_ = !HttpMessage::may_start(payload.substr(pos));
+      break;
+    }
     ++count_;
-    if (end == 0) break;
+    if (!m.complete) break;  // the rest of it is still to come
     pos += end;
+    consumed_ = pos;
   }
   return count_;
 }

@@ -1,24 +1,25 @@
-// The HTTP/1 buffers of one packet, for rules that inspect http.uri, http.header, ...
+// The HTTP/1 buffers of one message, for rules that inspect http.uri, http.header, ...
 //
-// Picket inspects packet by packet and does not reassemble streams: a packet whose payload
-// starts with a request line ("GET /x HTTP/1.1") or a status line ("HTTP/1.1 200 OK") is parsed
-// as the start of a message; its headers and the part of its body that the packet holds
-// become the buffers. Packets that continue a message (the rest of a body) have no HTTP
-// buffers.
+// Messages are parsed from a TCP stream (pipeline/http_stage.h says which bytes): a request
+// line or a status line starts a message; its headers and as much of its body as has arrived
+// become the buffers, and it is `complete` once its headers and its body (as Content-Length or
+// the chunked encoding say; a request with neither has none) are all there.
 //
-//   request:  METHOD SP URI SP HTTP/x.y CRLF  (Name: value CRLF)*  CRLF  body...
-//             (METHOD: 1 to 32 upper-case letters)
+//   request:  METHOD SP URI [SP HTTP/x.y] CRLF  (Name: value CRLF)*  CRLF  body...
+//             (METHOD: up to 32 token characters from a letter, any case; SP: spaces or
+//             tabs; without a version, an HTTP/0.9 GET: the line is all of it)
 //   response: HTTP/x.y SP CODE [SP reason] CRLF  (Name: value CRLF)*  CRLF  body...
 //
-// Buffers follow Suricata's: http.uri is the URI with %XX decoded; http.header is each header
-// as "Name: value\r\n"; http.header_names is "\r\nName\r\nName\r\n\r\n"; http.host is
-// lower-cased; http.start is the start line and headers with the blank line; a chunked body
-// is decoded.
+// Buffers follow Suricata's: http.uri is the URI normalised as libhtp does (http_uri.h);
+// http.header is each header as "Name: value\r\n"; http.header_names is
+// "\r\nName\r\nName\r\n\r\n"; http.host is lower-cased; http.start is the start line and
+// headers with the blank line; a chunked body is decoded.
 #pragma once
 
 #include <array>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "applayer/http/http_buffers.h"
 #include "flow/flow_data.h"
@@ -32,6 +33,7 @@ struct HttpMessage {
 
   bool request = false;
   bool response = false;
+  bool complete = false;  // the headers and the whole body are in the bytes parsed
   std::array<std::string_view, kMaxBuffers> buffers{};  // by BufferId, valid where `present` says
   uint64_t present = 0;                                  // bit b: buffer b is in this message
 
@@ -40,6 +42,9 @@ struct HttpMessage {
   // `end` is where the message ends in `payload` (its headers, and its body as far as
   // Content-Length says, or to the end of the payload), so a pipelined next message can follow.
   bool parse(std::string_view payload, size_t* end = nullptr);
+
+  // Whether `bytes` could still become the start of a message once more of them arrive.
+  static bool may_start(std::string_view bytes);
 
   std::string_view get(BufferId b) const { return has(b) ? buffers[b] : std::string_view{}; }
   bool has(BufferId b) const { return (present >> b) & 1; }
@@ -62,25 +67,43 @@ struct HttpMessage {
   std::string body_;  // a chunked body, decoded
 };
 
-// Every message a packet holds: pipelined requests ("GET /a ...\r\n\r\nGET /b ...") are
-// inspected one by one, as Suricata inspects each transaction.
+// The messages a run of bytes holds, one after another: pipelined requests ("GET /a
+// ...\r\n\r\nGET /b ...") are inspected one by one, as Suricata inspects each transaction.
+// Parsing stops after a message that is not complete yet.
 class HttpMessages {
  public:
   static constexpr size_t kMax = 8;
-  // Returns how many messages the payload starts with (0: not HTTP).
-  size_t parse(std::string_view payload);
+  // Returns how many messages the bytes hold (0: none).
+  size_t parse(std::string_view bytes);
   size_t size() const { return count_; }
   const HttpMessage& operator[](size_t i) const { return messages_[i]; }
+  // Where in the bytes the complete messages end: the next message starts there.
+  size_t consumed() const { return consumed_; }
+  // The bytes at consumed() are not the start of an HTTP message, however many more come.
+  bool not_http() const { return not_http_; }
 
  private:
   std::array<HttpMessage, kMax> messages_;
   size_t count_ = 0;
+  size_t consumed_ = 0;
+  bool not_http_ = false;
+};
+
+// HTTP's state on one direction of a TCP stream: where the message being received starts,
+// and the rules already recorded on it, so each rule is recorded once per message however
+// many segments the message takes.
+struct HttpDirection {
+  uint64_t message_start = 0;   // stream offset of the first message not complete yet
+  bool not_http = false;        // the direction's bytes are not HTTP (or were lost): no more parsing
+  std::vector<uint32_t> fired;  // rules recorded on the message at message_start
+  uint32_t stream_restarts = 0; // the stream's restarts (StreamSide::restarts) it has followed
 };
 
 // HTTP's state on a flow (flow/flow_data.h): whether an HTTP message has been seen on it, so
-// that `alert http` rules apply to the rest of it.
+// that `alert http` rules apply to the rest of it, and each direction's parsing.
 struct HttpFlow : FlowData {
   bool seen = false;
+  HttpDirection directions[2];  // by Direction of the sender
 };
 FlowSlot http_flow_slot();
 

@@ -4,9 +4,8 @@
 //                                 to_server (from_client) | to_client (from_server),
 //                                 only_stream | no_stream, only_frag | no_frag
 //
-// The `tcp-stream` protocol sets only_stream. Picket inspects each packet's payload and does
-// not reassemble streams: no_stream always holds, and only_stream rules are inspected on each
-// TCP segment with a payload.
+// The `tcp-stream` protocol sets only_stream, `tcp-pkt` no_stream: which of the packet's
+// payload and the TCP stream window the payload conditions see (detect/signature_set.h).
 #include "base/text.h"
 #include "detect/compiled_rule.h"
 #include "detect/keywords/keyword.h"
@@ -45,7 +44,8 @@ void parse(const RuleOption& o, rules::Rule& r) {
   if (f.only_frag && f.no_frag) o.fail(o.value_offset, "flow cannot be both only_frag and no_frag");
 }
 
-// The conditions a packet can fail (stateless and no_stream always hold).
+// The conditions a packet can fail here (stateless always holds; the stream conditions choose
+// the payload the signature set inspects).
 bool used(const rules::Rule& r) {
   const rules::FlowCondition& f = r.flow;
   return f.established || f.not_established || f.to_server || f.to_client || f.only_stream || f.only_frag ||

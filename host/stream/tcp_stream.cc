@@ -1,0 +1,266 @@
+#include "stream/tcp_stream.h"
+
+#include <algorithm>
+
+namespace picket {
+namespace {
+
+StreamUpdate in_stream(bool yes = true) {
+  StreamUpdate u;
+  u.in_stream = yes;
+  return u;
+}
+
+}  // namespace
+
+std::string_view stream_exception_name(StreamException e) {
+  switch (e) {
+    case StreamException::kDropFlow: return "drop-flow";
+    case StreamException::kDropPacket: return "drop-packet";
+    case StreamException::kPassFlow: return "pass-flow";
+    case StreamException::kIgnore: return "ignore";
+  }
+  return "?";
+}
+
+std::string_view stream_event_name(StreamEvent e) {
+  switch (e) {
+    case StreamEvent::kNone: return "none";
+    case StreamEvent::kOverlapConflict: return "overlap_conflict";
+    case StreamEvent::kQueueFull: return "queue_full";
+    case StreamEvent::kMemcap: return "memcap";
+    case StreamEvent::kCount: break;
+  }
+  return "?";
+}
+
+size_t StreamSide::held() const {
+  size_t n = tail.size();
+  for (const auto& [at, bytes] : queue) n += bytes.size();
+  return n;
+}
+
+TcpStream::~TcpStream() {
+  if (!memory) return;
+  for (const StreamSide& s : sides) memory->held -= s.held();
+}
+
+FlowSlot tcp_stream_slot() {
+  static const FlowSlot slot = register_flow_slot("stream.tcp");
+  return slot;
+}
+
+StreamUpdate StreamReassembler::exception(StreamEvent e) {
+  ++counters_.events[static_cast<size_t>(e)];
+  StreamUpdate u = in_stream();
+  u.event = e;
+  return u;
+}
+
+void StreamReassembler::abandon(Flow& flow) {
+  TcpStream* ts = flow.data.find<TcpStream>(slot_);
+  if (!ts) return;
+  for (StreamSide& s : ts->sides) {
+    memory_.held -= s.held();
+    s.tail.clear();
+    s.tail.shrink_to_fit();
+    s.queue.clear();
+    s.segment_starts.clear();
+    s.done = true;
+  }
+}
+
+// Whether `bytes` at stream offset `at` say something else than what the side already holds
+// for the same offsets: delivered bytes still in the tail, or queued ones.
+bool StreamReassembler::conflicts(const StreamSide& side, uint64_t at, std::string_view bytes) const {
+  const uint64_t end = at + bytes.size();
+  const uint64_t lo = std::max(at, side.tail_start), hi = std::min(end, side.next);
+  if (lo < hi && bytes.substr(lo - at, hi - lo) != std::string_view(side.tail).substr(lo - side.tail_start, hi - lo)) {
+    return true;
+  }
+  auto it = side.queue.upper_bound(at);
+  if (it != side.queue.begin()) --it;
+  for (; it != side.queue.end() && it->first < end; ++it) {
+    const uint64_t qlo = std::max(at, it->first), qhi = std::min(end, it->first + it->second.size());
+    if (qlo < qhi && bytes.substr(qlo - at, qhi - qlo) != std::string_view(it->second).substr(qlo - it->first, qhi - qlo)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Keeps `lookback` bytes before `next` in the tail (more when the application layer holds
+// them), erasing in large steps so a stream's bytes move at most a few times.
+void StreamReassembler::trim(StreamSide& side) {
+  uint64_t keep_from = side.next > config_.lookback ? side.next - config_.lookback : 0;
+  if (side.hold_from < keep_from && side.next - side.hold_from <= config_.hold_limit) keep_from = side.hold_from;
+  if (keep_from <= side.tail_start || keep_from - side.tail_start < std::max<uint64_t>(config_.lookback, 4096)) return;
+  const size_t erase = keep_from - side.tail_start;
+  side.tail.erase(0, erase);
+  memory_.held -= erase;
+  side.tail_start = keep_from;
+  auto first_kept = std::lower_bound(side.segment_starts.begin(), side.segment_starts.end(), keep_from);
+  side.segment_starts.erase(side.segment_starts.begin(), first_kept);
+}
+
+StreamUpdate StreamReassembler::place(Flow& flow, Direction direction, const DecodedPacket& p, std::string_view payload) {
+  const bool syn = p.tcp_flags & tcp_flag::kSyn;
+  TcpStream* ts = flow.data.find<TcpStream>(slot_);
+  // A flow has streams from its client's SYN on, or when picked up mid-stream with --midstream:
+  // one first seen at its SYN/ACK, midstream off, has none, as in Suricata.
+  const bool tracked = flow.tcp_state != TcpState::kNone;
+  if (!ts && tracked && (syn || !payload.empty())) {
+    ts = &flow.data.emplace<TcpStream>(slot_);
+    ts->memory = &memory_;
+  }
+  if (!ts) {
+    if (!payload.empty()) ++counters_.unopened;
+    return {};
+  }
+  StreamSide& side = ts->sides[static_cast<size_t>(direction)];
+  // The SYN takes one sequence number; its data (TCP Fast Open) follows it. A SYN seen again
+  // before any data (a retransmission, or a new initial sequence number) opens the side anew.
+  const uint32_t seq = syn ? p.tcp_seq + 1 : p.tcp_seq;
+  if (syn && (!side.open || (side.next == 0 && side.queue.empty()))) {
+    side.open = true;
+    side.next_seq = seq;
+  }
+  if (syn && (p.tcp_flags & tcp_flag::kAck)) {
+    // The SYN/ACK says whether the server took the other side's SYN data.
+    StreamSide& other = ts->sides[direction == Direction::kToServer ? 1 : 0];
+    if (other.tentative) {
+      const uint32_t first_seq = other.next_seq - static_cast<uint32_t>(other.next);
+      if (p.tcp_ack == first_seq) restart(other);  // it acknowledges the SYN alone
+      other.tentative = 0;
+    }
+  }
+  if (payload.empty()) return in_stream(side.open && !side.done);
+  if (!side.open) {
+    if (!flow.midstream) {
+      ++counters_.unopened;
+      return {};
+    }
+    side.open = true;
+    side.next_seq = seq;
+  }
+  if (side.done) return {};
+
+  // The segment's stream offset; bytes before the stream's start are not part of it.
+  int64_t at = static_cast<int64_t>(side.next) + static_cast<int32_t>(seq - side.next_seq);
+  if (at < 0) {
+    if (static_cast<uint64_t>(-at) >= payload.size()) return in_stream();
+    payload.remove_prefix(static_cast<size_t>(-at));
+    at = 0;
+  }
+  uint64_t start = static_cast<uint64_t>(at);
+  if (config_.depth && start >= config_.depth) {
+    side.done = true;
+    ++counters_.depth_reached;
+    return {};
+  }
+  if (config_.depth && start + payload.size() > config_.depth) payload = payload.substr(0, config_.depth - start);
+  ++counters_.segments;
+  // Other bytes where the SYN's data was, before any SYN/ACK: the server did not take it.
+  // (A restart keeps every offset where it was.)
+  if (side.tentative && !syn && conflicts(side, start, payload)) restart(side);
+
+  if (conflicts(side, start, payload)) {
+    StreamUpdate u = exception(StreamEvent::kOverlapConflict);
+    if (config_.drop_conflicts) return u;
+    // Accepted: the bytes held first stand, as the receiver keeps them.
+    u.event = StreamEvent::kNone;
+  }
+  const uint64_t end = start + payload.size();
+  if (end <= side.next) {
+    ++counters_.retransmissions;
+    return in_stream();
+  }
+  if (start > side.next) {
+    // Out of order: held until the gap before it fills. Only the parts no queued segment
+    // covers yet are added, so the bytes queued first stand.
+    if (side.queue.size() >= config_.max_queued_segments) return exception(StreamEvent::kQueueFull);
+    if (memory_.held + payload.size() > config_.memcap) return exception(StreamEvent::kMemcap);
+    uint64_t pos = start;
+    auto it = side.queue.upper_bound(start);
+    if (it != side.queue.begin() && std::prev(it)->first + std::prev(it)->second.size() > pos) {
+      pos = std::prev(it)->first + std::prev(it)->second.size();
+    }
+    while (pos < end) {
+      const uint64_t gap_end = it == side.queue.end() ? end : std::min(end, it->first);
+      if (gap_end > pos) {
+        side.queue.emplace(pos, std::string(payload.substr(pos - start, gap_end - pos)));
+        memory_.held += gap_end - pos;
+      }
+      if (it == side.queue.end()) break;
+      pos = std::max(pos, it->first + it->second.size());
+      ++it;
+    }
+    ++counters_.out_of_order;
+    return in_stream();
+  }
+  StreamUpdate u = deliver(side, start, payload);
+  if (syn && start == 0 && u.event == StreamEvent::kNone) side.tentative = static_cast<uint32_t>(side.next);
+  return u;
+}
+
+// Takes back what the stream delivered (the SYN's data, never acknowledged): it starts again
+// empty at the same sequence number.
+void StreamReassembler::restart(StreamSide& side) {
+  memory_.held -= side.held();
+  side.next_seq -= static_cast<uint32_t>(side.next);
+  side.next = 0;
+  side.tail.clear();
+  side.tail_start = 0;
+  side.segment_starts.clear();
+  side.queue.clear();
+  side.tentative = 0;
+  side.hold_from = UINT64_MAX;
+  ++side.restarts;
+}
+
+// Delivers the segment's bytes past `next`, and the queued segments they make next.
+StreamUpdate StreamReassembler::deliver(StreamSide& side, uint64_t at, std::string_view bytes) {
+  std::string_view fresh = bytes.substr(side.next - at);
+  if (memory_.held + fresh.size() > config_.memcap) return exception(StreamEvent::kMemcap);
+  trim(side);
+  const uint64_t first_fresh = side.next;
+  auto append = [&](std::string_view b) {
+    side.segment_starts.push_back(side.next);
+    side.tail.append(b);
+    memory_.held += b.size();
+    side.next += b.size();
+    side.next_seq += static_cast<uint32_t>(b.size());
+    counters_.delivered_bytes += b.size();
+  };
+  append(fresh);
+  while (!side.queue.empty() && side.queue.begin()->first <= side.next) {
+    auto q = side.queue.begin();
+    const uint64_t q_end = q->first + q->second.size();
+    if (q_end > side.next) append(std::string_view(q->second).substr(side.next - q->first));
+    memory_.held -= q->second.size();
+    side.queue.erase(q);
+  }
+  if (config_.depth && side.next >= config_.depth) {
+    side.done = true;
+    ++counters_.depth_reached;
+  }
+
+  // The window: from the earliest segment start at most `lookback` before the fresh bytes, or
+  // from exactly lookback bytes back when no segment starts there.
+  uint64_t lo = first_fresh > config_.lookback ? first_fresh - config_.lookback : 0;
+  lo = std::max(lo, side.tail_start);
+  auto s = std::lower_bound(side.segment_starts.begin(), side.segment_starts.end(), lo);
+  const uint64_t from = s != side.segment_starts.end() && *s < first_fresh ? *s : lo;
+  StreamUpdate u = in_stream();
+  u.window = std::string_view(side.tail).substr(from - side.tail_start);
+  u.fresh_from = first_fresh - from;
+  u.side = &side;
+  return u;
+}
+
+std::optional<std::string_view> StreamReassembler::bytes_from(const StreamSide& side, uint64_t from) const {
+  if (from < side.tail_start || from > side.next) return std::nullopt;
+  return std::string_view(side.tail).substr(from - side.tail_start);
+}
+
+}  // namespace picket

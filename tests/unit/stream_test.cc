@@ -1,0 +1,331 @@
+// TCP streams, tried as an attacker splits an attack: each case sends the same request as
+// segments in some order and checks what the server could read from the segments Picket
+// forwarded, as a receiver would reassemble them (first bytes stand, in sequence order).
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "engine_fixture.h"
+#include "packet/decoder.h"
+#include "testing/packet_builder.h"
+#include "testing/tcp_conversation.h"
+
+namespace picket {
+namespace {
+
+using testing_support::EngineUnderTest;
+using Frame = std::vector<uint8_t>;
+
+constexpr const char* kDropPasswd = "drop tcp any any -> any 80 (content:\"/etc/passwd\"; sid:1;)\n";
+constexpr uint32_t kClientFirstSeq = 1001;  // TcpConversation's client ISN plus the SYN
+
+// What the server's application could read of the client's stream: the forwarded segments,
+// in arrival order, each byte the first one seen at its place, up to the first gap.
+class Receiver {
+ public:
+  void take(const Frame& f) {
+    DecodedPacket d = decode(f.data(), static_cast<uint32_t>(f.size()), static_cast<uint32_t>(f.size()));
+    if (!d.is_tcp() || d.src_port == 80) return;
+    for (uint32_t i = 0; i < d.payload_length; ++i) {
+      bytes_.emplace(d.tcp_seq - kClientFirstSeq + i, static_cast<char>(f[d.payload_offset + i]));
+    }
+  }
+  std::string stream() const {
+    std::string s;
+    for (auto it = bytes_.begin(); it != bytes_.end() && it->first == s.size(); ++it) s.push_back(it->second);
+    return s;
+  }
+
+ private:
+  std::map<uint32_t, char> bytes_;
+};
+
+struct Session {
+  explicit Session(std::string_view rules = kDropPasswd, EngineConfig config = {}) : engine(rules, "", "", config) {
+    for (const Frame& f : c.handshake()) send(f);
+  }
+  Verdict send(const Frame& f) {
+    Verdict v = engine.run(f, at += 0.001);
+    if (!v.drop) server.take(f);
+    return v;
+  }
+  TcpConversation c{"10.0.0.1", 40000, "10.0.0.2", 80};
+  EngineUnderTest engine;
+  Receiver server;
+  double at = 0;
+};
+
+TEST(StreamEvasion, OneSegmentIsDropped) {
+  Session s;
+  EXPECT_TRUE(s.send(s.c.from_client("GET /etc/passwd HTTP/1.0\r\n\r\n")).drop);
+  EXPECT_EQ(s.server.stream(), "");
+}
+
+TEST(StreamEvasion, TwoSegmentsTheSecondIsDropped) {
+  Session s;
+  EXPECT_FALSE(s.send(s.c.from_client("GET /etc/pa")).drop);
+  Verdict second = s.send(s.c.from_client("sswd HTTP/1.0\r\n\r\n"));
+  EXPECT_TRUE(second.drop);
+  EXPECT_EQ(s.engine.sids(second), std::vector<uint32_t>{1});
+  EXPECT_TRUE(second.stream_matched);
+  EXPECT_EQ(s.server.stream(), "GET /etc/pa");
+  // The flow stays blocked: a retransmission of the second segment does not get through.
+  EXPECT_TRUE(s.send(s.c.from_client_at(11, "sswd HTTP/1.0\r\n\r\n")).drop);
+  EXPECT_EQ(s.server.stream().find("/etc/passwd"), std::string::npos);
+}
+
+TEST(StreamEvasion, OneBytePerSegment) {
+  Session s;
+  const std::string request = "GET /etc/passwd HTTP/1.0\r\n\r\n";
+  size_t dropped_at = request.size();
+  for (size_t i = 0; i < request.size(); ++i) {
+    if (s.send(s.c.from_client(request.substr(i, 1))).drop && dropped_at == request.size()) dropped_at = i;
+  }
+  EXPECT_EQ(dropped_at, request.find("/etc/passwd") + 10);  // the segment carrying the last 'd'
+  EXPECT_EQ(s.server.stream(), "GET /etc/passw");
+}
+
+TEST(StreamEvasion, OutOfOrderTheGapFillerIsDropped) {
+  Session s;
+  // The tail first: queued behind the gap, forwarded (the server cannot read it yet).
+  EXPECT_FALSE(s.send(s.c.from_client_at(11, "sswd HTTP/1.0\r\n\r\n")).drop);
+  Verdict head = s.send(s.c.from_client_at(0, "GET /etc/pa"));
+  EXPECT_TRUE(head.drop);
+  EXPECT_EQ(s.engine.sids(head), std::vector<uint32_t>{1});
+  EXPECT_EQ(s.server.stream(), "");
+  EXPECT_EQ(s.engine.engine->streams().counters().out_of_order, 1u);
+}
+
+TEST(StreamEvasion, OverlapWithDifferentBytesIsDroppedEitherOrder) {
+  {
+    // In order: harmless bytes, then a "retransmission" that says something else.
+    Session s;
+    EXPECT_FALSE(s.send(s.c.from_client_at(0, "GET /etc/paXXXX")).drop);
+    Verdict rewrite = s.send(s.c.from_client_at(0, "GET /etc/passwd HTTP/1.0\r\n\r\n"));
+    EXPECT_TRUE(rewrite.drop);
+    EXPECT_EQ(rewrite.reason, DropReason::kStream);
+    EXPECT_EQ(rewrite.stream_event, StreamEvent::kOverlapConflict);
+    EXPECT_TRUE(rewrite.recorded());
+    EXPECT_EQ(s.server.stream(), "GET /etc/paXXXX");
+  }
+  {
+    // Out of order: the queued bytes stand, the conflicting segment is dropped, and the
+    // segment that then completes the attack is dropped too.
+    Session s;
+    EXPECT_FALSE(s.send(s.c.from_client_at(11, "sswd HTTP/1.0\r\n\r\n")).drop);
+    Verdict conflict = s.send(s.c.from_client_at(0, "GET /etc/paXXXX"));
+    EXPECT_TRUE(conflict.drop);
+    EXPECT_EQ(conflict.stream_event, StreamEvent::kOverlapConflict);
+    EXPECT_TRUE(s.send(s.c.from_client_at(0, "GET /etc/pa")).drop);
+    EXPECT_EQ(s.server.stream(), "");
+    EXPECT_EQ(s.engine.engine->streams().counters().events[static_cast<size_t>(StreamEvent::kOverlapConflict)], 1u);
+  }
+}
+
+TEST(StreamEvasion, SecondRequestOfAKeptAliveConnectionSplitInTwo) {
+  Session s;
+  EXPECT_FALSE(s.send(s.c.from_client("GET /index.html HTTP/1.1\r\nHost: a\r\n\r\n")).drop);
+  EXPECT_FALSE(s.send(s.c.from_server("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi")).drop);
+  EXPECT_FALSE(s.send(s.c.from_client("GET /etc/pas")).drop);
+  EXPECT_TRUE(s.send(s.c.from_client("swd HTTP/1.1\r\n\r\n")).drop);
+  EXPECT_EQ(s.server.stream().find("/etc/passwd"), std::string::npos);
+}
+
+TEST(StreamEvasion, DataOnTheSynIsInspectedAndStartsTheStreamWhenAcknowledged) {
+  {
+    EngineUnderTest e(kDropPasswd);
+    TcpConversation c("10.0.0.1", 40000, "10.0.0.2", 80);
+    EXPECT_TRUE(e.run(c.syn_with_data("GET /etc/passwd")).drop);
+  }
+  {
+    EngineUnderTest e(kDropPasswd);
+    TcpConversation c("10.0.0.1", 40000, "10.0.0.2", 80);
+    EXPECT_FALSE(e.run(c.syn_with_data("GET /etc/pa")).drop);
+    EXPECT_FALSE(e.run(c.syn_ack()).drop);  // acknowledges the SYN's data: the server took it
+    EXPECT_TRUE(e.run(c.from_client_at(11, "sswd")).drop);
+  }
+  {
+    // A SYN/ACK that acknowledges the SYN alone: the server dropped the data, the stream
+    // starts empty, and a segment that sends other bytes there is no conflict.
+    EngineUnderTest e(kDropPasswd);
+    TcpConversation c("10.0.0.1", 40000, "10.0.0.2", 80);
+    EXPECT_FALSE(e.run(c.syn_with_data("GET /etc/pa")).drop);
+    TcpConversation plain("10.0.0.1", 40000, "10.0.0.2", 80);
+    plain.syn();
+    EXPECT_FALSE(e.run(plain.syn_ack()).drop);
+    EXPECT_FALSE(e.run(c.from_client_at(0, "GET /index")).drop);
+    EXPECT_FALSE(e.run(c.from_client_at(10, "sswd")).drop);
+  }
+}
+
+TEST(StreamDetection, AStreamMatchIsRecordedOnceAndRetransmissionsAddNothing) {
+  Session s("alert tcp any any -> any 80 (content:\"secret\"; sid:7;)\n");
+  EXPECT_TRUE(s.send(s.c.from_client("a sec")).alerts.empty());
+  EXPECT_EQ(s.send(s.c.from_client("ret, and more")).alerts.size(), 1u);
+  EXPECT_TRUE(s.send(s.c.from_client(" bytes")).alerts.empty());        // still in the window: not again
+  EXPECT_TRUE(s.send(s.c.from_client_at(5, "ret, and more")).alerts.empty());  // a retransmission
+  EXPECT_EQ(s.engine.engine->streams().counters().retransmissions, 1u);
+}
+
+TEST(StreamDetection, PacketRulesAndStreamRules) {
+  const std::string rules =
+      "alert tcp-pkt any any -> any 80 (content:\"secret\"; sid:1;)\n"
+      "alert tcp-stream any any -> any 80 (content:\"secret\"; sid:2;)\n"
+      "alert tcp any any -> any 80 (content:\"secret\"; flow:no_stream; sid:3;)\n"
+      "alert tcp any any -> any 80 (content:\"secret\"; flow:only_stream; sid:4;)\n";
+  {
+    Session s(rules);
+    EXPECT_TRUE(s.send(s.c.from_client("a sec")).alerts.empty());
+    EXPECT_EQ(s.engine.sids(s.send(s.c.from_client("ret"))), (std::vector<uint32_t>{2, 4}));
+  }
+  {
+    Session s(rules);
+    EXPECT_EQ(s.engine.sids(s.send(s.c.from_client("a secret"))), (std::vector<uint32_t>{1, 2, 3, 4}));
+  }
+}
+
+TEST(StreamDetection, AbsolutePositionsCountFromTheWindowsFirstSegment) {
+  // The window starts at the stream's start while it is short: a request method at offset 0.
+  Session s("alert tcp any any -> any 80 (content:\"GET\"; depth:3; content:\"/admin\"; distance:0; sid:1;)\n");
+  EXPECT_TRUE(s.send(s.c.from_client("GET /ad")).alerts.empty());
+  EXPECT_EQ(s.send(s.c.from_client("min HTTP/1.0\r\n\r\n")).alerts.size(), 1u);
+}
+
+TEST(StreamDetection, PastTheDepthSegmentsAreInspectedOneByOne) {
+  EngineConfig config;
+  config.stream.depth = 16;
+  Session s(kDropPasswd, config);
+  EXPECT_FALSE(s.send(s.c.from_client("0123456789")).drop);
+  EXPECT_FALSE(s.send(s.c.from_client("abcdef/etc/pa")).drop);
+  EXPECT_FALSE(s.send(s.c.from_client("sswd")).drop);  // past the depth, split: not seen
+  EXPECT_TRUE(s.send(s.c.from_client("/etc/passwd")).drop);  // whole in one segment: seen
+  EXPECT_EQ(s.engine.engine->streams().counters().depth_reached, 1u);
+}
+
+TEST(StreamExceptions, AFullQueueDropsTheFlowByDefault) {
+  EngineConfig config;
+  config.stream.max_queued_segments = 2;
+  Session s("alert tcp any any -> any 80 (content:\"x\"; sid:1;)\n", config);
+  EXPECT_FALSE(s.send(s.c.from_client_at(10, "a")).drop);
+  EXPECT_FALSE(s.send(s.c.from_client_at(20, "b")).drop);
+  Verdict third = s.send(s.c.from_client_at(30, "c"));
+  EXPECT_TRUE(third.drop);
+  EXPECT_EQ(third.reason, DropReason::kStream);
+  EXPECT_EQ(third.stream_event, StreamEvent::kQueueFull);
+  Verdict later = s.send(s.c.from_client_at(0, "hello"));
+  EXPECT_TRUE(later.drop);
+  EXPECT_TRUE(later.flow_was_blocked);
+  EXPECT_EQ(later.reason, DropReason::kStream);
+}
+
+TEST(StreamExceptions, PassFlowForwardsTheRestUninspected) {
+  EngineConfig config;
+  config.stream.max_queued_segments = 1;
+  config.stream.on_exception = StreamException::kPassFlow;
+  Session s(kDropPasswd, config);
+  EXPECT_FALSE(s.send(s.c.from_client_at(10, "a")).drop);
+  EXPECT_TRUE(s.send(s.c.from_client_at(20, "b")).flow_passed);
+  Verdict after = s.send(s.c.from_client_at(0, "/etc/passwd"));
+  EXPECT_FALSE(after.drop);
+  EXPECT_TRUE(after.flow_passed);
+}
+
+TEST(StreamExceptions, TheMemoryCapHoldsAndFlowsGiveTheirBytesBack) {
+  EngineConfig config;
+  config.stream.memcap = 64;
+  config.flows.max_flows = 1;
+  EngineUnderTest e("alert tcp any any -> any 80 (content:\"zz\"; sid:1;)\n", "", "", config);
+  TcpConversation a("10.0.0.1", 40000, "10.0.0.2", 80);
+  for (const Frame& f : a.handshake()) e.run(f);
+  EXPECT_FALSE(e.run(a.from_client(std::string(60, 'a'))).drop);
+  Verdict over = e.run(a.from_client(std::string(10, 'b')));
+  EXPECT_EQ(over.stream_event, StreamEvent::kMemcap);
+  EXPECT_LE(e.engine->streams().held_bytes(), 64u);
+  // A second flow evicts the first (the table holds one): its bytes are given back.
+  TcpConversation b("10.0.0.3", 40000, "10.0.0.2", 80);
+  for (const Frame& f : b.handshake()) e.run(f);
+  EXPECT_EQ(e.engine->streams().held_bytes(), 0u);
+  EXPECT_FALSE(e.run(b.from_client(std::string(60, 'c'))).drop);
+  EXPECT_EQ(e.engine->streams().held_bytes(), 60u);
+}
+
+TEST(StreamFlows, WithoutTheHandshakeOrMidstreamThereIsNoStream) {
+  EngineUnderTest e(kDropPasswd);
+  TcpConversation c("10.0.0.1", 40000, "10.0.0.2", 80);
+  EXPECT_FALSE(e.run(c.from_client("GET /etc/pa")).drop);
+  EXPECT_FALSE(e.run(c.from_client("sswd")).drop);
+  EXPECT_EQ(e.engine->streams().counters().unopened, 2u);
+
+  EngineConfig midstream;
+  midstream.flows.midstream = true;
+  EngineUnderTest m(kDropPasswd, "", "", midstream);
+  TcpConversation d("10.0.0.1", 40000, "10.0.0.2", 80);
+  EXPECT_FALSE(m.run(d.from_client("GET /etc/pa")).drop);
+  EXPECT_TRUE(m.run(d.from_client("sswd")).drop);
+}
+
+constexpr const char* kDropPasswdUri = "drop http any any -> any any (http.uri; content:\"/etc/passwd\"; sid:2;)\n";
+
+TEST(HttpOverStreams, ARequestLineInThreeSegments) {
+  Session s(kDropPasswdUri);
+  EXPECT_FALSE(s.send(s.c.from_client("GET /et")).drop);
+  EXPECT_FALSE(s.send(s.c.from_client("c/pass")).drop);
+  Verdict last = s.send(s.c.from_client("wd HTTP/1.1\r\nHost: a\r\n\r\n"));
+  EXPECT_TRUE(last.drop);
+  EXPECT_EQ(s.engine.sids(last), std::vector<uint32_t>{2});
+  EXPECT_EQ(s.server.stream().find("/etc/passwd"), std::string::npos);
+}
+
+TEST(HttpOverStreams, TheSecondRequestOfAKeptAliveConnectionSplitInTwo) {
+  Session s(kDropPasswdUri);
+  EXPECT_FALSE(s.send(s.c.from_client("GET /index.html HTTP/1.1\r\nHost: a\r\n\r\nGET /etc/pa")).drop);
+  EXPECT_FALSE(s.send(s.c.from_server("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi")).drop);
+  EXPECT_TRUE(s.send(s.c.from_client("sswd HTTP/1.1\r\nHost: a\r\n\r\n")).drop);
+}
+
+TEST(HttpOverStreams, NormalisedUrisAndTheRequestFormsServersAccept) {
+  for (const char* request : {"GET /x/%2e%2e/etc//passwd HTTP/1.1\r\n\r\n", "get /etc/./passwd HTTP/1.1\r\n\r\n",
+                              "GET\t/etc\\passwd\tHTTP/1.0\r\n\r\n", "GET /etc/passwd\r\n",
+                              "GET /etc%2fpasswd HTTP/1.1\r\n\r\n"}) {
+    Session s(kDropPasswdUri);
+    EXPECT_TRUE(s.send(s.c.from_client(request)).drop) << request;
+  }
+  // A request that does not start its segment: the one before it ended in the segment before.
+  Session s(kDropPasswdUri);
+  EXPECT_FALSE(s.send(s.c.from_client("POST /form HTTP/1.1\r\nContent-Length: 10\r\n\r\nabcde")).drop);
+  EXPECT_TRUE(s.send(s.c.from_client("fghijGET /etc/passwd HTTP/1.1\r\n\r\n")).drop);
+}
+
+TEST(HttpOverStreams, HeadersAndBodiesAcrossSegmentsAreRecordedOncePerMessage) {
+  Session s(
+      "alert http any any -> any any (http.user_agent; content:\"sqlmap\"; sid:3;)\n"
+      "alert http any any -> any any (http.request_body; content:\"<soap:Envelope\"; sid:4;)\n");
+  EXPECT_TRUE(s.send(s.c.from_client("POST /ws HTTP/1.1\r\nHost: a\r\n")).alerts.empty());
+  EXPECT_TRUE(s.send(s.c.from_client("Content-Length: 20\r\n")).alerts.empty());
+  EXPECT_EQ(s.engine.sids(s.send(s.c.from_client("User-Agent: sqlmap/1.7\r\n\r\n"))), std::vector<uint32_t>{3});
+  EXPECT_EQ(s.engine.sids(s.send(s.c.from_client("<soap:Env"))), std::vector<uint32_t>{});
+  EXPECT_EQ(s.engine.sids(s.send(s.c.from_client("elope>xx"))), std::vector<uint32_t>{4});
+  EXPECT_EQ(s.engine.sids(s.send(s.c.from_client("yyy"))), std::vector<uint32_t>{});  // completes it: nothing new
+  // The next request on the connection is a message of its own.
+  EXPECT_EQ(s.engine.sids(s.send(s.c.from_client("GET / HTTP/1.1\r\nUser-Agent: sqlmap\r\n\r\n"))),
+            std::vector<uint32_t>{3});
+}
+
+TEST(HttpOverStreams, AFlowWithoutAStreamHasNoHttp) {
+  EngineUnderTest e(kDropPasswdUri);
+  TcpConversation c("10.0.0.1", 40000, "10.0.0.2", 80);
+  EXPECT_FALSE(e.run(c.from_client("GET /etc/passwd HTTP/1.1\r\n\r\n")).drop);
+}
+
+TEST(Fragments, MatchNoRuleThatNamesPorts) {
+  EngineUnderTest e(
+      "alert tcp any any -> any 80 (content:\"frag\"; sid:1;)\n"
+      "alert ip any any -> any any (content:\"frag\"; sid:2;)\n");
+  Frame f = PacketBuilder().ipv4("10.0.0.1", "10.0.0.2").ipv4_fragment(64, true).tcp(40000, 80, 0).payload("frag").build();
+  Verdict v = e.run(f);
+  ASSERT_TRUE(v.decoded.fragment);
+  EXPECT_EQ(e.sids(v), std::vector<uint32_t>{2});
+}
+
+}  // namespace
+}  // namespace picket
