@@ -73,6 +73,8 @@ struct WorkerCounters {
 // A worker's counters as the control thread reads them: stored after each burst.
 struct LiveCounters {
   std::atomic<uint64_t> received{0}, forwarded{0}, dropped{0}, records{0}, unjudged{0}, alerts{0};
+  std::atomic<uint64_t> flows_created{0}, flows_evicted{0}, flows_evicted_established{0}, flows_blocked{0},
+      flows_revived{0};
   std::array<std::atomic<uint64_t>, static_cast<size_t>(DropReason::kCount)> dropped_by_reason{};  // by DropReason
   std::atomic<uint32_t> generation{0};
   std::atomic<bool> failed{false};  // `failure` is written before this is set
@@ -180,6 +182,13 @@ struct Worker {
     live.unjudged.store(counters.unjudged, std::memory_order_relaxed);
     const EngineCounters& e = judge->software().counters();
     live.alerts.store(e.alerts, std::memory_order_relaxed);
+    const FlowCounters& fc = judge->software().flows().counters();
+    const BlockListCounters& bc = judge->software().blocks().counters();
+    live.flows_created.store(fc.created, std::memory_order_relaxed);
+    live.flows_evicted.store(fc.evicted, std::memory_order_relaxed);
+    live.flows_evicted_established.store(fc.evicted_established, std::memory_order_relaxed);
+    live.flows_blocked.store(bc.blocked, std::memory_order_relaxed);
+    live.flows_revived.store(bc.revived, std::memory_order_relaxed);
     for (size_t r = 0; r < e.dropped_packets.size(); ++r) {
       live.dropped_by_reason[r].store(e.dropped_packets[r], std::memory_order_relaxed);
     }
@@ -285,6 +294,12 @@ class InlineStatus final : public DaemonStatus {
       out.set_dropped_stream(out.dropped_stream() + by(DropReason::kStream));
       if (!fail_open_) out.set_dropped_engine_failure(out.dropped_engine_failure() + l.unjudged.load(std::memory_order_relaxed));
       out.set_alerts(out.alerts() + l.alerts.load(std::memory_order_relaxed));
+      auto load = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+      out.set_flows_created(out.flows_created() + load(l.flows_created));
+      out.set_flows_evicted(out.flows_evicted() + load(l.flows_evicted));
+      out.set_flows_evicted_established(out.flows_evicted_established() + load(l.flows_evicted_established));
+      out.set_flows_blocked(out.flows_blocked() + load(l.flows_blocked));
+      out.set_flows_revived(out.flows_revived() + load(l.flows_revived));
       out.set_records(out.records() + l.records.load(std::memory_order_relaxed));
     }
     if (server_) out.set_records_published(server_->published());

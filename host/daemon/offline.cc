@@ -147,6 +147,14 @@ void print_summary(const OfflineSummary& s, Judge& judge, std::FILE* out) {
     }
   }
   std::fprintf(out, "  not IP (forwarded) %10llu packets\n", static_cast<unsigned long long>(c.not_ip));
+  const FlowCounters& fc = engine.flows().counters();
+  const BlockListCounters& bc = engine.blocks().counters();
+  std::fprintf(out,
+               "  flows              %10llu created, %llu expired, %llu evicted (%llu of them established); "
+               "%llu blocked, %llu came back blocked after the table lost them\n",
+               static_cast<unsigned long long>(fc.created), static_cast<unsigned long long>(fc.expired),
+               static_cast<unsigned long long>(fc.evicted), static_cast<unsigned long long>(fc.evicted_established),
+               static_cast<unsigned long long>(bc.blocked), static_cast<unsigned long long>(bc.revived));
   const StreamCounters& st = engine.streams().counters();
   if (st.segments || st.unopened) {
     std::fprintf(out,

@@ -78,6 +78,9 @@ engine:
   --malformed drop|forward   what to do with malformed packets (default: drop)
   --action-order LIST        e.g. drop,pass,reject,alert (default: pass,drop,reject,alert)
   --max-flows N              flow table size (default: 1048576)
+  --max-blocked N            blocked flows remembered apart from the table (default: 65536)
+  --block-timeout SECONDS    how long a blocked flow stays blocked after its last packet
+                             (default: 3600)
   --stream-depth BYTES       TCP bytes reassembled per direction; 0: all (default: 1048576)
   --stream-lookback BYTES    stream bytes before a segment that its inspection sees (default: 4096)
   --stream-queue N           out-of-order segments held per direction (default: 256)
@@ -217,6 +220,10 @@ bool engine_option(const std::string& a, Reader& r, DaemonOptions& o) {
     unsigned long long v = std::strtoull(n.c_str(), &end, 10);
     if (n.empty() || *end || v == 0 || v > (1ull << 28)) usage_error("--max-flows takes a number from 1 to 268435456");
     o.config.flows.max_flows = v;
+  } else if (a == "--max-blocked") {
+    o.config.blocks.max_entries = parse_number(a, r.value(), 1, 1ul << 26);
+  } else if (a == "--block-timeout") {
+    o.config.blocks.timeout_ns = static_cast<int64_t>(parse_number(a, r.value(), 1, 86400ul * 365)) * 1'000'000'000;
   } else if (a == "--stream-depth") {
     o.config.stream.depth = static_cast<uint32_t>(parse_number(a, r.value(), 0, 1ul << 31));
   } else if (a == "--stream-lookback") {

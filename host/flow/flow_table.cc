@@ -111,6 +111,26 @@ void FlowTable::expire(int64_t now_ns) {
   }
 }
 
+// A SYN flood fills the table with embryonic flows, and a flood of closes with closed ones:
+// those go first, so the flows that carry traffic stay.
+void FlowTable::evict_one() {
+  uint32_t victim = tail_;
+  uint32_t i = tail_;
+  for (int n = 0; n < kEvictionScan && i != kNil; ++n, i = slots_[i].newer) {
+    const Flow& f = slots_[i].flow;
+    if (!f.established || f.tcp_state == TcpState::kClosed || f.tcp_state == TcpState::kClosing) {
+      victim = i;
+      break;
+    }
+  }
+  const Flow& f = slots_[victim].flow;
+  if (f.established && f.tcp_state != TcpState::kClosed && f.tcp_state != TcpState::kClosing) {
+    ++counters_.evicted_established;
+  }
+  remove(victim);
+  ++counters_.evicted;
+}
+
 std::optional<FlowRef> FlowTable::track(const DecodedPacket& p, uint32_t wire_length,
                                         int64_t now_ns) {
   std::optional<FlowKey> key = FlowKey::of(p);
@@ -132,10 +152,7 @@ std::optional<FlowRef> FlowTable::track(const DecodedPacket& p, uint32_t wire_le
     }
   }
   if (i == kNil) {
-    if (index_.size() >= config_.max_flows) {
-      remove(tail_);
-      ++counters_.evicted;
-    }
+    if (index_.size() >= config_.max_flows) evict_one();
     i = allocate();
     Flow& f = slots_[i].flow;
     f.key = *key;
@@ -143,6 +160,7 @@ std::optional<FlowRef> FlowTable::track(const DecodedPacket& p, uint32_t wire_le
     f.first_seen_ns = f.last_seen_ns = now_ns;
     f.client_addr = p.src;
     f.client_port = p.src_port;
+    f.client_proven = p.is_tcp() && (p.tcp_flags & (tcp_flag::kSyn | tcp_flag::kAck)) == tcp_flag::kSyn;
     // A flow first seen at the server's SYN/ACK was opened by the other side.
     constexpr uint8_t kSynAck = tcp_flag::kSyn | tcp_flag::kAck;
     if (p.is_tcp() && (p.tcp_flags & kSynAck) == kSynAck) {

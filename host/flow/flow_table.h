@@ -7,10 +7,15 @@
 // otherwise. UDP, ICMP and other protocols: established from the first packet seen in the
 // second direction. ICMP echo request and reply are one flow (keyed by the echo id).
 //
-// The table holds at most `max_flows`; a new flow when it is full evicts the least recently
-// seen one, and evictions are counted. A flow idle longer than its timeout is gone: the next
-// packet of that 5-tuple starts a new flow. Malformed packets, fragments and non-IP frames
-// have no flow.
+// A TCP flow's client is proven only by a SYN: a flow first seen at a SYN/ACK or mid-stream
+// takes the first packet's receiver (SYN/ACK) or sender as its client, unproven, and the
+// policy then judges its packets both ways (pipeline/software_engine.h).
+//
+// The table holds at most `max_flows`; a new flow when it is full evicts a flow that is not
+// established, or closed, among the kEvictionScan least recently seen, else the least
+// recently seen one; evictions are counted. A flow idle longer than its timeout is gone: the
+// next packet of that 5-tuple starts a new flow. Malformed packets, fragments and non-IP
+// frames have no flow.
 #pragma once
 
 #include <cstdint>
@@ -64,6 +69,7 @@ struct Flow {
   TcpState tcp_state = TcpState::kNone;
   bool established = false;
   bool midstream = false;  // picked up without a handshake
+  bool client_proven = false;  // TCP: the client sent the flow's first packet, a SYN
   uint8_t fins = 0;        // bit per direction
 
   // What features keep on the flow (detection's block, HTTP, ...): flow/flow_data.h.
@@ -84,6 +90,7 @@ struct FlowCounters {
   uint64_t created = 0;
   uint64_t expired = 0;  // removed because idle past their timeout
   uint64_t evicted = 0;  // removed to make room when the table was full
+  uint64_t evicted_established = 0;  // of them, established and not closing: none other was near the end
 };
 
 // What tracking one packet tells its caller.
@@ -118,6 +125,7 @@ class FlowTable {
 
  private:
   static constexpr uint32_t kNil = UINT32_MAX;
+  static constexpr int kEvictionScan = 64;
   struct Slot {
     Flow flow;
     uint32_t newer = kNil;  // LRU links: the most recently seen flow is the head
@@ -129,6 +137,7 @@ class FlowTable {
   void push_head(uint32_t i);
   void remove(uint32_t i);
   uint32_t allocate();
+  void evict_one();
   void update_tcp(Flow& f, const DecodedPacket& p, Direction d);
 
   FlowConfig config_;

@@ -39,6 +39,7 @@ struct PacketContext {
   Verdict& verdict;                       // decode, identities, flow, policy, rules, verdict
   const HardwareView* device = nullptr;   // what a card decided first, when one judged
   Flow* flow = nullptr;                   // the flow stage's, valid until the next packet
+  bool flow_created = false;              // this packet started its flow
   StreamUpdate stream;                    // the stream stage's: the segment's window
   DetectionInput detection;               // the buffers and state rules are checked against
 

@@ -45,6 +45,7 @@ SoftwareEngine::SoftwareEngine(EngineConfig config, std::shared_ptr<const Genera
       generation_(std::move(generation)),
       streams_(config.stream),
       flows_(config.flows),
+      blocks_(config.blocks),
       scratch_(std::make_unique<SignatureScratch>(*generation_->signatures)),
       blocked_slot_(blocked_flow_slot()),
       passed_slot_(passed_flow_slot()),
@@ -71,6 +72,14 @@ void SoftwareEngine::adopt(std::shared_ptr<const Generation> next) {
       } else {
         blocked->rule = it->second;
       }
+    });
+    blocks_.rewrite([&](uint32_t& rule) {
+      if (rule == Verdict::kNoRule) return true;
+      const rules::Rule& r = old[rule].rule;
+      auto it = by_sid.find(uint64_t{r.gid} << 32 | r.sid);
+      if (it == by_sid.end()) return false;
+      rule = it->second;
+      return true;
     });
     scratch_ = std::make_unique<SignatureScratch>(*next->signatures);
   }
@@ -111,6 +120,7 @@ void SoftwareEngine::flow_stage(PacketContext& ctx) {
   std::optional<FlowRef> flow = flows_.track(v.decoded, ctx.packet.wire_length, ctx.now());
   if (!flow) return;
   ctx.flow = flow->flow;
+  ctx.flow_created = flow->created;
   v.has_flow = true;
   v.flow_id = flow->flow->id;
   v.direction = flow->direction;
@@ -144,6 +154,18 @@ bool SoftwareEngine::policy_stage(PacketContext& ctx) {
     if (p.is_tcp() || p.is_udp()) port = to_server ? p.dst_port : p.src_port;
     v.policy = policy->judge(client, server, p.ip_proto, port, ctx.now());
   }
+  // No SYN proved which side is the client (the flow began at a SYN/ACK, or mid-stream): the
+  // packet must also be allowed with its sender as the client, so that no order of packets
+  // turns a denied pair into an allowed one.
+  if (v.policy.allowed && !to_server && p.is_tcp() && !ctx.flow->client_proven) {
+    PolicyDecision own;
+    if (ctx.from_device() && ctx.device->policy_known) {
+      own = ctx.device->to_server;
+    } else {
+      own = policy->judge(v.src_id, v.dst_id, p.ip_proto, p.dst_port, ctx.now());
+    }
+    if (!own.allowed) v.policy = own;
+  }
   if (v.policy.allowed) return true;
   if (policy->mode == PolicyMode::kAudit) {
     v.audit_would_drop = true;
@@ -157,9 +179,20 @@ bool SoftwareEngine::policy_stage(PacketContext& ctx) {
 // A flow an earlier drop blocked stays dropped; a passed flow is forwarded uninspected.
 bool SoftwareEngine::flow_verdict_stage(PacketContext& ctx) {
   Verdict& v = ctx.verdict;
-  const Flow* f = ctx.flow;
+  Flow* f = ctx.flow;
   if (!f) return true;
-  if (const BlockedFlow* blocked = f->data.find<BlockedFlow>(blocked_slot_)) {
+  BlockedFlow* blocked = f->data.find<BlockedFlow>(blocked_slot_);
+  if (blocked) {
+    blocks_.refresh(f->key, ctx.now());
+  } else if (ctx.flow_created && !blocks_.empty()) {
+    // A flow the table lost (evicted, expired) comes back blocked.
+    if (std::optional<uint32_t> rule = blocks_.refresh(f->key, ctx.now())) {
+      blocked = &f->data.emplace<BlockedFlow>(blocked_slot_);
+      blocked->rule = *rule;
+      blocks_.count_revived();
+    }
+  }
+  if (blocked) {
     v.drop = true;
     v.reason = blocked->rule == Verdict::kNoRule ? DropReason::kStream : DropReason::kSignature;
     v.blocking_rule = blocked->rule;
@@ -173,7 +206,10 @@ bool SoftwareEngine::flow_verdict_stage(PacketContext& ctx) {
   return true;
 }
 
-void SoftwareEngine::block_flow(Flow& f, uint32_t rule) { f.data.emplace<BlockedFlow>(blocked_slot_).rule = rule; }
+void SoftwareEngine::block_flow(PacketContext& ctx, uint32_t rule) {
+  ctx.flow->data.emplace<BlockedFlow>(blocked_slot_).rule = rule;
+  blocks_.block(ctx.flow->key, rule, ctx.now());
+}
 
 // A TCP segment goes into its direction's stream. A segment the stream refuses is dropped
 // (an overlap conflict), or handled as the exception policy says (a full queue or memory).
@@ -190,7 +226,7 @@ bool SoftwareEngine::stream_stage(PacketContext& ctx) {
   StreamException what = e == StreamEvent::kOverlapConflict ? StreamException::kDropPacket : config_.stream.on_exception;
   switch (what) {
     case StreamException::kDropFlow:
-      block_flow(*ctx.flow, Verdict::kNoRule);
+      block_flow(ctx, Verdict::kNoRule);
       [[fallthrough]];
     case StreamException::kDropPacket:
       v.drop = true;
@@ -254,7 +290,7 @@ void SoftwareEngine::detection_stage(PacketContext& ctx) {
     v.reason = DropReason::kSignature;
     v.blocking_rule = h;
     v.reject = a == rules::Action::kReject;
-    if (f) block_flow(*f, h);
+    if (f) block_flow(ctx, h);
     break;
   }
   if (http) http_parsed(ctx, *http);

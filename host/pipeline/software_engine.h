@@ -7,7 +7,8 @@
 //          -> detection: the buffers, signatures in action order
 //
 // Verdict order: malformed (drop, or forward when configured), policy deny (drop; in audit
-// mode forwarded and recorded), a flow blocked by an earlier drop (drop) or passed (forward),
+// mode forwarded and recorded; a TCP flow whose client no SYN proved is judged both ways:
+// as the flow says, and with the packet's sender as the client), a flow blocked by an earlier drop (drop) or passed (forward),
 // a segment the stream refuses (drop, or as the exception policy says), then the
 // signatures: pass ends inspection for the packet; alert records; drop and
 // reject drop the packet and block the rest of the flow in both directions.
@@ -23,6 +24,7 @@
 #include "detect/signature_set.h"
 #include "pipeline/packet_context.h"
 #include "pipeline/verdict.h"
+#include "flow/block_list.h"
 #include "flow/flow_table.h"
 #include "stream/tcp_stream.h"
 #include "identity/identity_table.h"
@@ -33,6 +35,7 @@ namespace picket {
 
 struct EngineConfig {
   FlowConfig flows;
+  BlockListConfig blocks;
   StreamConfig stream;
   bool drop_malformed = true;
   // Suricata's default; suricata.yaml's action-order may change it.
@@ -76,6 +79,7 @@ class SoftwareEngine {
   const Policy* policy() const { return generation_->policy.get(); }
   const FlowTable& flows() const { return flows_; }
   const StreamReassembler& streams() const { return streams_; }
+  const BlockList& blocks() const { return blocks_; }
   const EngineCounters& counters() const { return counters_; }
   const EngineConfig& config() const { return config_; }
 
@@ -90,13 +94,14 @@ class SoftwareEngine {
   void detection_stage(PacketContext& ctx);
   HttpDirection* parse_http(PacketContext& ctx);
   void http_parsed(PacketContext& ctx, HttpDirection& d);
-  void block_flow(Flow& f, uint32_t rule);
+  void block_flow(PacketContext& ctx, uint32_t rule);
   void count(const Verdict& v, uint32_t wire_length);
 
   EngineConfig config_;
   std::shared_ptr<const Generation> generation_;
   StreamReassembler streams_;  // before flows_: the flows' streams give their bytes back to it
   FlowTable flows_;
+  BlockList blocks_;
   std::unique_ptr<SignatureScratch> scratch_;
   std::array<uint8_t, 4> rank_{};  // by rules::Action: its place in the action order
   HttpMessages http_;

@@ -329,3 +329,75 @@ TEST(Fragments, MatchNoRuleThatNamesPorts) {
 
 }  // namespace
 }  // namespace picket
+
+namespace picket {
+namespace {
+
+// Flows an attacker cannot steer: the table's limits and timeouts, and the order of packets.
+TEST(SteeredFlows, ABlockedFlowStaysBlockedWhenTheTableEvictsIt) {
+  EngineConfig config;
+  config.flows.max_flows = 100;
+  EngineUnderTest e(kDropPasswd, "", "", config);
+  TcpConversation victim("10.0.0.1", 40000, "10.0.0.2", 80);
+  double t = 0;
+  for (const Frame& f : victim.handshake()) e.run(f, t += 0.001);
+  EXPECT_TRUE(e.run(victim.from_client("GET /etc/passwd"), t += 0.001).drop);
+  // 1,000 other connections, handshakes complete: the table evicts the victim's flow.
+  for (int i = 0; i < 1000; ++i) {
+    TcpConversation other("192.0.2." + std::to_string(i % 250 + 1), static_cast<uint16_t>(1000 + i), "10.0.0.2", 80);
+    for (const Frame& f : other.handshake()) e.run(f, t += 0.001);
+  }
+  EXPECT_GT(e.engine->flows().counters().evicted_established, 800u);
+  Verdict later = e.run(victim.from_client("more"), t += 0.001);
+  EXPECT_TRUE(later.drop);
+  EXPECT_TRUE(later.flow_was_blocked);
+  EXPECT_EQ(e.sids(later), std::vector<uint32_t>{1});
+  EXPECT_EQ(e.engine->blocks().counters().revived, 1u);
+}
+
+TEST(SteeredFlows, IdlenessAndASpoofedRstDoNotLiftABlock) {
+  EngineUnderTest e(kDropPasswd);
+  TcpConversation c("10.0.0.1", 40000, "10.0.0.2", 80);
+  for (const Frame& f : c.handshake()) e.run(f, 0);
+  EXPECT_TRUE(e.run(c.from_client("GET /etc/passwd"), 1).drop);
+  EXPECT_TRUE(e.run(c.from_client("x"), 1000).flow_was_blocked);  // idle past 600 s
+  e.run(c.rst_from_client(), 1001);
+  EXPECT_TRUE(e.run(c.from_client("y"), 1100).flow_was_blocked);  // RST, then 99 s
+  EXPECT_FALSE(e.run(c.from_client("z"), 1100 + 3601).drop);     // the block's own timeout
+}
+
+TEST(SteeredFlows, EmbryonicFlowsAreEvictedBeforeEstablishedOnes) {
+  EngineConfig config;
+  config.flows.max_flows = 10;
+  EngineUnderTest e("alert tcp any any -> any any (flow:established; content:\"x\"; sid:1;)\n", "", "", config);
+  TcpConversation kept("10.0.0.1", 40000, "10.0.0.2", 80);
+  double t = 0;
+  for (const Frame& f : kept.handshake()) e.run(f, t += 0.001);
+  for (int i = 0; i < 50; ++i) {
+    TcpConversation spoof("192.0.2." + std::to_string(i + 1), 1000, "10.0.0.2", 80);
+    e.run(spoof.syn(), t += 0.001);
+  }
+  EXPECT_EQ(e.engine->flows().counters().evicted_established, 0u);
+  EXPECT_EQ(e.run(kept.from_client("x"), t += 0.001).alerts.size(), 1u);  // still established
+}
+
+TEST(SteeredFlows, ASynAckFirstIsJudgedInItsOwnDirectionToo) {
+  const std::string identities = "spiffe://t/bad 10.0.0.66\nspiffe://t/db 10.0.0.5\n";
+  const std::string policy = "deny spiffe://t/bad -> spiffe://t/db\nallow any -> any tcp/443\n";
+  EngineUnderTest e("", identities, policy);
+  // bad (10.0.0.66:443) sends a SYN/ACK to db (10.0.0.5:5000) first: the flow takes db as its
+  // client, which 'allow any -> any tcp/443' would let through; in its own direction it is
+  // bad -> db, denied.
+  TcpConversation c("10.0.0.5", 5000, "10.0.0.66", 443);
+  Verdict v = e.run(c.syn_ack());
+  EXPECT_TRUE(v.drop);
+  EXPECT_EQ(v.reason, DropReason::kPolicy);
+  EXPECT_TRUE(e.run(c.from_server("data")).drop);
+  // With its SYN seen, the same pair the other way round is the flow's client's business.
+  TcpConversation proper("10.0.0.5", 5001, "10.0.0.66", 443);
+  EXPECT_FALSE(e.run(proper.syn()).drop);
+  EXPECT_FALSE(e.run(proper.syn_ack()).drop);
+}
+
+}  // namespace
+}  // namespace picket

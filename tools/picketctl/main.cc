@@ -173,6 +173,9 @@ void print_human(const picket::control::Reply& r) {
                 u(c.dropped_signature()), u(c.dropped_stream()), u(c.dropped_malformed()), u(c.dropped_engine_failure()),
                 u(c.alerts()),
                 u(c.records()), u(c.records_published()));
+    std::printf("  flows: %llu created, %llu evicted (%llu established), %llu blocked, %llu came back blocked\n",
+                u(c.flows_created()), u(c.flows_evicted()), u(c.flows_evicted_established()), u(c.flows_blocked()),
+                u(c.flows_revived()));
     for (const auto& w : c.workers()) {
       std::printf("  worker %u (lcore %u): %llu received, %llu forwarded, %llu dropped, generation %u%s%s\n",
                   w.worker(), w.lcore(), u(w.received()), u(w.forwarded()), u(w.dropped()), w.generation(),
