@@ -130,7 +130,8 @@ void print_summary(const OfflineSummary& s, Judge& judge, std::FILE* out) {
                static_cast<unsigned long long>(c.bytes), s.seconds);
   std::fprintf(out, "  forwarded          %10llu packets %12llu bytes\n",
                static_cast<unsigned long long>(c.forwarded_packets), static_cast<unsigned long long>(c.forwarded_bytes));
-  for (DropReason r : {DropReason::kPolicy, DropReason::kSignature, DropReason::kStream, DropReason::kMalformed}) {
+  for (DropReason r : {DropReason::kPolicy, DropReason::kSignature, DropReason::kStream, DropReason::kMalformed,
+                       DropReason::kChecksum}) {
     auto i = static_cast<size_t>(r);
     std::fprintf(out, "  dropped, %-9s  %10llu packets %12llu bytes\n", std::string(drop_reason_name(r)).c_str(),
                  static_cast<unsigned long long>(c.dropped_packets[i]),
@@ -147,6 +148,10 @@ void print_summary(const OfflineSummary& s, Judge& judge, std::FILE* out) {
     }
   }
   std::fprintf(out, "  not IP (forwarded) %10llu packets\n", static_cast<unsigned long long>(c.not_ip));
+  if (c.bad_checksum) {
+    std::fprintf(out, "  bad checksum       %10llu packets (judged no further)\n",
+                 static_cast<unsigned long long>(c.bad_checksum));
+  }
   const FlowCounters& fc = engine.flows().counters();
   const BlockListCounters& bc = engine.blocks().counters();
   std::fprintf(out,

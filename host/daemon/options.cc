@@ -75,6 +75,10 @@ engine:
   --xclbin FILE              the bitstream for --engine xrt/auto
   --device N                 the XRT device index (default: 0)
   --midstream                accept TCP flows picked up without their handshake
+  --checksums validate|drop|none  a packet whose IPv4 or TCP/UDP checksum does not hold is
+                             forwarded uninspected, changing no flow or stream (validate,
+                             the default), dropped (drop), or not checked (none: as
+                             Suricata's -k none)
   --malformed drop|forward   what to do with malformed packets (default: drop)
   --action-order LIST        e.g. drop,pass,reject,alert (default: pass,drop,reject,alert)
   --max-flows N              flow table size (default: 1048576)

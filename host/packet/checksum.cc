@@ -30,4 +30,22 @@ uint16_t transport_checksum(const IpAddress& src, const IpAddress& dst, bool ipv
   return c;
 }
 
+bool checksums_hold(const uint8_t* frame, uint32_t captured, const DecodedPacket& p) {
+  if (!p.is_ip() || p.ip_end > captured) return true;
+  const bool ipv6 = p.l3 == L3::kIpv6;
+  if (!ipv6) {
+    const size_t ihl = (frame[p.l3_offset] & 0x0f) * 4u;
+    if (checksum_finish(checksum_add(frame + p.l3_offset, ihl)) != 0) return false;
+  }
+  if (p.fragment || !(p.is_tcp() || p.is_udp())) return true;
+  const size_t length = p.ip_end - p.l4_offset;
+  const uint8_t* segment = frame + p.l4_offset;
+  if (p.is_udp() && !ipv6 && segment[6] == 0 && segment[7] == 0) return true;
+  const size_t from = ipv6 ? 0 : 12;
+  uint32_t sum = checksum_add(p.src.bytes.data() + from, 16 - from);
+  sum = checksum_add(p.dst.bytes.data() + from, 16 - from, sum);
+  sum += static_cast<uint32_t>(length) + p.ip_proto;
+  return checksum_finish(checksum_add(segment, length, sum)) == 0;
+}
+
 }  // namespace picket

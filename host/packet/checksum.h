@@ -22,4 +22,11 @@ uint16_t checksum_finish(uint32_t sum);
 uint16_t transport_checksum(const IpAddress& src, const IpAddress& dst, bool ipv6, uint8_t proto,
                             const uint8_t* segment, size_t length, bool with_pseudo_header = true);
 
+struct DecodedPacket;
+
+// Whether the checksums of a decoded IP packet hold, as its receiver checks them: the IPv4
+// header's, and the TCP or UDP segment's (not for fragments; a UDP checksum of 0 over IPv4 is
+// none). A packet the capture cut short, so its segment is not all there, passes.
+bool checksums_hold(const uint8_t* frame, uint32_t captured, const DecodedPacket& p);
+
 }  // namespace picket

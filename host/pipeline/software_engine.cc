@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "packet/checksum.h"
+
 namespace picket {
 
 std::string_view drop_reason_name(DropReason r) {
@@ -12,6 +14,7 @@ std::string_view drop_reason_name(DropReason r) {
     case DropReason::kPolicy: return "policy";
     case DropReason::kSignature: return "signature";
     case DropReason::kStream: return "stream";
+    case DropReason::kChecksum: return "checksum";
     case DropReason::kCount: break;
   }
   return "?";
@@ -98,7 +101,8 @@ void SoftwareEngine::process(const PacketView& packet, Verdict& v, const Hardwar
 }
 
 // Malformed packets are dropped (or forwarded, as configured) and frames that are not IP (ARP
-// and the like) forwarded: neither has anything more to judge.
+// and the like) forwarded: neither has anything more to judge; nor has a packet whose checksum
+// does not hold (forwarded, or dropped, as configured): its receiver discards it.
 bool SoftwareEngine::decode_stage(PacketContext& ctx) {
   Verdict& v = ctx.verdict;
   const PacketView& p = ctx.packet;
@@ -112,6 +116,15 @@ bool SoftwareEngine::decode_stage(PacketContext& ctx) {
     return false;
   }
   v.ip = v.decoded.is_ip();
+  if (v.ip && config_.checksums != ChecksumMode::kNone &&
+      !checksums_hold(p.bytes.data(), static_cast<uint32_t>(p.bytes.size()), v.decoded)) {
+    v.bad_checksum = true;
+    if (config_.checksums == ChecksumMode::kDrop) {
+      v.drop = true;
+      v.reason = DropReason::kChecksum;
+    }
+    return false;
+  }
   return v.ip;
 }
 
@@ -343,6 +356,7 @@ void SoftwareEngine::count(const Verdict& v, uint32_t wire_length) {
   c.bytes += wire_length;
   if (v.malformed != Malformed::kNone) ++c.malformed[static_cast<size_t>(v.malformed)];
   if (!v.ip && v.malformed == Malformed::kNone) ++c.not_ip;
+  if (v.bad_checksum) ++c.bad_checksum;
   if (v.drop) {
     ++c.dropped_packets[static_cast<size_t>(v.reason)];
     c.dropped_bytes[static_cast<size_t>(v.reason)] += wire_length;

@@ -33,8 +33,14 @@
 
 namespace picket {
 
+// What a packet whose checksum does not hold gets: its receiver discards it, so it changes no
+// flow or stream state and is not inspected; it is forwarded, or dropped. kNone: not checked
+// (Suricata's -k none).
+enum class ChecksumMode : uint8_t { kValidate, kDrop, kNone };
+
 struct EngineConfig {
   FlowConfig flows;
+  ChecksumMode checksums = ChecksumMode::kValidate;
   BlockListConfig blocks;
   StreamConfig stream;
   bool drop_malformed = true;
@@ -53,6 +59,7 @@ struct EngineCounters {
   uint64_t alerts = 0;
   uint64_t audit_would_drop = 0;
   uint64_t not_ip = 0;
+  uint64_t bad_checksum = 0;  // IP packets whose checksums do not hold
   uint64_t http_messages_too_long = 0;  // HTTP directions given up: a message outgrew --stream-hold
   std::array<uint64_t, static_cast<size_t>(Malformed::kCount)> malformed{};
 };

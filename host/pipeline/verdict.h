@@ -16,7 +16,8 @@ namespace picket {
 
 // kStream: the TCP stream could not take the segment (an overlap conflict, or an exception
 // policy of stream/tcp_stream.h).
-enum class DropReason : uint8_t { kNone, kMalformed, kPolicy, kSignature, kStream, kCount };
+// kChecksum: a checksum does not hold (--checksums drop).
+enum class DropReason : uint8_t { kNone, kMalformed, kPolicy, kSignature, kStream, kChecksum, kCount };
 std::string_view drop_reason_name(DropReason r);
 
 struct Verdict {
@@ -31,6 +32,7 @@ struct Verdict {
   Malformed malformed = Malformed::kNone;
 
   bool ip = false;  // an IP packet, well formed: identities and policy apply
+  bool bad_checksum = false;  // its IPv4 or TCP/UDP checksum does not hold: judged no further
   IdentityId src_id = kUnknownIdentity;
   IdentityId dst_id = kUnknownIdentity;
 
@@ -66,6 +68,7 @@ struct Verdict {
     reason = DropReason::kNone;
     malformed = Malformed::kNone;
     ip = false;
+    bad_checksum = false;
     src_id = dst_id = kUnknownIdentity;
     has_flow = false;
     flow_id = 0;

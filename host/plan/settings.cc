@@ -8,6 +8,7 @@ namespace {
 constexpr std::string_view kMalformed = "--malformed";
 constexpr std::string_view kActionOrder = "--action-order";
 constexpr std::string_view kMidstream = "--midstream";
+constexpr std::string_view kChecksums = "--checksums";
 
 bool parse_action_order(std::string_view text, std::array<rules::Action, 4>& out) {
   using rules::Action;
@@ -37,7 +38,7 @@ bool parse_action_order(std::string_view text, std::array<rules::Action, 4>& out
 }  // namespace
 
 bool is_engine_setting(std::string_view flag) {
-  return flag == kMalformed || flag == kActionOrder || flag == kMidstream;
+  return flag == kMalformed || flag == kActionOrder || flag == kMidstream || flag == kChecksums;
 }
 
 bool engine_setting_takes_value(std::string_view flag) { return flag != kMidstream; }
@@ -55,6 +56,16 @@ bool apply_engine_setting(std::string_view flag, std::string_view value, EngineC
     config.drop_malformed = value == "drop";
     return true;
   }
+  if (flag == kChecksums) {
+    if (value == "validate") config.checksums = ChecksumMode::kValidate;
+    else if (value == "drop") config.checksums = ChecksumMode::kDrop;
+    else if (value == "none") config.checksums = ChecksumMode::kNone;
+    else {
+      error = "--checksums takes validate, drop or none";
+      return false;
+    }
+    return true;
+  }
   if (flag == kActionOrder) {
     if (!parse_action_order(value, config.action_order)) {
       error = "--action-order takes pass, drop, reject and alert, each once, comma-separated";
@@ -69,7 +80,11 @@ bool apply_engine_setting(std::string_view flag, std::string_view value, EngineC
 EngineSettings engine_settings(const EngineConfig& config) {
   std::string order;
   for (rules::Action a : config.action_order) order += (order.empty() ? "" : ",") + std::string(rules::action_name(a));
+  const char* checksums = config.checksums == ChecksumMode::kValidate ? "validate"
+                          : config.checksums == ChecksumMode::kDrop   ? "drop"
+                                                                       : "none";
   return {{"action-order", order},
+          {"checksums", checksums},
           {"malformed", config.drop_malformed ? "drop" : "forward"},
           {"midstream", config.flows.midstream ? "on" : "off"}};
 }

@@ -7,6 +7,7 @@
 //   --action-order     pass, drop, reject, alert,      pass,drop,reject,alert
 //                      each once, comma-separated
 //   --midstream        (no value; recorded on | off)   off
+//   --checksums        validate | drop | none          validate
 #pragma once
 
 #include <map>
@@ -26,7 +27,8 @@ bool engine_setting_takes_value(std::string_view flag);
 // saying what the flag takes, when the value is not one of its values.
 bool apply_engine_setting(std::string_view flag, std::string_view value, EngineConfig& config, std::string& error);
 
-// The settings of `config`, by flag name without "--": {"action-order", "malformed", "midstream"}.
+// The settings of `config`, by flag name without "--": {"action-order", "checksums", "malformed",
+// "midstream"}.
 using EngineSettings = std::map<std::string, std::string>;
 EngineSettings engine_settings(const EngineConfig& config);
 

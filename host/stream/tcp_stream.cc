@@ -134,6 +134,7 @@ StreamUpdate StreamReassembler::place(Flow& flow, Direction direction, const Dec
       other.tentative = 0;
     }
   }
+  if (p.tcp_flags & tcp_flag::kAck) skip_acknowledged_gap(ts->sides[direction == Direction::kToServer ? 1 : 0], p.tcp_ack);
   if (payload.empty()) return in_stream(side.open && !side.done);
   if (!side.open) {
     if (!flow.midstream) {
@@ -203,6 +204,46 @@ StreamUpdate StreamReassembler::place(Flow& flow, Direction direction, const Dec
   return u;
 }
 
+// The receiver acknowledged bytes past a gap the stream is stuck at, up to a queued segment:
+// it has them, so the stream missed them (a capture that lost packets). The gap is skipped,
+// uninspected and counted, and the queued segments are delivered, so a lost segment does not
+// hold a direction's queue until it overflows.
+void StreamReassembler::skip_acknowledged_gap(StreamSide& side, uint32_t ack) {
+  if (!side.open || side.done || side.queue.empty()) return;
+  const int32_t ahead = static_cast<int32_t>(ack - side.next_seq);
+  if (ahead <= 0) return;
+  const uint64_t first = side.queue.begin()->first;
+  if (side.next + static_cast<uint64_t>(ahead) < first) return;
+  memory_.held -= side.tail.size();
+  side.tail.clear();
+  side.segment_starts.clear();
+  side.next_seq += static_cast<uint32_t>(first - side.next);
+  side.next = side.tail_start = first;
+  ++counters_.gaps;
+  drain_queue(side);
+  trim(side);
+}
+
+void StreamReassembler::append(StreamSide& side, std::string_view bytes) {
+  side.segment_starts.push_back(side.next);
+  side.tail.append(bytes);
+  memory_.held += bytes.size();
+  side.next += bytes.size();
+  side.next_seq += static_cast<uint32_t>(bytes.size());
+  counters_.delivered_bytes += bytes.size();
+}
+
+// Delivers the queued segments that are next, as far as they run without a gap.
+void StreamReassembler::drain_queue(StreamSide& side) {
+  while (!side.queue.empty() && side.queue.begin()->first <= side.next) {
+    auto q = side.queue.begin();
+    const uint64_t q_end = q->first + q->second.size();
+    if (q_end > side.next) append(side, std::string_view(q->second).substr(side.next - q->first));
+    memory_.held -= q->second.size();
+    side.queue.erase(q);
+  }
+}
+
 // Takes back what the stream delivered (the SYN's data, never acknowledged): it starts again
 // empty at the same sequence number.
 void StreamReassembler::restart(StreamSide& side) {
@@ -224,22 +265,8 @@ StreamUpdate StreamReassembler::deliver(StreamSide& side, uint64_t at, std::stri
   if (memory_.held + fresh.size() > config_.memcap) return exception(StreamEvent::kMemcap);
   trim(side);
   const uint64_t first_fresh = side.next;
-  auto append = [&](std::string_view b) {
-    side.segment_starts.push_back(side.next);
-    side.tail.append(b);
-    memory_.held += b.size();
-    side.next += b.size();
-    side.next_seq += static_cast<uint32_t>(b.size());
-    counters_.delivered_bytes += b.size();
-  };
-  append(fresh);
-  while (!side.queue.empty() && side.queue.begin()->first <= side.next) {
-    auto q = side.queue.begin();
-    const uint64_t q_end = q->first + q->second.size();
-    if (q_end > side.next) append(std::string_view(q->second).substr(side.next - q->first));
-    memory_.held -= q->second.size();
-    side.queue.erase(q);
-  }
+  append(side, fresh);
+  drain_queue(side);
   if (config_.depth && side.next >= config_.depth) {
     side.done = true;
     ++counters_.depth_reached;

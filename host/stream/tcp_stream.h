@@ -26,7 +26,9 @@
 // two ends could read different streams: that is an overlap conflict, and inline the segment
 // is dropped (StreamConfig::drop_conflicts), so the receiver keeps the bytes that were
 // inspected. Segments that would grow the queue past its cap, or all streams past the memory
-// cap, are an exception handled by StreamConfig::on_exception.
+// cap, are an exception handled by StreamConfig::on_exception. When the receiver acknowledges
+// bytes past a gap up to a queued segment, the stream missed them (a capture that lost them):
+// the gap is skipped, counted, and the queue delivered.
 //
 // Inspection window: a segment that delivers bytes is inspected together with the stream
 // before it, from the start of the earliest earlier segment that begins at most
@@ -84,6 +86,7 @@ struct StreamCounters {
   uint64_t out_of_order = 0;     // segments queued behind a gap
   uint64_t depth_reached = 0;    // directions that reached the depth
   uint64_t unopened = 0;         // segments with data on a flow without a stream
+  uint64_t gaps = 0;             // gaps skipped: the receiver acknowledged bytes the stream never saw
   uint64_t events[static_cast<size_t>(StreamEvent::kCount)] = {};
 };
 
@@ -156,6 +159,9 @@ class StreamReassembler {
   StreamUpdate deliver(StreamSide& side, uint64_t at, std::string_view bytes);
   bool conflicts(const StreamSide& side, uint64_t at, std::string_view bytes) const;
   void restart(StreamSide& side);
+  void skip_acknowledged_gap(StreamSide& side, uint32_t ack);
+  void append(StreamSide& side, std::string_view bytes);
+  void drain_queue(StreamSide& side);
   void trim(StreamSide& side);
   StreamUpdate exception(StreamEvent e);
 

@@ -11,7 +11,8 @@ SLICE is the corpus folder (default: suricata-verify; suricata-verify-streams is
 Each test runs with its own rules and pcap, and its Suricata arguments mapped to picketd's:
   --set stream.midstream=true  ->  --midstream
   action-order in suricata.yaml ->  --action-order
-  -k none, --simulate-ips        ->  (Picket never validates checksums and always enforces)
+  -k none                        ->  --checksums none
+  --simulate-ips                 ->  (Picket always enforces)
 Other --set options have no counterpart and are ignored.
 
 Tests listed in the slice's known-failures file beside this script (known_failures.txt for
@@ -111,6 +112,8 @@ def main():
         joined = " ".join(test["suricata_args"])
         if "stream.midstream=true" in joined:
             args.append("--midstream")
+        if "-k none" in joined:
+            args += ["--checksums", "none"]
         order = action_order(os.path.join(src, "suricata.yaml"))
         if order:
             args += ["--action-order", order]

@@ -18,7 +18,7 @@ import time
 import unittest
 import zlib
 
-from captures import demo_capture, file_header, frames, write_pcap
+from captures import demo_capture, file_header, frames, ipv4_tcp, write_pcap
 
 TRAFGEN, PICKETD, POLICY, WORK = sys.argv[1:5]
 EAL = ["--no-huge", "--no-pci", "--no-shconf", "-m", "256", "--log-level", "lib.eal:error"]
@@ -31,15 +31,8 @@ def flow_key(frame):
 
 
 def tcp_frame(src, dst, sport, dport, payload):
-    """An Ethernet IPv4 TCP frame (PSH|ACK) carrying `payload`."""
-    tcp = struct.pack("!HHIIBBHHH", sport, dport, 1000, 1, 5 << 4, 0x18, 65535, 0, 0)
-    total = 20 + len(tcp) + len(payload)
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, 1, 0, 64, 6, 0, bytes(src), bytes(dst))
-    words = struct.unpack("!10H", ip)
-    csum = sum(words)
-    csum = (csum & 0xFFFF) + (csum >> 16)
-    ip = ip[:10] + struct.pack("!H", ~csum & 0xFFFF) + ip[12:]
-    return b"\x02" * 6 + b"\x04" * 6 + b"\x08\x00" + ip + tcp + payload
+    """An Ethernet IPv4 TCP frame (PSH|ACK) carrying `payload`, checksums filled in."""
+    return b"\x02" * 6 + b"\x04" * 6 + b"\x08\x00" + ipv4_tcp(bytes(src), bytes(dst), sport, dport, 0x18, 1000, 1, payload)
 
 
 def record_keys(path):

@@ -401,3 +401,61 @@ TEST(SteeredFlows, ASynAckFirstIsJudgedInItsOwnDirectionToo) {
 
 }  // namespace
 }  // namespace picket
+
+namespace picket {
+namespace {
+
+Frame with_bad_checksum(Frame f) {
+  f[14 + 20 + 16] ^= 0x5a;  // the TCP checksum (Ethernet, IPv4 without options)
+  return f;
+}
+
+TEST(Checksums, ABadSegmentChangesNothingAndIsNotInspected) {
+  Session s;
+  // The server discards it, so it must not move the stream either: were its bytes taken, the
+  // real "/etc/pa" after it would look like a retransmission.
+  Verdict bad = s.send(with_bad_checksum(s.c.from_client_at(0, "harmless...")));
+  EXPECT_TRUE(bad.bad_checksum);
+  EXPECT_FALSE(bad.drop);
+  EXPECT_FALSE(s.send(s.c.from_client_at(0, "GET /etc/pa")).drop);
+  EXPECT_TRUE(s.send(s.c.from_client_at(11, "sswd")).drop);
+  EXPECT_EQ(s.engine.engine->counters().bad_checksum, 1u);
+  // A bad RST never reaches the flow table: it closes nothing.
+  EXPECT_FALSE(s.send(with_bad_checksum(s.c.rst_from_client())).has_flow);
+}
+
+TEST(Checksums, DropAndNone) {
+  EngineConfig drop;
+  drop.checksums = ChecksumMode::kDrop;
+  Session d(kDropPasswd, drop);
+  Verdict v = d.send(with_bad_checksum(d.c.from_client("x")));
+  EXPECT_TRUE(v.drop);
+  EXPECT_EQ(v.reason, DropReason::kChecksum);
+  EngineConfig none;
+  none.checksums = ChecksumMode::kNone;
+  Session n(kDropPasswd, none);
+  EXPECT_TRUE(n.send(with_bad_checksum(n.c.from_client("/etc/passwd"))).drop);  // inspected as it is
+}
+
+}  // namespace
+}  // namespace picket
+
+namespace picket {
+namespace {
+
+TEST(StreamGaps, AGapTheReceiverAcknowledgesIsSkipped) {
+  Session s("alert tcp any any -> any 80 (content:\"after\"; sid:5;)\n");
+  s.send(s.c.from_client_at(100, "the bytes after the gap"));  // 0..99 never seen (lost)
+  EXPECT_EQ(s.engine.engine->streams().counters().gaps, 0u);
+  // The server acknowledges everything: it had the lost bytes.
+  s.c.from_client(std::string(123, 'x'));  // moves the conversation's sequence numbers on
+  s.send(s.c.ack_from_server());
+  EXPECT_EQ(s.engine.engine->streams().counters().gaps, 1u);
+  // The stream goes on after the queued bytes: the next segment is in order, not queued.
+  const uint64_t queued = s.engine.engine->streams().counters().out_of_order;
+  s.send(s.c.from_client_at(123, "more"));
+  EXPECT_EQ(s.engine.engine->streams().counters().out_of_order, queued);
+}
+
+}  // namespace
+}  // namespace picket

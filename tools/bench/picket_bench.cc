@@ -13,6 +13,7 @@
 
 #include "daemon/engine_setup.h"
 #include "io/pcap_file.h"
+#include "plan/settings.h"
 
 namespace {
 
@@ -38,6 +39,7 @@ options:
   --midstream            TCP flows picked up without their handshake are reassembled
                          (as picketd --midstream)
   --stream-lookback N    stream bytes before a segment its inspection sees (default 4096)
+  --checksums MODE       validate (default), drop or none, as picketd --checksums
   --rounds N             rounds of each measurement (default 3)
 )";
 
@@ -83,6 +85,13 @@ int main(int argc, char** argv) {
     else if (a == "--policy") files.policy_file = value();
     else if (a == "--rounds") rounds = std::max(1, std::atoi(value().c_str()));
     else if (a == "--midstream") config.flows.midstream = true;
+    else if (a == "--checksums") {
+      std::string why;
+      if (!apply_engine_setting(a, value(), config, why)) {
+        std::fprintf(stderr, "picket-bench: %s\n", why.c_str());
+        return 2;
+      }
+    }
     else if (a == "--stream-lookback") config.stream.lookback = static_cast<uint32_t>(std::atoi(value().c_str()));
     else {
       std::fprintf(stderr, "picket-bench: unknown argument '%s'\n%s", a.c_str(), kUsage);

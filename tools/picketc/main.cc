@@ -30,7 +30,7 @@ options:
                       data plane (sim or card), and report what the hardware does with them
   --identities FILE   identity bindings for the image (policy/*.identities)
   --policy FILE       identity policy for the image (policy/*.policy)
-  --malformed drop|forward, --action-order LIST, --midstream
+  --malformed drop|forward, --action-order LIST, --midstream, --checksums validate|drop|none
                       the engine settings the image is compiled for, as picketd takes them;
                       a picketd run with other ones refuses the image, naming the setting
   --check-image FILE  read a table image and say whether it is whole and of this version
