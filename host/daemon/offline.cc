@@ -174,6 +174,13 @@ void print_summary(const OfflineSummary& s, Judge& judge, std::FILE* out) {
                      static_cast<unsigned long long>(st.events[e]));
       }
     }
+    if (st.gaps) {
+      std::fprintf(out, "    stream gaps_skipped               %llu\n", static_cast<unsigned long long>(st.gaps));
+    }
+    if (c.http_given_up) {
+      std::fprintf(out, "    HTTP given up in a direction      %llu (a message past --stream-hold, or a gap)\n",
+                   static_cast<unsigned long long>(c.http_given_up));
+    }
     if (st.depth_reached) {
       std::fprintf(out, "    stream depth_reached              %llu\n", static_cast<unsigned long long>(st.depth_reached));
     }

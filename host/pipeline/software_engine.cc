@@ -322,8 +322,8 @@ HttpDirection* SoftwareEngine::parse_http(PacketContext& ctx) {
   if (d.not_http) return nullptr;
   std::optional<std::string_view> bytes = streams_.bytes_from(*ctx.stream.side, d.message_start);
   if (!bytes) {
-    d.not_http = true;  // the message outgrew what the stream holds for it
-    ++counters_.http_messages_too_long;
+    d.not_http = true;  // the message outgrew what the stream holds for it, or lost bytes
+    ++counters_.http_given_up;
     return nullptr;
   }
   if (http_.parse(*bytes) == 0) {

@@ -60,7 +60,9 @@ struct EngineCounters {
   uint64_t audit_would_drop = 0;
   uint64_t not_ip = 0;
   uint64_t bad_checksum = 0;  // IP packets whose checksums do not hold
-  uint64_t http_messages_too_long = 0;  // HTTP directions given up: a message outgrew --stream-hold
+  // HTTP parsing given up in a direction: a message outgrew --stream-hold, or the stream
+  // skipped a gap in it.
+  uint64_t http_given_up = 0;
   std::array<uint64_t, static_cast<size_t>(Malformed::kCount)> malformed{};
 };
 
