@@ -107,6 +107,13 @@ void append_records(const RecordSource& src, const PacketView& packet, const Ver
     out += j.finish();
     return;
   }
+  if (v.reason == DropReason::kChecksum) {
+    JsonLine j = header(src, packet, d, v, "drop");
+    j.begin("drop").field("reason", "checksum").end();
+    trailer(src, v, j);
+    out += j.finish();
+    return;
+  }
   if (v.reason == DropReason::kStream) {
     JsonLine j = header(src, packet, d, v, "drop");
     j.begin("drop").field("reason", "stream");

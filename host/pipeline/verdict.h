@@ -58,7 +58,7 @@ struct Verdict {
   // Whether the decision log has a record of this packet (log/eve_record.h).
   bool recorded() const {
     return !alerts.empty() || flow_was_blocked || malformed != Malformed::kNone || reason == DropReason::kPolicy ||
-           reason == DropReason::kStream || audit_would_drop;
+           reason == DropReason::kStream || reason == DropReason::kChecksum || audit_would_drop;
   }
 
   // Ready for the next packet: every field reset but `decoded`, which the decode stage always

@@ -431,6 +431,7 @@ TEST(Checksums, DropAndNone) {
   Verdict v = d.send(with_bad_checksum(d.c.from_client("x")));
   EXPECT_TRUE(v.drop);
   EXPECT_EQ(v.reason, DropReason::kChecksum);
+  EXPECT_TRUE(v.recorded());
   EngineConfig none;
   none.checksums = ChecksumMode::kNone;
   Session n(kDropPasswd, none);
