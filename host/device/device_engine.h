@@ -34,8 +34,8 @@ struct DeviceEngineStats {
   uint64_t device_drops = 0;    // the device dropped the frame alone
   uint64_t host_only = 0;       // frames not given to the device (not Ethernet, cut short, or over kMaxDeviceFrame)
   // Decided on the host from what the device does not know: the flow (blocked or passed by
-  // an earlier packet, or its stream refused the segment), or the stream before the segment (a
-  // rule matched across segments).
+  // an earlier packet, or its stream refused the segment) or the packet's checksum; or the
+  // stream before the segment (a rule matched across segments).
   uint64_t needs_flow_state = 0;
   uint64_t needs_stream = 0;
   uint64_t disagreements = 0;

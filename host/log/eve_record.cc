@@ -100,23 +100,10 @@ void append_records(const RecordSource& src, const PacketView& packet, const Ver
     out += j.finish();
     return;
   }
-  if (v.reason == DropReason::kPolicy) {
+  // Drops that are not a rule's: the reason's name, and what the stream made of the segment.
+  if (v.reason == DropReason::kPolicy || v.reason == DropReason::kChecksum || v.reason == DropReason::kStream) {
     JsonLine j = header(src, packet, d, v, "drop");
-    j.begin("drop").field("reason", "policy").end();
-    trailer(src, v, j);
-    out += j.finish();
-    return;
-  }
-  if (v.reason == DropReason::kChecksum) {
-    JsonLine j = header(src, packet, d, v, "drop");
-    j.begin("drop").field("reason", "checksum").end();
-    trailer(src, v, j);
-    out += j.finish();
-    return;
-  }
-  if (v.reason == DropReason::kStream) {
-    JsonLine j = header(src, packet, d, v, "drop");
-    j.begin("drop").field("reason", "stream");
+    j.begin("drop").field("reason", drop_reason_name(v.reason));
     if (v.stream_event != StreamEvent::kNone) j.field("stream_event", stream_event_name(v.stream_event));
     if (v.flow_was_blocked) j.field("flow_blocked", true);
     j.end();

@@ -166,8 +166,8 @@ bool HttpMessage::request_line(std::string_view start) {
 }
 
 // Headers from `pos`, up to the blank line or the end of the packet; returns where they end
-// (after the blank line when `complete`).
-size_t HttpMessage::headers(std::string_view p, size_t pos, bool& complete) {
+// (after the blank line when `ended`).
+size_t HttpMessage::headers(std::string_view p, size_t pos, bool& ended) {
   const HttpBuffers& buf = http_buffers();
   const size_t headers_begin = pos;
   size_t next = 0;
@@ -175,7 +175,7 @@ size_t HttpMessage::headers(std::string_view p, size_t pos, bool& complete) {
   while (pos != std::string_view::npos && pos < p.size()) {
     std::string_view line = line_at(p, pos, next);
     if (line.empty() && next != std::string_view::npos) {
-      complete = true;
+      ended = true;
       pos = next;
       break;
     }
@@ -197,7 +197,7 @@ size_t HttpMessage::headers(std::string_view p, size_t pos, bool& complete) {
     }
     pos = next;
   }
-  const size_t headers_end = complete ? pos : p.size();
+  const size_t headers_end = ended ? pos : p.size();
   header_names_.append("\r\n");
   set(buf.header, header_);
   set(buf.raw_header, p.substr(headers_begin, headers_end - headers_begin));

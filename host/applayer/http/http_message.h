@@ -1,6 +1,6 @@
 // The HTTP/1 buffers of one message, for rules that inspect http.uri, http.header, ...
 //
-// Messages are parsed from a TCP stream (pipeline/http_stage.h says which bytes): a request
+// Messages are parsed from a TCP stream (SoftwareEngine::parse_http says which bytes): a request
 // line or a status line starts a message; its headers and as much of its body as has arrived
 // become the buffers, and it is `complete` once its headers and its body (as Content-Length or
 // the chunked encoding say; a request with neither has none) are all there.
@@ -53,7 +53,7 @@ struct HttpMessage {
   void clear();
   bool status_line(std::string_view start);
   bool request_line(std::string_view start);
-  size_t headers(std::string_view payload, size_t pos, bool& complete);
+  size_t headers(std::string_view payload, size_t pos, bool& ended);
   size_t body(std::string_view payload, size_t pos);
   size_t dechunk(std::string_view payload, size_t pos);  // into body_; returns where it ended
   void set(BufferId b, std::string_view v) {
