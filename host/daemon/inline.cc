@@ -75,6 +75,7 @@ struct LiveCounters {
   std::atomic<uint64_t> received{0}, forwarded{0}, dropped{0}, records{0}, unjudged{0}, alerts{0};
   std::atomic<uint64_t> flows_created{0}, flows_evicted{0}, flows_evicted_established{0}, flows_blocked{0},
       flows_revived{0};
+  std::atomic<uint64_t> fragments{0}, datagrams_reassembled{0}, fragment_overlaps{0}, fragment_conflicts{0};
   std::array<std::atomic<uint64_t>, static_cast<size_t>(DropReason::kCount)> dropped_by_reason{};  // by DropReason
   std::atomic<uint32_t> generation{0};
   std::atomic<bool> failed{false};  // `failure` is written before this is set
@@ -189,6 +190,11 @@ struct Worker {
     live.flows_evicted_established.store(fc.evicted_established, std::memory_order_relaxed);
     live.flows_blocked.store(bc.blocked, std::memory_order_relaxed);
     live.flows_revived.store(bc.revived, std::memory_order_relaxed);
+    const DefragCounters& dc = judge->software().defrag().counters();
+    live.fragments.store(dc.fragments, std::memory_order_relaxed);
+    live.datagrams_reassembled.store(dc.reassembled, std::memory_order_relaxed);
+    live.fragment_overlaps.store(dc.overlaps, std::memory_order_relaxed);
+    live.fragment_conflicts.store(dc.conflicts, std::memory_order_relaxed);
     for (size_t r = 0; r < e.dropped_packets.size(); ++r) {
       live.dropped_by_reason[r].store(e.dropped_packets[r], std::memory_order_relaxed);
     }
@@ -292,6 +298,7 @@ class InlineStatus final : public DaemonStatus {
       out.set_dropped_signature(out.dropped_signature() + by(DropReason::kSignature));
       out.set_dropped_malformed(out.dropped_malformed() + by(DropReason::kMalformed));
       out.set_dropped_stream(out.dropped_stream() + by(DropReason::kStream));
+      out.set_dropped_fragment(out.dropped_fragment() + by(DropReason::kFragment));
       if (!fail_open_) out.set_dropped_engine_failure(out.dropped_engine_failure() + l.unjudged.load(std::memory_order_relaxed));
       out.set_alerts(out.alerts() + l.alerts.load(std::memory_order_relaxed));
       auto load = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
@@ -300,6 +307,10 @@ class InlineStatus final : public DaemonStatus {
       out.set_flows_evicted_established(out.flows_evicted_established() + load(l.flows_evicted_established));
       out.set_flows_blocked(out.flows_blocked() + load(l.flows_blocked));
       out.set_flows_revived(out.flows_revived() + load(l.flows_revived));
+      out.set_fragments(out.fragments() + load(l.fragments));
+      out.set_datagrams_reassembled(out.datagrams_reassembled() + load(l.datagrams_reassembled));
+      out.set_fragment_overlaps(out.fragment_overlaps() + load(l.fragment_overlaps));
+      out.set_fragment_conflicts(out.fragment_conflicts() + load(l.fragment_conflicts));
       out.set_records(out.records() + l.records.load(std::memory_order_relaxed));
     }
     if (server_) out.set_records_published(server_->published());

@@ -131,7 +131,7 @@ void print_summary(const OfflineSummary& s, Judge& judge, std::FILE* out) {
   std::fprintf(out, "  forwarded          %10llu packets %12llu bytes\n",
                static_cast<unsigned long long>(c.forwarded_packets), static_cast<unsigned long long>(c.forwarded_bytes));
   for (DropReason r : {DropReason::kPolicy, DropReason::kSignature, DropReason::kStream, DropReason::kMalformed,
-                       DropReason::kChecksum}) {
+                       DropReason::kChecksum, DropReason::kFragment}) {
     auto i = static_cast<size_t>(r);
     std::fprintf(out, "  dropped, %-9s  %10llu packets %12llu bytes\n", std::string(drop_reason_name(r)).c_str(),
                  static_cast<unsigned long long>(c.dropped_packets[i]),
@@ -160,6 +160,16 @@ void print_summary(const OfflineSummary& s, Judge& judge, std::FILE* out) {
                static_cast<unsigned long long>(fc.created), static_cast<unsigned long long>(fc.expired),
                static_cast<unsigned long long>(fc.evicted), static_cast<unsigned long long>(fc.evicted_established),
                static_cast<unsigned long long>(bc.blocked), static_cast<unsigned long long>(bc.revived));
+  const DefragCounters& dc = engine.defrag().counters();
+  if (dc.fragments) {
+    std::fprintf(out,
+                 "  IP fragments       %10llu, %llu datagrams reassembled, %llu overlaps (%llu with other bytes), "
+                 "%llu invalid, %llu over the memory cap, %llu timed out\n",
+                 static_cast<unsigned long long>(dc.fragments), static_cast<unsigned long long>(dc.reassembled),
+                 static_cast<unsigned long long>(dc.overlaps), static_cast<unsigned long long>(dc.conflicts),
+                 static_cast<unsigned long long>(dc.invalid), static_cast<unsigned long long>(dc.memcap),
+                 static_cast<unsigned long long>(dc.timeouts));
+  }
   const StreamCounters& st = engine.streams().counters();
   if (st.segments || st.unopened) {
     std::fprintf(out,
@@ -187,6 +197,10 @@ void print_summary(const OfflineSummary& s, Judge& judge, std::FILE* out) {
   }
   std::fprintf(out, "  decision records   %10llu (%llu alerts)\n", static_cast<unsigned long long>(s.records),
                static_cast<unsigned long long>(c.alerts));
+  if (c.alerts_discarded) {
+    std::fprintf(out, "    matches not recorded (--packet-alert-max) %llu\n",
+                 static_cast<unsigned long long>(c.alerts_discarded));
+  }
   if (s.rejects_sent) std::fprintf(out, "  reject answers sent %9llu\n", static_cast<unsigned long long>(s.rejects_sent));
   if (!s.read_error.empty()) std::fprintf(out, "  reading stopped early: %s\n", s.read_error.c_str());
 

@@ -81,6 +81,7 @@ engine:
                              Suricata's -k none)
   --malformed drop|forward   what to do with malformed packets (default: drop)
   --action-order LIST        e.g. drop,pass,reject,alert (default: pass,drop,reject,alert)
+  --packet-alert-max N       rules recorded per packet at most (default: 15)
   --max-flows N              flow table size (default: 1048576)
   --max-blocked N            blocked flows remembered apart from the table (default: 65536)
   --block-timeout SECONDS    how long a blocked flow stays blocked after its last packet
@@ -96,6 +97,16 @@ engine:
                              forwarded with the bytes seen first kept for inspection
   --stream-hold BYTES        bytes of an HTTP message still arriving kept for parsing
                              (default: 65536)
+  --defrag-policy POLICY     whose bytes a datagram keeps where its fragments overlap: first,
+                             last, bsd (default), bsd-right, linux, windows or solaris
+  --defrag-target PREFIX=POLICY  the policy for datagrams to PREFIX (e.g. 10.1.0.0/16=windows);
+                             repeatable, the longest prefix wins
+  --defrag-timeout SECONDS   how long a datagram's fragments are held (default: 60)
+  --defrag-memcap BYTES      bytes every held datagram together may take; a fragment past it
+                             is dropped (default: 33554432)
+  --defrag-trackers N        datagrams held at once (default: 65535)
+  --defrag-overlap drop|accept  a fragment that gives other bytes for bytes already given: dropped
+                             (default), or taken by the overlap policy
   -h, --help                 this text
 
 exit status: 0 done (inline: stopped by a signal or idleness); 1 a rule, identity, policy or
@@ -253,6 +264,27 @@ bool engine_option(const std::string& a, Reader& r, DaemonOptions& o) {
     const std::string v = r.value();
     if (v != "drop" && v != "accept") usage_error("--stream-overlap takes drop or accept");
     o.config.stream.drop_conflicts = v == "drop";
+  } else if (a == "--packet-alert-max") {
+    o.config.packet_alert_max = static_cast<uint32_t>(parse_number(a, r.value(), 1, 1000));
+  } else if (a == "--defrag-policy") {
+    std::optional<FragmentPolicy> p = parse_fragment_policy(r.value());
+    if (!p) usage_error("--defrag-policy takes first, last, bsd, bsd-right, linux, windows or solaris");
+    o.config.defrag.policy = *p;
+  } else if (a == "--defrag-target") {
+    std::string error;
+    std::optional<FragmentTarget> t = parse_fragment_target(r.value(), error);
+    if (!t) usage_error("--defrag-target: " + error);
+    o.config.defrag.targets.push_back(*t);
+  } else if (a == "--defrag-timeout") {
+    o.config.defrag.timeout_ns = static_cast<int64_t>(parse_number(a, r.value(), 1, 3600)) * 1'000'000'000;
+  } else if (a == "--defrag-memcap") {
+    o.config.defrag.memcap = static_cast<size_t>(parse_number(a, r.value(), 0, 1ul << 40));
+  } else if (a == "--defrag-trackers") {
+    o.config.defrag.max_trackers = static_cast<size_t>(parse_number(a, r.value(), 1, 1ul << 24));
+  } else if (a == "--defrag-overlap") {
+    const std::string v = r.value();
+    if (v != "drop" && v != "accept") usage_error("--defrag-overlap takes drop or accept");
+    o.config.defrag.drop_conflicts = v == "drop";
   } else {
     return false;
   }

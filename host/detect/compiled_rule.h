@@ -32,6 +32,7 @@ struct DetectionInput {
   Direction direction = Direction::kToServer;
   bool established = false;
   bool app_http = false;  // HTTP was seen on this packet's flow
+  bool anomalies_only = false;  // a malformed packet: only decode-event rules apply
   IdentityId src_id = kUnknownIdentity;
   IdentityId dst_id = kUnknownIdentity;
 };

@@ -54,10 +54,13 @@ void DeviceEngine::take(const DeviceResult& r) {
 
 void DeviceEngine::check(const DeviceResult& r, const HardwareView& view, const PacketView& p, const Verdict& v) {
   std::string why;
-  if (!r.host_decode && r.malformed != static_cast<uint8_t>(v.malformed)) why = "malformed code";
-  // The device knows no flows or streams and checks no checksums: where the host's verdict
-  // came from them, the host's stands, and the device's own answer is not compared.
-  const bool by_flow = v.flow_was_blocked || v.flow_passed || v.reason == DropReason::kStream || v.bad_checksum;
+  if (!r.host_decode && !v.decoded.reassembled && r.malformed != static_cast<uint8_t>(v.malformed)) {
+    why = "malformed code";  // (a datagram the host reassembled is not what the device decoded)
+  }
+  // The device knows no flows, streams or fragments and checks no checksums: where the host's
+  // verdict came from them, the host's stands, and the device's own answer is not compared.
+  const bool by_flow = v.flow_was_blocked || v.flow_passed || v.reason == DropReason::kStream || v.bad_checksum ||
+                       v.decoded.reassembled || v.reason == DropReason::kFragment;
   if (by_flow || v.stream_matched) {
     ++(by_flow ? stats_.needs_flow_state : stats_.needs_stream);
     if (r.verdict == hw::Verdict::kDrop) ++stats_.device_drops;

@@ -64,6 +64,13 @@ void trailer(const RecordSource& src, const Verdict& v, JsonLine& j) {
     if (src.policy && src.policy->mode == PolicyMode::kAudit) j.field("audit", true);
     j.end();
   }
+  // What happened to the packet, as Suricata's verdict object says it.
+  j.begin("verdict").field("action", v.drop ? "drop" : (v.passed || v.flow_passed) ? "pass" : "alert");
+  if (v.reject && v.drop) {
+    j.field("reject-target", v.direction == Direction::kToServer ? "to_client" : "to_server");
+    j.begin_array("reject").element(v.decoded.is_tcp() ? "tcp-reset" : "icmp-prohib").end_array();
+  }
+  j.end();
   j.field("engine", src.engine);
   j.field("generation", src.generation);
 }
@@ -98,10 +105,12 @@ void append_records(const RecordSource& src, const PacketView& packet, const Ver
     j.begin(v.drop ? "drop" : "anomaly").field("reason", "malformed").field("malformed", malformed_name(v.malformed)).end();
     trailer(src, v, j);
     out += j.finish();
+    for (uint32_t rule : v.alerts) alert(src, packet, d, v, rule, false, out);  // decode-event rules
     return;
   }
   // Drops that are not a rule's: the reason's name, and what the stream made of the segment.
-  if (v.reason == DropReason::kPolicy || v.reason == DropReason::kChecksum || v.reason == DropReason::kStream) {
+  if (v.reason == DropReason::kPolicy || v.reason == DropReason::kChecksum || v.reason == DropReason::kStream ||
+      v.reason == DropReason::kFragment) {
     JsonLine j = header(src, packet, d, v, "drop");
     j.begin("drop").field("reason", drop_reason_name(v.reason));
     if (v.stream_event != StreamEvent::kNone) j.field("stream_event", stream_event_name(v.stream_event));
@@ -109,6 +118,7 @@ void append_records(const RecordSource& src, const PacketView& packet, const Ver
     j.end();
     trailer(src, v, j);
     out += j.finish();
+    for (uint32_t rule : v.alerts) alert(src, packet, d, v, rule, false, out);  // a refused fragment's events
     return;
   }
   if (v.audit_would_drop) {
@@ -116,7 +126,7 @@ void append_records(const RecordSource& src, const PacketView& packet, const Ver
     trailer(src, v, j);
     out += j.finish();
   }
-  if (v.flow_was_blocked) {
+  if (v.flow_was_blocked) {  // a later packet of a flow a rule blocked: Suricata alerts again
     alert(src, packet, d, v, v.blocking_rule, true, out);
     return;
   }

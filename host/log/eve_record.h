@@ -11,9 +11,10 @@
 //
 // Events: "alert" for each signature that matched (action "allowed" for alert rules,
 // "blocked" for the drop or reject rule that dropped the packet, and for each later packet of
-// the flow it blocked, with "flow_blocked":true); "drop" for packets dropped by policy or as
-// malformed ("drop":{"reason":...}); "policy" for packets audit mode forwarded although
-// policy denies them; "anomaly" for malformed packets forwarded. Forwarded packets that
+// the flow it blocked, with "flow_blocked":true); "drop" for packets dropped by policy, as
+// malformed, for a checksum, by the stream, or as a refused fragment; "policy" for packets
+// audit mode forwarded although policy denies them; "anomaly" for malformed packets
+// forwarded. Every record ends with Suricata's "verdict" object. Forwarded packets that
 // nothing flagged have no record.
 #pragma once
 

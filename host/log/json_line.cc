@@ -85,6 +85,15 @@ JsonLine& JsonLine::element(uint64_t value) {
   return *this;
 }
 
+JsonLine& JsonLine::element(std::string_view value) {
+  if (!first_) s_ += ',';
+  first_ = false;
+  s_ += '"';
+  escape(value, s_);
+  s_ += '"';
+  return *this;
+}
+
 JsonLine& JsonLine::end_array() {
   s_ += ']';
   first_ = false;

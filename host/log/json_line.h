@@ -24,8 +24,9 @@ class JsonLine {
   JsonLine& field(std::string_view key, bool value);
   JsonLine& begin(std::string_view key);  // a nested object
   JsonLine& end();
-  JsonLine& begin_array(std::string_view key);  // an array of numbers
+  JsonLine& begin_array(std::string_view key);  // an array of numbers or strings
   JsonLine& element(uint64_t value);
+  JsonLine& element(std::string_view value);
   JsonLine& end_array();
   // The object with its closing brace and a newline.
   std::string finish();

@@ -125,7 +125,8 @@ class Decoder {
     out_.fragment_id = read16(h + 4);
     uint16_t flags_offset = read16(h + 6);
     out_.fragment_offset = static_cast<uint16_t>((flags_offset & 0x1fff) * 8);
-    out_.fragment = (flags_offset & 0x2000) != 0 || out_.fragment_offset != 0;
+    out_.more_fragments = (flags_offset & 0x2000) != 0;
+    out_.fragment = out_.more_fragments || out_.fragment_offset != 0;
     out_.ttl = h[8];
     out_.ip_proto = h[9];
     out_.src = IpAddress::from_v4(read32(h + 12));
@@ -156,31 +157,66 @@ class Decoder {
     out_.src = IpAddress::from_v6(h + 8);
     out_.dst = IpAddress::from_v6(h + 24);
     uint8_t next = h[6];
+    uint32_t next_at = off + 6;  // the byte that says what `next` is
     uint32_t pos = off + 40;
+    bool fragment_header_seen = false;
+    int capped = 0;  // extension headers other than fragment headers
     for (;;) {
       bool extension = next == 0 || next == 43 || next == 44 || next == 51 || next == 60;
       if (!extension) break;
-      if (++out_.ipv6_extensions > kMaxIpv6Extensions) {
-        return fail(Malformed::kIpv6TooManyExtensions);
-      }
-      if (pos + 2 > end) return fail(Malformed::kIpv6ExtensionTruncated);
+      // Fragment headers are 8 bytes each, so the payload length bounds them; the cap is on
+      // the others.
+      out_.ipv6_extensions = static_cast<uint8_t>(std::min(out_.ipv6_extensions + 1, 255));
+      if (next != 44 && ++capped > kMaxIpv6Extensions) return fail(Malformed::kIpv6TooManyExtensions);
+      if (pos + 2 > end) return ext_truncated();
       uint32_t len = next == 44   ? 8
                      : next == 51 ? (d_[pos + 1] + 2u) * 4
                                   : (d_[pos + 1] + 1u) * 8;
-      if (pos + len > end) return fail(Malformed::kIpv6ExtensionTruncated);
+      if (pos + len > end) return ext_truncated();
       uint8_t following = d_[pos];
+      if (next == 60) destination_options(pos + 2, pos + len);
       if (next == 44) {
+        if (fragment_header_seen) out_.events |= event_bit(DecodeEvent::kIpv6DuplicateFragmentHeader);
+        fragment_header_seen = true;
         uint16_t offset_m = read16(d_ + pos + 2);
         out_.fragment_offset = offset_m & 0xfff8;
         out_.fragment_id = read32(d_ + pos + 4);
-        out_.fragment = out_.fragment_offset != 0 || (offset_m & 1) != 0;
+        out_.more_fragments = (offset_m & 1) != 0;
+        out_.fragment = out_.fragment_offset != 0 || out_.more_fragments;
+        if (!out_.fragment) out_.events |= event_bit(DecodeEvent::kIpv6UselessFragmentHeader);
+        out_.fragment_header_offset = static_cast<uint16_t>(pos);
+        out_.fragment_next_at = static_cast<uint16_t>(next_at);
       }
       next = following;
+      next_at = pos;
       pos += len;
       if (out_.fragment) break;
     }
     out_.ip_proto = next;
     return transport(pos, end);
+  }
+
+  // Destination options: type-length-value, Pad1 (type 0) a single byte. Options other than
+  // padding, the tunnel encapsulation limit, router alert, jumbo payload and home address are
+  // raised as an event: data a covert channel can carry that receivers skip.
+  void destination_options(uint32_t pos, uint32_t end) {
+    while (pos < end) {
+      const uint8_t type = d_[pos];
+      if (type == 0) {
+        ++pos;
+        continue;
+      }
+      if (type != 1 && type != 4 && type != 5 && type != 0xc2 && type != 0xc9) {
+        out_.events |= event_bit(DecodeEvent::kIpv6DestinationUnknownOption);
+      }
+      if (pos + 1 >= end) return;
+      pos += 2u + d_[pos + 1];
+    }
+  }
+
+  bool ext_truncated() {
+    out_.events |= event_bit(DecodeEvent::kIpv6TruncatedExtension);
+    return fail(Malformed::kIpv6ExtensionTruncated);
   }
 
   bool transport(uint32_t pos, uint32_t end) {
@@ -292,7 +328,26 @@ constexpr std::array<std::string_view, static_cast<size_t>(Malformed::kCount)> k
     "icmp_truncated",
 };
 
+constexpr std::array<std::string_view, static_cast<size_t>(DecodeEvent::kCount)> kEventNames = {
+    "ipv6.exthdr_useless_fh", "ipv6.exthdr_dupl_fh",      "ipv6.trunc_exthdr",
+    "ipv4.frag_pkt_too_large", "ipv6.frag_pkt_too_large", "ipv4.frag_overlap",
+    "ipv6.frag_overlap",       "ipv4.frag_invalid_length", "ipv6.frag_invalid_length",
+    "ipv6.dstopts_unknown_opt",
+};
+
 }  // namespace
+
+std::string_view decode_event_name(DecodeEvent e) {
+  auto i = static_cast<size_t>(e);
+  return i < kEventNames.size() ? kEventNames[i] : "unknown";
+}
+
+std::optional<DecodeEvent> parse_decode_event(std::string_view name) {
+  for (size_t i = 0; i < kEventNames.size(); ++i) {
+    if (kEventNames[i] == name) return static_cast<DecodeEvent>(i);
+  }
+  return std::nullopt;
+}
 
 std::string_view malformed_name(Malformed reason) {
   auto i = static_cast<size_t>(reason);

@@ -7,11 +7,13 @@
 // no identities and no flow (DESIGN.md, "Semantics in detail"). Frames that are not IP (ARP,
 // LLDP, ...) are not malformed: they decode with l3 == L3::kNone.
 //
-// IP fragments are flagged and not reassembled: their upper-layer header is not decoded, so
-// they carry no ports, and their payload is the IP payload.
+// IP fragments are flagged, not reassembled (defrag/ip_defrag.h does that): their upper-layer
+// header is not decoded, so they carry no ports, and their payload is the IP payload. What is
+// odd but not malformed is raised as a decode event (DecodeEvent), which rules can name.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "packet/ip_address.h"
@@ -45,6 +47,25 @@ enum class Malformed : uint8_t {
 
 // Short snake_case name used in logs, counters and decision records ("ipv4_bad_ihl").
 std::string_view malformed_name(Malformed reason);
+
+// Anomalies of a packet that is still decoded, named as Suricata's decode-event keyword names
+// them (ipv6.exthdr_useless_fh); the defragmenter raises the frag_* ones. One bit each.
+enum class DecodeEvent : uint8_t {
+  kIpv6UselessFragmentHeader,  // ipv6.exthdr_useless_fh: an atomic fragment (offset 0, M clear)
+  kIpv6DuplicateFragmentHeader,  // ipv6.exthdr_dupl_fh: a second fragment header in one chain
+  kIpv6TruncatedExtension,     // ipv6.trunc_exthdr: (a malformed packet's) extension header cut short
+  kIpv4FragmentTooLarge,       // ipv4.frag_pkt_too_large: offset + length past 65,535 bytes
+  kIpv6FragmentTooLarge,       // ipv6.frag_pkt_too_large
+  kIpv4FragmentOverlap,        // ipv4.frag_overlap: covers bytes an earlier fragment gave
+  kIpv6FragmentOverlap,        // ipv6.frag_overlap
+  kIpv4FragmentInvalidLength,  // ipv4.frag_invalid_length: not the last, length not a multiple of 8
+  kIpv6FragmentInvalidLength,  // ipv6.frag_invalid_length
+  kIpv6DestinationUnknownOption,  // ipv6.dstopts_unknown_opt: a destination option no receiver knows
+  kCount,
+};
+std::string_view decode_event_name(DecodeEvent e);
+std::optional<DecodeEvent> parse_decode_event(std::string_view name);
+constexpr uint32_t event_bit(DecodeEvent e) { return uint32_t{1} << static_cast<unsigned>(e); }
 
 enum class L3 : uint8_t { kNone, kIpv4, kIpv6 };
 
@@ -93,8 +114,16 @@ struct DecodedPacket {
   uint8_t ip_proto = 0;  // the upper-layer protocol, after any IPv6 extension headers
   uint8_t ttl = 0;       // IPv4 TTL or IPv6 hop limit
   bool fragment = false; // a fragment (offset > 0 or more-fragments set)
+  bool more_fragments = false;
+  bool reassembled = false;  // decoded from a datagram the defragmenter put together
   uint32_t fragment_id = 0;
   uint16_t fragment_offset = 0;  // in bytes
+  // IPv6 fragments: where the fragment header starts, and the next-header byte that names it
+  // (in the base header or the extension before it). The defragmenter rebuilds the header
+  // chain from them.
+  uint16_t fragment_header_offset = 0;
+  uint16_t fragment_next_at = 0;
+  uint32_t events = 0;  // DecodeEvent bits
   uint8_t ipv6_extensions = 0;
   uint16_t l3_offset = 0;
   uint16_t l4_offset = 0;

@@ -35,11 +35,12 @@ struct HardwareView {
 struct PacketContext {
   PacketContext(const PacketView& p, Verdict& v, const HardwareView* hw) : packet(p), verdict(v), device(hw) {}
 
-  const PacketView& packet;
+  PacketView packet;                      // the frame judged: the packet, or the datagram it completed
   Verdict& verdict;                       // decode, identities, flow, policy, rules, verdict
   const HardwareView* device = nullptr;   // what a card decided first, when one judged
   Flow* flow = nullptr;                   // the flow stage's, valid until the next packet
   bool flow_created = false;              // this packet started its flow
+  bool fragment_refused = false;          // the defragmenter would not take it: dropped
   StreamUpdate stream;                    // the stream stage's: the segment's window
   DetectionInput detection;               // the buffers and state rules are checked against
 

@@ -15,6 +15,7 @@ std::string_view drop_reason_name(DropReason r) {
     case DropReason::kSignature: return "signature";
     case DropReason::kStream: return "stream";
     case DropReason::kChecksum: return "checksum";
+    case DropReason::kFragment: return "fragment";
     case DropReason::kCount: break;
   }
   return "?";
@@ -49,6 +50,7 @@ SoftwareEngine::SoftwareEngine(EngineConfig config, std::shared_ptr<const Genera
       streams_(config.stream),
       flows_(config.flows),
       blocks_(config.blocks),
+      defrag_(config.defrag),
       scratch_(std::make_unique<SignatureScratch>(*generation_->signatures)),
       blocked_slot_(blocked_flow_slot()),
       passed_slot_(passed_flow_slot()),
@@ -92,10 +94,14 @@ void SoftwareEngine::adopt(std::shared_ptr<const Generation> next) {
 void SoftwareEngine::process(const PacketView& packet, Verdict& v, const HardwareView* hw) {
   v.clear();
   PacketContext ctx(packet, v, hw);
-  if (decode_stage(ctx)) {
+  if (decode_stage(ctx) && defrag_stage(ctx)) {
     flow_stage(ctx);
     identity_stage(ctx);
     if (policy_stage(ctx) && flow_verdict_stage(ctx) && stream_stage(ctx)) detection_stage(ctx);
+  }
+  if (ctx.fragment_refused && !v.drop) {
+    v.drop = true;
+    v.reason = DropReason::kFragment;
   }
   count(v, packet.wire_length);
 }
@@ -113,6 +119,7 @@ bool SoftwareEngine::decode_stage(PacketContext& ctx) {
       v.drop = true;
       v.reason = DropReason::kMalformed;
     }
+    if (v.decoded.events) anomaly_stage(ctx);
     return false;
   }
   v.ip = v.decoded.is_ip();
@@ -126,6 +133,61 @@ bool SoftwareEngine::decode_stage(PacketContext& ctx) {
     return false;
   }
   return v.ip;
+}
+
+// A malformed packet that raised decode events meets the rules that name them (decode-event),
+// and only those: they are recorded; the packet stays as malformed made it.
+void SoftwareEngine::anomaly_stage(PacketContext& ctx) {
+  Verdict& v = ctx.verdict;
+  DetectionInput& in = ctx.detection;
+  in.packet = &v.decoded;
+  in.src = v.decoded.src.value();
+  in.dst = v.decoded.dst.value();
+  in.anomalies_only = true;
+  generation_->signatures->match(in, *scratch_, hits_, nullptr, nullptr);
+  for (uint32_t h : hits_) v.alerts.push_back(h);
+}
+
+// A fragment goes to the defragmenter. The one that completes its datagram is judged as the
+// whole datagram (with its ports, by the host: a card saw only the fragment); the others are
+// judged as they are, without ports. A fragment the defragmenter refuses (other bytes for bytes
+// it gave, an invalid length, the memory cap) is still inspected, so its events are recorded,
+// and then dropped: its receiver would build another datagram than the one inspected, or none.
+bool SoftwareEngine::defrag_stage(PacketContext& ctx) {
+  Verdict& v = ctx.verdict;
+  for (int depth = 0; v.decoded.fragment && depth < 2; ++depth) {  // a fragment in a fragment, once
+    const Defragmenter::Result r = defrag_.add(ctx.packet.bytes, v.decoded, ctx.now());
+    v.decoded.events |= r.events;
+    if (r.outcome == Defragmenter::Outcome::kRefused) ctx.fragment_refused = true;
+    if (r.outcome != Defragmenter::Outcome::kReassembled) return true;
+    const uint32_t events = v.decoded.events;
+    v.datagram.assign(defrag_.datagram().begin(), defrag_.datagram().end());
+    ctx.packet.bytes = v.datagram;
+    ctx.packet.wire_length = static_cast<uint32_t>(v.datagram.size());
+    ctx.device = nullptr;
+    decode_into(v.datagram.data(), static_cast<uint32_t>(v.datagram.size()), ctx.packet.wire_length,
+                ctx.packet.link_type, v.decoded);
+    v.decoded.reassembled = true;
+    v.decoded.events |= events;
+    if (!v.decoded.ok()) {
+      v.malformed = v.decoded.malformed;
+      if (config_.drop_malformed) {
+        v.drop = true;
+        v.reason = DropReason::kMalformed;
+      }
+      return false;
+    }
+    if (config_.checksums != ChecksumMode::kNone &&
+        !checksums_hold(v.datagram.data(), static_cast<uint32_t>(v.datagram.size()), v.decoded)) {
+      v.bad_checksum = true;
+      if (config_.checksums == ChecksumMode::kDrop) {
+        v.drop = true;
+        v.reason = DropReason::kChecksum;
+      }
+      return false;
+    }
+  }
+  return true;
 }
 
 void SoftwareEngine::flow_stage(PacketContext& ctx) {
@@ -290,21 +352,33 @@ void SoftwareEngine::detection_stage(PacketContext& ctx) {
   });
   for (uint32_t h : hits_) {
     rules::Action a = rules[h].rule.action;
-    if (a == rules::Action::kPass) {  // as in Suricata, for this packet only
+    if (a == rules::Action::kPass) {
+      // As Suricata 7: inspection of the packet ends, and where a TCP rule matched payload
+      // on a flow's stream (Suricata's stream and app-layer matches) the rest of the flow is
+      // passed too (forwarded uninspected, still counted). Header-only and `ip` rules pass the
+      // packet alone.
       v.passed = true;
+      const rules::Rule& r = rules[h].rule;
+      if (f && ctx.stream.side && r.protocol == Transport::kTcp && !r.matches.empty()) {
+        f->data.emplace<PassedFlow>(passed_slot_);
+      }
       break;
+    }
+    const bool decides = a != rules::Action::kAlert && !v.drop;
+    if (v.alerts.size() >= config_.packet_alert_max && !decides) {
+      ++counters_.alerts_discarded;
+      continue;
     }
     v.alerts.push_back(h);
     if (std::find(notes_.stream_only.begin(), notes_.stream_only.end(), h) != notes_.stream_only.end()) {
       v.stream_matched = true;
     }
-    if (a == rules::Action::kAlert) continue;
+    if (a == rules::Action::kAlert || v.drop) continue;  // the first drop or reject decides
     v.drop = true;
     v.reason = DropReason::kSignature;
     v.blocking_rule = h;
     v.reject = a == rules::Action::kReject;
     if (f) block_flow(ctx, h);
-    break;
   }
   if (http) http_parsed(ctx, *http);
 }

@@ -1,7 +1,7 @@
 // The reference engine: the whole pipeline of DESIGN.md in software, packet by packet, as
 // stages over one PacketContext (pipeline/packet_context.h):
 //
-//   decode -> malformed? -> flow -> identities (src, dst at the packet's time)
+//   decode -> malformed? -> IP fragments reassembled (defrag/ip_defrag.h) -> flow -> identities (src, dst at the packet's time)
 //          -> policy (client identity -> server identity, server port), every packet
 //          -> a blocked or passed flow -> TCP stream (stream/tcp_stream.h)
 //          -> detection: the buffers, signatures in action order
@@ -24,6 +24,7 @@
 #include "detect/signature_set.h"
 #include "pipeline/packet_context.h"
 #include "pipeline/verdict.h"
+#include "defrag/ip_defrag.h"
 #include "flow/block_list.h"
 #include "flow/flow_table.h"
 #include "stream/tcp_stream.h"
@@ -40,10 +41,14 @@ enum class ChecksumMode : uint8_t { kValidate, kDrop, kNone };
 
 struct EngineConfig {
   FlowConfig flows;
+  DefragConfig defrag;
   ChecksumMode checksums = ChecksumMode::kValidate;
   BlockListConfig blocks;
   StreamConfig stream;
   bool drop_malformed = true;
+  // Rules recorded per packet at most, in action order (Suricata's packet-alert-max); the
+  // drop or reject that decides is recorded even past it.
+  uint32_t packet_alert_max = 15;
   // Suricata's default; suricata.yaml's action-order may change it.
   std::array<rules::Action, 4> action_order = {rules::Action::kPass, rules::Action::kDrop, rules::Action::kReject,
                                                rules::Action::kAlert};
@@ -57,6 +62,7 @@ struct EngineCounters {
   std::array<uint64_t, static_cast<size_t>(DropReason::kCount)> dropped_packets{};  // by DropReason
   std::array<uint64_t, static_cast<size_t>(DropReason::kCount)> dropped_bytes{};
   uint64_t alerts = 0;
+  uint64_t alerts_discarded = 0;  // matches past packet_alert_max, not recorded
   uint64_t audit_would_drop = 0;
   uint64_t not_ip = 0;
   uint64_t bad_checksum = 0;  // IP packets whose checksums do not hold
@@ -89,12 +95,15 @@ class SoftwareEngine {
   const FlowTable& flows() const { return flows_; }
   const StreamReassembler& streams() const { return streams_; }
   const BlockList& blocks() const { return blocks_; }
+  const Defragmenter& defrag() const { return defrag_; }
   const EngineCounters& counters() const { return counters_; }
   const EngineConfig& config() const { return config_; }
 
  private:
   // The stages, in order; each returns false when the packet's verdict is decided.
   bool decode_stage(PacketContext& ctx);
+  bool defrag_stage(PacketContext& ctx);
+  void anomaly_stage(PacketContext& ctx);
   void flow_stage(PacketContext& ctx);
   void identity_stage(PacketContext& ctx);
   bool policy_stage(PacketContext& ctx);
@@ -111,6 +120,7 @@ class SoftwareEngine {
   StreamReassembler streams_;  // before flows_: the flows' streams give their bytes back to it
   FlowTable flows_;
   BlockList blocks_;
+  Defragmenter defrag_;
   std::unique_ptr<SignatureScratch> scratch_;
   std::array<uint8_t, 4> rank_{};  // by rules::Action: its place in the action order
   HttpMessages http_;

@@ -17,7 +17,9 @@ namespace picket {
 // kStream: the TCP stream could not take the segment (an overlap conflict, or an exception
 // policy of stream/tcp_stream.h).
 // kChecksum: a checksum does not hold (--checksums drop).
-enum class DropReason : uint8_t { kNone, kMalformed, kPolicy, kSignature, kStream, kChecksum, kCount };
+// kFragment: the defragmenter refused the fragment (defrag/ip_defrag.h: an overlap with other
+// bytes, an invalid length, a full memory cap).
+enum class DropReason : uint8_t { kNone, kMalformed, kPolicy, kSignature, kStream, kChecksum, kFragment, kCount };
 std::string_view drop_reason_name(DropReason r);
 
 struct Verdict {
@@ -26,6 +28,9 @@ struct Verdict {
   // The decode the verdict was made from: the records and a reject's answer read it, so no
   // one decodes the packet again.
   DecodedPacket decoded;
+  // When the packet completed a datagram (decoded.reassembled): the datagram that was judged,
+  // the frame `decoded` describes.
+  std::vector<uint8_t> datagram;
 
   bool drop = false;
   DropReason reason = DropReason::kNone;
@@ -44,8 +49,9 @@ struct Verdict {
   PolicyDecision policy;
   bool audit_would_drop = false;  // audit mode forwarded a packet policy denies
 
-  // Signatures to record, in the order they were applied: alert rules ("allowed"), then
-  // the drop or reject rule that blocked the packet ("blocked"). Indices into the rule set.
+  // Signatures to record, in action order (up to EngineConfig::packet_alert_max): alert rules
+  // ("allowed") and the drop or reject rule that blocked the packet ("blocked"), which is the
+  // first of them that drops. Indices into the rule set.
   std::vector<uint32_t> alerts;
   uint32_t blocking_rule = kNoRule;        // the drop/reject rule behind a signature drop
   bool flow_was_blocked = false;           // dropped because an earlier packet blocked the flow
@@ -58,7 +64,8 @@ struct Verdict {
   // Whether the decision log has a record of this packet (log/eve_record.h).
   bool recorded() const {
     return !alerts.empty() || flow_was_blocked || malformed != Malformed::kNone || reason == DropReason::kPolicy ||
-           reason == DropReason::kStream || reason == DropReason::kChecksum || audit_would_drop;
+           reason == DropReason::kStream || reason == DropReason::kChecksum || reason == DropReason::kFragment ||
+           audit_would_drop;
   }
 
   // Ready for the next packet: every field reset but `decoded`, which the decode stage always
@@ -84,6 +91,7 @@ struct Verdict {
     flow_passed = false;
     stream_matched = false;
     stream_event = StreamEvent::kNone;
+    datagram.clear();
   }
 };
 

@@ -12,7 +12,9 @@ void VerdictSink::take(std::span<const PacketView> batch, std::span<const Verdic
     const Verdict& v = verdicts[i];
     if (records_ && v.recorded()) append_records(source_, batch[i], v, lines_);
     if (v.reject) {
-      std::vector<uint8_t> answer = build_reject(batch[i], v.decoded);
+      PacketView judged = batch[i];
+      if (!v.datagram.empty()) judged.bytes = v.datagram;  // the reassembled datagram was judged
+      std::vector<uint8_t> answer = build_reject(judged, v.decoded);
       if (!answer.empty()) out.answer(i, answer);
     }
     if (v.drop) {

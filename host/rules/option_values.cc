@@ -146,6 +146,34 @@ uint32_t pcre2_compile_options(const Match& m) {
   return o;
 }
 
+NumericTest parse_numeric_test(std::string_view text, size_t offset, uint32_t max, std::string_view what) {
+  std::string_view v = trim(text);
+  const size_t at = offset + static_cast<size_t>(v.data() - text.data());
+  NumericTest t;
+  auto num = [&](std::string_view s, size_t off) { return static_cast<uint32_t>(parse_integer(s, off, 0, max, what)); };
+  if (size_t between = v.find("<>"); between != std::string_view::npos) {
+    t.op = NumericTest::Op::kBetween;
+    t.a = num(v.substr(0, between), at);
+    t.b = num(v.substr(between + 2), at + between + 2);
+    if (t.b <= t.a) throw ParseError(at, std::string(what) + " range MIN<>MAX needs MIN below MAX");
+  } else if (v.starts_with("<=")) {
+    t.op = NumericTest::Op::kLe, t.a = num(v.substr(2), at + 2);
+  } else if (v.starts_with(">=")) {
+    t.op = NumericTest::Op::kGe, t.a = num(v.substr(2), at + 2);
+  } else if (v.starts_with("<")) {
+    t.op = NumericTest::Op::kLt, t.a = num(v.substr(1), at + 1);
+  } else if (v.starts_with(">")) {
+    t.op = NumericTest::Op::kGt, t.a = num(v.substr(1), at + 1);
+  } else if (v.starts_with("!")) {
+    t.op = NumericTest::Op::kNe, t.a = num(v.substr(1), at + 1);
+  } else if (v.starts_with("=")) {
+    t.a = num(v.substr(1), at + 1);
+  } else {
+    t.a = num(v, at);
+  }
+  return t;
+}
+
 int64_t parse_integer(std::string_view text, size_t offset, int64_t min, int64_t max,
                       std::string_view what) {
   std::string_view t = trim(text);

@@ -41,4 +41,8 @@ uint32_t pcre2_compile_options(const Match& m);
 int64_t parse_integer(std::string_view text, size_t offset, int64_t min, int64_t max,
                       std::string_view what);
 
+// A numeric test of dsize, itype, icode: N, =N, !N, <N, >N, <=N, >=N, N<>M (exclusive bounds),
+// each number from 0 to `max`.
+NumericTest parse_numeric_test(std::string_view text, size_t offset, uint32_t max, std::string_view what);
+
 }  // namespace picket::rules

@@ -74,7 +74,7 @@ struct FlowCondition {
   // (detect/signature_set.h).
   bool only_stream = false;
   bool no_stream = false;
-  bool only_frag = false;  // the packet is an IP fragment
+  bool only_frag = false;  // an IP fragment, or a datagram reassembled from them
   bool no_frag = false;
 };
 
@@ -126,6 +126,9 @@ struct Rule {
   std::vector<Match> matches;
   FlowCondition flow;
   std::optional<NumericTest> dsize;
+  std::optional<NumericTest> icmp_type;  // itype
+  std::optional<NumericTest> icmp_code;  // icode
+  uint32_t decode_events = 0;  // DecodeEvent bits the packet must carry (decode-event)
   std::optional<IdentitySelector> src_identity;
   std::optional<IdentitySelector> dst_identity;
 

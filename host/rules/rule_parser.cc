@@ -69,7 +69,7 @@ class RuleParser {
     else fail(at, "expected an action (alert, drop, reject, pass), found '" + std::string(action) + "'");
 
     std::string_view proto = header_token(at);
-    if (proto.empty()) fail(at, "expected a protocol (ip, tcp, udp, icmp, http)");
+    if (proto.empty()) fail(at, "expected a protocol (ip, pkthdr, tcp, tcp-pkt, tcp-stream, udp, icmp, icmpv6, http)");
     protocol(proto, at);
 
     skip_spaces();
@@ -105,7 +105,7 @@ class RuleParser {
   }
 
   void protocol(std::string_view p, size_t at) {
-    if (p == "ip") rule_.protocol = Transport::kAny;
+    if (p == "ip" || p == "pkthdr") rule_.protocol = Transport::kAny;  // pkthdr: any packet, as ip
     else if (p == "tcp") rule_.protocol = Transport::kTcp;
     else if (p == "tcp-pkt") {
       rule_.protocol = Transport::kTcp;
@@ -116,7 +116,7 @@ class RuleParser {
       rule_.flow.only_stream = true;
     }
     else if (p == "udp") rule_.protocol = Transport::kUdp;
-    else if (p == "icmp") rule_.protocol = Transport::kIcmp;
+    else if (p == "icmp" || p == "icmpv6") rule_.protocol = Transport::kIcmp;  // both families, as icmp
     else if (p == "http" || p == "http1") {
       rule_.protocol = Transport::kTcp;
       rule_.app = AppProtocol::kHttp;  // the engine applies it to flows on which HTTP was seen

@@ -12,6 +12,8 @@ Each test runs with its own rules and pcap, and its Suricata arguments mapped to
   --set stream.midstream=true  ->  --midstream
   action-order in suricata.yaml ->  --action-order
   -k none                        ->  --checksums none
+  (always)                       ->  --defrag-overlap accept: Suricata takes overlapping fragments
+                                     by its policy and raises an event, as an IDS
   --simulate-ips                 ->  (Picket always enforces)
 Other --set options have no counterpart and are ignored.
 
@@ -106,7 +108,7 @@ def main():
         dst = os.path.join(out, folder)
         os.makedirs(dst, exist_ok=True)
         args = [picketd, "-q", "-r", os.path.join(src, test["pcap"]), "--eve", os.path.join(dst, "eve.json"),
-                "--forward", os.path.join(dst, "forwarded.pcap"), "--engine", "sw"]
+                "--forward", os.path.join(dst, "forwarded.pcap"), "--engine", "sw", "--defrag-overlap", "accept"]
         for rules in test["rules"]:
             args += ["-S", os.path.join(src, rules)]
         joined = " ".join(test["suricata_args"])

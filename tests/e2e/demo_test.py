@@ -53,6 +53,7 @@ class Demo(unittest.TestCase):
                       and not e["alert"].get("flow_blocked")]
             self.assertEqual([(e["alert"]["signature_id"], e["alert"]["action"]) for e in firsts],
                              [(sid, "blocked")], client)
+            self.assertEqual([e["verdict"] for e in firsts], [{"action": "drop"}], client)
             # The rest of the flow, both ways, is dropped under the same rule.
             later = [e for e in self.records if client_of(e) == client and e["alert"].get("flow_blocked")]
             self.assertTrue(later, client)
@@ -77,6 +78,7 @@ class Demo(unittest.TestCase):
     def test_scanner_is_recorded_and_forwarded(self):
         alerts = [e for e in self.records if client_of(e) == SCANNER]
         self.assertEqual([(e["alert"]["signature_id"], e["alert"]["action"]) for e in alerts], [(1000007, "allowed")])
+        self.assertEqual(alerts[0]["verdict"], {"action": "alert"})  # forwarded
         self.assertEqual(alerts[0]["identity"]["dst"], "spiffe://demo.picket/frontend")
 
     def test_normal_traffic_has_no_records(self):

@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=$1
 seconds=${2:-30}
 mkdir -p "$build/fuzz-artifacts"
-for target in decoder rule_parser identity_policy control_handler stream; do
+for target in decoder rule_parser identity_policy control_handler stream defrag; do
   corpus="$build/fuzz-corpus/$target"
   mkdir -p "$corpus"
   dict=()

@@ -116,7 +116,36 @@ TEST(EngineActions, PassSuppressesThePacketOnly) {
   EXPECT_EQ(e.sids(e.run(udp("hi"))), Sids({1}));  // the next packet of the flow is inspected again
 }
 
-TEST(EngineActions, DropBlocksTheFlowBothWaysAndOnlyTheDropIsRecorded) {
+TEST(EngineActions, APassOnATcpStreamPassesTheRestOfTheFlow) {
+  EngineUnderTest e("alert tcp any any -> any any (content:\"evil\"; sid:1;)\n"
+                    "pass tcp any any -> any any (content:\"trusted\"; sid:2;)\n"
+                    "pass tcp any any -> any any (flow:to_client; sid:3;)\n");
+  TcpConversation c("10.0.0.1", 40000, "10.0.0.2", 80);
+  for (auto& f : c.handshake()) e.run(f);
+  EXPECT_EQ(e.sids(e.run(c.from_client("evil"))), Sids({1}));
+  // A header-only pass (sid 3) passes its packet alone: the flow is still inspected.
+  EXPECT_TRUE(e.run(c.from_server("hello")).passed);
+  EXPECT_EQ(e.sids(e.run(c.from_client("evil"))), Sids({1}));
+  Verdict pass = e.run(c.from_client("trusted"));
+  EXPECT_TRUE(pass.passed);
+  Verdict later = e.run(c.from_client("evil"));
+  EXPECT_TRUE(later.flow_passed);
+  EXPECT_EQ(e.sids(later), Sids{});
+}
+
+TEST(EngineActions, EveryMatchIsRecordedUpToPacketAlertMax) {
+  EngineConfig config;
+  config.packet_alert_max = 3;
+  std::string rules = "drop udp any any -> any any (content:\"x\"; sid:100;)\n";
+  for (int sid = 1; sid <= 5; ++sid) rules += "alert udp any any -> any any (content:\"x\"; sid:" + std::to_string(sid) + ";)\n";
+  EngineUnderTest e(rules, "", "", config);
+  Verdict v = e.run(udp("x"));
+  EXPECT_TRUE(v.drop);
+  EXPECT_EQ(e.sids(v), Sids({100, 1, 2}));  // the drop first (action order), then alerts up to 3
+  EXPECT_EQ(e.engine->counters().alerts_discarded, 3u);
+}
+
+TEST(EngineActions, DropBlocksTheFlowBothWaysAndEveryMatchIsRecorded) {
   EngineUnderTest e("alert tcp any any -> any any (content:\"evil\"; sid:1;)\n"
                     "drop tcp any any -> any any (content:\"evil\"; sid:2;)\n");
   TcpConversation c("10.0.0.1", 40000, "10.0.0.2", 80);
@@ -124,7 +153,7 @@ TEST(EngineActions, DropBlocksTheFlowBothWaysAndOnlyTheDropIsRecorded) {
   Verdict v = e.run(c.from_client("evil"));
   EXPECT_TRUE(v.drop);
   EXPECT_EQ(v.reason, DropReason::kSignature);
-  EXPECT_EQ(e.sids(v), Sids({2}));  // pass, drop, reject, alert: the drop comes first and ends it
+  EXPECT_EQ(e.sids(v), Sids({2, 1}));  // pass, drop, reject, alert: the drop decides, the alert is recorded too
   Verdict reply = e.run(c.from_server("harmless"));
   EXPECT_TRUE(reply.drop);
   EXPECT_TRUE(reply.flow_was_blocked);

@@ -168,14 +168,18 @@ void print_human(const picket::control::Reply& r) {
   } else if (r.has_counters()) {
     const auto& c = r.counters();
     std::printf("generation %u: %llu received, %llu forwarded, %llu dropped (%llu policy, %llu signature, "
-                "%llu stream, %llu malformed, %llu engine failure); %llu alerts; %llu records, %llu published\n",
+                "%llu stream, %llu fragment, %llu malformed, %llu engine failure); %llu alerts; %llu records, "
+                "%llu published\n",
                 r.generation(), u(c.received()), u(c.forwarded()), u(c.dropped()), u(c.dropped_policy()),
-                u(c.dropped_signature()), u(c.dropped_stream()), u(c.dropped_malformed()), u(c.dropped_engine_failure()),
+                u(c.dropped_signature()), u(c.dropped_stream()), u(c.dropped_fragment()), u(c.dropped_malformed()),
+                u(c.dropped_engine_failure()),
                 u(c.alerts()),
                 u(c.records()), u(c.records_published()));
     std::printf("  flows: %llu created, %llu evicted (%llu established), %llu blocked, %llu came back blocked\n",
                 u(c.flows_created()), u(c.flows_evicted()), u(c.flows_evicted_established()), u(c.flows_blocked()),
                 u(c.flows_revived()));
+    std::printf("  fragments: %llu, %llu datagrams reassembled, %llu overlaps (%llu with other bytes)\n",
+                u(c.fragments()), u(c.datagrams_reassembled()), u(c.fragment_overlaps()), u(c.fragment_conflicts()));
     for (const auto& w : c.workers()) {
       std::printf("  worker %u (lcore %u): %llu received, %llu forwarded, %llu dropped, generation %u%s%s\n",
                   w.worker(), w.lcore(), u(w.received()), u(w.forwarded()), u(w.dropped()), w.generation(),

@@ -4,6 +4,8 @@
 //                                 to_server (from_client) | to_client (from_server),
 //                                 only_stream | no_stream, only_frag | no_frag
 //
+// only_frag: an IP fragment, or a datagram reassembled from fragments; no_frag: neither.
+//
 // The `tcp-stream` protocol sets only_stream, `tcp-pkt` no_stream: which of the packet's
 // payload and the TCP stream window the payload conditions see (detect/signature_set.h).
 #include "base/text.h"
@@ -59,8 +61,8 @@ bool matches(const CompiledRule& cr, const DetectionInput& in) {
   if (f.not_established && in.has_flow && in.established) return false;
   if (f.to_server && !(in.has_flow && in.direction == Direction::kToServer)) return false;
   if (f.to_client && !(in.has_flow && in.direction == Direction::kToClient)) return false;
-  if (f.only_frag && !p.fragment) return false;
-  if (f.no_frag && p.fragment) return false;
+  if (f.only_frag && !(p.fragment || p.reassembled)) return false;
+  if (f.no_frag && (p.fragment || p.reassembled)) return false;
   if (f.only_stream && (!p.is_tcp() || in.payload.empty())) return false;
   return true;
 }

@@ -61,5 +61,8 @@ extern const size_t kAboutKeywordCount;
 extern const Keyword kFlowKeyword;
 extern const Keyword kDsizeKeyword;
 extern const Keyword kIdentityKeyword;
+extern const Keyword kDecodeEventKeyword;
+extern const Keyword kIcmpTypeKeyword;
+extern const Keyword kIcmpCodeKeyword;
 
 }  // namespace picket

@@ -13,6 +13,9 @@ const std::vector<const Keyword*>& registry() {
     k.push_back(&kFlowKeyword);
     k.push_back(&kDsizeKeyword);
     k.push_back(&kIdentityKeyword);
+    k.push_back(&kDecodeEventKeyword);
+    k.push_back(&kIcmpTypeKeyword);
+    k.push_back(&kIcmpCodeKeyword);
     return k;
   }();
   return all;
