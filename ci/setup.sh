@@ -8,7 +8,7 @@ set -euo pipefail
 
 packages=(
   cmake g++ make pkg-config ccache python3
-  libpcap-dev
+  libpcap-dev zlib1g-dev
   libhyperscan-dev libpcre2-dev
   libdpdk-dev dpdk
   verilator yosys

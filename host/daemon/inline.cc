@@ -239,7 +239,9 @@ struct Worker {
       return;
     }
     BurstOutput frames(*this, in, out, mbufs);
-    sink.take(std::span<const PacketView>(packets.data(), n), std::span<const Verdict>(verdicts.data(), n), frames);
+    const std::vector<EndedFlow> ended = judge->software().take_ended_flows();
+    sink.take(std::span<const PacketView>(packets.data(), n), std::span<const Verdict>(verdicts.data(), n), frames,
+              ended);
     counters.records = sink.records();
     if (eve) eve->write(sink.lines());
     if (publisher) publisher->publish(sink.lines());
@@ -264,6 +266,13 @@ struct Worker {
         last_drain = now;
       }
     }
+    // The flows live at the stop leave their records.
+    judge->software().end_all_flows();
+    const std::vector<EndedFlow> ended = judge->software().take_ended_flows();
+    BurstOutput none(*this, 0, 0, nullptr);
+    sink.take({}, {}, none, ended);
+    if (eve) eve->write(sink.lines());
+    if (publisher) publisher->publish(sink.lines());
     flush();
     return 0;
   }
@@ -297,7 +306,7 @@ class InlineStatus final : public DaemonStatus {
       out.set_dropped_policy(out.dropped_policy() + by(DropReason::kPolicy));
       out.set_dropped_signature(out.dropped_signature() + by(DropReason::kSignature));
       out.set_dropped_malformed(out.dropped_malformed() + by(DropReason::kMalformed));
-      out.set_dropped_stream(out.dropped_stream() + by(DropReason::kStream));
+      out.set_dropped_stream(out.dropped_stream() + by(DropReason::kStream) + by(DropReason::kMidstream));
       out.set_dropped_fragment(out.dropped_fragment() + by(DropReason::kFragment));
       if (!fail_open_) out.set_dropped_engine_failure(out.dropped_engine_failure() + l.unjudged.load(std::memory_order_relaxed));
       out.set_alerts(out.alerts() + l.alerts.load(std::memory_order_relaxed));

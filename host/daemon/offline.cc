@@ -102,7 +102,8 @@ OfflineSummary run_offline(const OfflineOptions& o, Judge& judge, const rules::C
       break;
     }
     CaptureOutput out(forwarded.get(), std::span<const Packet>(batch.data(), n), s);
-    sink.take(std::span<const PacketView>(views.data(), n), std::span<const Verdict>(verdicts.data(), n), out);
+    const std::vector<EndedFlow> ended = judge.software().take_ended_flows();
+    sink.take(std::span<const PacketView>(views.data(), n), std::span<const Verdict>(verdicts.data(), n), out, ended);
     if (eve.is_open()) eve << sink.lines();
     for (size_t k = 0; k < n; ++k) {
       const Verdict& v = verdicts[k];
@@ -115,6 +116,14 @@ OfflineSummary run_offline(const OfflineOptions& o, Judge& judge, const rules::C
       progress.at(batch[k].index, engine.counters().bytes);
     }
   }
+  // The flows still live at the capture's end leave their records too.
+  judge.software().end_all_flows();
+  {
+    CaptureOutput out(forwarded.get(), std::span<const Packet>(), s);
+    const std::vector<EndedFlow> ended = judge.software().take_ended_flows();
+    sink.take({}, {}, out, ended);
+    if (eve.is_open()) eve << sink.lines();
+  }
   progress.done();
   s.records = sink.records();
   s.read_error = reader.error();
@@ -126,13 +135,15 @@ void print_summary(const OfflineSummary& s, Judge& judge, std::FILE* out) {
   const SoftwareEngine& engine = judge.software();
   const EngineCounters& c = engine.counters();
   const auto& registry = engine.identities().registry();
-  std::fprintf(out, "picketd: %llu packets, %llu bytes in %.2f s\n", static_cast<unsigned long long>(c.packets),
+  std::fprintf(out, "picketd: %llu packets, %llu bytes captured (%llu on the wire) in %.2f s\n",
+               static_cast<unsigned long long>(c.packets), static_cast<unsigned long long>(c.captured_bytes),
                static_cast<unsigned long long>(c.bytes), s.seconds);
   std::fprintf(out, "  forwarded          %10llu packets %12llu bytes\n",
                static_cast<unsigned long long>(c.forwarded_packets), static_cast<unsigned long long>(c.forwarded_bytes));
   for (DropReason r : {DropReason::kPolicy, DropReason::kSignature, DropReason::kStream, DropReason::kMalformed,
-                       DropReason::kChecksum, DropReason::kFragment}) {
+                       DropReason::kChecksum, DropReason::kFragment, DropReason::kMidstream}) {
     auto i = static_cast<size_t>(r);
+    if (r == DropReason::kMidstream && !c.dropped_packets[static_cast<size_t>(r)]) continue;
     std::fprintf(out, "  dropped, %-9s  %10llu packets %12llu bytes\n", std::string(drop_reason_name(r)).c_str(),
                  static_cast<unsigned long long>(c.dropped_packets[i]),
                  static_cast<unsigned long long>(c.dropped_bytes[i]));

@@ -67,6 +67,7 @@ output:
                              records are appended
   --forward FILE             offline: capture of forwarded packets (default: DIR/forwarded.pcap;
                              '-' for none)
+  --no-flow-records          no "flow" record when a flow ends
   -q, --quiet                no progress line and no skipped-rule warnings
 
 engine:
@@ -75,6 +76,9 @@ engine:
   --xclbin FILE              the bitstream for --engine xrt/auto
   --device N                 the XRT device index (default: 0)
   --midstream                accept TCP flows picked up without their handshake
+  --midstream-policy POLICY  without --midstream, what a flow picked up without its handshake
+                             gets: ignore (inspected packet by packet, the default),
+                             drop-flow, pass-flow (forwarded uninspected) or bypass
   --checksums validate|drop|none  a packet whose IPv4 or TCP/UDP checksum does not hold is
                              forwarded uninspected, changing no flow or stream (validate,
                              the default), dropped (drop), or not checked (none: as
@@ -264,6 +268,19 @@ bool engine_option(const std::string& a, Reader& r, DaemonOptions& o) {
     const std::string v = r.value();
     if (v != "drop" && v != "accept") usage_error("--stream-overlap takes drop or accept");
     o.config.stream.drop_conflicts = v == "drop";
+  } else if (a == "--midstream-policy") {
+    const std::string v = r.value();
+    bool known = false;
+    for (MidstreamPolicy p : {MidstreamPolicy::kIgnore, MidstreamPolicy::kDropFlow, MidstreamPolicy::kPassFlow,
+                              MidstreamPolicy::kBypass}) {
+      if (v == midstream_policy_name(p)) {
+        o.config.midstream_policy = p;
+        known = true;
+      }
+    }
+    if (!known) usage_error("--midstream-policy takes ignore, drop-flow, pass-flow or bypass");
+  } else if (a == "--no-flow-records") {
+    o.config.flow_records = false;
   } else if (a == "--packet-alert-max") {
     o.config.packet_alert_max = static_cast<uint32_t>(parse_number(a, r.value(), 1, 1000));
   } else if (a == "--defrag-policy") {

@@ -60,7 +60,7 @@ void DeviceEngine::check(const DeviceResult& r, const HardwareView& view, const 
   // The device knows no flows, streams or fragments and checks no checksums: where the host's
   // verdict came from them, the host's stands, and the device's own answer is not compared.
   const bool by_flow = v.flow_was_blocked || v.flow_passed || v.reason == DropReason::kStream || v.bad_checksum ||
-                       v.decoded.reassembled || v.reason == DropReason::kFragment;
+                       v.decoded.reassembled || v.reason == DropReason::kFragment || v.reason == DropReason::kMidstream;
   if (by_flow || v.stream_matched) {
     ++(by_flow ? stats_.needs_flow_state : stats_.needs_stream);
     if (r.verdict == hw::Verdict::kDrop) ++stats_.device_drops;

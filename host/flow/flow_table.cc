@@ -1,5 +1,6 @@
 #include "flow/flow_table.h"
 
+#include <algorithm>
 #include <cstring>
 #include <tuple>
 
@@ -84,7 +85,26 @@ void FlowTable::push_head(uint32_t i) {
   if (tail_ == kNil) tail_ = i;
 }
 
-void FlowTable::remove(uint32_t i) {
+std::string_view flow_end_name(FlowEnd e) {
+  switch (e) {
+    case FlowEnd::kTimeout: return "timeout";
+    case FlowEnd::kEvicted: return "evicted";
+    case FlowEnd::kShutdown: return "shutdown";
+  }
+  return "?";
+}
+
+void FlowTable::end_all() {
+  if (!on_end_) return;
+  std::vector<const Flow*> live;
+  live.reserve(index_.size());
+  for (const auto& [key, slot] : index_) live.push_back(&slots_[slot].flow);
+  std::sort(live.begin(), live.end(), [](const Flow* a, const Flow* b) { return a->id < b->id; });
+  for (const Flow* f : live) on_end_(*f, FlowEnd::kShutdown);
+}
+
+void FlowTable::remove(uint32_t i, FlowEnd why) {
+  if (on_end_) on_end_(slots_[i].flow, why);
   unlink(i);
   index_.erase(slots_[i].flow.key);
   free_.push_back(i);
@@ -106,7 +126,7 @@ void FlowTable::expire(int64_t now_ns) {
   while (tail_ != kNil) {
     const Flow& f = slots_[tail_].flow;
     if (now_ns - f.last_seen_ns <= timeout(f)) break;
-    remove(tail_);
+    remove(tail_, FlowEnd::kTimeout);
     ++counters_.expired;
   }
 }
@@ -127,7 +147,7 @@ void FlowTable::evict_one() {
   if (f.established && f.tcp_state != TcpState::kClosed && f.tcp_state != TcpState::kClosing) {
     ++counters_.evicted_established;
   }
-  remove(victim);
+  remove(victim, FlowEnd::kEvicted);
   ++counters_.evicted;
 }
 
@@ -143,7 +163,7 @@ std::optional<FlowRef> FlowTable::track(const DecodedPacket& p, uint32_t wire_le
     i = it->second;
     const Flow& f = slots_[i].flow;
     if (now_ns - f.last_seen_ns > timeout(f)) {
-      remove(i);
+      remove(i, FlowEnd::kTimeout);
       ++counters_.expired;
       i = kNil;
     } else {

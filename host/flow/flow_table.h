@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -93,6 +94,14 @@ struct FlowCounters {
   uint64_t evicted_established = 0;  // of them, established and not closing: none other was near the end
 };
 
+// Why a flow left the table.
+enum class FlowEnd : uint8_t {
+  kTimeout,   // idle past its timeout
+  kEvicted,   // removed to make room
+  kShutdown,  // still live when the run ended (end_all)
+};
+std::string_view flow_end_name(FlowEnd e);  // "timeout", "evicted", "shutdown"
+
 // What tracking one packet tells its caller.
 struct FlowRef {
   Flow* flow = nullptr;  // valid until the next call that changes the table
@@ -119,6 +128,12 @@ class FlowTable {
     for (const auto& [key, slot] : index_) visit(slots_[slot].flow);
   }
 
+  // Called with each flow as it leaves the table, before its state goes.
+  void on_end(std::function<void(const Flow&, FlowEnd)> observer) { on_end_ = std::move(observer); }
+  // Reports every live flow as ended (kShutdown) to the observer, oldest first; the table
+  // stays as it is.
+  void end_all();
+
   size_t size() const { return index_.size(); }
   const FlowCounters& counters() const { return counters_; }
   const FlowConfig& config() const { return config_; }
@@ -135,7 +150,7 @@ class FlowTable {
   int64_t timeout(const Flow& f) const;
   void unlink(uint32_t i);
   void push_head(uint32_t i);
-  void remove(uint32_t i);
+  void remove(uint32_t i, FlowEnd why);
   uint32_t allocate();
   void evict_one();
   void update_tcp(Flow& f, const DecodedPacket& p, Direction d);
@@ -148,6 +163,7 @@ class FlowTable {
   uint32_t tail_ = kNil;  // least recently seen
   uint64_t next_id_ = 1;
   FlowCounters counters_;
+  std::function<void(const Flow&, FlowEnd)> on_end_;
 };
 
 }  // namespace picket

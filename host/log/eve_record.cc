@@ -92,11 +92,90 @@ void alert(const RecordSource& src, const PacketView& packet, const DecodedPacke
       .field("severity", severity);
   if (flow_blocked) j.field("flow_blocked", true);
   j.end();
+  if (v.app_http) j.field("app_proto", "http");
+  if (v.http.present) {
+    const HttpRecord& h = v.http;
+    j.begin("http");
+    auto put = [&](std::string_view key, const std::string& value) {
+      if (!value.empty()) j.field(key, value);
+    };
+    put("hostname", h.hostname);
+    put("url", h.url);
+    put("http_user_agent", h.user_agent);
+    put("http_method", h.method);
+    put("protocol", h.protocol);
+    if (!h.status.empty() && h.status.size() <= 3) {
+      j.field("status", static_cast<int64_t>(std::stoi(h.status)));
+    }
+    put("http_content_type", h.content_type);
+    j.end();
+  }
   trailer(src, v, j);
   out += j.finish();
 }
 
 }  // namespace
+
+void append_flow_record(const RecordSource& src, const EndedFlow& f, std::string& out) {
+  JsonLine j;
+  j.field("timestamp", format_eve_time(f.last_seen_ns));
+  j.field("flow_id", f.id);
+  j.field("event_type", "flow");
+  if (f.key.vlan_count) {
+    j.begin_array("vlan");
+    for (int i = 0; i < f.key.vlan_count; ++i) j.element(uint64_t{f.key.vlan_ids[i]});
+    j.end_array();
+  }
+  const bool ports = f.key.ip_proto == ip_proto::kTcp || f.key.ip_proto == ip_proto::kUdp;
+  std::string scratch;
+  j.field("src_ip", f.client_addr.to_string());
+  if (ports) j.field("src_port", uint32_t{f.client_port});
+  j.field("dest_ip", f.server_addr.to_string());
+  if (ports) j.field("dest_port", uint32_t{f.server_port});
+  j.field("proto", proto_name(f.key.ip_proto, scratch));
+  if (!f.app_proto.empty()) j.field("app_proto", f.app_proto);
+  const auto to_server = static_cast<size_t>(Direction::kToServer), to_client = static_cast<size_t>(Direction::kToClient);
+  j.begin("flow")
+      .field("pkts_toserver", f.packets[to_server])
+      .field("pkts_toclient", f.packets[to_client])
+      .field("bytes_toserver", f.bytes[to_server])
+      .field("bytes_toclient", f.bytes[to_client])
+      .field("start", format_eve_time(f.first_seen_ns))
+      .field("end", format_eve_time(f.last_seen_ns))
+      .field("age", static_cast<int64_t>((f.last_seen_ns - f.first_seen_ns) / 1'000'000'000))
+      .field("state", f.bypassed ? "bypassed" : f.tcp_state == TcpState::kClosed ? "closed" : f.established ? "established" : "new")
+      .field("reason", flow_end_name(f.reason))
+      .field("alerted", f.facts.alerts > 0);
+  if (f.action == EndedFlow::Action::kBlocked) {
+    j.field("action", "drop");
+    if (f.blocking_rule != Verdict::kNoRule && src.signatures && f.blocking_rule < src.signatures->rules().size()) {
+      const rules::Rule& r = src.signatures->rules()[f.blocking_rule].rule;
+      j.field("gid", r.gid).field("signature_id", r.sid);
+    }
+  } else if (f.action == EndedFlow::Action::kPassed) {
+    j.field("action", "pass");
+  }
+  j.field("dropped_packets", f.facts.dropped);
+  j.end();
+  j.begin("identity")
+      .field("src", src.registry->name(f.facts.client_id))
+      .field("dst", src.registry->name(f.facts.server_id))
+      .field("src_id", uint32_t{f.facts.client_id})
+      .field("dst_id", uint32_t{f.facts.server_id})
+      .end();
+  if (f.facts.policy_checked) {
+    j.begin("policy").field("decision", f.facts.policy.allowed ? "allow" : "deny");
+    j.field("statement", f.facts.policy.statement);
+    if (const PolicyStatement* s = src.policy ? src.policy->statement(f.facts.policy.statement) : nullptr) {
+      j.field("rule", s->text);
+    }
+    j.end();
+  }
+  j.field("engine", src.engine);
+  j.field("generation", f.facts.last_generation);
+  j.begin_array("generations").element(uint64_t{f.facts.first_generation}).element(uint64_t{f.facts.last_generation}).end_array();
+  out += j.finish();
+}
 
 void append_records(const RecordSource& src, const PacketView& packet, const Verdict& v, std::string& out) {
   const DecodedPacket& d = v.decoded;
@@ -110,7 +189,7 @@ void append_records(const RecordSource& src, const PacketView& packet, const Ver
   }
   // Drops that are not a rule's: the reason's name, and what the stream made of the segment.
   if (v.reason == DropReason::kPolicy || v.reason == DropReason::kChecksum || v.reason == DropReason::kStream ||
-      v.reason == DropReason::kFragment) {
+      v.reason == DropReason::kFragment || v.reason == DropReason::kMidstream) {
     JsonLine j = header(src, packet, d, v, "drop");
     j.begin("drop").field("reason", drop_reason_name(v.reason));
     if (v.stream_event != StreamEvent::kNone) j.field("stream_event", stream_event_name(v.stream_event));

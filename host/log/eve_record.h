@@ -21,6 +21,7 @@
 #include <string>
 
 #include "detect/signature_set.h"
+#include "pipeline/flow_record.h"
 #include "pipeline/verdict.h"
 #include "packet/packet.h"
 #include "policy/policy.h"
@@ -41,5 +42,15 @@ struct RecordSource {
 // Appends the packet's records (none, one or several lines) to `out`, from the verdict and the
 // decode it carries.
 void append_records(const RecordSource& src, const PacketView& packet, const Verdict& v, std::string& out);
+
+// One "flow" record for a flow that ended, in Suricata's shape (src is the client):
+//
+//   {"timestamp":...,"flow_id":7,"event_type":"flow","src_ip":...,"src_port":...,"dest_ip":...,
+//    "dest_port":...,"proto":"TCP","app_proto":"http",
+//    "flow":{"pkts_toserver":5,"pkts_toclient":4,"bytes_toserver":...,"bytes_toclient":...,
+//            "start":...,"end":...,"age":2,"state":"closed","reason":"timeout","alerted":true,
+//            "action":"drop","signature_id":1000001},
+//    "identity":{...},"policy":{...},"engine":"sw","generation":3,"generations":[1,3]}
+void append_flow_record(const RecordSource& src, const EndedFlow& f, std::string& out);
 
 }  // namespace picket

@@ -16,7 +16,18 @@ std::string_view drop_reason_name(DropReason r) {
     case DropReason::kStream: return "stream";
     case DropReason::kChecksum: return "checksum";
     case DropReason::kFragment: return "fragment";
+    case DropReason::kMidstream: return "stream midstream";
     case DropReason::kCount: break;
+  }
+  return "?";
+}
+
+std::string_view midstream_policy_name(MidstreamPolicy p) {
+  switch (p) {
+    case MidstreamPolicy::kIgnore: return "ignore";
+    case MidstreamPolicy::kDropFlow: return "drop-flow";
+    case MidstreamPolicy::kPassFlow: return "pass-flow";
+    case MidstreamPolicy::kBypass: return "bypass";
   }
   return "?";
 }
@@ -34,11 +45,19 @@ FlowSlot blocked_flow_slot() {
   return slot;
 }
 
-// A flow whose rest is forwarded uninspected (the stream's pass-flow exception).
-struct PassedFlow : FlowData {};
+// A flow whose rest is forwarded uninspected (a pass rule, the stream's pass-flow exception, the
+// midstream policy's pass-flow or bypass).
+struct PassedFlow : FlowData {
+  bool bypassed = false;
+};
 
 FlowSlot passed_flow_slot() {
   static const FlowSlot slot = register_flow_slot("detect.passed");
+  return slot;
+}
+
+FlowSlot flow_record_slot() {
+  static const FlowSlot slot = register_flow_slot("record");
   return slot;
 }
 
@@ -54,7 +73,9 @@ SoftwareEngine::SoftwareEngine(EngineConfig config, std::shared_ptr<const Genera
       scratch_(std::make_unique<SignatureScratch>(*generation_->signatures)),
       blocked_slot_(blocked_flow_slot()),
       passed_slot_(passed_flow_slot()),
-      http_slot_(http_flow_slot()) {
+      http_slot_(http_flow_slot()),
+      record_slot_(flow_record_slot()) {
+  if (config_.flow_records) flows_.on_end([this](const Flow& f, FlowEnd why) { flow_ended(f, why); });
   for (size_t i = 0; i < config_.action_order.size(); ++i) {
     rank_[static_cast<size_t>(config_.action_order[i])] = static_cast<uint8_t>(i);
   }
@@ -103,7 +124,57 @@ void SoftwareEngine::process(const PacketView& packet, Verdict& v, const Hardwar
     v.drop = true;
     v.reason = DropReason::kFragment;
   }
+  if (ctx.flow && config_.flow_records) note_flow(ctx);
+  counters_.captured_bytes += packet.bytes.size();
   count(v, packet.wire_length);
+}
+
+// What the packet adds to its flow's record: the identities by role, the policy's latest
+// word, the generation, alerts and drops.
+void SoftwareEngine::note_flow(const PacketContext& ctx) {
+  const Verdict& v = ctx.verdict;
+  FlowFacts& f = ctx.flow->data.emplace<FlowRecordState>(record_slot_).facts;
+  const bool to_server = v.direction == Direction::kToServer;
+  f.client_id = to_server ? v.src_id : v.dst_id;
+  f.server_id = to_server ? v.dst_id : v.src_id;
+  if (v.policy_checked) {
+    f.policy_checked = true;
+    f.policy = v.policy;
+  }
+  if (f.first_generation == 0) f.first_generation = generation_->number;
+  f.last_generation = generation_->number;
+  f.alerts += v.alerts.size();
+  f.dropped += v.drop;
+}
+
+void SoftwareEngine::flow_ended(const Flow& f, FlowEnd why) {
+  EndedFlow& e = ended_.emplace_back();
+  e.id = f.id;
+  e.key = f.key;
+  e.client_addr = f.client_addr;
+  e.client_port = f.client_port;
+  const bool client_is_lo = f.key.lo_addr == f.client_addr && f.key.lo_port == f.client_port;
+  e.server_addr = client_is_lo ? f.key.hi_addr : f.key.lo_addr;
+  e.server_port = client_is_lo ? f.key.hi_port : f.key.lo_port;
+  e.first_seen_ns = f.first_seen_ns;
+  e.last_seen_ns = f.last_seen_ns;
+  for (int d = 0; d < 2; ++d) {
+    e.packets[d] = f.packets[d];
+    e.bytes[d] = f.bytes[d];
+  }
+  e.tcp_state = f.tcp_state;
+  e.established = f.established;
+  e.reason = why;
+  if (const FlowRecordState* r = f.data.find<FlowRecordState>(record_slot_)) e.facts = r->facts;
+  if (const BlockedFlow* b = f.data.find<BlockedFlow>(blocked_slot_)) {
+    e.action = EndedFlow::Action::kBlocked;
+    e.blocking_rule = b->rule;
+  } else if (const PassedFlow* pass = f.data.find<PassedFlow>(passed_slot_)) {
+    e.action = EndedFlow::Action::kPassed;
+    e.bypassed = pass->bypassed;
+  }
+  const HttpFlow* http = f.data.find<HttpFlow>(http_slot_);
+  if (http && http->seen) e.app_proto = "http";
 }
 
 // Malformed packets are dropped (or forwarded, as configured) and frames that are not IP (ARP
@@ -278,6 +349,19 @@ bool SoftwareEngine::flow_verdict_stage(PacketContext& ctx) {
     v.flow_passed = true;
     return false;
   }
+  // A TCP flow picked up without its handshake, with --midstream off: no stream will see it.
+  const bool picked_up_midstream = ctx.flow_created && v.decoded.is_tcp() && f->tcp_state == TcpState::kNone;
+  if (picked_up_midstream && config_.midstream_policy != MidstreamPolicy::kIgnore) {
+    if (config_.midstream_policy == MidstreamPolicy::kDropFlow) {
+      block_flow(ctx, Verdict::kNoRule);
+      v.drop = true;
+      v.reason = DropReason::kMidstream;
+      return false;
+    }
+    f->data.emplace<PassedFlow>(passed_slot_).bypassed = config_.midstream_policy == MidstreamPolicy::kBypass;
+    v.flow_passed = true;
+    return false;
+  }
   return true;
 }
 
@@ -380,7 +464,35 @@ void SoftwareEngine::detection_stage(PacketContext& ctx) {
     v.reject = a == rules::Action::kReject;
     if (f) block_flow(ctx, h);
   }
+  v.app_http = in.app_http;
+  if (!v.alerts.empty() && in.http && http_.size() > 0) record_http(v);
   if (http) http_parsed(ctx, *http);
+}
+
+// The message the first alert on an HTTP message matched in (else the last one parsed), for
+// the alert's record.
+void SoftwareEngine::record_http(Verdict& v) {
+  size_t m = http_.size() - 1;
+  for (uint32_t a : v.alerts) {
+    auto it = std::find_if(notes_.http_message.begin(), notes_.http_message.end(),
+                           [&](const auto& n) { return n.first == a; });
+    if (it != notes_.http_message.end()) {
+      m = it->second;
+      break;
+    }
+  }
+  const HttpMessage& msg = http_[m];
+  const HttpBuffers& b = http_buffers();
+  HttpRecord& r = v.http;
+  r.present = true;
+  r.request = msg.request;
+  r.hostname.assign(msg.get(b.host));
+  r.url.assign(msg.get(b.raw_uri));
+  r.method.assign(msg.get(b.method));
+  r.user_agent.assign(msg.get(b.user_agent));
+  r.protocol.assign(msg.get(b.protocol));
+  r.status.assign(msg.get(b.stat_code));
+  r.content_type.assign(msg.get(b.content_type));
 }
 
 // HTTP is parsed over the stream: on a segment that delivered bytes, the messages from the one

@@ -18,10 +18,13 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "plan/generation.h"
 #include "applayer/http/http_message.h"
 #include "detect/signature_set.h"
+#include "pipeline/flow_record.h"
 #include "pipeline/packet_context.h"
 #include "pipeline/verdict.h"
 #include "defrag/ip_defrag.h"
@@ -39,16 +42,29 @@ namespace picket {
 // (Suricata's -k none).
 enum class ChecksumMode : uint8_t { kValidate, kDrop, kNone };
 
+// What to do with a TCP flow picked up without its handshake while --midstream is off, as
+// Suricata's stream.midstream-policy names it.
+enum class MidstreamPolicy : uint8_t {
+  kIgnore,    // inspect its packets one by one, with no stream (the default)
+  kDropFlow,  // drop it and block the rest of it (drop.reason "stream midstream")
+  kPassFlow,  // forward the rest of it uninspected
+  kBypass,    // the same, recorded as bypassed
+};
+std::string_view midstream_policy_name(MidstreamPolicy p);
+
 struct EngineConfig {
   FlowConfig flows;
   DefragConfig defrag;
   ChecksumMode checksums = ChecksumMode::kValidate;
   BlockListConfig blocks;
   StreamConfig stream;
+  MidstreamPolicy midstream_policy = MidstreamPolicy::kIgnore;
   bool drop_malformed = true;
   // Rules recorded per packet at most, in action order (Suricata's packet-alert-max); the
   // drop or reject that decides is recorded even past it.
   uint32_t packet_alert_max = 15;
+  // A record of every flow as it ends (pipeline/flow_record.h), for the decision log.
+  bool flow_records = true;
   // Suricata's default; suricata.yaml's action-order may change it.
   std::array<rules::Action, 4> action_order = {rules::Action::kPass, rules::Action::kDrop, rules::Action::kReject,
                                                rules::Action::kAlert};
@@ -56,7 +72,8 @@ struct EngineConfig {
 
 struct EngineCounters {
   uint64_t packets = 0;
-  uint64_t bytes = 0;
+  uint64_t bytes = 0;           // on the wire: each packet's original length
+  uint64_t captured_bytes = 0;  // as captured (a snap length cuts them)
   uint64_t forwarded_packets = 0;
   uint64_t forwarded_bytes = 0;
   std::array<uint64_t, static_cast<size_t>(DropReason::kCount)> dropped_packets{};  // by DropReason
@@ -99,6 +116,11 @@ class SoftwareEngine {
   const EngineCounters& counters() const { return counters_; }
   const EngineConfig& config() const { return config_; }
 
+  // The flows that ended since the last call (timed out, evicted; with flow_records on).
+  std::vector<EndedFlow> take_ended_flows() { return std::exchange(ended_, {}); }
+  // Ends every live flow for the record (at the end of a run): take_ended_flows() has them.
+  void end_all_flows() { flows_.end_all(); }
+
  private:
   // The stages, in order; each returns false when the packet's verdict is decided.
   bool decode_stage(PacketContext& ctx);
@@ -114,6 +136,9 @@ class SoftwareEngine {
   void http_parsed(PacketContext& ctx, HttpDirection& d);
   void block_flow(PacketContext& ctx, uint32_t rule);
   void count(const Verdict& v, uint32_t wire_length);
+  void note_flow(const PacketContext& ctx);
+  void record_http(Verdict& v);
+  void flow_ended(const Flow& f, FlowEnd why);
 
   EngineConfig config_;
   std::shared_ptr<const Generation> generation_;
@@ -127,6 +152,8 @@ class SoftwareEngine {
   FlowSlot blocked_slot_;  // detection's block, on the flows it blocked
   FlowSlot passed_slot_;   // on flows passed uninspected
   FlowSlot http_slot_;     // HTTP's state (applayer/http)
+  FlowSlot record_slot_;   // what the flow's record will say (pipeline/flow_record.h)
+  std::vector<EndedFlow> ended_;
   std::vector<uint32_t> hits_;
   SignatureSet::Notes notes_;
   EngineCounters counters_;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "flow/flow_table.h"
@@ -19,8 +20,16 @@ namespace picket {
 // kChecksum: a checksum does not hold (--checksums drop).
 // kFragment: the defragmenter refused the fragment (defrag/ip_defrag.h: an overlap with other
 // bytes, an invalid length, a full memory cap).
-enum class DropReason : uint8_t { kNone, kMalformed, kPolicy, kSignature, kStream, kChecksum, kFragment, kCount };
+// kMidstream: a TCP flow picked up without its handshake, under --midstream-policy drop-flow.
+enum class DropReason : uint8_t { kNone, kMalformed, kPolicy, kSignature, kStream, kChecksum, kFragment, kMidstream, kCount };
 std::string_view drop_reason_name(DropReason r);
+
+// The HTTP message an alert was raised on, for its record's "http" object (Suricata's names).
+struct HttpRecord {
+  bool present = false;
+  bool request = false;
+  std::string hostname, url, method, user_agent, protocol, status, content_type;
+};
 
 struct Verdict {
   static constexpr uint32_t kNoRule = UINT32_MAX;
@@ -60,11 +69,14 @@ struct Verdict {
   bool flow_passed = false;                // forwarded uninspected: the flow was passed
   bool stream_matched = false;             // a rule matched across segments of the stream
   StreamEvent stream_event = StreamEvent::kNone;  // what the stream made of the segment
+  bool app_http = false;                   // HTTP was seen on the packet's flow (app_proto)
+  HttpRecord http;                         // with alerts on an HTTP message: that message
 
   // Whether the decision log has a record of this packet (log/eve_record.h).
   bool recorded() const {
     return !alerts.empty() || flow_was_blocked || malformed != Malformed::kNone || reason == DropReason::kPolicy ||
            reason == DropReason::kStream || reason == DropReason::kChecksum || reason == DropReason::kFragment ||
+           reason == DropReason::kMidstream ||
            audit_would_drop;
   }
 
@@ -92,6 +104,8 @@ struct Verdict {
     stream_matched = false;
     stream_event = StreamEvent::kNone;
     datagram.clear();
+    app_http = false;
+    http.present = false;
   }
 };
 

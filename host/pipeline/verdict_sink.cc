@@ -6,7 +6,8 @@
 
 namespace picket {
 
-void VerdictSink::take(std::span<const PacketView> batch, std::span<const Verdict> verdicts, FrameOutput& out) {
+void VerdictSink::take(std::span<const PacketView> batch, std::span<const Verdict> verdicts, FrameOutput& out,
+                       std::span<const EndedFlow> ended) {
   lines_.clear();
   for (size_t i = 0; i < batch.size(); ++i) {
     const Verdict& v = verdicts[i];
@@ -22,6 +23,9 @@ void VerdictSink::take(std::span<const PacketView> batch, std::span<const Verdic
     } else {
       out.forward(i);
     }
+  }
+  if (records_) {
+    for (const EndedFlow& f : ended) append_flow_record(source_, f, lines_);
   }
   records_written_ += static_cast<uint64_t>(std::count(lines_.begin(), lines_.end(), '\n'));
 }

@@ -34,8 +34,10 @@ class VerdictSink {
   // What the records name: the rules, identities and policy of the generation judging, ...
   RecordSource& source() { return source_; }
 
-  // Takes each packet's verdict in order. The batch's records are in lines() afterwards.
-  void take(std::span<const PacketView> batch, std::span<const Verdict> verdicts, FrameOutput& out);
+  // Takes each packet's verdict in order, then the flows that ended meanwhile. The batch's
+  // records are in lines() afterwards.
+  void take(std::span<const PacketView> batch, std::span<const Verdict> verdicts, FrameOutput& out,
+            std::span<const EndedFlow> ended = {});
 
   const std::string& lines() const { return lines_; }
   uint64_t records() const { return records_written_; }  // lines, since the sink was made

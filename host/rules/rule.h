@@ -87,6 +87,14 @@ struct NumericTest {
   bool test(uint32_t v) const;
 };
 
+// flags: a TCP header's flags, after the ignored ones are masked off.
+struct TcpFlagsTest {
+  enum class Mode : uint8_t { kExactly, kAll, kAny, kNone };  // (none), +, *, !
+  Mode mode = Mode::kExactly;
+  uint8_t bits = 0;
+  uint8_t ignored = 0;
+};
+
 // The literal an engine's prefilter searches for; a rule is a candidate only where it occurs.
 struct FastPattern {
   int match = -1;       // index into Rule::matches
@@ -128,6 +136,8 @@ struct Rule {
   std::optional<NumericTest> dsize;
   std::optional<NumericTest> icmp_type;  // itype
   std::optional<NumericTest> icmp_code;  // icode
+  std::optional<TcpFlagsTest> tcp_flags;  // flags
+  std::optional<NumericTest> tcp_mss;     // tcp.mss
   uint32_t decode_events = 0;  // DecodeEvent bits the packet must carry (decode-event)
   std::optional<IdentitySelector> src_identity;
   std::optional<IdentitySelector> dst_identity;

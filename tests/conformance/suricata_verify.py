@@ -11,6 +11,7 @@ SLICE is the corpus folder (default: suricata-verify; suricata-verify-streams is
 Each test runs with its own rules and pcap, and its Suricata arguments mapped to picketd's:
   --set stream.midstream=true  ->  --midstream
   action-order in suricata.yaml ->  --action-order
+  --set stream.midstream-policy=P ->  --midstream-policy P (drop-flow, pass-flow, bypass, ignore)
   -k none                        ->  --checksums none
   (always)                       ->  --defrag-overlap accept: Suricata takes overlapping fragments
                                      by its policy and raises an event, as an IDS
@@ -114,6 +115,9 @@ def main():
         joined = " ".join(test["suricata_args"])
         if "stream.midstream=true" in joined:
             args.append("--midstream")
+        policy = re.search(r"stream\.midstream-policy=(\S+)", joined)
+        if policy and policy.group(1) in ("drop-flow", "pass-flow", "bypass", "ignore"):
+            args += ["--midstream-policy", policy.group(1)]
         if "-k none" in joined:
             args += ["--checksums", "none"]
         order = action_order(os.path.join(src, "suricata.yaml"))

@@ -45,7 +45,9 @@ class Demo(unittest.TestCase):
                               "--classification", os.path.join(POLICY, "demo.classification"), "-l", WORK],
                              check=True, capture_output=True, text=True)
         cls.summary = run.stdout
-        cls.records = [json.loads(l) for l in open(os.path.join(WORK, "eve.json"))]
+        lines = [json.loads(l) for l in open(os.path.join(WORK, "eve.json"))]
+        cls.records = [e for e in lines if e["event_type"] != "flow"]
+        cls.flows = [e for e in lines if e["event_type"] == "flow"]
 
     def test_every_attack_is_blocked_by_its_rule(self):
         for client, sid in ATTACKS.items():
@@ -95,6 +97,28 @@ class Demo(unittest.TestCase):
         self.assertEqual(e["alert"]["signature"], "PICKET SQL injection UNION SELECT in request")
         self.assertEqual(e["alert"]["category"], "Web application attack")
         self.assertEqual(e["alert"]["severity"], 1)
+        # The HTTP message it was raised on, as Suricata's alerts carry it.
+        self.assertEqual(e["app_proto"], "http")
+        self.assertEqual((e["http"]["hostname"], e["http"]["http_method"]), ("payments.demo.picket", "POST"))
+        self.assertIn("UNION", e["http"]["url"])
+
+    def test_every_flow_leaves_one_record(self):
+        ids = [f["flow_id"] for f in self.flows]
+        self.assertEqual(len(ids), len(set(ids)))
+        self.assertLessEqual({e["flow_id"] for e in self.records if "flow_id" in e}, set(ids))
+        by_client = {(f["src_ip"], f.get("src_port")): f for f in self.flows}
+        for client, sid in ATTACKS.items():
+            f = by_client[client]["flow"]
+            self.assertEqual((f["action"], f["signature_id"], f["alerted"]), ("drop", sid, True), client)
+            self.assertGreater(f["pkts_toserver"], 0)
+        for client in FORBIDDEN:
+            record = by_client[client]
+            self.assertEqual(record["policy"]["decision"], "deny", client)
+            self.assertEqual(record["flow"]["dropped_packets"], record["flow"]["pkts_toserver"] + record["flow"]["pkts_toclient"])
+        scanner = by_client[SCANNER]
+        self.assertTrue(scanner["flow"]["alerted"])
+        self.assertNotIn("action", scanner["flow"])  # forwarded
+        self.assertEqual(scanner["identity"]["src"], "world")
 
     def test_summary_and_forwarded_capture_agree(self):
         self.assertRegex(self.summary, r"dropped, policy\s+[1-9]")

@@ -71,6 +71,29 @@ TEST(EngineHeader, DsizePortsAddressesDirection) {
   EXPECT_EQ(e.sids(e.run(udp("x", 9, "10.0.0.2", "10.0.0.1"))), Sids({2}));  // <> matches the reverse way
 }
 
+TEST(EngineHeader, TcpFlagsMssAndIcmpTypeAndCode) {
+  EngineUnderTest e("alert tcp any any -> any any (flags:S; sid:1;)\n"
+                    "alert tcp any any -> any any (flags:+A; sid:2;)\n"
+                    "alert tcp any any -> any any (flags:*FR; sid:3;)\n"
+                    "alert tcp any any -> any any (flags:!A,12; sid:4;)\n"
+                    "alert tcp any any -> any any (tcp.mss:<536; sid:5;)\n"
+                    "alert icmp any any -> any any (itype:8; icode:0; sid:6;)\n"
+                    "alert icmp any any -> any any (itype:>30; sid:7;)\n");
+  auto tcp = [](uint8_t flags, uint16_t mss = 0) {
+    PacketBuilder b;
+    b.ipv4("10.0.0.1", "10.0.0.2").tcp(40000, 80, flags);
+    if (mss) b.tcp_options({2, 4, static_cast<uint8_t>(mss >> 8), static_cast<uint8_t>(mss)});
+    return b.build();
+  };
+  EXPECT_EQ(e.sids(e.run(tcp(tcp_flag::kSyn, 1460))), Sids({1, 4}));
+  EXPECT_EQ(e.sids(e.run(tcp(tcp_flag::kSyn | tcp_flag::kEce | tcp_flag::kCwr, 500))), Sids({4, 5}));  // not exactly S
+  EXPECT_EQ(e.sids(e.run(tcp(tcp_flag::kSyn | tcp_flag::kAck))), Sids({2}));
+  EXPECT_EQ(e.sids(e.run(tcp(tcp_flag::kRst | tcp_flag::kAck))), Sids({2, 3}));
+  EXPECT_EQ(e.sids(e.run(PacketBuilder().ipv4("10.0.0.1", "10.0.0.2").icmp_echo(true, 1, 1).build())), Sids({6}));
+  EXPECT_EQ(e.sids(e.run(PacketBuilder().ipv4("10.0.0.1", "10.0.0.2").icmp(40, 1).build())), Sids({7}));
+  EXPECT_EQ(e.sids(e.run(udp("x"))), Sids{});  // neither TCP nor ICMP
+}
+
 TEST(EngineHeader, PortGroupedRulesMatchOnTheirPortsEitherWay) {
   // No usable fast pattern ("|00|" is weak): these rules are tried by their ports.
   EngineUnderTest e("alert udp any any <> any 53 (content:\"|00|\"; sid:1;)\n"

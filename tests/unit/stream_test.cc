@@ -460,3 +460,101 @@ TEST(StreamGaps, AGapTheReceiverAcknowledgesIsSkipped) {
 
 }  // namespace
 }  // namespace picket
+
+namespace picket {
+namespace {
+
+// Every flow leaves one record as it ends: evicted, timed out, or live at the end of the run.
+TEST(FlowRecords, EvictedBlockedAndLiveFlowsEachLeaveOne) {
+  EngineConfig config;
+  config.flows.max_flows = 2;
+  testing_support::EngineUnderTest e(kDropPasswd, "", "", config);
+  TcpConversation victim("10.0.0.1", 40000, "10.0.0.2", 80);
+  double t = 0;
+  for (const Frame& f : victim.handshake()) e.run(f, t += 0.001);
+  EXPECT_TRUE(e.run(victim.from_client("GET /etc/passwd"), t += 0.001).drop);
+  TcpConversation a("10.0.0.3", 40001, "10.0.0.2", 80), b("10.0.0.4", 40002, "10.0.0.2", 80);
+  for (const Frame& f : a.handshake()) e.run(f, t += 0.001);
+  e.run(b.syn(), t += 0.001);  // the table holds two, both established: the older one goes
+  std::vector<EndedFlow> ended = e.engine->take_ended_flows();
+  ASSERT_EQ(ended.size(), 1u);
+  const EndedFlow& v = ended[0];
+  EXPECT_EQ(v.reason, FlowEnd::kEvicted);
+  EXPECT_EQ(v.client_addr.to_string(), "10.0.0.1");
+  EXPECT_EQ(v.server_port, 80);
+  EXPECT_EQ(v.action, EndedFlow::Action::kBlocked);
+  EXPECT_EQ(e.engine->signatures().rules()[v.blocking_rule].rule.sid, 1u);
+  EXPECT_EQ(v.packets[static_cast<size_t>(Direction::kToServer)], 3u);
+  EXPECT_EQ(v.facts.alerts, 1u);
+  EXPECT_EQ(v.facts.dropped, 1u);
+  EXPECT_TRUE(e.engine->take_ended_flows().empty());  // taken once
+  e.engine->end_all_flows();
+  ended = e.engine->take_ended_flows();
+  ASSERT_EQ(ended.size(), 2u);
+  for (const EndedFlow& f : ended) {
+    EXPECT_EQ(f.reason, FlowEnd::kShutdown);
+    EXPECT_EQ(f.action, EndedFlow::Action::kForwarded);
+  }
+}
+
+TEST(FlowRecords, AnIdleFlowTimesOutAndTheFlagTurnsThemOff) {
+  testing_support::EngineUnderTest e("");
+  TcpConversation c("10.0.0.1", 40000, "10.0.0.2", 80);
+  e.run(c.syn(), 0);
+  e.run(TcpConversation("10.0.0.5", 40005, "10.0.0.2", 80).syn(), 120);  // the first is idle past 60 s
+  std::vector<EndedFlow> ended = e.engine->take_ended_flows();
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ended[0].reason, FlowEnd::kTimeout);
+  EngineConfig off;
+  off.flow_records = false;
+  testing_support::EngineUnderTest quiet("", "", "", off);
+  quiet.run(c.syn(), 0);
+  quiet.engine->end_all_flows();
+  EXPECT_TRUE(quiet.engine->take_ended_flows().empty());
+}
+
+}  // namespace
+}  // namespace picket
+
+namespace picket {
+namespace {
+
+// A TCP flow picked up without its handshake, --midstream off: what --midstream-policy says.
+TEST(MidstreamPolicy, DropFlowPassFlowBypassAndIgnore) {
+  for (MidstreamPolicy policy : {MidstreamPolicy::kIgnore, MidstreamPolicy::kDropFlow, MidstreamPolicy::kPassFlow,
+                                 MidstreamPolicy::kBypass}) {
+    EngineConfig config;
+    config.midstream_policy = policy;
+    testing_support::EngineUnderTest e("alert tcp any any -> any any (content:\"uid=0\"; sid:7;)\n", "", "", config);
+    TcpConversation c("10.0.0.1", 40000, "10.0.0.2", 80);
+    Verdict first = e.run(c.from_server("uid=0(root)"));  // the flow's first packet: no SYN seen
+    Verdict second = e.run(c.from_server("uid=0(root)"), 1);
+    const std::string name(midstream_policy_name(policy));
+    switch (policy) {
+      case MidstreamPolicy::kIgnore:
+        EXPECT_FALSE(first.drop) << name;
+        EXPECT_EQ(e.sids(second), std::vector<uint32_t>{7}) << name;  // inspected packet by packet
+        break;
+      case MidstreamPolicy::kDropFlow:
+        EXPECT_EQ(first.reason, DropReason::kMidstream) << name;
+        EXPECT_TRUE(second.drop && second.flow_was_blocked) << name;
+        break;
+      case MidstreamPolicy::kPassFlow:
+      case MidstreamPolicy::kBypass:
+        EXPECT_TRUE(first.flow_passed && second.flow_passed) << name;
+        EXPECT_TRUE(second.alerts.empty()) << name;
+        break;
+    }
+    // A flow whose handshake was seen is not touched.
+    TcpConversation seen("10.0.0.3", 40001, "10.0.0.2", 80);
+    for (const Frame& f : seen.handshake()) EXPECT_FALSE(e.run(f, 2).drop) << name;
+    EXPECT_EQ(e.sids(e.run(seen.from_server("uid=0(root)"), 2)), std::vector<uint32_t>{7}) << name;
+    e.engine->end_all_flows();
+    std::vector<EndedFlow> ended = e.engine->take_ended_flows();
+    ASSERT_EQ(ended.size(), 2u);
+    EXPECT_EQ(ended[0].bypassed, policy == MidstreamPolicy::kBypass) << name;
+  }
+}
+
+}  // namespace
+}  // namespace picket

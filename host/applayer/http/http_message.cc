@@ -1,5 +1,6 @@
 #include "applayer/http/http_message.h"
 
+#include "applayer/http/http_decompress.h"
 #include "applayer/http/http_uri.h"
 #include "base/text.h"
 
@@ -15,6 +16,9 @@ bool is_token_char(char c) {
 }
 bool is_letter(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 bool is_space(char c) { return c == ' ' || c == '\t'; }
+
+// How much of a compressed response body is inflated for inspection.
+constexpr size_t kMaxInflatedBody = size_t{1} << 20;
 
 // The longest method a request line may have (the longest registered one, UPDATEREDIRECTREF,
 // has 17 letters).
@@ -90,6 +94,9 @@ void HttpMessage::clear() {
   header_names_.clear();
   host_.clear();
   body_.clear();
+  inflated_.clear();
+  layers_ = 0;
+  chunked_ = false;
 }
 
 bool HttpMessage::parse(std::string_view p, size_t* end) {
@@ -114,17 +121,29 @@ bool HttpMessage::parse(std::string_view p, size_t* end) {
   return true;
 }
 
+// HTTP/x.y SP CODE [SP reason], read as leniently as clients read it: the protocol runs to
+// the first separator (space, tab, vertical tab, form feed or NUL: "HTTP/1.1\0 200"), any run
+// of separators follows, and the code is a run of digits ("0200", "2040" too).
 bool HttpMessage::status_line(std::string_view start) {
-  if (start.size() < 12 || !is_version(start.substr(0, 8)) || start[8] != ' ' || !is_digit(start[9]) ||
-      !is_digit(start[10]) || !is_digit(start[11]) || (start.size() > 12 && start[12] != ' ')) {
+  auto separator = [](char c) { return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\0'; };
+  size_t proto_end = 5;
+  while (proto_end < start.size() && !separator(start[proto_end])) ++proto_end;
+  size_t code = proto_end;
+  while (code < start.size() && separator(start[code])) ++code;
+  size_t code_end = code;
+  while (code_end < start.size() && is_digit(start[code_end])) ++code_end;
+  if (code == proto_end || code_end == code || code_end - code > 8 ||
+      (code_end < start.size() && !separator(start[code_end]))) {
     return false;
   }
+  size_t reason = code_end;
+  while (reason < start.size() && separator(start[reason])) ++reason;
   const HttpBuffers& buf = http_buffers();
   response = true;
   set(buf.response_line, start);
-  set(buf.protocol, start.substr(0, 8));
-  set(buf.stat_code, start.substr(9, 3));
-  set(buf.stat_msg, start.size() > 13 ? start.substr(13) : std::string_view{});
+  set(buf.protocol, start.substr(0, proto_end));
+  set(buf.stat_code, start.substr(code, code_end - code));
+  set(buf.stat_msg, start.substr(reason));
   return true;
 }
 
@@ -174,7 +193,9 @@ size_t HttpMessage::headers(std::string_view p, size_t pos, bool& ended) {
   header_names_ = "\r\n";
   while (pos != std::string_view::npos && pos < p.size()) {
     std::string_view line = line_at(p, pos, next);
-    if (line.empty() && next != std::string_view::npos) {
+    // The blank line; one of only spaces ends the headers too, as clients read it (one of tabs
+    // is an empty continuation).
+    if (line.find_first_not_of(' ') == std::string_view::npos && next != std::string_view::npos) {
       ended = true;
       pos = next;
       break;
@@ -182,17 +203,32 @@ size_t HttpMessage::headers(std::string_view p, size_t pos, bool& ended) {
     size_t colon = line.find(':');
     if (colon != std::string_view::npos && colon > 0) {
       std::string_view name = line.substr(0, colon);
+      // "Content-Encoding : gzip": clients take a name with blanks before its colon.
+      std::string_view bare = name;
+      while (!bare.empty() && (bare.back() == ' ' || bare.back() == '\t')) bare.remove_suffix(1);
       std::string_view value = line.substr(colon + 1);
       while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
       while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
       header_.append(name).append(": ").append(value).append("\r\n");
       header_names_.append(name).append("\r\n");
-      if (equals_nocase(name, "host")) {
+      // Every Content-Encoding header adds its layers, and any Transfer-Encoding header that
+      // says chunked (NULs dropped, any case) makes the body chunked: the reading clients take,
+      // where an evasion would have the IPS read it otherwise.
+      if (equals_nocase(bare, "content-encoding")) layers_ = std::min(2, layers_ + compression_layers(value));
+      if (equals_nocase(bare, "transfer-encoding")) {
+        std::string te;
+        for (char c : value) {
+          if (c != '\0') te.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
+        }
+        // "chunked", or "chunked;..." as some clients read it; "x chunked" or "chunked\r" is not.
+        if (te.starts_with("chunked") && (te.size() == 7 || te[7] == ';')) chunked_ = true;
+      }
+      if (equals_nocase(bare, "host")) {
         set(buf.raw_host, value);
         host_ = ascii_lower(value);
       }
       for (const NamedHeader& h : named_headers()) {
-        if (equals_nocase(name, h.name)) set(h.buffer, value);
+        if (equals_nocase(bare, h.name)) set(h.buffer, value);
       }
     }
     pos = next;
@@ -212,10 +248,11 @@ size_t HttpMessage::headers(std::string_view p, size_t pos, bool& ended) {
 // packet. Returns where the message ends.
 size_t HttpMessage::body(std::string_view p, size_t pos) {
   const HttpBuffers& buf = http_buffers();
-  std::string_view te = get(buf.transfer_encoding);
   std::string_view data;
   size_t message_end = pos;
-  if (has(buf.transfer_encoding) && equals_nocase(te, "chunked")) {
+  // An HTTP/0.9 response knows no transfer coding: its body is as Content-Length says.
+  const bool http09 = response && get(buf.protocol) == "HTTP/0.9";
+  if (chunked_ && !http09) {
     message_end = dechunk(p, pos);
     data = body_;
   } else {
@@ -239,6 +276,12 @@ size_t HttpMessage::body(std::string_view p, size_t pos) {
     data = p.substr(pos, length);
     message_end = pos + length;
   }
+  // A compressed response body is inspected as the client reads it, inflated.
+  if (response && !data.empty()) {
+    if (layers_ > 0 && inflate_body(data, layers_, kMaxInflatedBody, inflated_)) {
+      data = inflated_;
+    }
+  }
   if (!data.empty()) {
     set(request ? buf.request_body : buf.response_body, data);
     set(buf.file_data, data);
@@ -252,7 +295,7 @@ size_t HttpMessage::dechunk(std::string_view p, size_t pos) {
     size_t next = 0;
     std::string_view line = line_at(p, pos, next);
     size_t size = 0, digits = 0;
-    while (!line.empty() && is_space(line.front())) line.remove_prefix(1);  // servers skip it
+    while (!line.empty() && (is_space(line.front()) || line.front() == '\r')) line.remove_prefix(1);  // clients skip it
     for (char c : line) {
       int v = hex_value(c);
       if (v < 0 || digits == 8) break;
@@ -290,8 +333,13 @@ size_t HttpMessages::parse(std::string_view payload) {
   not_http_ = false;
   size_t pos = 0;
   while (count_ < kMax) {
-    // Blank lines between pipelined messages are skipped, as servers do.
-    while (pos < payload.size() && (payload[pos] == '\r' || payload[pos] == '\n')) ++pos;
+    // Blank lines between pipelined messages are skipped, as servers and clients do (spaces
+    // on them too: " \r\nHTTP/1.1 200").
+    for (;;) {
+      const size_t blank_end = payload.find_first_not_of(" \t", pos);
+      if (blank_end >= payload.size() || (payload[blank_end] != '\r' && payload[blank_end] != '\n')) break;
+      pos = blank_end + 1;
+    }
     if (pos == payload.size()) {
       consumed_ = pos;
       break;

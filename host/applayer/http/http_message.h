@@ -13,7 +13,8 @@
 // Buffers follow Suricata's: http.uri is the URI normalised as libhtp does (http_uri.h);
 // http.header is each header as "Name: value\r\n"; http.header_names is
 // "\r\nName\r\nName\r\n\r\n"; http.host is lower-cased; http.start is the start line and
-// headers with the blank line; a chunked body is decoded.
+// headers with the blank line; a chunked body is decoded, and a response body compressed with
+// gzip or deflate inflated.
 #pragma once
 
 #include <array>
@@ -65,6 +66,9 @@ struct HttpMessage {
   std::string header_names_;
   std::string host_;
   std::string body_;  // a chunked body, decoded
+  std::string inflated_;  // a compressed response body, inflated (applayer/http/http_decompress.h)
+  int layers_ = 0;        // gzip/deflate layers the Content-Encoding headers name
+  bool chunked_ = false;  // a Transfer-Encoding header says chunked
 };
 
 // The messages a run of bytes holds, one after another: pipelined requests ("GET /a

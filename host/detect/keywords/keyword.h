@@ -64,5 +64,7 @@ extern const Keyword kIdentityKeyword;
 extern const Keyword kDecodeEventKeyword;
 extern const Keyword kIcmpTypeKeyword;
 extern const Keyword kIcmpCodeKeyword;
+extern const Keyword kTcpFlagsKeyword;
+extern const Keyword kTcpMssKeyword;
 
 }  // namespace picket

@@ -16,6 +16,8 @@ const std::vector<const Keyword*>& registry() {
     k.push_back(&kDecodeEventKeyword);
     k.push_back(&kIcmpTypeKeyword);
     k.push_back(&kIcmpCodeKeyword);
+    k.push_back(&kTcpFlagsKeyword);
+    k.push_back(&kTcpMssKeyword);
     return k;
   }();
   return all;
