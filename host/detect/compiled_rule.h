@@ -28,6 +28,9 @@ struct DetectionInput {
   const HttpMessages* http = nullptr;  // the HTTP messages the packet completes or continues, if any
   // Rules already recorded on the first of them (it began in an earlier segment): not again.
   const std::vector<uint32_t>* http_recorded = nullptr;
+  // Of that first message, the body bytes an earlier segment's inspection already saw (0:
+  // none): a rule that did not match them needs new ones (SignatureSet::rule_matches).
+  size_t http_body_seen = 0;
   bool has_flow = false;
   Direction direction = Direction::kToServer;
   bool established = false;
@@ -44,10 +47,14 @@ struct CompiledRule {
   struct Chain {
     BufferId buffer;
     std::vector<CompiledMatch> matches;
+    bool plain = false;  // positive contents only (detect/payload_inspection.h, plain_chain)
   };
   std::vector<Chain> chains;
   bool uses_http_buffers = false;
   bool inspects_packet = false;  // has conditions on the packet's payload (kPacketBuffer)
+  // Its one payload condition is a plain chain on an HTTP body, its others flow's alone
+  // (SignatureSet::compile says why that matters).
+  bool body_only = false;
   std::vector<const Keyword*> conditions;  // the registered keywords it uses (detect/keywords/)
   // Mutable: they learn identities registered after the rule set was published
   // (SignatureSet::refresh_identities), which identity_matcher.h makes safe.

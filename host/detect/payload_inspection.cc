@@ -116,6 +116,27 @@ InspectionScratch::~InspectionScratch() {
   pcre2_match_context_free(match_context);
 }
 
+bool plain_chain(std::span<const CompiledMatch> chain) {
+  for (const CompiledMatch& m : chain) {
+    if (m.match->kind != rules::Match::Kind::kContent || m.match->negated || m.match->bytes.empty()) return false;
+  }
+  return !chain.empty();
+}
+
+// Why it holds: every position such a chain's match uses lies in the buffer; were they all
+// before `from`, the same positions would match buffer[0, from) (offsets, depths and relative
+// distances count from the same places; an endswith content ends at the buffer's end, so in
+// the new bytes), which did not match.
+bool touches_new_bytes(std::span<const CompiledMatch> chain, std::string_view buffer, size_t from) {
+  for (const CompiledMatch& m : chain) {
+    const size_t len = m.match->bytes.size();
+    const size_t start = from + 1 >= len ? from + 1 - len : 0;
+    if (start + len > buffer.size()) continue;
+    if (find(buffer, start, buffer.size() - len, m) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
 bool inspect(std::span<const CompiledMatch> chain, std::string_view buffer, InspectionScratch& scratch) {
   scratch.budget = kInspectionBudget;
   return Inspection(chain, buffer, scratch).from(0, 0);

@@ -49,4 +49,11 @@ constexpr uint32_t kPcreDepthLimit = 1500;
 
 bool inspect(std::span<const CompiledMatch> chain, std::string_view buffer, InspectionScratch& scratch);
 
+// Whether a chain of positive contents alone (no pcre, no negation: `plain`) could match
+// `buffer` anew, given that `buffer`[0, from) alone gave no match: one of its contents must
+// then occur reaching into [from, end). A necessary condition, cheap next to inspect(): it
+// searches only the new bytes, not the whole buffer.
+bool plain_chain(std::span<const CompiledMatch> chain);
+bool touches_new_bytes(std::span<const CompiledMatch> chain, std::string_view buffer, size_t from);
+
 }  // namespace picket

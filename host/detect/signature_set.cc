@@ -31,12 +31,22 @@ hs_database_t* compile_literal_database(const std::vector<std::pair<std::string,
   return db;
 }
 
+namespace {
+
+bool is_body_buffer(BufferId b) {
+  const HttpBuffers& h = http_buffers();
+  return b == h.file_data || b == h.request_body || b == h.response_body;
+}
+
+}  // namespace
+
 std::unique_ptr<SignatureSet> SignatureSet::compile(std::vector<rules::Rule> rules, const IdentityRegistry& registry,
                                                     const std::vector<bool>& in_hardware, std::string& error) {
   std::unique_ptr<SignatureSet> set(new SignatureSet);
   set->rules_.reserve(rules.size());
   for (rules::Rule& r : rules) {
-    CompiledRule cr{std::move(r), {}, false, false, {}, {}, {}};
+    CompiledRule cr;
+    cr.rule = std::move(r);
     for (const Keyword* k : keywords()) {
       if (k->used && k->used(cr.rule)) cr.conditions.push_back(k);
     }
@@ -77,6 +87,13 @@ std::unique_ptr<SignatureSet> SignatureSet::compile(std::vector<rules::Rule> rul
       }
       chain->matches.push_back(std::move(cm));
     }
+    for (auto& c : cr.chains) c.plain = plain_chain(c.matches);
+    // A rule whose only payload condition is one plain chain on a message body, and whose other
+    // conditions hold the same on every packet of a flow's direction (flow's alone), gives on a
+    // body that grew the answer it gave before unless its contents reach the new bytes.
+    const Keyword* flow_keyword = find_keyword("flow");
+    cr.body_only = cr.chains.size() == 1 && cr.chains[0].plain && is_body_buffer(cr.chains[0].buffer) &&
+                   std::all_of(cr.conditions.begin(), cr.conditions.end(), [&](const Keyword* k) { return k == flow_keyword; });
     if (r.fast_pattern && !r.fast_pattern->weak) {
       const rules::Match& m = r.matches[r.fast_pattern->match];
       bool hardware = m.buffer == kPacketBuffer && i < in_hardware.size() && in_hardware[i];
@@ -309,6 +326,15 @@ bool SignatureSet::rule_matches(const CompiledRule& cr, const DetectionInput& ct
         std::find(ctx.http_recorded->begin(), ctx.http_recorded->end(), rule) != ctx.http_recorded->end()) {
       continue;
     }
+    // The first message continues from an earlier segment, where this rule was tried on the
+    // body as it was then and did not match: only new body bytes can change that.
+    if (m == 0 && cr.body_only && ctx.http_body_seen > 0) {
+      const std::string_view body = (*ctx.http)[0].get(cr.chains[0].buffer);
+      if (body.size() >= ctx.http_body_seen &&
+          !touches_new_bytes(cr.chains[0].matches, body, ctx.http_body_seen)) {
+        continue;
+      }
+    }
     if (payload_matches(cr, ctx, &(*ctx.http)[m], s, on_stream)) {
       message = static_cast<uint32_t>(m);
       return true;
@@ -327,6 +353,14 @@ bool SignatureSet::payload_matches(const CompiledRule& cr, const DetectionInput&
   const bool window_is_packet = ctx.stream_fresh == 0 && ctx.stream.size() == ctx.payload.size();
   if (!cr.inspects_packet || f.no_stream || ctx.stream.empty() || (window_is_packet && !f.only_stream)) {
     return false;
+  }
+  // A match that is new needs the packet chain to reach the segment's new bytes.
+  if (ctx.stream_fresh > 0) {
+    for (const auto& chain : cr.chains) {
+      if (chain.buffer == kPacketBuffer && chain.plain && !touches_new_bytes(chain.matches, ctx.stream, ctx.stream_fresh)) {
+        return false;
+      }
+    }
   }
   if (!buffers_match(cr, ctx.stream, http, s)) return false;
   if (ctx.stream_fresh > 0 && buffers_match(cr, ctx.stream.substr(0, ctx.stream_fresh), http, s)) return false;

@@ -519,6 +519,7 @@ HttpDirection* SoftwareEngine::parse_http(PacketContext& ctx) {
   flow.seen = true;
   ctx.detection.http = &http_;
   ctx.detection.http_recorded = &d.fired;
+  ctx.detection.http_body_seen = d.body_seen;
   return &d;
 }
 
@@ -532,6 +533,9 @@ void SoftwareEngine::http_parsed(PacketContext& ctx, HttpDirection& d) {
       if (message == open) d.fired.push_back(rule);
     }
   }
+  // The body the rules saw of the message still arriving: the next segment's inspection
+  // needs only what comes after it (SignatureSet::rule_matches).
+  d.body_seen = open == 0 ? http_[0].get(http_buffers().file_data).size() : 0;
   d.message_start += http_.consumed();
   StreamReassembler::hold(*ctx.stream.side, d.message_start);
 }

@@ -100,6 +100,7 @@ struct HttpDirection {
   uint64_t message_start = 0;   // stream offset of the first message not complete yet
   bool not_http = false;        // the direction's bytes are not HTTP (or were lost): no more parsing
   std::vector<uint32_t> fired;  // rules recorded on the message at message_start
+  size_t body_seen = 0;         // its body bytes the rules were tried on
   uint32_t stream_restarts = 0; // the stream's restarts (StreamSide::restarts) it has followed
 };
 
