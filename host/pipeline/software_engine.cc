@@ -184,6 +184,14 @@ bool SoftwareEngine::decode_stage(PacketContext& ctx) {
   Verdict& v = ctx.verdict;
   const PacketView& p = ctx.packet;
   decode_into(p.bytes.data(), static_cast<uint32_t>(p.bytes.size()), p.wire_length, p.link_type, v.decoded);
+  return admit_decoded(ctx);
+}
+
+// What the decode of ctx.packet (a packet, or the datagram it completed) lets through: not a
+// malformed frame, an IP packet, one whose checksums hold.
+bool SoftwareEngine::admit_decoded(PacketContext& ctx) {
+  Verdict& v = ctx.verdict;
+  const PacketView& p = ctx.packet;
   if (!v.decoded.ok()) {
     v.malformed = v.decoded.malformed;
     if (config_.drop_malformed) {
@@ -240,23 +248,7 @@ bool SoftwareEngine::defrag_stage(PacketContext& ctx) {
                 ctx.packet.link_type, v.decoded);
     v.decoded.reassembled = true;
     v.decoded.events |= events;
-    if (!v.decoded.ok()) {
-      v.malformed = v.decoded.malformed;
-      if (config_.drop_malformed) {
-        v.drop = true;
-        v.reason = DropReason::kMalformed;
-      }
-      return false;
-    }
-    if (config_.checksums != ChecksumMode::kNone &&
-        !checksums_hold(v.datagram.data(), static_cast<uint32_t>(v.datagram.size()), v.decoded)) {
-      v.bad_checksum = true;
-      if (config_.checksums == ChecksumMode::kDrop) {
-        v.drop = true;
-        v.reason = DropReason::kChecksum;
-      }
-      return false;
-    }
+    if (!admit_decoded(ctx)) return false;
   }
   return true;
 }

@@ -124,6 +124,7 @@ class SoftwareEngine {
  private:
   // The stages, in order; each returns false when the packet's verdict is decided.
   bool decode_stage(PacketContext& ctx);
+  bool admit_decoded(PacketContext& ctx);
   bool defrag_stage(PacketContext& ctx);
   void anomaly_stage(PacketContext& ctx);
   void flow_stage(PacketContext& ctx);
