@@ -41,8 +41,9 @@ TEST(HttpDecompress, EveryFramingAndLenientHeaderIsInflated) {
   };
   for (Case c : {Case{" gzip", 31}, Case{"gzip x", 31}, Case{": gzip", 31}, Case{" deflate", 15},
                  Case{"deflate", -15}, Case{",deflate", 15}, Case{"deflate,identity", -15}, Case{" X-GZIP", 31}}) {
-    HttpMessage m;
-    ASSERT_TRUE(m.parse(response(c.encoding, compress(kEicar, c.window_bits)))) << c.encoding;
+    const std::string wire = response(c.encoding, compress(kEicar, c.window_bits));
+    HttpMessage m;  // holds views into `wire`
+    ASSERT_TRUE(m.parse(wire)) << c.encoding;
     EXPECT_TRUE(m.complete);
     EXPECT_EQ(m.get(http_buffers().file_data), kEicar) << c.encoding << " " << c.window_bits;
     EXPECT_EQ(m.get(http_buffers().response_body), kEicar) << c.encoding;
@@ -50,12 +51,14 @@ TEST(HttpDecompress, EveryFramingAndLenientHeaderIsInflated) {
 }
 
 TEST(HttpDecompress, TwoLayersAndConcatenatedMembers) {
+  const std::string layered = response("gzip, deflate", compress(compress(kEicar, 15), 31));
   HttpMessage m;
-  ASSERT_TRUE(m.parse(response("gzip, deflate", compress(compress(kEicar, 15), 31))));
+  ASSERT_TRUE(m.parse(layered));
   EXPECT_EQ(m.get(http_buffers().file_data), kEicar);
   const std::string half = std::string(kEicar.substr(0, 20)), rest = std::string(kEicar.substr(20));
+  const std::string members = response("gzip", compress(half, 31) + compress(rest, 31));
   HttpMessage two;
-  ASSERT_TRUE(two.parse(response("gzip", compress(half, 31) + compress(rest, 31))));
+  ASSERT_TRUE(two.parse(members));
   EXPECT_EQ(two.get(http_buffers().file_data), kEicar);
 }
 
@@ -69,11 +72,13 @@ TEST(HttpDecompress, ABodyStillArrivingIsInflatedAsFarAsItGoes) {
 }
 
 TEST(HttpDecompress, NotCompressedAfterAllOrNotAsked) {
+  const std::string lie = response("gzip", std::string(kEicar));  // says gzip, sends plain bytes
   HttpMessage liar;
-  ASSERT_TRUE(liar.parse(response("gzip", std::string(kEicar))));  // says gzip, sends plain bytes
+  ASSERT_TRUE(liar.parse(lie));
   EXPECT_EQ(liar.get(http_buffers().file_data), kEicar);
+  const std::string unasked = response("identity", compress(kEicar, 31));
   HttpMessage plain;
-  ASSERT_TRUE(plain.parse(response("identity", compress(kEicar, 31))));
+  ASSERT_TRUE(plain.parse(unasked));
   EXPECT_NE(plain.get(http_buffers().file_data), kEicar);  // nothing asked for inflating
   EXPECT_EQ(compression_layers("br"), 0);
   EXPECT_EQ(compression_layers("gzip,gzip,gzip"), 2);
