@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace picket {
 
@@ -36,6 +38,16 @@ struct Diagnostic {
 
   std::string to_string() const;
 };
+
+// A piece of outside input for a message, in single quotes: bytes outside printable ASCII are
+// written \xNN (so a file from elsewhere cannot rewrite the operator's terminal), and more
+// than `max` bytes are cut, with "..." after them.
+std::string quote(std::string_view input, size_t max = 60);
+
+// The diagnostics as the lines to show: errors, and warnings unless `warnings` is false; at
+// most `per_file` of them for each file, then one line counting the rest of that file's.
+std::vector<std::string> diagnostic_lines(const std::vector<Diagnostic>& diagnostics, bool warnings = true,
+                                          size_t per_file = 20);
 
 // Thrown by parsers at the first problem of one item; the caller turns it into a Diagnostic.
 class ParseError : public std::runtime_error {

@@ -142,8 +142,8 @@ std::string ControlHandler::handle(std::string_view bytes) {
       fill_changed(*controller_.current(), result, *reply.mutable_changed());
     } else {
       fail(reply, Error::INVALID, result.message);
-      for (const Diagnostic& d : result.diagnostics) {
-        if (d.severity == Severity::kError) reply.mutable_error()->add_diagnostics(utf8(d.to_string()));
+      for (const std::string& line : diagnostic_lines(result.diagnostics, false)) {
+        reply.mutable_error()->add_diagnostics(utf8(line));
       }
     }
   }

@@ -104,14 +104,14 @@ ChangeResult Controller::upsert(const std::vector<BindingChange>& changes, int64
     std::string why;
     std::optional<Binding> b = parse_prefix(c.prefix, why);
     if (!b) {
-      errors.push_back(Diagnostic::error(where, "'" + c.prefix + "': " + why));
+      errors.push_back(Diagnostic::error(where, quote(c.prefix) + ": " + why));
       continue;
     }
     std::optional<IdentityId> id;
     if (c.identity == "world") {
       id = kWorldIdentity;
     } else if (auto bad = check_spiffe_id(c.identity)) {
-      errors.push_back(Diagnostic::error(where, "'" + c.identity + "' is not a SPIFFE ID: " + bad->message));
+      errors.push_back(Diagnostic::error(where, quote(c.identity) + " is not a SPIFFE ID: " + bad->message));
       continue;
     } else if (!(id = identities.registry().intern(c.identity))) {
       errors.push_back(Diagnostic::error(where, "all " + std::to_string(kMaxIdentities) + " identity ids are taken"));
@@ -139,7 +139,7 @@ ChangeResult Controller::revoke(const std::vector<std::string>& prefixes) {
     std::string why;
     std::optional<Binding> b = parse_prefix(prefixes[i], why);
     if (!b) {
-      errors.push_back(Diagnostic::error(where, "'" + prefixes[i] + "': " + why));
+      errors.push_back(Diagnostic::error(where, quote(prefixes[i]) + ": " + why));
     } else if (!identities.unbind(b->network, b->prefix_bits)) {
       errors.push_back(Diagnostic::error(where, "no binding for " + b->prefix_text()));
     }

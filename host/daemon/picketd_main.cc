@@ -51,9 +51,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   EngineSetup setup = set_up_engine(o.files, o.config, plane->device());
-  for (const Diagnostic& d : setup.diagnostics) {
-    if (o.quiet && d.severity == Severity::kWarning) continue;
-    std::fprintf(stderr, "%s\n", d.to_string().c_str());
+  for (const std::string& line : diagnostic_lines(setup.diagnostics, !o.quiet)) {
+    std::fprintf(stderr, "%s\n", line.c_str());
   }
   if (!setup.engine) {
     std::fprintf(stderr, "picketd: nothing judged: fix the errors above\n");

@@ -51,7 +51,7 @@ std::optional<Binding> parse_prefix(std::string_view text, std::string& error) {
   size_t slash = text.find('/');
   auto addr = IpAddress::parse(text.substr(0, slash));
   if (!addr) {
-    error = "expected an IPv4 or IPv6 address or prefix, found '" + std::string(text) + "'";
+    error = "expected an IPv4 or IPv6 address or prefix, found " + quote(text);
     return std::nullopt;
   }
   int max_bits = addr->is_v4() ? 32 : 128;
@@ -70,7 +70,7 @@ std::optional<Binding> parse_prefix(std::string_view text, std::string& error) {
   b.prefix_bits = static_cast<uint8_t>(bits + (addr->is_v4() ? kV4MappedPrefixBits : 0));
   uint128 host = b.prefix_bits >= 128 ? 0 : ~uint128{0} >> b.prefix_bits;
   if (addr->value() & host) {
-    error = "'" + std::string(text) + "' has host bits set below its prefix length";
+    error = quote(text) + " has host bits set below its prefix length";
     return std::nullopt;
   }
   b.network = *addr;

@@ -73,7 +73,7 @@ bool apply_engine_setting(std::string_view flag, std::string_view value, EngineC
     }
     return true;
   }
-  error = "unknown engine setting '" + std::string(flag) + "'";
+  error = "unknown engine setting " + quote(flag);
   return false;
 }
 

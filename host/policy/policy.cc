@@ -6,22 +6,27 @@
 namespace picket {
 
 void Policy::resolve(IdentityRegistry& registry) const {
-  for (const PolicyStatement& s : statements) {
-    for (const IdentitySelector* sel : {&s.from, &s.to}) {
-      if (sel->kind == IdentitySelector::Kind::kExact) registry.intern(sel->id);
-    }
-  }
   if (from_.size() != statements.size()) {
+    for (const PolicyStatement& s : statements) {
+      for (const IdentitySelector* sel : {&s.from, &s.to}) {
+        if (sel->kind == IdentitySelector::Kind::kExact) registry.intern(sel->id);
+      }
+    }
     from_.clear();
     to_.clear();
-    for (const PolicyStatement& s : statements) {
-      from_.emplace_back(s.from, registry);
-      to_.emplace_back(s.to, registry);
+    by_server_.clear();
+    any_server_.clear();
+    for (uint32_t i = 0; i < statements.size(); ++i) {
+      const PolicyStatement& s = statements[i];
+      from_.push_back(matchers_.add(s.from, registry));
+      to_.push_back(matchers_.add(s.to, registry));
+      std::optional<IdentityId> server;
+      if (s.to.kind == IdentitySelector::Kind::kExact) server = registry.find(s.to.id);
+      if (server) by_server_[*server].push_back(i);
+      else any_server_.push_back(i);
     }
-  } else {
-    for (auto& m : from_) m.refresh(registry);
-    for (auto& m : to_) m.refresh(registry);
   }
+  matchers_.refresh(registry);
 }
 
 bool Policy::matches(size_t i, IdentityId client, IdentityId server, uint8_t ip_proto,
@@ -32,14 +37,20 @@ bool Policy::matches(size_t i, IdentityId client, IdentityId server, uint8_t ip_
     bool has_ports = ip_proto == ip_proto::kTcp || ip_proto == ip_proto::kUdp;
     if (!has_ports || !port || !s.ports->contains(*port)) return false;
   }
-  return from_[i].matches(client) && to_[i].matches(server);
+  return matchers_[from_[i]].matches(client) && matchers_[to_[i]].matches(server);
 }
 
 PolicyDecision Policy::judge(IdentityId client, IdentityId server, uint8_t ip_proto,
                              std::optional<uint16_t> server_port, int64_t now_ns) const {
   PolicyDecision d;
   const PolicyStatement* allow = nullptr;
-  for (size_t i = 0; i < statements.size() && i < from_.size(); ++i) {
+  static const std::vector<uint32_t> kNone;
+  auto named = by_server_.find(server);
+  const std::vector<uint32_t>& a = named == by_server_.end() ? kNone : named->second;
+  const std::vector<uint32_t>& b = any_server_;
+  // Both lists are in file order; walk them merged.
+  for (size_t ia = 0, ib = 0; ia < a.size() || ib < b.size();) {
+    const uint32_t i = ib == b.size() || (ia < a.size() && a[ia] < b[ib]) ? a[ia++] : b[ib++];
     const PolicyStatement& s = statements[i];
     if (!s.applies(now_ns) || !matches(i, client, server, ip_proto, server_port)) continue;
     // Any matching statement's lapse can change the decision.
@@ -79,7 +90,7 @@ std::optional<rules::PortSet> parse_ports(std::string_view text, std::string& er
     bool ok = dash == std::string_view::npos ? number(item, lo) && number(item, hi)
                                              : number(item.substr(0, dash), lo) && number(item.substr(dash + 1), hi);
     if (!ok || hi < lo) {
-      error = "expected ports as 80, 80,443 or 8000-8080 (each 0 to 65535), found '" + std::string(item) + "'";
+      error = "expected ports as 80, 80,443 or 8000-8080 (each 0 to 65535), found " + quote(item);
       bad_at = i;
       return std::nullopt;
     }
@@ -120,11 +131,11 @@ std::optional<Policy> parse_policy(std::string_view text, const std::string& fil
     if (t[0].text == "allow") s.verb = PolicyStatement::Verb::kAllow;
     else if (t[0].text == "deny") s.verb = PolicyStatement::Verb::kDeny;
     else {
-      error(t[0].column, "expected 'allow', 'deny' or 'mode', found '" + std::string(t[0].text) + "'");
+      error(t[0].column, "expected 'allow', 'deny' or 'mode', found " + quote(t[0].text));
       continue;
     }
     if (t.size() < 4 || t[2].text != "->") {
-      error(t.size() > 2 ? t[2].column : end_column(), "expected FROM -> TO after '" + std::string(t[0].text) + "'");
+      error(t.size() > 2 ? t[2].column : end_column(), "expected FROM -> TO after " + quote(t[0].text));
       continue;
     }
     bool bad = false;
@@ -149,7 +160,7 @@ std::optional<Policy> parse_policy(std::string_view text, const std::string& fil
       else if (proto == "udp") s.proto = Transport::kUdp;
       else if (proto == "icmp") s.proto = Transport::kIcmp;
       else {
-        error(t[k].column, "expected a protocol (any, tcp, udp, icmp), found '" + std::string(proto) + "'");
+        error(t[k].column, "expected a protocol (any, tcp, udp, icmp), found " + quote(proto));
         continue;
       }
       if (slash != std::string_view::npos) {

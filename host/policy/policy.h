@@ -19,6 +19,7 @@
 
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "base/diagnostic.h"
@@ -61,7 +62,8 @@ class Policy {
   // so that bindings added later find them). Call again after identities are registered.
   // Const: a published policy never changes, but its selectors' matchers learn the identities
   // later generations register, which identity_matcher.h makes safe while engines read them.
-  // The matchers are made at the first call, before the policy is published.
+  // The matchers and the index by server are made at the first call, before the policy is
+  // published; later calls cost what the new identities cost, not what the policy does.
   void resolve(IdentityRegistry& registry) const;
   // Client identity -> server identity, on `ip_proto` and the server's port (nullopt for
   // packets without ports). `now_ns` is the packet's time.
@@ -71,13 +73,20 @@ class Policy {
     return number >= 1 && number <= statements.size() ? &statements[number - 1] : nullptr;
   }
   // Whether statement i's from (to) selector matches `id`, as resolved; for table compilers.
-  bool from_matches(size_t i, IdentityId id) const { return i < from_.size() && from_[i].matches(id); }
-  bool to_matches(size_t i, IdentityId id) const { return i < to_.size() && to_[i].matches(id); }
+  bool from_matches(size_t i, IdentityId id) const { return i < from_.size() && matchers_[from_[i]].matches(id); }
+  bool to_matches(size_t i, IdentityId id) const { return i < to_.size() && matchers_[to_[i]].matches(id); }
 
  private:
   bool matches(size_t i, IdentityId client, IdentityId server, uint8_t ip_proto,
                std::optional<uint16_t> port) const;
-  mutable std::vector<IdentityMatcher> from_, to_;  // see resolve()
+  // See resolve(). Statement i's selectors are matchers_[from_[i]] and matchers_[to_[i]].
+  // A judgement looks only at the statements that can name its server: those whose `to` is
+  // exactly that identity (by_server_) and those whose `to` is not one identity (any_server_),
+  // merged in file order.
+  mutable MatcherSet matchers_;
+  mutable std::vector<uint32_t> from_, to_;
+  mutable std::unordered_map<IdentityId, std::vector<uint32_t>> by_server_;
+  mutable std::vector<uint32_t> any_server_;
 };
 
 // Parses a policy file: all of it, or nothing when any line is bad (one diagnostic per bad

@@ -132,7 +132,7 @@ AddressSet cidr(const IpAddress& a, int prefix_bits) {
 
 AddressSet parse_address_item(std::string_view item, size_t offset) {
   auto bad = [&](const std::string& why) -> ParseError {
-    return ParseError(offset, "'" + std::string(item) + "' is not an address: " + why);
+    return ParseError(offset, quote(item) + " is not an address: " + why);
   };
   if (size_t dash = item.find('-'); dash != std::string_view::npos) {
     auto lo = IpAddress::parse(item.substr(0, dash));
@@ -163,7 +163,7 @@ AddressSet parse_address_item(std::string_view item, size_t offset) {
 
 PortSet parse_port_item(std::string_view item, size_t offset) {
   auto bad = [&](const std::string& why) -> ParseError {
-    return ParseError(offset, "'" + std::string(item) + "' is not a port: " + why);
+    return ParseError(offset, quote(item) + " is not a port: " + why);
   };
   auto number = [&](std::string_view s, uint32_t dflt) {
     if (s.empty()) return dflt;

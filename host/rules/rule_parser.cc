@@ -65,8 +65,8 @@ class RuleParser {
       rule_.action = Action::kReject;
     else if (action == "pass") rule_.action = Action::kPass;
     else if (action == "log" || action == "config" || action == "react" || action == "rewrite")
-      unsupported(at, "action '" + std::string(action) + "' is not supported", "action " + std::string(action));
-    else fail(at, "expected an action (alert, drop, reject, pass), found '" + std::string(action) + "'");
+      unsupported(at, "action " + quote(action) + " is not supported", "action " + std::string(action));
+    else fail(at, "expected an action (alert, drop, reject, pass), found " + quote(action));
 
     std::string_view proto = header_token(at);
     if (proto.empty()) fail(at, "expected a protocol (ip, pkthdr, tcp, tcp-pkt, tcp-stream, udp, icmp, icmpv6, http)");
@@ -124,8 +124,8 @@ class RuleParser {
       bool word = std::all_of(p.begin(), p.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
       });
-      if (!word) fail(at, "expected a protocol (ip, tcp, udp, icmp, http), found '" + std::string(p) + "'");
-      unsupported(at, "protocol '" + std::string(p) + "' is not supported", "protocol " + std::string(p));
+      if (!word) fail(at, "expected a protocol (ip, tcp, udp, icmp, http), found " + quote(p));
+      unsupported(at, "protocol " + quote(p) + " is not supported", "protocol " + std::string(p));
     }
   }
 
@@ -165,7 +165,7 @@ class RuleParser {
           // The last option may omit its ';' before the closing ')'.
           size_t close = text_.find_last_of(')');
           if (close == std::string_view::npos || close < o.value_offset) {
-            fail(o.keyword_offset, "expected ';' after the value of '" + std::string(o.keyword) + "'");
+            fail(o.keyword_offset, "expected ';' after the value of " + quote(o.keyword));
           }
           o.value = text_.substr(o.value_offset, close - o.value_offset);
           pos_ = close;
@@ -176,7 +176,7 @@ class RuleParser {
       } else if (pos_ < text_.size() && text_[pos_] == ')') {
         // keyword without ';' before ')': accepted like the value case
       } else {
-        fail(pos_, "expected ':' or ';' after '" + std::string(o.keyword) + "'");
+        fail(pos_, "expected ':' or ';' after " + quote(o.keyword));
       }
       out.push_back(o);
     }
@@ -201,7 +201,7 @@ class RuleParser {
     for (auto it = rule_.matches.rbegin(); it != rule_.matches.rend(); ++it) {
       if (it->kind == Match::Kind::kContent) return *it;
     }
-    fail(o.keyword_offset, "'" + std::string(o.keyword) + "' needs a content before it");
+    fail(o.keyword_offset, quote(o.keyword) + " needs a content before it");
   }
 
   static void need_value(const RuleOption& o) { o.need_value(); }
@@ -225,7 +225,7 @@ class RuleParser {
       return;
     }
     if (std::optional<BufferId> b = buffers().by_modifier(k)) {
-      if (o.has_value) unsupported(o.keyword_offset, "'" + std::string(k) + "' with a value is not supported",
+      if (o.has_value) unsupported(o.keyword_offset, quote(k) + " with a value is not supported",
                                    "keyword " + std::string(k) + ":");
       if (snort3_) {
         sticky_ = *b;
@@ -236,7 +236,7 @@ class RuleParser {
       return;
     }
     if (const Keyword* keyword = find_keyword(k)) return keyword->parse(o, rule_);
-    unsupported(o.keyword_offset, "keyword '" + std::string(k) + "' is not supported",
+    unsupported(o.keyword_offset, "keyword " + quote(k) + " is not supported",
                 "keyword " + std::string(k));
   }
 
@@ -287,14 +287,14 @@ class RuleParser {
   void modifier(Match& m, std::string_view k, std::string_view v, size_t at, const RuleOption& o) {
     auto num = [&](int64_t min, int64_t max) {
       std::string_view t = trim(v);
-      if (t.empty()) fail(o.keyword_offset, "'" + std::string(k) + "' needs a value");
+      if (t.empty()) fail(o.keyword_offset, quote(k) + " needs a value");
       if ((t[0] >= 'a' && t[0] <= 'z') || (t[0] >= 'A' && t[0] <= 'Z') || t[0] == '_') {
         unsupported(at, std::string(k) + " from a byte_extract variable is not supported", "byte_extract variable");
       }
       return static_cast<int32_t>(parse_integer(v, at, min, max, k));
     };
     auto set_once = [&](std::optional<int32_t>& field, int32_t value) {
-      if (field) fail(o.keyword_offset, "'" + std::string(k) + "' given twice for one content");
+      if (field) fail(o.keyword_offset, quote(k) + " given twice for one content");
       field = value;
     };
     if (k == "nocase") return no_value(o), void(m.nocase = true);
@@ -317,7 +317,7 @@ class RuleParser {
       m.fast_pattern_chop_length = static_cast<uint16_t>(parse_integer(t.substr(comma + 1), t_at + comma + 1, 1, 65535, "fast_pattern length"));
       return;
     }
-    fail(o.keyword_offset, "unknown content modifier '" + std::string(k) + "'");
+    fail(o.keyword_offset, "unknown content modifier " + quote(k));
   }
 
   void pcre(const RuleOption& o) {

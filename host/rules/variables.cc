@@ -40,7 +40,7 @@ bool Variables::parse(std::string_view text, const std::string& file,
     std::string_view value = trim(t.substr(eq + 1));
     if (!valid_name(name)) {
       errors.push_back(Diagnostic::error({file, line_no, indent},
-                                         "'" + std::string(name) + "' is not a variable name (letters, digits, _)"));
+                                         quote(name) + " is not a variable name (letters, digits, _)"));
       continue;
     }
     if (value.empty()) {

@@ -5,6 +5,7 @@ file:line:column and leave nothing half-done.
 usage: cli_test.py PICKETC PICKETD TRAFGEN POLICY_DIR WORK_DIR
 """
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -51,7 +52,9 @@ class Cli(unittest.TestCase):
                      "eve = -\nforward = -\nquiet\n")
         by_file = run(PICKETD, "--config", conf, "-r", self.capture)
         self.assertEqual(by_file.returncode, 0, by_file.stderr)
-        self.assertEqual(by_file.stdout, by_flags.stdout)
+        # The same summary and records, but for the seconds the judging took.
+        timeless = lambda text: re.sub(r"in [0-9.]+ s", "in - s", text)
+        self.assertEqual(timeless(by_file.stdout), timeless(by_flags.stdout))
         # The command line comes after the file: its --eve wins over the file's unwritable one.
         conf2 = write("override.conf", f"rules = {os.path.join(POLICY, 'demo.rules')}\n"
                       "eve = /nonexistent/eve.json\nforward = -\n")
@@ -92,6 +95,25 @@ class Cli(unittest.TestCase):
         r = run(PICKETC, rules)
         self.assertEqual(r.returncode, 1)
         self.assertIn("nothing would be loaded", r.stdout)
+
+    def test_a_file_of_random_bytes_cannot_rewrite_the_terminal(self):
+        import random
+        rng = random.Random(5)
+        junk = bytes(rng.randrange(256) for _ in range(40000)).replace(b"\n", b"\x1b\n")
+        path = os.path.join(WORK, "junk.policy")
+        with open(path, "wb") as f:
+            f.write(junk + b"\n" * 10)
+        for args in ((PICKETD, "-r", self.capture, "--policy", path, "--forward", "-"),
+                     (PICKETC, os.path.join(POLICY, "demo.rules"), "--policy", path)):
+            r = subprocess.run(list(args), capture_output=True)
+            self.assertEqual(r.returncode, 1, args)
+            err = r.stderr.decode("ascii")  # nothing but ASCII reaches the terminal
+            self.assertNotIn("\x1b", err)
+            self.assertTrue(all(32 <= ord(c) < 127 for line in err.splitlines() for c in line))
+            # The first errors, then a count of the rest; no line quotes more than a short excerpt.
+            self.assertLessEqual(sum(path in line and ": error: " in line for line in err.splitlines()), 20)
+            self.assertRegex(err, path + r": [0-9]+ more diagnostics not shown")
+            self.assertLess(max(len(line) for line in err.splitlines()), 600)
 
     def test_unreadable_capture_names_it(self):
         missing = os.path.join(WORK, "missing.pcap")

@@ -41,6 +41,30 @@ TEST(Policy, DenyBeatsAllowWhereverItStands) {
   EXPECT_EQ(ok.statement, 1u);
 }
 
+// A judgement looks only at the statements that can name its server, yet decides as if it had
+// read them all in file order: the first allow, unless a deny anywhere matches.
+TEST(Policy, ServerIndexKeepsFileOrder) {
+  Fixture f = load(
+      "allow spiffe://d/ns/* -> spiffe://d/db tcp/5432\n"
+      "allow any -> spiffe://d/ns/* tcp/5432\n"
+      "deny spiffe://d/ns/evil -> any\n"
+      "allow spiffe://d/ns/a -> spiffe://d/db tcp/5432\n");
+  IdentityId a = *f.registry.intern("spiffe://d/ns/a"), evil = *f.registry.intern("spiffe://d/ns/evil");
+  // Enough identities that the prefix's ids span several of its bitmap's chunks.
+  std::vector<IdentityId> many;
+  for (int i = 0; i < 9000; ++i) many.push_back(*f.registry.intern("spiffe://d/ns/w" + std::to_string(i)));
+  IdentityId outside = *f.registry.intern("spiffe://d/nsx/a");
+  f.policy.resolve(f.registry);
+  IdentityId db = f.id("spiffe://d/db");
+  EXPECT_EQ(f.policy.judge(a, db, ip_proto::kTcp, 5432, kT0).statement, 1u);
+  EXPECT_EQ(f.policy.judge(many.back(), db, ip_proto::kTcp, 5432, kT0).statement, 1u);
+  EXPECT_EQ(f.policy.judge(outside, many[4500], ip_proto::kTcp, 5432, kT0).statement, 2u);
+  EXPECT_FALSE(f.policy.judge(outside, db, ip_proto::kTcp, 5432, kT0).allowed);  // nsx is not ns
+  PolicyDecision d = f.policy.judge(evil, db, ip_proto::kTcp, 5432, kT0);
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.statement, 3u);
+}
+
 TEST(Policy, DefaultDeny) {
   Fixture f = load("allow spiffe://d/a -> spiffe://d/b tcp/80\n");
   PolicyDecision d = f.policy.judge(f.id("spiffe://d/b"), f.id("spiffe://d/a"), ip_proto::kTcp, 80, kT0);

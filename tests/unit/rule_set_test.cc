@@ -108,5 +108,26 @@ TEST(RuleSet, ReadsFiles) {
   EXPECT_EQ(s.rules[0].location.file, path);
 }
 
+// A rule file of outside bytes: what reaches the operator's terminal is escaped, short, and
+// at most 20 lines a file, then a count.
+TEST(RuleSet, DiagnosticsQuoteInputSafelyAndStopAtTwenty) {
+  std::string text;
+  for (int i = 0; i < 50; ++i) text += "\x1b]0;bogus" + std::string(500, 'x') + " tcp any any -> any any (sid:1;)\n";
+  RuleLoader loader(Variables::defaults(), false);
+  loader.add_text(text, "junk.rules");
+  RuleSet s = loader.finish();
+  ASSERT_EQ(s.diagnostics.size(), 50u);
+  std::vector<std::string> lines = diagnostic_lines(s.diagnostics);
+  ASSERT_EQ(lines.size(), 21u);
+  for (size_t i = 0; i < 20; ++i) {
+    EXPECT_EQ(lines[i].find('\x1b'), std::string::npos) << lines[i];
+    EXPECT_NE(lines[i].find("'\\x1b]0;bogus"), std::string::npos) << lines[i];
+    EXPECT_LT(lines[i].size(), 200u) << lines[i];
+  }
+  EXPECT_EQ(lines[20], "junk.rules: 30 more diagnostics not shown (the first 20 are above)");
+  EXPECT_EQ(quote("a\tb"), "'a\\x09b'");
+  EXPECT_EQ(quote(std::string(100, 'y'), 3), "'yyy'...");
+}
+
 }  // namespace
 }  // namespace picket::rules

@@ -204,16 +204,15 @@ int main(int argc, char** argv) {
   std::vector<Diagnostic> read_errors;
   std::optional<Sources> sources = read_sources(o.paths, read_errors);
   if (!sources) {
-    for (const Diagnostic& d : read_errors) std::fprintf(stderr, "%s\n", d.to_string().c_str());
+    for (const std::string& line : diagnostic_lines(read_errors)) std::fprintf(stderr, "%s\n", line.c_str());
     return 1;
   }
   BuildOptions options;
   options.strict = o.strict;
   options.device = !o.image_path.empty();
   Build build = build_generation(*sources, o.settings, options);
-  for (const Diagnostic& d : build.diagnostics) {
-    if (o.quiet && d.severity == Severity::kWarning) continue;
-    std::fprintf(stderr, "%s\n", d.to_string().c_str());
+  for (const std::string& line : diagnostic_lines(build.diagnostics, !o.quiet)) {
+    std::fprintf(stderr, "%s\n", line.c_str());
   }
   if (!build.generation && build.rules.rules_read == 0) return 1;  // variables, identities or policy
   if (o.list && build.generation) list_fast_patterns(*build.generation);

@@ -21,7 +21,7 @@ void parse(const RuleOption& o, rules::Rule& r) {
   o.need_value();
   const std::string_view name = trim(o.value);
   std::optional<DecodeEvent> e = parse_decode_event(name);
-  if (!e) o.unsupported(o.value_offset, "decode-event '" + std::string(name) + "' is not raised by Picket", "decode-event " + std::string(name));
+  if (!e) o.unsupported(o.value_offset, "decode-event " + quote(name) + " is not raised by Picket", "decode-event " + std::string(name));
   r.decode_events |= event_bit(*e);
 }
 

@@ -35,8 +35,8 @@ void parse(const RuleOption& o, rules::Rule& r) {
     else if (item == "no_stream") f.no_stream = true;
     else if (item == "only_frag") f.only_frag = true;
     else if (item == "no_frag") f.no_frag = true;
-    else o.fail(at, "unknown flow option '" + std::string(item) +
-                        "' (expected established, not_established, stateless, to_server, to_client, "
+    else o.fail(at, "unknown flow option " + quote(item) +
+                        " (expected established, not_established, stateless, to_server, to_client, "
                         "only_stream, no_stream, only_frag, no_frag)");
     i = comma + 1;
   }

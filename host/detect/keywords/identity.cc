@@ -24,7 +24,7 @@ void parse(const RuleOption& o, rules::Rule& r) {
            std::string(o.keyword) + ": " + error->message);
   }
   auto& field = o.keyword == "src_identity" ? r.src_identity : r.dst_identity;
-  if (field) o.fail(o.keyword_offset, "'" + std::string(o.keyword) + "' given twice");
+  if (field) o.fail(o.keyword_offset, quote(o.keyword) + " given twice");
   field = std::move(s);
 }
 

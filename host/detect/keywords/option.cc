@@ -12,11 +12,11 @@ void RuleOption::unsupported(size_t at, std::string message, std::string reason)
 }
 
 void RuleOption::need_value() const {
-  if (!has_value || trim(value).empty()) fail(keyword_offset, "'" + std::string(keyword) + "' needs a value");
+  if (!has_value || trim(value).empty()) fail(keyword_offset, quote(keyword) + " needs a value");
 }
 
 void RuleOption::no_value() const {
-  if (has_value && !trim(value).empty()) fail(value_offset, "'" + std::string(keyword) + "' takes no value");
+  if (has_value && !trim(value).empty()) fail(value_offset, quote(keyword) + " takes no value");
 }
 
 int64_t RuleOption::integer(int64_t min, int64_t max) const {
