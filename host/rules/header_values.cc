@@ -7,6 +7,9 @@ namespace picket::rules {
 namespace {
 
 constexpr int kMaxVariableDepth = 16;
+// Lists and negations inside one another, deepest: real rule sets nest two or three; the limit
+// keeps the parser's recursion (and so its stack) small whatever a rule file holds.
+constexpr int kMaxNesting = 32;
 
 template <typename Set>
 class FieldParser {
@@ -36,11 +39,15 @@ class FieldParser {
   Set element() {
     skip_spaces();
     if (pos_ >= text_.size()) fail(pos_, std::string("expected ") + what_);
-    if (text_[pos_] == '!') {
-      ++pos_;
-      return element().complement();
+    if (text_[pos_] == '!' || text_[pos_] == '[') {
+      if (nesting_ >= kMaxNesting) {
+        fail(pos_, "lists and negations nest deeper than " + std::to_string(kMaxNesting) + " in " + what_);
+      }
+      ++nesting_;
+      Set s = text_[pos_] == '!' ? (++pos_, element().complement()) : list();
+      --nesting_;
+      return s;
     }
-    if (text_[pos_] == '[') return list();
     if (text_[pos_] == '$') return variable();
     size_t start = pos_;
     while (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != ']' && text_[pos_] != ' ' &&
@@ -65,7 +72,7 @@ class FieldParser {
         negated = true;
         ++pos_;
       }
-      Set s = element();
+      Set s = element();  // counted as nesting by element() when it opens a list or a negation
       if (negated) {
         exclude = exclude.unite(s);
       } else {
@@ -105,7 +112,7 @@ class FieldParser {
     } catch (const UnsupportedRule& e) {
       throw UnsupportedRule(base_ + start, "in $" + std::string(name) + ": " + e.what(), e.reason);
     } catch (const ParseError& e) {
-      throw ParseError(base_ + start, "in $" + std::string(name) + " (\"" + *value + "\"): " + e.what());
+      throw ParseError(base_ + start, "in $" + std::string(name) + " (" + quote(*value) + "): " + e.what());
     }
   }
 
@@ -115,6 +122,7 @@ class FieldParser {
   ParseItem item_;
   const char* what_;
   int depth_;
+  int nesting_ = 0;
   size_t pos_ = 0;
 };
 

@@ -115,6 +115,15 @@ class Cli(unittest.TestCase):
             self.assertRegex(err, path + r": [0-9]+ more diagnostics not shown")
             self.assertLess(max(len(line) for line in err.splitlines()), 600)
 
+    def test_deeply_nested_lists_are_an_error_not_a_crash(self):
+        rules = write("deep.rules", "drop tcp " + "[" * 50000 + "10.0.0.1" + "]" * 50000 + " any -> any "
+                      + "!" * 50000 + "80 (content:\"x\"; sid:1;)\n")
+        for args in ((PICKETC, rules), (PICKETD, "-r", self.capture, "-S", rules, "--forward", "-")):
+            r = run(*args)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn(rules + ":1:", r.stderr)
+            self.assertIn("nest deeper than 32", r.stderr)
+
     def test_unreadable_capture_names_it(self):
         missing = os.path.join(WORK, "missing.pcap")
         r = run(PICKETD, "-r", missing, "--eve", "-", "--forward", "-")

@@ -87,6 +87,30 @@ TEST(Addresses, ErrorsNameTheOffendingItem) {
   }
 }
 
+// 50,000 nested lists or negations once overflowed the parser's stack and killed picketd;
+// past the nesting limit they are an error naming where, at any depth.
+TEST(Addresses, DeepNestingIsAnErrorNotACrash) {
+  Variables v = vars();
+  for (std::string open : {"[", "!", "[!"}) {
+    std::string deep;
+    for (int i = 0; i < 50'000; ++i) deep += open;
+    deep += "10.0.0.1";
+    try {
+      parse_address_field(deep, 0, v);
+      FAIL() << open;
+    } catch (const ParseError& e) {
+      EXPECT_NE(std::string(e.what()).find("nest deeper than 32"), std::string::npos) << e.what();
+      EXPECT_LE(e.offset, 64u);
+    }
+    EXPECT_THROW(parse_port_field(std::string(50'000, open[0]) + "80", 0, v), ParseError);
+  }
+  // What real rule sets write still parses.
+  AddressSet nested = parse_address_field("[[10.9.0.0/16,![10.9.1.0/24]],![[10.9.3.0/24]]]", 0, v);
+  EXPECT_TRUE(nested.contains(ip("10.9.2.1")));
+  EXPECT_FALSE(nested.contains(ip("10.9.1.1")));
+  EXPECT_FALSE(nested.contains(ip("10.9.3.1")));
+}
+
 TEST(Ports, NumbersRangesListsNegationVariables) {
   Variables v = vars();
   PortSet p = parse_port_field("$HTTP_PORTS", 0, v);
