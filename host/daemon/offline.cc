@@ -127,6 +127,7 @@ OfflineSummary run_offline(const OfflineOptions& o, Judge& judge, const rules::C
   progress.done();
   s.records = sink.records();
   s.read_error = reader.error();
+  s.read_truncated = reader.truncated();
   s.seconds = progress.seconds();
   return s;
 }
@@ -213,7 +214,10 @@ void print_summary(const OfflineSummary& s, Judge& judge, std::FILE* out) {
                  static_cast<unsigned long long>(c.alerts_discarded));
   }
   if (s.rejects_sent) std::fprintf(out, "  reject answers sent %9llu\n", static_cast<unsigned long long>(s.rejects_sent));
-  if (!s.read_error.empty()) std::fprintf(out, "  reading stopped early: %s\n", s.read_error.c_str());
+  if (!s.read_error.empty()) {
+    std::fprintf(out, "  %s %s\n", s.read_truncated ? "truncated records           1:" : "reading stopped early:",
+                 s.read_error.c_str());
+  }
 
   // Identity pairs, busiest first.
   std::vector<std::pair<std::pair<IdentityId, IdentityId>, OfflineSummary::Pair>> pairs(s.pairs.begin(), s.pairs.end());

@@ -21,6 +21,7 @@ struct OfflineOptions {
 
 struct OfflineSummary {
   std::string read_error;    // why reading stopped early, if it did
+  bool read_truncated = false;  // only because the last record or block was cut short
   std::string device_error;  // why the device stopped judging, if it did
   double seconds = 0;
   struct Pair {

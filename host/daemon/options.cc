@@ -39,7 +39,7 @@ input:
   --classification FILE      classtype descriptions and priorities (classification.config)
   --identities FILE          identity bindings (policy/*.identities)
   --policy FILE              identity policy (policy/*.policy); without it every flow is allowed
-  --strict                   a rule that would be skipped is an error
+  --strict                   a rule that would be skipped, or a capture cut short, is an error
 
 inline:
   --ports A[,B]              DPDK port ids: frames cross between A and B; with one port they

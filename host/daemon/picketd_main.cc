@@ -31,6 +31,14 @@ int judge_capture(const DaemonOptions& o, DataPlane& plane, EngineSetup& setup, 
       std::fprintf(stderr, "picketd: %s\n", summary.device_error.c_str());
       return 1;
     }
+    // A capture cut short (still being written, or copied so) is judged as far as it goes, with
+    // a warning; --strict, or a record no capture tool writes, makes it an error.
+    if (!summary.read_error.empty()) {
+      const bool warn = summary.read_truncated && !o.files.strict;
+      std::fprintf(stderr, "picketd: %s: %s%s\n", warn ? "warning" : "error", summary.read_error.c_str(),
+                   summary.read_truncated && !warn ? " (--strict)" : "");
+      if (!warn) return 1;
+    }
     if (!o.offline.eve_path.empty()) std::printf("  decision log: %s\n", o.offline.eve_path.c_str());
     if (!o.offline.forward_path.empty()) std::printf("  forwarded packets: %s\n", o.offline.forward_path.c_str());
   } catch (const PcapError& e) {

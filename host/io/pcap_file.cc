@@ -2,8 +2,12 @@
 
 #include <pcap/pcap.h>
 
+#include <cstdio>
+
 namespace picket {
 namespace {
+
+constexpr uint32_t kMaxRecord = 256 * 1024;  // bytes; no link Picket reads has longer frames
 
 bool link_type_known(int dlt, LinkType& out) {
   switch (dlt) {
@@ -57,10 +61,22 @@ PcapReader::~PcapReader() {
 bool PcapReader::next(Packet& packet) {
   pcap_pkthdr* header = nullptr;
   const u_char* data = nullptr;
+  const long offset = std::ftell(pcap_file(handle_));  // where the record starts
   int rc = pcap_next_ex(handle_, &header, &data);
   if (rc == PCAP_ERROR_BREAK) return false;
+  auto stop = [&](std::string why) {
+    error_ = path_ + ": record " + std::to_string(count_ + 1) + " (after packet " + std::to_string(count_) +
+             ") at byte " + std::to_string(offset) + ": " + why;
+  };
   if (rc != 1) {
-    error_ = path_ + ": after packet " + std::to_string(count_) + ": " + pcap_geterr(handle_);
+    const std::string why = pcap_geterr(handle_);
+    // libpcap's words for a file that ends inside a record header, record or pcapng block.
+    truncated_ = why.find("truncated") != std::string::npos;
+    stop(why);
+    return false;
+  }
+  if (header->caplen > kMaxRecord) {  // libpcap took it, as pcapng allows up to its own limit
+    stop("captured length " + std::to_string(header->caplen) + " is over " + std::to_string(kMaxRecord));
     return false;
   }
   packet.bytes.assign(data, data + header->caplen);

@@ -29,13 +29,17 @@ class PcapReader {
   PcapReader& operator=(const PcapReader&) = delete;
 
   // Fills `packet` with the next packet and its 1-based index; false at the end of the file.
-  // A capture cut off mid-record ends there (libpcap reports it; error() then says so).
+  // Reading stops at a damaged record, and error() says which record, at which byte offset:
+  // a last record or block cut short (truncated(): the capture was copied or written while
+  // still growing), or one whose length is impossible (over the file's snaplen or 256 KiB).
   bool next(Packet& packet);
 
   LinkType link_type() const { return link_type_; }
   const std::string& path() const { return path_; }
   // Non-empty when reading stopped on a damaged record rather than at the end.
   const std::string& error() const { return error_; }
+  // Whether that record was only cut short, the capture being otherwise sound.
+  bool truncated() const { return truncated_; }
 
  private:
   std::string path_;
@@ -43,6 +47,7 @@ class PcapReader {
   LinkType link_type_ = LinkType::kEthernet;
   uint64_t count_ = 0;
   std::string error_;
+  bool truncated_ = false;
 };
 
 enum class TimestampPrecision { kMicro, kNano };

@@ -222,6 +222,9 @@ class Decoder {
   bool transport(uint32_t pos, uint32_t end) {
     out_.l4_offset = static_cast<uint16_t>(std::min<uint32_t>(pos, 0xffff));
     out_.ip_end = end;
+    // Ethernet pads frames to 60 bytes and some captures keep the 4-byte FCS; past that, bytes
+    // after the datagram are something a sender put there.
+    if (cap_ > end + 4 && cap_ > 64) out_.events |= event_bit(DecodeEvent::kIpTrailingBytes);
     if (out_.fragment) return payload(pos, end);
     uint32_t seg = end - pos;
     const uint8_t* t = d_ + pos;
@@ -332,7 +335,7 @@ constexpr std::array<std::string_view, static_cast<size_t>(DecodeEvent::kCount)>
     "ipv6.exthdr_useless_fh", "ipv6.exthdr_dupl_fh",      "ipv6.trunc_exthdr",
     "ipv4.frag_pkt_too_large", "ipv6.frag_pkt_too_large", "ipv4.frag_overlap",
     "ipv6.frag_overlap",       "ipv4.frag_invalid_length", "ipv6.frag_invalid_length",
-    "ipv6.dstopts_unknown_opt",
+    "ipv6.dstopts_unknown_opt", "ip.trailing_bytes",
 };
 
 }  // namespace

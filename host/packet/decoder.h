@@ -61,6 +61,9 @@ enum class DecodeEvent : uint8_t {
   kIpv4FragmentInvalidLength,  // ipv4.frag_invalid_length: not the last, length not a multiple of 8
   kIpv6FragmentInvalidLength,  // ipv6.frag_invalid_length
   kIpv6DestinationUnknownOption,  // ipv6.dstopts_unknown_opt: a destination option no receiver knows
+  // ip.trailing_bytes (Picket's): the frame goes on past its IP datagram by more than Ethernet's
+  // minimum-frame padding and an FCS; the extra bytes are forwarded, and never inspected.
+  kIpTrailingBytes,
   kCount,
 };
 std::string_view decode_event_name(DecodeEvent e);

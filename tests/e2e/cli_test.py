@@ -11,7 +11,7 @@ import subprocess
 import sys
 import unittest
 
-from captures import LINUX_SLL, RAW, checksum, demo_capture, file_header, frames, ipv4_tcp, link_type, write_pcap
+from captures import LINUX_SLL, RAW, checksum, demo_capture, file_header, frames, ipv4_tcp, link_type, record, write_pcap
 
 PICKETC, PICKETD, TRAFGEN, POLICY, WORK = sys.argv[1:6]
 
@@ -129,6 +129,29 @@ class Cli(unittest.TestCase):
         r = run(PICKETD, "-r", missing, "--eve", "-", "--forward", "-")
         self.assertEqual(r.returncode, 1)
         self.assertIn(missing, r.stderr)
+
+    def test_a_capture_cut_short_is_a_warning_and_strict_makes_it_an_error(self):
+        frame = b"\x02" * 12 + b"\x08\x00" + ipv4_tcp(bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]), 1000, 80, 0x02, 1, 0)
+        second = 24 + 16 + len(frame)  # the file header, then the first record
+        whole = file_header() + record(frame) + record(frame)
+        cut = os.path.join(WORK, "cut.pcap")
+        with open(cut, "wb") as f:
+            f.write(whole[:-5])  # the second record's last bytes never written
+        r = run(PICKETD, "-r", cut, "--forward", "-", "--eve", os.devnull)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f"picketd: warning: {cut}: record 2 (after packet 1) at byte {second}", r.stderr)
+        self.assertIn("truncated records           1:", r.stdout)
+        self.assertIn("picketd: 1 packets", r.stdout)  # the first judged
+        strict = run(PICKETD, "-r", cut, "--forward", "-", "--eve", os.devnull, "--strict")
+        self.assertEqual(strict.returncode, 1)
+        self.assertIn("picketd: error: " + cut + ": record 2", strict.stderr)
+        # A record whose length no capture tool writes stops the read: an error naming it.
+        bogus = os.path.join(WORK, "bogus-length.pcap")
+        with open(bogus, "wb") as f:
+            f.write(file_header() + record(frame) + struct.pack("<IIII", 0, 0, 0xFFFFFFF0, 0xFFFFFFF0) + frame)
+        r = run(PICKETD, "-r", bogus, "--forward", "-", "--eve", os.devnull)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(f"picketd: error: {bogus}: record 2 (after packet 1) at byte ", r.stderr)
 
     def test_bad_scenario_names_its_place(self):
         scenario = write("bad.scenario", "start 2023-11-14T22:13:20Z\nhost a 10.0.0.1\nsession 1 a:1 -> b:2 tcp\nend\n")

@@ -50,6 +50,21 @@ TEST(Decoder, EthernetPaddingIsNotPayload) {
   EXPECT_EQ(p.payload_length, 2u);
 }
 
+// Bytes past the datagram beyond padding and an FCS are forwarded with the frame, unread by
+// any rule: an event says so (a 200 KB frame around a 3 KB datagram was once invisible).
+TEST(Decoder, BytesPastTheDatagramAreAnEvent) {
+  Bytes padded = PacketBuilder().ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).payload("ab").build();
+  padded.resize(64, 0xee);  // padding and an FCS
+  EXPECT_EQ(run(padded).events & event_bit(DecodeEvent::kIpTrailingBytes), 0u);
+  Bytes hidden = tcp4(std::string(3000, 'a'));
+  hidden.resize(200'000, 'x');
+  DecodedPacket p = run(hidden);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p.payload_length, 3000u);
+  EXPECT_NE(p.events & event_bit(DecodeEvent::kIpTrailingBytes), 0u);
+  EXPECT_EQ(parse_decode_event("ip.trailing_bytes"), DecodeEvent::kIpTrailingBytes);
+}
+
 TEST(Decoder, VlanAndQinQ) {
   DecodedPacket one = run(PacketBuilder().vlan(100).ipv4("1.1.1.1", "2.2.2.2").udp(53, 5353).build());
   ASSERT_TRUE(one.ok());

@@ -150,7 +150,8 @@ TEST(Pcap, RecordCutShortEndsReadingWithAnError) {
   Packet p;
   EXPECT_TRUE(r.next(p));
   EXPECT_FALSE(r.next(p));
-  EXPECT_NE(r.error().find("after packet 1"), std::string::npos) << r.error();
+  EXPECT_NE(r.error().find("record 2 (after packet 1) at byte "), std::string::npos) << r.error();
+  EXPECT_TRUE(r.truncated());
 }
 
 }  // namespace
