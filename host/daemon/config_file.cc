@@ -37,7 +37,7 @@ bool read_config_file(const std::string& path, std::vector<ConfigArg>& out, std:
       error = at(key_at) + ": a configuration file cannot name another";
       return false;
     }
-    args.push_back({"--" + std::string(key), at(key_at)});
+    args.push_back({"--" + std::string(key), at(key_at), true});
     if (eq == std::string_view::npos) continue;
     std::string_view value = trim(line.substr(eq + 1));
     size_t value_at = eq + 1 + line.substr(eq + 1).find_first_not_of(" \t");

@@ -25,6 +25,7 @@ namespace picket {
 struct ConfigArg {
   std::string text;   // "--rules", "/etc/picket/rules/local.rules", ...
   std::string where;  // "file:line:column" of the key or value; empty for the command line
+  bool key = false;   // a configuration file's option name, never the value of the one before
 };
 
 // Appends the file's options to `out` as command-line words. False, with `error` naming

@@ -164,7 +164,8 @@ struct Reader {
   size_t i = 0;
   const std::string& name() const { return args[i].text; }
   std::string value() {
-    if (i + 1 >= args.size()) usage_error(name() + " needs a value");
+    // A file's `policy` with no `= FILE` must not take the next line's option as its value.
+    if (i + 1 >= args.size() || args[i + 1].key) usage_error(name() + " needs a value");
     ++i;
     g_where = args[i].where;
     return args[i].text;

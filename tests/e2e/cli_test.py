@@ -75,6 +75,12 @@ class Cli(unittest.TestCase):
             self.assertIn(bad + where, r.stderr)
             self.assertIn(words, r.stderr)
 
+    def test_a_configuration_option_without_its_value_takes_nothing_from_the_next_line(self):
+        conf = write("novalue.conf", "policy\nquiet\n")
+        r = run(PICKETD, "--config", conf, "-r", self.capture)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(conf + ":1:1: error: --policy needs a value", r.stderr)
+
     def test_bad_policy_is_refused_with_its_place_and_nothing_is_judged(self):
         policy = write("bad.policy", "allow any -> any tcp/80\npermit any -> any\n")
         eve = os.path.join(WORK, "bad-policy-eve.json")
