@@ -13,6 +13,7 @@ constexpr std::array<std::string_view, 7> kPolicyNames = {"first", "last",    "b
                                                           "linux", "windows", "solaris"};
 
 constexpr uint32_t kMaxDatagram = 65535;
+constexpr size_t kMaxPieces = 0xffff;
 
 // Whether the bytes of `fresh` replace those an earlier piece `held` gave, under `p`.
 bool fresh_wins(FragmentPolicy p, uint32_t fresh_begin, uint32_t fresh_end, uint32_t held_begin,
@@ -123,9 +124,16 @@ void Defragmenter::expire(int64_t now) {
   }
 }
 
+Defragmenter::Footprint Defragmenter::footprint(const Tracker& t) {
+  return {t.header.capacity(), t.data.capacity(), t.owner.capacity(), t.pieces.capacity()};
+}
+
+size_t Defragmenter::Footprint::bytes() const {
+  return sizeof(Tracker) + header + data + owner * sizeof(uint16_t) + pieces * sizeof(Piece);
+}
+
 void Defragmenter::charge(Tracker& t) {
-  const size_t now_charged = sizeof(Tracker) + t.header.capacity() + t.data.capacity() +
-                             t.owner.capacity() * sizeof(uint16_t) + t.pieces.capacity() * sizeof(Piece);
+  const size_t now_charged = footprint(t).bytes();
   memory_ = memory_ - t.charged + now_charged;
   t.charged = now_charged;
 }
@@ -163,18 +171,20 @@ Defragmenter::Result Defragmenter::add(std::span<const uint8_t> frame, const Dec
   key.vlan = d.vlan_count ? d.vlan_ids[0] : 0;
   key.v6 = v6;
   auto it = trackers_.find(key);
-  if (it == trackers_.end()) {
-    if (trackers_.size() >= config_.max_trackers || memory_ + sizeof(Tracker) + end * 3u > config_.memcap) {
-      ++counters_.memcap;
-      r.outcome = Outcome::kRefused;
-      return r;
-    }
-    it = trackers_.emplace(key, Tracker{}).first;
-    it->second.first_seen = now;
-    it->second.policy = policy_for(d.dst);
-    by_age_.emplace_back(now, key);
+  const bool fresh_tracker = it == trackers_.end();
+  if (fresh_tracker && trackers_.size() >= config_.max_trackers) {
+    ++counters_.memcap;
+    r.outcome = Outcome::kRefused;
+    return r;
   }
-  Tracker& t = it->second;
+  // A new datagram is judged against an empty tracker, made only once the fragment is taken:
+  // a refused first fragment leaves nothing behind.
+  Tracker blank;
+  if (fresh_tracker) {
+    blank.first_seen = now;
+    blank.policy = policy_for(d.dst);
+  }
+  Tracker& t = fresh_tracker ? blank : it->second;
   const uint8_t* bytes = frame.data() + d.payload_offset;
 
   // Bytes already held, and whether they differ: decided before anything changes.
@@ -216,19 +226,60 @@ Defragmenter::Result Defragmenter::add(std::span<const uint8_t> frame, const Dec
     r.outcome = Outcome::kDuplicate;  // the datagram went on as it was first completed
     return r;
   }
-  const size_t growth = end > t.data.size() ? (end - t.data.size()) * 3u : 0;
-  if (memory_ + growth + sizeof(Piece) > config_.memcap) {
+  if (t.pieces.size() >= kMaxPieces) {  // each byte names its piece in 16 bits
+    ++counters_.invalid;
+    r.outcome = Outcome::kRefused;
+    return r;
+  }
+  // What the tracker will hold once this fragment is in, to the byte: the buffers grow to
+  // capacities set here, so the cap is checked before anything is allocated.
+  const bool takes_header = begin == 0 && t.header.empty();
+  const size_t header_end = v6 ? d.fragment_header_offset : d.l4_offset;
+  Footprint after = footprint(t);
+  after.data = std::max<size_t>(after.data, end);
+  after.owner = std::max<size_t>(after.owner, end);
+  if (takes_header) after.header = header_end;
+  if (t.pieces.size() == t.pieces.capacity()) after.pieces = std::max<size_t>(4, 2 * t.pieces.capacity());
+  if (memory_ - t.charged + after.bytes() > config_.memcap) {
     ++counters_.memcap;
     r.outcome = Outcome::kRefused;
     return r;
   }
 
+  if (fresh_tracker) {
+    it = trackers_.emplace(key, std::move(blank)).first;
+    by_age_.emplace_back(now, key);
+  }
+  Tracker& held = it->second;
+  take(held, after, frame, d);
+  if (!held.total || held.covered != *held.total || held.header.empty()) return r;
+  build(held, v6);
+  held.complete = true;
+  held.data.resize(*held.total);
+  held.owner = {};
+  held.pieces = {};
+  charge(held);
+  ++counters_.reassembled;
+  r.outcome = Outcome::kReassembled;
+  return r;
+}
+
+// Lays one fragment's bytes into its tracker, under the tracker's overlap policy.
+void Defragmenter::take(Tracker& t, const Footprint& after, std::span<const uint8_t> frame,
+                        const DecodedPacket& d) {
+  const uint32_t begin = d.fragment_offset;
+  const uint32_t end = begin + d.payload_length;
+  const uint8_t* bytes = frame.data() + d.payload_offset;
+  // reserve() allocates exactly what it is asked for, so capacity() is what footprint() said.
+  t.data.reserve(after.data);
+  t.owner.reserve(after.owner);
+  t.pieces.reserve(after.pieces);
   if (end > t.data.size()) {
     t.data.resize(end);
     t.owner.resize(end, 0);
   }
   t.pieces.push_back({begin, end});
-  const uint16_t me = static_cast<uint16_t>(std::min<size_t>(t.pieces.size(), 0xffff));
+  const uint16_t me = static_cast<uint16_t>(t.pieces.size());
   for (uint32_t b = begin; b < end; ++b) {
     const uint16_t o = t.owner[b];
     if (o == 0) {
@@ -240,26 +291,16 @@ Defragmenter::Result Defragmenter::add(std::span<const uint8_t> frame, const Dec
     t.data[b] = bytes[b - begin];
     t.owner[b] = me;
   }
-  if (last) t.total = end;
+  if (!d.more_fragments) t.total = end;
   if (begin == 0 && t.header.empty()) {
-    const size_t header_end = v6 ? d.fragment_header_offset : d.l4_offset;
+    const size_t header_end = d.l3 == L3::kIpv6 ? d.fragment_header_offset : d.l4_offset;
+    t.header.reserve(after.header);
     t.header.assign(frame.begin(), frame.begin() + header_end);
     t.next_at = d.fragment_next_at;
     t.l3_at = d.l3_offset;
     t.next_header = d.ip_proto;
   }
   charge(t);
-
-  if (!t.total || t.covered != *t.total || t.header.empty()) return r;
-  build(t, v6);
-  t.complete = true;
-  t.data.resize(*t.total);
-  t.owner = {};
-  t.pieces = {};
-  charge(t);
-  ++counters_.reassembled;
-  r.outcome = Outcome::kReassembled;
-  return r;
 }
 
 // The datagram as one frame: the first fragment's headers, then every byte in order.

@@ -76,7 +76,7 @@ struct DefragCounters {
   uint64_t reassembled = 0;   // datagrams completed
   uint64_t overlaps = 0;      // fragments covering bytes already held
   uint64_t conflicts = 0;     // ... with other bytes
-  uint64_t invalid = 0;       // refused: length not a multiple of 8, or past 65,535 bytes
+  uint64_t invalid = 0;       // refused: length not a multiple of 8, past 65,535 bytes, or 65,535 pieces
   uint64_t memcap = 0;        // refused: the memory or tracker cap was reached
   uint64_t timeouts = 0;      // trackers expired before their datagram completed
 };
@@ -140,7 +140,15 @@ class Defragmenter {
     size_t charged = 0;           // bytes counted against the memory cap
   };
 
+  // A tracker's buffers by capacity: what it costs against the memory cap.
+  struct Footprint {
+    size_t header = 0, data = 0, owner = 0, pieces = 0;
+    size_t bytes() const;
+  };
+  static Footprint footprint(const Tracker& t);
+
   FragmentPolicy policy_for(const IpAddress& dst) const;
+  void take(Tracker& t, const Footprint& after, std::span<const uint8_t> frame, const DecodedPacket& d);
   void expire(int64_t now);
   void drop_tracker(const Key& key);
   void charge(Tracker& t);

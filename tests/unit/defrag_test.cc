@@ -224,6 +224,41 @@ TEST(Defrag, TheMemoryCapRefusesFragmentsAndDropsThem) {
   EXPECT_EQ(e.engine->defrag().counters().memcap, static_cast<uint64_t>(refused));
 }
 
+// Buffers grow by doubling, so a cap checked against the bytes a fragment adds is passed by
+// what the allocator really holds. Fragments that each reach a little further, and many tiny
+// ones, must never take the held memory past the cap; a first fragment refused leaves no
+// tracker behind to fill the table.
+TEST(Defrag, GrowingAndTinyFragmentsNeverPassTheMemoryCap) {
+  EngineConfig config;
+  config.defrag.memcap = 16384;
+  EngineUnderTest e("", "", "", config);
+  const Frame big = PacketBuilder().ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).payload(std::string(9000, 'x')).build();
+  const std::string body = ip_payload(big);
+  uint64_t refused = 0;
+  for (uint32_t offset = 0; offset + 64 <= body.size(); offset += 56) {  // each piece reaches 56 bytes further
+    Verdict v = e.run(ipv4_fragment_of(big, {offset, body.substr(offset, 64), true}, 7));
+    refused += v.drop && v.reason == DropReason::kFragment;
+    ASSERT_LE(e.engine->defrag().memory(), config.defrag.memcap) << "at offset " << offset;
+  }
+  for (uint32_t offset = 0; offset < 8000; offset += 8) {  // 1,000 pieces of 8 bytes
+    Verdict v = e.run(ipv4_fragment_of(big, {offset, body.substr(offset, 8), true}, 8));
+    refused += v.drop && v.reason == DropReason::kFragment;
+    ASSERT_LE(e.engine->defrag().memory(), config.defrag.memcap) << "at offset " << offset;
+  }
+  EXPECT_GT(refused, 0u);
+  EXPECT_EQ(e.engine->defrag().counters().memcap, refused);
+
+  EngineUnderTest tight("", "", "", [] {
+    EngineConfig c;
+    c.defrag.memcap = 512;  // less than one tracker with 1,000 bytes of data
+    return c;
+  }());
+  Verdict v = tight.run(ipv4_fragment_of(big, {0, body.substr(0, 1000), true}, 9));
+  EXPECT_TRUE(v.drop);
+  EXPECT_EQ(tight.engine->defrag().trackers(), 0u);
+  EXPECT_EQ(tight.engine->defrag().memory(), 0u);
+}
+
 TEST(Defrag, ALengthNotAMultipleOfEightOrPast64KIsRefused) {
   EngineUnderTest e("alert pkthdr any any -> any any (decode-event:ipv4.frag_invalid_length; sid:5;)\n"
                     "alert pkthdr any any -> any any (decode-event:ipv4.frag_pkt_too_large; sid:6;)\n");
