@@ -31,9 +31,10 @@ const std::string& IdentityRegistry::name(IdentityId id) const {
   return id < names_.size() ? names_[id] : names_[kUnknownIdentity];
 }
 
-IdentityRegistry allocate_identities(std::vector<std::string> spiffe_ids) {
+std::optional<IdentityRegistry> allocate_identities(std::vector<std::string> spiffe_ids) {
   std::sort(spiffe_ids.begin(), spiffe_ids.end());
   spiffe_ids.erase(std::unique(spiffe_ids.begin(), spiffe_ids.end()), spiffe_ids.end());
+  if (spiffe_ids.size() > kMaxIdentities - 2) return std::nullopt;
   IdentityRegistry registry;
   for (const std::string& id : spiffe_ids) registry.intern(id);
   return registry;

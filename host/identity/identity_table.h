@@ -60,7 +60,9 @@ class IdentityRegistry {
 // alike, whatever order it read the files in: 0 `unknown`, 1 `world`, then each distinct SPIFFE
 // ID the sources name (bindings, policy selectors, rule keywords) in byte order, from 2. An
 // identity a control change names first later takes the next free id; ids are never reused.
-IdentityRegistry allocate_identities(std::vector<std::string> spiffe_ids);
+// nullopt when the sources name more SPIFFE IDs than the data plane's 16-bit ids can number
+// (kMaxIdentities less `unknown` and `world`).
+std::optional<IdentityRegistry> allocate_identities(std::vector<std::string> spiffe_ids);
 
 struct Binding {
   IpAddress network;          // host bits zero

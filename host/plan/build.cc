@@ -86,8 +86,18 @@ Build build_generation(const Sources& sources, const EngineConfig& settings, con
   diag.insert(diag.end(), set.diagnostics.begin(), set.diagnostics.end());
   if (!set.ok()) return out;
 
-  IdentityTable identities =
-      bindings.renumbered(allocate_identities(named_identities(bindings, policy ? &*policy : nullptr, set.rules)));
+  std::vector<std::string> named = named_identities(bindings, policy ? &*policy : nullptr, set.rules);
+  std::sort(named.begin(), named.end());
+  named.erase(std::unique(named.begin(), named.end()), named.end());
+  const size_t named_count = named.size();
+  std::optional<IdentityRegistry> registry = allocate_identities(std::move(named));
+  if (!registry) {
+    diag.push_back(Diagnostic::error(
+        {"", 0, 0}, "the sources name " + std::to_string(named_count) + " SPIFFE IDs; the data plane's 16-bit ids number at most " +
+                        std::to_string(kMaxIdentities - 2) + " besides unknown and world"));
+    return out;
+  }
+  IdentityTable identities = bindings.renumbered(std::move(*registry));
   CompiledRules compiled = compile_rules(std::move(set.rules), identities.registry(), options.device);
   if (!compiled.signatures) {
     diag.push_back(Diagnostic::error({"", 0, 0}, compiled.error));

@@ -69,5 +69,33 @@ TEST(Build, NothingIsBuiltWhenAnySourceHasAnError) {
   EXPECT_EQ(b.diagnostics[0].location.line, 2u);
 }
 
+// Bindings and policy each stay under the 16-bit limit, but together name more SPIFFE IDs
+// than the data plane can number: the build is refused with the count, not a generation whose
+// policy names ids no binding can carry.
+TEST(Build, MoreSpiffeIdsThanTheDataPlaneNumbersAreRefused) {
+  std::string identities;
+  for (int i = 0; i < 40000; ++i) {
+    identities += "spiffe://t/bound/" + std::to_string(i) + " 10." + std::to_string(i >> 16) + "." +
+                  std::to_string(i >> 8 & 255) + "." + std::to_string(i & 255) + "\n";
+  }
+  auto policy_naming = [](int count) {
+    std::string text;
+    for (int i = 0; i < count; ++i) text += "allow spiffe://t/peer/" + std::to_string(i) + " -> any udp\n";
+    return text;
+  };
+  const size_t room = kMaxIdentities - 2;  // besides unknown and world
+  auto fits = build({{Kind::kIdentities, "t.identities", identities},
+                     {Kind::kPolicy, "t.policy", policy_naming(static_cast<int>(room) - 40000)}});
+  ASSERT_TRUE(fits);
+  EXPECT_EQ(fits->identities->registry().size(), kMaxIdentities);
+
+  Build over = build_generation(Sources{{{Kind::kIdentities, "t.identities", identities},
+                                         {Kind::kPolicy, "t.policy", policy_naming(static_cast<int>(room) - 40000 + 1)}}},
+                                {}, {});
+  EXPECT_FALSE(over.generation);
+  ASSERT_EQ(over.diagnostics.size(), 1u);
+  EXPECT_NE(over.diagnostics[0].message.find("name 65535 SPIFFE IDs"), std::string::npos) << over.diagnostics[0].message;
+}
+
 }  // namespace
 }  // namespace picket
