@@ -11,7 +11,12 @@ EngineSetup set_up_engine(const EngineFiles& files, const EngineConfig& config, 
   BuildOptions options;
   options.strict = files.strict;
   options.device = device;
-  Build build = build_generation(*sources, config, options);
+  BuildProgress progress;
+  options.progress = &progress;
+  Build build = [&] {
+    BuildProgressLine line(progress, "picketd", files.progress);
+    return build_generation(*sources, config, options);
+  }();
   out.rules = build.rules;
   out.diagnostics = std::move(build.diagnostics);
   out.variables = std::move(build.variables);

@@ -18,6 +18,7 @@ namespace picket {
 struct EngineFiles : SourcePaths {
   std::string classification_file;
   bool strict = false;
+  bool progress = false;  // a "picketd: loading" line on stderr every 2 s of a long build
 };
 
 struct EngineSetup {

@@ -365,6 +365,7 @@ DaemonOptions parse_daemon_options(int argc, char** argv) {
   o.offline.eve_path = eve_path;
   o.offline.forward_path = forward == "-" ? "" : forward.empty() ? log_dir + "/forwarded.pcap" : forward;
   o.offline.progress = !o.quiet;
+  o.files.progress = !o.quiet;
   o.online.eve_path = eve_path;
   o.online.quiet = o.quiet;
   return o;

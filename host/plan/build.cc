@@ -59,6 +59,10 @@ Build build_generation(const Sources& sources, const EngineConfig& settings, con
   using Kind = SourceFile::Kind;
   Build out;
   auto& diag = out.diagnostics;
+  auto step = [&](const std::string& what) {
+    if (options.progress) options.progress->step(what);
+  };
+  step("reading variables, identities and policy");
   rules::Variables variables = rules::Variables::defaults();
   IdentityTable bindings;
   std::optional<Policy> policy;
@@ -77,6 +81,7 @@ Build build_generation(const Sources& sources, const EngineConfig& settings, con
   out.variables = variables;
 
   const auto start = std::chrono::steady_clock::now();
+  step("parsing rules");
   rules::RuleLoader loader(variables, options.strict);
   for (const SourceFile& f : sources.files) {
     if (f.kind == Kind::kRules) loader.add_text(f.text, f.name);
@@ -86,6 +91,7 @@ Build build_generation(const Sources& sources, const EngineConfig& settings, con
   diag.insert(diag.end(), set.diagnostics.begin(), set.diagnostics.end());
   if (!set.ok()) return out;
 
+  step("numbering identities");
   std::vector<std::string> named = named_identities(bindings, policy ? &*policy : nullptr, set.rules);
   std::sort(named.begin(), named.end());
   named.erase(std::unique(named.begin(), named.end()), named.end());
@@ -98,10 +104,17 @@ Build build_generation(const Sources& sources, const EngineConfig& settings, con
     return out;
   }
   IdentityTable identities = bindings.renumbered(std::move(*registry));
+  step("compiling " + std::to_string(set.rules.size()) + " rules");
   CompiledRules compiled = compile_rules(std::move(set.rules), identities.registry(), options.device);
   if (!compiled.signatures) {
     diag.push_back(Diagnostic::error({"", 0, 0}, compiled.error));
     return out;
+  }
+  if (policy) {
+    const size_t n = policy->statements.size();
+    step("resolving the policy (" + std::to_string(n) + (n == 1 ? " statement" : " statements") + ") and building the tables");
+  } else {
+    step("building the tables");
   }
   std::string why;
   out.generation = Generation::make(options.number, std::move(compiled.signatures), std::move(identities),

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/diagnostic.h"
+#include "plan/build_progress.h"
 #include "plan/generation.h"
 #include "pipeline/software_engine.h"
 #include "plan/sources.h"
@@ -29,6 +30,7 @@ struct BuildOptions {
   bool strict = false;   // a rule that would be skipped is an error
   bool device = false;   // also compile the device's tables
   uint32_t number = 1;   // the generation's number
+  BuildProgress* progress = nullptr;  // told each step, for a progress line
 };
 
 struct Build {

@@ -2,6 +2,16 @@
 // device's split of the host's literals made once, when the generation is built.
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <regex>
+#include <thread>
+
 #include "plan/build.h"
 
 namespace picket {
@@ -95,6 +105,52 @@ TEST(Build, MoreSpiffeIdsThanTheDataPlaneNumbersAreRefused) {
   EXPECT_FALSE(over.generation);
   ASSERT_EQ(over.diagnostics.size(), 1u);
   EXPECT_NE(over.diagnostics[0].message.find("name 65535 SPIFFE IDs"), std::string::npos) << over.diagnostics[0].message;
+}
+
+// The line an operator sees while a long build runs: the program, the seconds so far and the
+// step, as build_generation names it; nothing at all once the line is quiet.
+TEST(BuildProgress, TheLineNamesTheStepTheBuildIsIn) {
+  // The line writes through its own FILE; the test reads the file by name.
+  auto read_all = [](const std::string& path) {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  char path_template[] = "/tmp/picket-progress-XXXXXX";
+  const int fd = mkstemp(path_template);
+  ASSERT_GE(fd, 0);
+  const std::string path = path_template;
+  BuildProgress progress;
+  BuildOptions options;
+  options.progress = &progress;
+  Build b = build_generation(Sources{{{Kind::kRules, "t.rules", "alert udp any any -> any any (content:\"x\"; sid:1;)\n"},
+                                      {Kind::kPolicy, "t.policy", "allow any -> any udp\n"}}},
+                             {}, options);
+  ASSERT_TRUE(b.generation);
+  EXPECT_EQ(progress.current(), "resolving the policy (1 statement) and building the tables");  // the last step
+
+  progress.step("compiling 24827 rules");
+  std::FILE* out = fdopen(fd, "w");
+  ASSERT_NE(out, nullptr);
+  std::string text;
+  {
+    BuildProgressLine line(progress, "picketd", true, std::chrono::milliseconds(5), out);
+    for (int i = 0; i < 500 && text.find('\n') == std::string::npos; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      text = read_all(path);  // each line is flushed as it is printed
+    }
+  }
+  EXPECT_TRUE(std::regex_match(text.substr(0, text.find('\n')), std::regex("picketd: loading, [0-9]+ s: compiling 24827 rules")))
+      << text;
+  const std::string stopped = read_all(path);  // the line's destructor has joined its thread
+  const auto lines_when_stopped = std::count(stopped.begin(), stopped.end(), '\n');
+  {
+    BuildProgressLine quiet(progress, "picketd", false, std::chrono::milliseconds(1), out);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const std::string after = read_all(path);
+  EXPECT_EQ(std::count(after.begin(), after.end(), '\n'), lines_when_stopped) << "a quiet line prints nothing";
+  std::fclose(out);
+  std::remove(path.c_str());
 }
 
 }  // namespace

@@ -24,7 +24,8 @@ options:
                       Without it, the built-in defaults of policy/vars.conf apply.
   --var NAME=VALUE    set one variable (after --vars files)
   --strict            a rule that would be skipped is an error instead
-  -q, --quiet         do not print each skipped rule's warning (errors are always printed)
+  -q, --quiet         no progress line on long builds and no skipped-rule warnings
+                      (errors are always printed)
   --fast-patterns     print each accepted rule's sid and fast pattern
   -o, --image FILE    compile the rules, identities and policy into a table image for the
                       data plane (sim or card), and report what the hardware does with them
@@ -210,7 +211,12 @@ int main(int argc, char** argv) {
   BuildOptions options;
   options.strict = o.strict;
   options.device = !o.image_path.empty();
-  Build build = build_generation(*sources, o.settings, options);
+  BuildProgress progress;
+  options.progress = &progress;
+  Build build = [&] {
+    BuildProgressLine line(progress, "picketc", !o.quiet);
+    return build_generation(*sources, o.settings, options);
+  }();
   for (const std::string& line : diagnostic_lines(build.diagnostics, !o.quiet)) {
     std::fprintf(stderr, "%s\n", line.c_str());
   }
