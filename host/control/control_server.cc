@@ -1,5 +1,7 @@
 #include "control/control_server.h"
 
+#include <sys/stat.h>
+
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -38,17 +40,6 @@ bool z85_to_binary(const std::string& z85, std::string& out) {
 
 }  // namespace
 
-bool is_loopback_endpoint(std::string_view e) {
-  if (e.starts_with("ipc://") || e.starts_with("inproc://")) return true;
-  if (!e.starts_with("tcp://")) return false;
-  std::string_view host = e.substr(6);
-  size_t colon = host.rfind(':');
-  if (colon == std::string_view::npos) return false;
-  host = host.substr(0, colon);
-  if (host == "localhost" || host == "[::1]") return true;
-  return host.starts_with("127.") && host.find_first_not_of("0123456789.") == std::string_view::npos;
-}
-
 bool read_z85_key(const std::string& path, std::string& key, std::string& error) {
   std::optional<std::string> text = read_text_file(path);
   if (!text) {
@@ -66,6 +57,34 @@ bool read_z85_key(const std::string& path, std::string& key, std::string& error)
   return true;
 }
 
+namespace {
+
+// Binds `socket`; an ipc:// socket file is made with mode 0600. libzmq binds an ipc endpoint
+// in the calling thread, so the umask set around it is the one the file is made under (and no
+// other thread is making files while the control sockets start).
+bool bind_private(zmq::socket_t& socket, const std::string& endpoint, std::string& error) {
+  const std::string path = ipc_path(endpoint);
+  if (path.empty()) {
+    socket.bind(endpoint);
+    return true;
+  }
+  const mode_t before = umask(0177);
+  try {
+    socket.bind(endpoint);
+  } catch (...) {
+    umask(before);
+    throw;
+  }
+  umask(before);
+  if (chmod(path.c_str(), 0600) != 0) {
+    error = path + ": cannot make the control socket owner-only: " + std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 ControlServer::ControlServer() : context_(1) {}
 
 ControlServer::~ControlServer() {
@@ -81,14 +100,16 @@ bool ControlServer::start(const ControlOptions& o, std::string& error) {
     error = "CURVE needs both the daemon's secret key and the allow-list of client keys";
     return false;
   }
-  if (!curve) {
-    for (const std::string* e : {&o.endpoint, &o.publish}) {
-      if (!e->empty() && !is_loopback_endpoint(*e)) {
-        error = *e + ": without CURVE keys the control sockets bind to loopback only (give a secret key and an "
-                     "allow-list to listen beyond this host)";
-        return false;
-      }
+  for (const std::string* e : {&o.endpoint, &o.publish}) {
+    if (!curve && !e->empty() && !is_local_endpoint(*e)) {
+      error = *e + ": without CURVE keys the control sockets are Unix sockets only (ipc://, owner-only); give "
+                   "--curve-key and --curve-allow to listen on TCP, loopback included";
+      return false;
     }
+    // The default home is made private here; a socket elsewhere is private by its own mode.
+    const std::string path = ipc_path(*e);
+    const std::string dir = path.substr(0, path.rfind('/'));
+    if (!path.empty() && dir == default_run_directory() && !prepare_private_directory(dir, error)) return false;
   }
   try {
     std::string secret;
@@ -128,14 +149,14 @@ bool ControlServer::start(const ControlOptions& o, std::string& error) {
     rep_.set(zmq::sockopt::maxmsgsize, kTransportLimit);
     rep_.set(zmq::sockopt::linger, 0);
     secure(rep_);
-    rep_.bind(o.endpoint);
+    if (!bind_private(rep_, o.endpoint, error)) return false;
     endpoint_ = rep_.get(zmq::sockopt::last_endpoint);
     if (!o.publish.empty()) {
       pub_ = zmq::socket_t(context_, zmq::socket_type::pub);
       pub_.set(zmq::sockopt::linger, 0);
       pub_.set(zmq::sockopt::maxmsgsize, int64_t{1} << 16);  // subscribers send only subscriptions
       secure(pub_);
-      pub_.bind(o.publish);
+      if (!bind_private(pub_, o.publish, error)) return false;
       publishing_ = true;
     }
   } catch (const zmq::error_t& e) {

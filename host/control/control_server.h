@@ -4,8 +4,10 @@
 //
 // Authentication: with a server secret key and an allow-list of client public keys, both
 // sockets are CURVE servers and a ZAP handler admits only the listed clients (others never
-// complete the handshake, so they get no reply and no records). Without keys, the sockets
-// bind to loopback only: an endpoint another host could reach is refused at start.
+// complete the handshake, so they get no reply and no records), on any endpoint. Without keys,
+// the sockets are Unix sockets (ipc://) made with mode 0600, by default in a run directory of
+// mode 0700 (control/control_endpoint.h): only their owner can connect. A TCP endpoint without
+// keys is refused at start, loopback included.
 //
 // Key files hold Z85 text (40 characters), as zmq_curve_keypair makes them and
 // `picketctl keygen` writes them; an allow-list holds one public key a line, '#' comments.
@@ -18,20 +20,17 @@
 #include <string_view>
 #include <zmq.hpp>
 
+#include "control/control_endpoint.h"
 #include "control/control_handler.h"
 
 namespace picket {
 
 struct ControlOptions {
-  std::string endpoint = "tcp://127.0.0.1:7700";  // commands (REP)
-  std::string publish = "tcp://127.0.0.1:7701";   // decision records (PUB); empty: none
+  std::string endpoint = default_control_endpoint();  // commands (REP)
+  std::string publish = default_publish_endpoint();   // decision records (PUB); empty: none
   std::string secret_key_file;                    // the daemon's CURVE secret key
   std::string allow_file;                         // the clients' CURVE public keys
 };
-
-// True when `endpoint` can only be reached from this host: tcp on 127.0.0.0/8, ::1 or
-// localhost, ipc, inproc.
-bool is_loopback_endpoint(std::string_view endpoint);
 
 // Reads a Z85 key (the first non-comment line of `path`); false, with `error`, otherwise.
 bool read_z85_key(const std::string& path, std::string& key, std::string& error);
@@ -41,8 +40,8 @@ class ControlServer {
   ControlServer();
   ~ControlServer();
 
-  // Binds the sockets. False, with `error`, when a key file is bad, an endpoint is in use, or
-  // an endpoint is not loopback and no keys are given.
+  // Binds the sockets. False, with `error`, when a key file is bad, an endpoint is in use, the
+  // run directory is not private, or an endpoint is TCP and no keys are given.
   bool start(const ControlOptions& options, std::string& error);
   // Answers requests (and CURVE handshakes) for up to `timeout_ms`.
   void poll(int timeout_ms, ControlHandler& handler);

@@ -55,11 +55,13 @@ inline:
   --eal "OPTIONS"            the EAL options, as one argument (the same as after --)
 
 control API (inline):
-  --control ENDPOINT         the command socket (default: tcp://127.0.0.1:7700; 'none': off)
-  --publish ENDPOINT         the decision-record socket (default: tcp://127.0.0.1:7701; 'none')
+  --control ENDPOINT         the command socket (default: ipc://RUN/control; 'none': off)
+  --publish ENDPOINT         the decision-record socket (default: ipc://RUN/records; 'none')
+                             RUN: $PICKET_RUN_DIR, /run/picket for root, else
+                             $XDG_RUNTIME_DIR/picket or /tmp/picket-UID; made with mode 0700
   --curve-key FILE           the daemon's CURVE secret key (picketctl keygen); with
   --curve-allow FILE         the public keys of the clients let in, one a line. Without keys the
-                             sockets bind to loopback only
+                             sockets are owner-only Unix sockets (ipc://); tcp:// needs keys
 
 output:
   -l, --log-dir DIR          where eve.json and forwarded.pcap go (default: .)

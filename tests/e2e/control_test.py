@@ -11,7 +11,10 @@ usage: control_test.py PICKETD PICKETCTL PICKETC POLICY_DIR WORK_DIR
 """
 import json
 import os
+import shutil
 import signal
+import socket
+import stat
 import struct
 import subprocess
 import sys
@@ -52,7 +55,7 @@ def udp_frame(src, dst, sport, dport, payload):
 class Daemon:
     """A picketd whose one port reads the frames written to a FIFO."""
 
-    def __init__(self, name, extra_args=()):
+    def __init__(self, name, extra_args=(), env=None, default_sockets=False):
         self.dir = os.path.join(WORK, name)
         os.makedirs(self.dir, exist_ok=True)
         self.fifo = os.path.join(self.dir, "in.pcap")
@@ -68,8 +71,10 @@ class Daemon:
         for f in (self.out, self.eve):
             if os.path.exists(f):
                 os.remove(f)
+        self.env = env
         self.control = "ipc://" + os.path.join(self.dir, "control")
         self.publish = "ipc://" + os.path.join(self.dir, "records")
+        sockets = [] if default_sockets else ["--control", self.control, "--publish", self.publish]
         open(os.path.join(self.dir, "identities"), "w").write(f"spiffe://e2e/api {SERVER}\n")
         open(os.path.join(self.dir, "policy"), "w").write(
             f"allow spiffe://e2e/web -> spiffe://e2e/api udp/{PORT}\n")
@@ -79,9 +84,9 @@ class Daemon:
         self.proc = subprocess.Popen(
             [PICKETD, "--engine", "sw", "-S", os.path.join(self.dir, "a.rules"),
              "--identities", os.path.join(self.dir, "identities"), "--policy", os.path.join(self.dir, "policy"),
-             "--eve", self.eve, "--control", self.control, "--publish", self.publish, "--ports", "0",
+             "--eve", self.eve, *sockets, "--ports", "0",
              "--burst", "1", *extra_args, "--", *EAL, "--vdev", f"net_pcap0,rx_pcap={self.fifo},tx_pcap={self.out}"],
-            stdout=subprocess.PIPE, stderr=self.stderr, text=True)
+            stdout=subprocess.PIPE, stderr=self.stderr, text=True, env=env)
         deadline = time.time() + 30
         while True:
             with open(self.stderr.name) as f:
@@ -310,18 +315,104 @@ class Control(unittest.TestCase):
             streamed = [json.loads(l) for l in f]
         self.assertEqual(streamed, records)
 
-    def test_a_daemon_without_keys_will_not_listen_beyond_this_host(self):
-        run = subprocess.run([PICKETD, "-q", "--engine", "sw", "-S", os.path.join(POLICY, "demo.rules"),
-                              "--control", "tcp://0.0.0.0:7790", "--ports", "0", "--", *EAL, "--vdev",
-                              "net_null0"], capture_output=True, text=True, timeout=60)
-        self.assertEqual(run.returncode, 1)
-        self.assertIn("loopback only", run.stderr)
+    def test_a_daemon_without_keys_will_not_listen_on_tcp_even_on_loopback(self):
+        for endpoint in ("tcp://0.0.0.0:7790", "tcp://127.0.0.1:7790"):
+            run = subprocess.run([PICKETD, "-q", "--engine", "sw", "-S", os.path.join(POLICY, "demo.rules"),
+                                  "--control", endpoint, "--ports", "0", "--", *EAL, "--vdev",
+                                  "net_null0"], capture_output=True, text=True, timeout=60)
+            self.assertEqual(run.returncode, 1, endpoint)
+            self.assertIn(endpoint + ": without CURVE keys the control sockets are Unix sockets only", run.stderr)
 
     def test_picketctl_without_a_daemon_says_so(self):
         run = subprocess.run([PICKETCTL, "--control", "ipc://" + os.path.join(WORK, "nobody"), "--timeout", "300",
                               "health"], capture_output=True, text=True, timeout=30)
         self.assertEqual(run.returncode, 3)
         self.assertIn("no reply", run.stderr)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class OwnerOnly(unittest.TestCase):
+    """Who may steer the daemon: its own user on the default Unix sockets, and over TCP only
+    the clients whose CURVE keys it lists. Everyone else is refused, with exit status 4."""
+
+    def test_the_default_sockets_are_owner_only_and_picketctl_finds_them(self):
+        run_dir = os.path.join(WORK, "run-default")
+        shutil.rmtree(run_dir, ignore_errors=True)
+        env = dict(os.environ, PICKET_RUN_DIR=run_dir)
+        d = Daemon("default-sockets", env=env, default_sockets=True)
+        try:
+            self.assertEqual(stat.S_IMODE(os.stat(run_dir).st_mode), 0o700)
+            for name in ("control", "records"):
+                st = os.stat(os.path.join(run_dir, name))
+                self.assertTrue(stat.S_ISSOCK(st.st_mode), name)
+                self.assertEqual(stat.S_IMODE(st.st_mode), 0o600, name)
+            mine = subprocess.run([PICKETCTL, "--json", "health"], env=env, capture_output=True, text=True, timeout=60)
+            self.assertEqual(mine.returncode, 0, mine.stderr)
+            self.assertEqual(json.loads(mine.stdout)["health"]["state"], "running")
+            if os.geteuid() != 0:
+                self.skipTest("another user's picketctl needs root to start it")
+            for command in (["health"], ["load-rules", "/dev/null"], ["tail", "--seconds", "1"]):
+                other = subprocess.run([PICKETCTL, "--timeout", "2000", *command], env=env, user="nobody",
+                                       capture_output=True, text=True, timeout=60)
+                self.assertEqual(other.returncode, 4, (command, other.stderr))
+                self.assertIn("permission denied", other.stderr)
+            # and the rules stand
+            self.assertEqual(json.loads(subprocess.run([PICKETCTL, "--json", "health"], env=env, capture_output=True,
+                                                       text=True, timeout=60).stdout)["health"]["rules"], 1)
+        finally:
+            d.stop()
+
+    def test_a_run_directory_others_can_enter_is_refused(self):
+        run_dir = os.path.join(WORK, "run-open")
+        shutil.rmtree(run_dir, ignore_errors=True)
+        os.makedirs(run_dir)
+        os.chmod(run_dir, 0o755)
+        run = subprocess.run([PICKETD, "-q", "--engine", "sw", "-S", os.path.join(POLICY, "demo.rules"),
+                              "--ports", "0", "--", *EAL, "--vdev", "net_null0"],
+                             env=dict(os.environ, PICKET_RUN_DIR=run_dir), capture_output=True, text=True, timeout=60)
+        self.assertEqual(run.returncode, 1)
+        self.assertIn(run_dir + ": group or others may enter it (mode 755)", run.stderr)
+        self.assertEqual(os.listdir(run_dir), [])
+
+    def test_over_tcp_only_listed_keys_are_answered_and_the_rest_exit_4(self):
+        keys = os.path.join(WORK, "keys")
+        shutil.rmtree(keys, ignore_errors=True)
+        os.makedirs(keys)
+        for name in ("server", "listed", "stranger"):
+            subprocess.run([PICKETCTL, "keygen", os.path.join(keys, name)], check=True, capture_output=True)
+        with open(os.path.join(keys, "listed.pub")) as f, open(os.path.join(keys, "allow"), "w") as allow:
+            allow.write(f.read())
+        control, publish = (f"tcp://127.0.0.1:{free_port()}" for _ in range(2))
+        d = Daemon("curve-tcp", ["--control", control, "--publish", publish,
+                                 "--curve-key", os.path.join(keys, "server.key"),
+                                 "--curve-allow", os.path.join(keys, "allow")])
+
+        def ctl(key, *command):
+            who = [] if key is None else ["--server-key", os.path.join(keys, "server.pub"),
+                                          "--key", os.path.join(keys, key + ".key")]
+            return subprocess.run([PICKETCTL, "--control", control, "--publish", publish, "--timeout", "10000",
+                                   *who, *command], capture_output=True, text=True, timeout=60)
+
+        try:
+            self.assertEqual(ctl("listed", "health").returncode, 0)
+            started = time.time()
+            stranger = ctl("stranger", "health")
+            self.assertEqual(stranger.returncode, 4, stranger.stderr)
+            self.assertIn("refused this client's key", stranger.stderr)
+            self.assertLess(time.time() - started, 9, "the refusal was waited out, not seen")
+            bare = ctl(None, "health")
+            self.assertEqual(bare.returncode, 4, bare.stderr)
+            self.assertIn("handshake failed", bare.stderr)
+            tail = ctl("stranger", "tail", "--seconds", "10")
+            self.assertEqual(tail.returncode, 4, tail.stderr)
+            self.assertIn("refused this client's key", tail.stderr)
+        finally:
+            d.stop()
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 // picketctl: the command-line client of picketd's control API (host/control/control.proto).
 #include <google/protobuf/util/json_util.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <array>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -15,6 +17,7 @@
 
 #include "base/text.h"
 #include "control/control.pb.h"
+#include "control/control_endpoint.h"
 #include "control/control_handler.h"
 #include "control/control_server.h"
 
@@ -41,8 +44,10 @@ commands:
   keygen NAME                    make a CURVE key pair: NAME.key (secret) and NAME.pub (public)
 
 options:
-  --control ENDPOINT   picketd's command socket (default: tcp://127.0.0.1:7700)
-  --publish ENDPOINT   picketd's record socket, for tail (default: tcp://127.0.0.1:7701)
+  --control ENDPOINT   picketd's command socket (default: ipc://RUN/control, where RUN is
+                       $PICKET_RUN_DIR, /run/picket for root, else $XDG_RUNTIME_DIR/picket
+                       or /tmp/picket-UID: where picketd run by this user puts it)
+  --publish ENDPOINT   picketd's record socket, for tail (default: ipc://RUN/records)
   --server-key FILE    picketd's CURVE public key (when the daemon has keys)
   --key FILE           this client's CURVE secret key (its public key must be on the daemon's
                        allow-list)
@@ -52,8 +57,9 @@ options:
   -h, --help           this text
 
 exit status: 0 done; 1 picketd refused the command (the reply says why); 2 a usage error or
-an unreadable file; 3 no reply (picketd not running, not reachable, or refusing this client's
-key).
+an unreadable file; 3 no reply (picketd not running or not reachable); 4 picketd refused this
+client (its key is not allowed, it gave none or the daemon has none, or the socket is another
+user's).
 )";
 
 [[noreturn]] void usage_error(const std::string& why) {
@@ -66,9 +72,57 @@ key).
   std::exit(3);
 }
 
+[[noreturn]] void refused(const std::string& why) {
+  std::fprintf(stderr, "picketctl: %s\n", why.c_str());
+  std::exit(4);
+}
+
+// An owner-only socket of another user is refused before connecting: ZeroMQ would retry the
+// connection quietly until the timeout, and the operator would wonder whether picketd runs.
+void check_socket_access(const std::string& endpoint) {
+  const std::string path = picket::ipc_path(endpoint);
+  if (path.empty()) return;
+  const std::string advice = "; run picketctl as picketd's user, or give the daemon CURVE keys and this client one";
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) {
+    // Absent: not started yet, waited for as over TCP. Unreachable: another user's directory.
+    if (errno == EACCES) refused(path + ": permission denied: picketd's run directory is owner-only" + advice);
+    return;
+  }
+  if (access(path.c_str(), R_OK | W_OK) != 0) {
+    refused(path + ": permission denied: picketd's socket is owner-only (uid " + std::to_string(st.st_uid) + ")" +
+            advice);
+  }
+}
+
+// Watches a socket's handshakes, so that a client picketd refuses is told so at once rather
+// than waiting out its timeout for a reply that cannot come.
+class HandshakeWatch : public zmq::monitor_t {
+ public:
+  explicit HandshakeWatch(zmq::socket_t& socket) {
+    init(socket, "inproc://picketctl-handshakes", ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL);
+  }
+  // Takes the events so far; exits with status 4 when the daemon refused the client.
+  void check(const std::string& endpoint) {
+    while (check_event(0)) {
+    }
+    if (!why_.empty()) refused(endpoint + ": " + why_);
+  }
+
+ private:
+  void on_event_handshake_failed_auth(const zmq_event_t&, const char*) override {
+    why_ = "picketd refused this client's key (it is not on the daemon's allow-list)";
+  }
+  void on_event_handshake_failed_protocol(const zmq_event_t&, const char*) override {
+    why_ = "the handshake failed: picketd has CURVE keys and this client gave none (--server-key, --key), "
+           "the daemon has none, or --server-key is not the daemon's key";
+  }
+  std::string why_;
+};
+
 struct Options {
-  std::string control = "tcp://127.0.0.1:7700";
-  std::string publish = "tcp://127.0.0.1:7701";
+  std::string control = picket::default_control_endpoint();
+  std::string publish = picket::default_publish_endpoint();
   std::string server_key_file, key_file;
   int timeout_ms = -1;
   bool json = false;
@@ -123,16 +177,26 @@ picket::control::Reply ask(const Options& o, picket::control::Request& request, 
   socket.set(zmq::sockopt::sndtimeo, timeout);
   socket.set(zmq::sockopt::linger, 0);
   secure(socket, o);
+  check_socket_access(o.control);
+  HandshakeWatch watch(socket);
   try {
     socket.connect(o.control);
     std::string bytes = request.SerializeAsString();
     if (!socket.send(zmq::buffer(bytes), zmq::send_flags::none)) {
       no_reply("could not send to " + o.control + " within " + std::to_string(timeout) + " ms");
     }
+    // The reply is awaited in slices, so that a refused handshake ends the wait.
     zmq::message_t answer;
-    if (!socket.recv(answer)) {
-      no_reply("no reply from " + o.control + " within " + std::to_string(timeout) +
-               " ms: is picketd running there (and does it accept this client's key)?");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout);
+    for (;;) {
+      zmq::pollitem_t item = {socket.handle(), 0, ZMQ_POLLIN, 0};
+      zmq::poll(&item, 1, std::chrono::milliseconds(50));
+      watch.check(o.control);
+      if ((item.revents & ZMQ_POLLIN) && socket.recv(answer, zmq::recv_flags::dontwait)) break;
+      if (std::chrono::steady_clock::now() >= deadline) {
+        no_reply("no reply from " + o.control + " within " + std::to_string(timeout) +
+                 " ms: is picketd running there?");
+      }
     }
     picket::control::Reply reply;
     if (!reply.ParseFromArray(answer.data(), static_cast<int>(answer.size()))) {
@@ -226,6 +290,8 @@ int tail(const Options& o, long count, double seconds) {
   zmq::context_t context(1);
   zmq::socket_t socket(context, zmq::socket_type::sub);
   secure(socket, o);
+  check_socket_access(o.publish);
+  HandshakeWatch watch(socket);
   socket.set(zmq::sockopt::subscribe, "");
   socket.set(zmq::sockopt::rcvtimeo, 200);
   try {
@@ -238,6 +304,7 @@ int tail(const Options& o, long count, double seconds) {
   while (count < 0 || seen < count) {
     if (seconds > 0 && std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > seconds) break;
     zmq::message_t m;
+    watch.check(o.publish);
     if (!socket.recv(m)) continue;
     ++seen;
     std::string line = m.to_string();
