@@ -1,6 +1,8 @@
 // picketd: the Picket daemon. Offline, it reads a capture, judges every packet, and writes
 // the decision log, a capture of what was forwarded, and a summary. Inline, it forwards
 // between DPDK ports what its engine allows.
+#include <malloc.h>
+
 #include <cstdio>
 #include <string>
 
@@ -66,6 +68,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "picketd: nothing judged: fix the errors above\n");
     return 1;
   }
+  // A large load frees much of what it parsed; handing it back now keeps the resident size
+  // down and spares the first control change the allocator's consolidation (~20 ms at 100,000
+  // bindings, picket-identity-bench).
+  malloc_trim(0);
   const Policy* policy = setup.engine->policy();
   std::fprintf(stderr, "picketd: %zu rules loaded (%zu skipped), %zu identity bindings, policy: %s\n",
                setup.rules.accepted, setup.rules.skipped, setup.engine->identities().size(),

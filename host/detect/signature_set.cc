@@ -62,6 +62,7 @@ std::unique_ptr<SignatureSet> SignatureSet::compile(std::vector<rules::Rule> rul
     const rules::Rule& r = cr.rule;
     if (r.src_identity) cr.src_identity = IdentityMatcher(*r.src_identity, registry);
     if (r.dst_identity) cr.dst_identity = IdentityMatcher(*r.dst_identity, registry);
+    if (r.src_identity || r.dst_identity) set->identity_rules_.push_back(i);
     for (const rules::Match& m : r.matches) {
       auto chain = std::find_if(cr.chains.begin(), cr.chains.end(), [&](const auto& c) { return c.buffer == m.buffer; });
       if (chain == cr.chains.end()) {
@@ -172,9 +173,9 @@ const hs_database_t* SignatureSet::packet_database() const {
 }
 
 void SignatureSet::refresh_identities(const IdentityRegistry& registry) const {
-  for (const CompiledRule& r : rules_) {
-    r.src_identity.refresh(registry);
-    r.dst_identity.refresh(registry);
+  for (uint32_t i : identity_rules_) {  // every control change comes here: not all of ET Open
+    rules_[i].src_identity.refresh(registry);
+    rules_[i].dst_identity.refresh(registry);
   }
 }
 

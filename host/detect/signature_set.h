@@ -107,6 +107,7 @@ class SignatureSet {
                      InspectionScratch& s) const;
 
   std::vector<CompiledRule> rules_;
+  std::vector<uint32_t> identity_rules_;  // the rules with src_identity or dst_identity
   std::vector<Prefilter> prefilters_;
   size_t packet_literal_reach_ = 0;  // the longest payload fast pattern's length, less one
   // Rules without a usable fast pattern (none, or a weak one), grouped so that a packet only

@@ -7,28 +7,34 @@
 
 namespace picket {
 
-IdentityRegistry::IdentityRegistry() : names_{"unknown", "world"} {
-  ids_["unknown"] = kUnknownIdentity;
-  ids_["world"] = kWorldIdentity;
+IdentityRegistry::IdentityRegistry() {
+  intern("unknown");
+  intern("world");
 }
 
 std::optional<IdentityId> IdentityRegistry::intern(std::string_view spiffe_id) {
-  if (auto it = ids_.find(std::string(spiffe_id)); it != ids_.end()) return it->second;
-  if (names_.size() >= kMaxIdentities) return std::nullopt;
-  auto id = static_cast<IdentityId>(names_.size());
-  names_.emplace_back(spiffe_id);
-  ids_.emplace(names_.back(), id);
+  std::string name(spiffe_id);
+  if (const IdentityId* id = ids_.find(name)) return *id;
+  if (size_ >= kMaxIdentities) return std::nullopt;
+  const auto id = static_cast<IdentityId>(size_);
+  const size_t chunk = size_ / kNameChunk;
+  if (chunk == names_.size()) names_.push_back(std::make_shared<NameChunk>());
+  else if (names_[chunk].use_count() > 1) names_[chunk] = std::make_shared<NameChunk>(*names_[chunk]);
+  (*names_[chunk])[size_ % kNameChunk] = name;
+  ids_.write(std::move(name)) = id;
+  ++size_;
   return id;
 }
 
 std::optional<IdentityId> IdentityRegistry::find(std::string_view name) const {
-  auto it = ids_.find(std::string(name));
-  if (it == ids_.end()) return std::nullopt;
-  return it->second;
+  const IdentityId* id = ids_.find(std::string(name));
+  if (!id) return std::nullopt;
+  return *id;
 }
 
 const std::string& IdentityRegistry::name(IdentityId id) const {
-  return id < names_.size() ? names_[id] : names_[kUnknownIdentity];
+  if (id >= size_) id = kUnknownIdentity;
+  return (*names_[id / kNameChunk])[id % kNameChunk];
 }
 
 std::optional<IdentityRegistry> allocate_identities(std::vector<std::string> spiffe_ids) {
@@ -78,21 +84,25 @@ std::optional<Binding> parse_prefix(std::string_view text, std::string& error) {
   return b;
 }
 
-void IdentityTable::bind(const Binding& b) { levels_[b.prefix_bits][b.network.value()] = b; }
+void IdentityTable::bind(const Binding& b) {
+  const size_t before = bindings_.size();
+  bindings_.write({b.network.value(), b.prefix_bits}) = b;
+  if (bindings_.size() == before || per_length_[b.prefix_bits]++ > 0) return;
+  lengths_.insert(std::lower_bound(lengths_.begin(), lengths_.end(), b.prefix_bits, std::greater<>()), b.prefix_bits);
+}
 
 bool IdentityTable::unbind(const IpAddress& network, uint8_t prefix_bits) {
-  auto level = levels_.find(prefix_bits);
-  if (level == levels_.end() || level->second.erase(network.value()) == 0) return false;
-  if (level->second.empty()) levels_.erase(level);
+  if (!bindings_.erase({network.value(), prefix_bits})) return false;
+  if (--per_length_[prefix_bits] == 0) lengths_.erase(std::find(lengths_.begin(), lengths_.end(), prefix_bits));
   return true;
 }
 
 const Binding* IdentityTable::find_binding(const IpAddress& address, int64_t now_ns) const {
-  uint128 v = address.value();
-  for (const auto& [bits, level] : levels_) {
-    uint128 mask = bits == 0 ? 0 : ~uint128{0} << (128 - bits);
-    auto it = level.find(v & mask);
-    if (it != level.end() && it->second.applies(now_ns)) return &it->second;
+  const uint128 v = address.value();
+  for (const uint8_t bits : lengths_) {
+    const uint128 mask = bits == 0 ? 0 : ~uint128{0} << (128 - bits);
+    const Binding* b = bindings_.find({v & mask, bits});
+    if (b && b->applies(now_ns)) return b;
   }
   return nullptr;
 }
@@ -102,17 +112,16 @@ IdentityId IdentityTable::lookup(const IpAddress& address, int64_t now_ns) const
   return b ? b->identity : kUnknownIdentity;
 }
 
-size_t IdentityTable::size() const {
-  size_t n = 0;
-  for (const auto& [bits, level] : levels_) n += level.size();
-  return n;
-}
+size_t IdentityTable::size() const { return bindings_.size(); }
 
 std::vector<Binding> IdentityTable::bindings() const {
   std::vector<Binding> out;
-  for (const auto& [bits, level] : levels_) {
-    for (const auto& [value, b] : level) out.push_back(b);
-  }
+  out.reserve(bindings_.size());
+  bindings_.for_each([&](const Prefix&, const Binding& b) { out.push_back(b); });
+  // Longest first, then by address: the same table lists the same way, however it was built.
+  std::sort(out.begin(), out.end(), [](const Binding& a, const Binding& b) {
+    return a.prefix_bits != b.prefix_bits ? a.prefix_bits > b.prefix_bits : a.network.value() < b.network.value();
+  });
   return out;
 }
 
@@ -202,26 +211,22 @@ bool load_identity_file(const std::string& path, IdentityTable& table, std::vect
 std::vector<std::string> IdentityTable::bound_identities() const {
   std::vector<bool> seen(registry_.size(), false);
   std::vector<std::string> out;
-  for (const auto& [bits, level] : levels_) {
-    for (const auto& [network, b] : level) {
-      if (b.identity <= kWorldIdentity || seen[b.identity]) continue;
-      seen[b.identity] = true;
-      out.push_back(registry_.name(b.identity));
-    }
-  }
+  bindings_.for_each([&](const Prefix&, const Binding& b) {
+    if (b.identity <= kWorldIdentity || seen[b.identity]) return;
+    seen[b.identity] = true;
+    out.push_back(registry_.name(b.identity));
+  });
   return out;
 }
 
 IdentityTable IdentityTable::renumbered(IdentityRegistry registry) const {
   IdentityTable out;
   out.registry_ = std::move(registry);
-  for (const auto& [bits, level] : levels_) {
-    for (const auto& [network, b] : level) {
-      Binding moved = b;
-      moved.identity = b.identity <= kWorldIdentity ? b.identity : *out.registry_.find(registry_.name(b.identity));
-      out.bind(moved);
-    }
-  }
+  bindings_.for_each([&](const Prefix&, const Binding& b) {
+    Binding moved = b;
+    moved.identity = b.identity <= kWorldIdentity ? b.identity : *out.registry_.find(registry_.name(b.identity));
+    out.bind(moved);
+  });
   return out;
 }
 

@@ -9,6 +9,10 @@
 // (inclusive). The longest prefix whose binding still applies at the packet's time wins:
 // a lapsed /32 falls back to its /24, and a lapsed /0 leaves `unknown`.
 //
+// Copies are cheap: the registry and the bindings are kept in shards that copies share
+// (base/shared_shards.h), so the next generation a control change makes from the one in force
+// copies a few hundred pointers and the shards the change touches, whatever the table's size.
+//
 // Identity file format (policy/*.identities), one binding a line, '#' comments:
 //
 //   IDENTITY                       ADDRESS[/PREFIX]   [until RFC3339-TIME]
@@ -17,18 +21,21 @@
 //   world                          0.0.0.0/0
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "base/diagnostic.h"
+#include "base/shared_shards.h"
 #include "base/time_text.h"
 #include "packet/ip_address.h"
-#include "base/diagnostic.h"
 
 namespace picket {
 
@@ -48,11 +55,16 @@ class IdentityRegistry {
   std::optional<IdentityId> find(std::string_view name) const;
   // "unknown", "world", or the SPIFFE ID.
   const std::string& name(IdentityId id) const;
-  size_t size() const { return names_.size(); }
+  size_t size() const { return size_; }
 
  private:
-  std::vector<std::string> names_;
-  std::unordered_map<std::string, IdentityId> ids_;
+  // Names by id in chunks of 256, appended to at the end: a copy shares every chunk.
+  static constexpr size_t kNameChunk = 256;
+  using NameChunk = std::array<std::string, kNameChunk>;
+
+  std::vector<std::shared_ptr<NameChunk>> names_;
+  size_t size_ = 0;
+  SharedShards<std::string, IdentityId, std::hash<std::string>, 256> ids_;
 };
 
 // Identity allocation, apart from bindings and policy: the ids a generation built from sources
@@ -100,16 +112,24 @@ class IdentityTable {
   IdentityTable renumbered(IdentityRegistry registry) const;
 
  private:
-  struct Uint128Hash {
-    size_t operator()(uint128 v) const {
-      uint64_t h = static_cast<uint64_t>(v) * 0x9e3779b97f4a7c15ULL ^ static_cast<uint64_t>(v >> 64);
-      return (h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ULL;
+  struct Prefix {
+    uint128 network;
+    uint8_t bits;
+    bool operator==(const Prefix&) const = default;
+  };
+  struct PrefixHash {
+    size_t operator()(const Prefix& p) const {
+      uint64_t h = static_cast<uint64_t>(p.network) * 0x9e3779b97f4a7c15ULL ^ static_cast<uint64_t>(p.network >> 64) ^
+                   uint64_t{p.bits} << 56;
+      h = (h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ULL;
+      return h ^ (h >> 32);
     }
   };
-  using Level = std::unordered_map<uint128, Binding, Uint128Hash>;
 
   IdentityRegistry registry_;
-  std::map<uint8_t, Level, std::greater<>> levels_;  // by prefix length, longest first
+  SharedShards<Prefix, Binding, PrefixHash, 1024> bindings_;
+  std::array<uint32_t, 129> per_length_{};  // bindings of each prefix length
+  std::vector<uint8_t> lengths_;            // the lengths that have any, longest first
 };
 
 // Reads an identity file into `table`: all bindings, or none when any line is bad (each

@@ -66,6 +66,53 @@ TEST(IdentityTable, Ipv6AndReplacement) {
   EXPECT_EQ(t.size(), 1u);
 }
 
+// A control change copies the table in force and changes the copy, while workers go on
+// judging by the original: the two share storage (base/shared_shards.h), so every kind of
+// change to the copy must leave the original as it was, and the copy must see all of them.
+TEST(IdentityTable, ACopyChangesAloneThoughItSharesTheStorage) {
+  IdentityTable original;
+  for (uint32_t i = 0; i < 5000; ++i) {  // enough to fill every shard
+    const std::string name = "spiffe://t/pod-" + std::to_string(i % 700);
+    const IdentityId id = *original.registry().intern(name);
+    const std::string address = "10.0." + std::to_string(i / 256) + "." + std::to_string(i % 256);
+    original.bind(prefix(address.c_str(), id));
+  }
+  original.bind(prefix("10.0.0.0/16", kWorldIdentity));
+  const IdentityId pod7 = *original.registry().find("spiffe://t/pod-7");
+
+  IdentityTable copy = original;
+  const IdentityId fresh = *copy.registry().intern("spiffe://t/new");
+  copy.bind(prefix("10.0.0.7", fresh));                  // replaced
+  copy.bind(prefix("10.1.0.1", fresh));                  // added
+  ASSERT_TRUE(copy.unbind(ip("10.0.0.8"), 128));         // removed: falls back to the /16
+  ASSERT_TRUE(copy.unbind(ip("10.0.0.0"), 96 + 16));     // and the /16 itself
+
+  EXPECT_EQ(original.lookup(ip("10.0.0.7"), 0), pod7);
+  EXPECT_EQ(original.lookup(ip("10.1.0.1"), 0), kUnknownIdentity);
+  EXPECT_EQ(original.lookup(ip("10.0.0.8"), 0), *original.registry().find("spiffe://t/pod-8"));
+  EXPECT_EQ(original.lookup(ip("10.0.200.1"), 0), kWorldIdentity);
+  EXPECT_EQ(original.size(), 5001u);
+  EXPECT_FALSE(original.registry().find("spiffe://t/new"));
+  EXPECT_EQ(original.registry().size(), 702u);
+  EXPECT_EQ(original.registry().name(fresh), "unknown") << "an id the original never had";
+
+  EXPECT_EQ(copy.lookup(ip("10.0.0.7"), 0), fresh);
+  EXPECT_EQ(copy.lookup(ip("10.1.0.1"), 0), fresh);
+  EXPECT_EQ(copy.lookup(ip("10.0.0.8"), 0), kUnknownIdentity);
+  EXPECT_EQ(copy.lookup(ip("10.0.200.1"), 0), kUnknownIdentity);
+  EXPECT_EQ(copy.size(), 5000u);  // one added, two removed
+  EXPECT_EQ(copy.registry().name(fresh), "spiffe://t/new");
+  EXPECT_EQ(copy.registry().name(pod7), "spiffe://t/pod-7");
+
+  // Listing is longest prefix first, then by address, however the table was built.
+  const std::vector<Binding> listed = copy.bindings();
+  ASSERT_EQ(listed.size(), copy.size());
+  for (size_t i = 1; i < listed.size(); ++i) {
+    const Binding &a = listed[i - 1], &b = listed[i];
+    EXPECT_TRUE(a.prefix_bits > b.prefix_bits || (a.prefix_bits == b.prefix_bits && a.network.value() < b.network.value()));
+  }
+}
+
 TEST(IdentityTable, ParsePrefixRefusesHostBitsAndBadLengths) {
   std::string e;
   EXPECT_FALSE(parse_prefix("10.1.2.3/16", e));
