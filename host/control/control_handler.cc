@@ -102,7 +102,7 @@ std::string ControlHandler::handle(std::string_view bytes) {
     h.set_generation(g->number);
     h.set_rules(static_cast<uint32_t>(g->signatures->rules().size()));
     h.set_bindings(static_cast<uint32_t>(g->identities->size()));
-    h.set_identities(static_cast<uint32_t>(g->identities->registry().size()));
+    h.set_identities(static_cast<uint32_t>(g->identities->registry().in_use()));
     h.set_policy(!g->policy ? "none" : g->policy->mode == PolicyMode::kAudit ? "audit" : "enforce");
   } else {
     ChangeResult result;
@@ -110,7 +110,7 @@ std::string ControlHandler::handle(std::string_view bytes) {
       case Request::kLoadRules: {
         std::vector<NamedText> files;
         for (const auto& f : request.load_rules().files()) files.push_back(named(f, "rules"));
-        result = controller_.load_rules(files);
+        result = controller_.load_rules(files, now_ns_());
         break;
       }
       case Request::kUpsert: {
@@ -129,10 +129,10 @@ std::string ControlHandler::handle(std::string_view bytes) {
         break;
       }
       case Request::kRevoke:
-        result = controller_.revoke({request.revoke().prefixes().begin(), request.revoke().prefixes().end()});
+        result = controller_.revoke({request.revoke().prefixes().begin(), request.revoke().prefixes().end()}, now_ns_());
         break;
       case Request::kReplacePolicy:
-        result = controller_.replace_policy(named(request.replace_policy().policy(), "policy"));
+        result = controller_.replace_policy(named(request.replace_policy().policy(), "policy"), now_ns_());
         break;
       default:
         break;

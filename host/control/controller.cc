@@ -1,5 +1,7 @@
 #include "control/controller.h"
 
+#include <algorithm>
+
 #include "identity/spiffe_id.h"
 #include "plan/build.h"
 #include "plan/settings.h"
@@ -35,12 +37,45 @@ ChangeResult done() {
   return r;
 }
 
+// The ids of the SPIFFE IDs a policy's statements name exactly.
+std::vector<IdentityId> named_by(const Policy* policy, const IdentityRegistry& registry) {
+  std::vector<IdentityId> out;
+  if (!policy) return out;
+  for (const PolicyStatement& s : policy->statements) {
+    for (const IdentitySelector* sel : {&s.from, &s.to}) {
+      if (sel->kind != IdentitySelector::Kind::kExact) continue;
+      if (auto id = registry.find(sel->id)) out.push_back(*id);
+    }
+  }
+  return out;
+}
+
+// ... and a rule set's src_identity / dst_identity keywords.
+std::vector<IdentityId> named_by(const SignatureSet& signatures, const IdentityRegistry& registry) {
+  std::vector<IdentityId> out;
+  for (const CompiledRule& r : signatures.rules()) {
+    for (const IdentityMatcher* m : {&r.src_identity, &r.dst_identity}) {
+      if (m->selector().kind != IdentitySelector::Kind::kExact) continue;
+      if (auto id = registry.find(m->selector().id)) out.push_back(*id);
+    }
+  }
+  return out;
+}
+
+int64_t longest_flow_timeout(const FlowConfig& f) {
+  return std::max({f.tcp_new_timeout_ns, f.tcp_established_timeout_ns, f.tcp_closed_timeout_ns, f.new_timeout_ns,
+                   f.established_timeout_ns});
+}
+
 }  // namespace
 
 Controller::Controller(rules::Variables variables, bool strict, EngineConfig config,
                        std::shared_ptr<const Generation> first)
     : variables_(std::move(variables)), strict_(strict), config_(std::move(config)),
-      device_(first->signature_tables != nullptr), current_(std::move(first)), latest_(current_->number) {}
+      device_(first->signature_tables != nullptr), current_(std::move(first)), latest_(current_->number),
+      flow_lifetime_ns_(longest_flow_timeout(config_.flows)) {
+  published_.push_back(current_);
+}
 
 std::shared_ptr<const Generation> Controller::current() const {
   std::lock_guard lock(mutex_);
@@ -49,6 +84,8 @@ std::shared_ptr<const Generation> Controller::current() const {
 
 ChangeResult Controller::publish(std::shared_ptr<const Generation> next) {
   uint32_t number = next->number;
+  std::erase_if(published_, [](const std::weak_ptr<const Generation>& g) { return g.expired(); });
+  published_.push_back(next);
   {
     std::lock_guard lock(mutex_);
     current_ = std::move(next);
@@ -57,8 +94,13 @@ ChangeResult Controller::publish(std::shared_ptr<const Generation> next) {
   return done();
 }
 
-ChangeResult Controller::publish_next(IdentityTable identities, std::shared_ptr<const Policy> policy) {
+ChangeResult Controller::publish_next(IdentityTable identities, std::shared_ptr<const Policy> policy,
+                                      const std::vector<IdentityId>& reused) {
   const auto now = current();
+  if (!reused.empty()) {  // shared matchers: no live generation has these ids bound
+    if (policy) policy->reassign(reused, identities.registry());
+    now->signatures->reassign_identities(reused, identities.registry());
+  }
   std::string why;
   auto next = Generation::make(now->number + 1, now->signatures, std::move(identities), std::move(policy),
                                now->signature_tables, config_.drop_malformed, why);
@@ -66,7 +108,32 @@ ChangeResult Controller::publish_next(IdentityTable identities, std::shared_ptr<
   return publish(std::move(next));
 }
 
-ChangeResult Controller::load_rules(const std::vector<NamedText>& files) {
+void Controller::retire_unreferenced(IdentityTable& identities, const std::vector<IdentityId>& candidates,
+                                     const Policy* policy, const SignatureSet& signatures, int64_t now_ns) {
+  const uint32_t next = current()->number + 1;
+  for (IdentityId id : candidates) {
+    if (id <= kWorldIdentity || identities.bindings_of(id) > 0) continue;
+    const std::string name = identities.registry().name(id);
+    if ((policy && policy->names(name)) || signatures.names_identity(name)) continue;
+    if (identities.registry().release(id)) retired_.push_back({id, next, now_ns});
+  }
+}
+
+std::optional<IdentityId> Controller::take_reusable(int64_t now_ns) {
+  uint32_t oldest = current()->number;
+  for (const auto& weak : published_) {
+    if (auto g = weak.lock()) oldest = std::min(oldest, g->number);
+  }
+  for (auto it = retired_.begin(); it != retired_.end(); ++it) {
+    if (it->generation > oldest || now_ns - it->at_ns < flow_lifetime_ns_) continue;
+    const IdentityId id = it->id;
+    retired_.erase(it);
+    return id;
+  }
+  return std::nullopt;
+}
+
+ChangeResult Controller::load_rules(const std::vector<NamedText>& files, int64_t now_ns) {
   if (files.empty()) return refused("no rule file given");
   rules::RuleLoader loader(variables_, strict_);
   for (const NamedText& f : files) loader.add_text(f.text, f.name);
@@ -80,6 +147,8 @@ ChangeResult Controller::load_rules(const std::vector<NamedText>& files) {
     out.message = compiled.error;
     return out;
   }
+  retire_unreferenced(identities, named_by(*now->signatures, identities.registry()), now->policy.get(),
+                      *compiled.signatures, now_ns);
   std::string why;
   auto next = Generation::make(now->number + 1, std::move(compiled.signatures), std::move(identities), now->policy,
                                std::move(compiled.tables), config_.drop_malformed, why);
@@ -98,6 +167,7 @@ ChangeResult Controller::upsert(const std::vector<BindingChange>& changes, int64
   const auto now = current();
   IdentityTable identities = *now->identities;
   std::vector<Diagnostic> errors;
+  std::vector<IdentityId> replaced, reused;
   for (size_t i = 0; i < changes.size(); ++i) {
     const BindingChange& c = changes[i];
     SourceLocation where{"binding " + std::to_string(i + 1), 0, 0};
@@ -114,8 +184,19 @@ ChangeResult Controller::upsert(const std::vector<BindingChange>& changes, int64
       errors.push_back(Diagnostic::error(where, quote(c.identity) + " is not a SPIFFE ID: " + bad->message));
       continue;
     } else if (!(id = identities.registry().intern(c.identity))) {
-      errors.push_back(Diagnostic::error(where, "all " + std::to_string(kMaxIdentities) + " identity ids are taken"));
-      continue;
+      // Every id has been given out: one freed long enough ago is given again.
+      if (std::optional<IdentityId> again = take_reusable(now_ns); again && identities.registry().reuse(*again, c.identity)) {
+        id = again;
+        reused.push_back(*again);
+      } else {
+        errors.push_back(Diagnostic::error(
+            where, "all " + std::to_string(kMaxIdentities) + " identity ids are in use" +
+                       (retired_.empty() ? std::string()
+                                         : " (" + std::to_string(retired_.size()) +
+                                               " freed ones are given again once no generation or flow can hold them: "
+                                               "the longest flow timeout after they were freed)")));
+        continue;
+      }
     }
     if (c.ttl_ms > kMaxTtlMs) {
       errors.push_back(Diagnostic::error(where, "a TTL is at most 366 days"));
@@ -123,36 +204,55 @@ ChangeResult Controller::upsert(const std::vector<BindingChange>& changes, int64
     }
     b->identity = *id;
     b->not_after_ns = c.ttl_ms ? now_ns + static_cast<int64_t>(c.ttl_ms) * 1'000'000 : kNever;
+    if (const Binding* old = identities.binding(b->network, b->prefix_bits)) replaced.push_back(old->identity);
     identities.bind(*b);
   }
-  if (!errors.empty()) return refused("bad binding(s): nothing changed", std::move(errors));
-  return publish_next(std::move(identities), now->policy);
+  if (!errors.empty()) {
+    for (IdentityId id : reused) retired_.push_front({id, 0, 0});  // not given after all: free at once
+    return refused("bad binding(s): nothing changed", std::move(errors));
+  }
+  retire_unreferenced(identities, replaced, now->policy.get(), *now->signatures, now_ns);
+  return publish_next(std::move(identities), now->policy, reused);
 }
 
-ChangeResult Controller::revoke(const std::vector<std::string>& prefixes) {
+ChangeResult Controller::revoke(const std::vector<std::string>& prefixes, int64_t now_ns) {
   if (prefixes.empty()) return refused("no prefix given");
   const auto now = current();
   IdentityTable identities = *now->identities;
   std::vector<Diagnostic> errors;
+  std::vector<IdentityId> removed;
   for (size_t i = 0; i < prefixes.size(); ++i) {
     SourceLocation where{"prefix " + std::to_string(i + 1), 0, 0};
     std::string why;
     std::optional<Binding> b = parse_prefix(prefixes[i], why);
     if (!b) {
       errors.push_back(Diagnostic::error(where, quote(prefixes[i]) + ": " + why));
-    } else if (!identities.unbind(b->network, b->prefix_bits)) {
-      errors.push_back(Diagnostic::error(where, "no binding for " + b->prefix_text()));
+      continue;
     }
+    const Binding* old = identities.binding(b->network, b->prefix_bits);
+    if (!old) {
+      errors.push_back(Diagnostic::error(where, "no binding for " + b->prefix_text()));
+      continue;
+    }
+    removed.push_back(old->identity);
+    identities.unbind(b->network, b->prefix_bits);
   }
   if (!errors.empty()) return refused("nothing revoked", std::move(errors));
+  retire_unreferenced(identities, removed, now->policy.get(), *now->signatures, now_ns);
   return publish_next(std::move(identities), now->policy);
 }
 
-ChangeResult Controller::replace_policy(const NamedText& text) {
+ChangeResult Controller::replace_policy(const NamedText& text, int64_t now_ns) {
   std::vector<Diagnostic> errors;
   std::optional<Policy> policy = parse_policy(text.text, text.name, errors);
   if (!policy) return refused("the policy in force stays", std::move(errors));
-  return publish_next(*current()->identities, std::make_shared<Policy>(std::move(*policy)));
+  const auto now = current();
+  IdentityTable identities = *now->identities;
+  auto next = std::make_shared<Policy>(std::move(*policy));
+  next->resolve(identities.registry());  // interns what it names, before the old names are weighed
+  retire_unreferenced(identities, named_by(now->policy.get(), identities.registry()), next.get(), *now->signatures,
+                      now_ns);
+  return publish_next(std::move(identities), std::move(next));
 }
 
 ChangeResult Controller::load_image(const TableImage& image) {
@@ -194,6 +294,7 @@ ChangeResult Controller::load_image(const TableImage& image) {
       return out;
     }
   }
+  retired_.clear();  // the ids are numbered afresh: none of the old ones is waiting
   ChangeResult published = publish(std::move(build.generation));
   out.ok = published.ok;
   out.message = published.message;

@@ -5,11 +5,19 @@
 // new number with one atomic load between batches and take the generation up. A command that
 // fails changes nothing: the generation in force stays, and so does its number.
 //
+// Identity ids are 16 bits: a fleet that churns through more than 65,534 SPIFFE IDs over a
+// daemon's life needs ids back. An id is freed when a change leaves nothing referring to it
+// (no binding, and no exact name in the policy or rules in force), and given again, once all
+// ids have been given out, only when it is safe: every generation that had it bound is gone
+// (no engine can meet it), and the longest flow timeout has passed since (no flow record made
+// from it is still to be written).
+//
 // Commands come from one thread (the daemon's control loop); workers only read.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -59,22 +67,36 @@ class Controller {
   bool device_tables() const { return device_; }
 
   // Replaces the rule set: the files parse and compile, or nothing changes.
-  ChangeResult load_rules(const std::vector<NamedText>& files);
+  ChangeResult load_rules(const std::vector<NamedText>& files, int64_t now_ns);
   // Adds or replaces bindings; a TTL counts from `now_ns`. All apply, or none.
   ChangeResult upsert(const std::vector<BindingChange>& bindings, int64_t now_ns);
   // Removes the bindings of exactly these prefixes. All must exist, or none is removed.
-  ChangeResult revoke(const std::vector<std::string>& prefixes);
-  ChangeResult replace_policy(const NamedText& policy);
+  ChangeResult revoke(const std::vector<std::string>& prefixes, int64_t now_ns);
+  ChangeResult replace_policy(const NamedText& policy, int64_t now_ns);
   // Replaces rules, bindings and policy at once with those a table image carries (picketc -o
   // puts its source files in). The sources must compile here to the very tables the image
   // holds, which a device would be given: else nothing changes.
   ChangeResult load_image(const TableImage& image);
 
  private:
+  struct Retired {
+    IdentityId id;
+    uint32_t generation;  // the first generation without it
+    int64_t at_ns;
+  };
+
   // Makes `next` the generation in force.
   ChangeResult publish(std::shared_ptr<const Generation> next);
-  // The next generation with the rules of the one in force and these bindings and policy.
-  ChangeResult publish_next(IdentityTable identities, std::shared_ptr<const Policy> policy);
+  // The next generation with the rules of the one in force and these bindings and policy;
+  // `reused` are ids given again to other SPIFFE IDs in `identities`.
+  ChangeResult publish_next(IdentityTable identities, std::shared_ptr<const Policy> policy,
+                            const std::vector<IdentityId>& reused = {});
+  // Frees those of `candidates` that nothing in `identities`, `policy` or `signatures` refers to.
+  void retire_unreferenced(IdentityTable& identities, const std::vector<IdentityId>& candidates, const Policy* policy,
+                           const SignatureSet& signatures, int64_t now_ns);
+  // A freed id that is safe to give again at `now_ns` (see the top of this file), taken off
+  // the list; nullopt when there is none yet.
+  std::optional<IdentityId> take_reusable(int64_t now_ns);
 
   rules::Variables variables_;
   bool strict_;
@@ -83,6 +105,9 @@ class Controller {
   mutable std::mutex mutex_;
   std::shared_ptr<const Generation> current_;
   std::atomic<uint32_t> latest_;
+  std::vector<std::weak_ptr<const Generation>> published_;  // until each is gone
+  std::deque<Retired> retired_;                             // oldest first
+  int64_t flow_lifetime_ns_;                                // the longest flow idle timeout
 };
 
 }  // namespace picket

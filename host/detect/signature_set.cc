@@ -179,6 +179,24 @@ void SignatureSet::refresh_identities(const IdentityRegistry& registry) const {
   }
 }
 
+void SignatureSet::reassign_identities(const std::vector<IdentityId>& ids, const IdentityRegistry& registry) const {
+  for (uint32_t i : identity_rules_) {
+    for (IdentityId id : ids) {
+      rules_[i].src_identity.reassign(id, registry);
+      rules_[i].dst_identity.reassign(id, registry);
+    }
+  }
+}
+
+bool SignatureSet::names_identity(const std::string& spiffe_id) const {
+  for (uint32_t i : identity_rules_) {
+    for (const IdentityMatcher* m : {&rules_[i].src_identity, &rules_[i].dst_identity}) {
+      if (m->selector().kind == IdentitySelector::Kind::kExact && m->selector().id == spiffe_id) return true;
+    }
+  }
+  return false;
+}
+
 namespace {
 
 struct LiteralContext {

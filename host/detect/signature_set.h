@@ -58,6 +58,10 @@ class SignatureSet {
   // Resolves identity selectors for identities registered since compile(). Const: a published
   // rule set never changes, but its matchers learn later identities, safely (identity_matcher.h).
   void refresh_identities(const IdentityRegistry& registry) const;
+  // Ids the registry has given again to other SPIFFE IDs (identity_matcher.h: reassign).
+  void reassign_identities(const std::vector<IdentityId>& ids, const IdentityRegistry& registry) const;
+  // Whether a rule's src_identity or dst_identity names this SPIFFE ID exactly.
+  bool names_identity(const std::string& spiffe_id) const;
 
   // What match() tells besides the rules that matched.
   struct Notes {

@@ -27,6 +27,12 @@ void IdentityMatcher::Bits::set(IdentityId id) {
   c->words[id % kChunkIds / 64].fetch_or(uint64_t{1} << (id % 64), std::memory_order_relaxed);
 }
 
+void IdentityMatcher::Bits::clear(IdentityId id) {
+  if (Chunk* c = chunks[id / kChunkIds].load(std::memory_order_relaxed)) {
+    c->words[id % kChunkIds / 64].fetch_and(~(uint64_t{1} << (id % 64)), std::memory_order_relaxed);
+  }
+}
+
 IdentityMatcher::IdentityMatcher(IdentitySelector selector) : selector_(std::move(selector)) {
   switch (selector_.kind) {
     case IdentitySelector::Kind::kWorld: id_ = kWorldIdentity; break;
@@ -80,6 +86,22 @@ void IdentityMatcher::refresh(const IdentityRegistry& registry) {
   resolved_ = registry.size();
 }
 
+void IdentityMatcher::reassign(IdentityId id, const IdentityRegistry& registry) {
+  const std::optional<IdentityId> named = registry.find(registry.name(id));
+  const bool in_use = named && *named == id && id > kWorldIdentity;
+  const std::string& name = registry.name(id);
+  if (selector_.kind == IdentitySelector::Kind::kPrefix) {
+    if (!bits_) return;
+    bits_->clear(id);
+    if (in_use && selector_.matches(name)) bits_->set(id);
+  } else if (selector_.kind == IdentitySelector::Kind::kExact) {
+    if (id_.load(std::memory_order_relaxed) == int32_t{id} && !(in_use && name == selector_.id)) {
+      id_.store(-1, std::memory_order_relaxed);
+    }
+    if (in_use && name == selector_.id) include(id);
+  }
+}
+
 uint32_t MatcherSet::add(const IdentitySelector& selector, const IdentityRegistry& registry) {
   auto [it, fresh] = by_text_.try_emplace(selector.to_string(), static_cast<uint32_t>(matchers_.size()));
   if (!fresh) return it->second;
@@ -103,6 +125,12 @@ void MatcherSet::refresh(const IdentityRegistry& registry) {
     }
   }
   resolved_ = registry.size();  // the members' own resolved_ is unused: only the set refreshes them
+}
+
+void MatcherSet::reassign(const std::vector<IdentityId>& ids, const IdentityRegistry& registry) {
+  for (IdentityId id : ids) {
+    for (IdentityMatcher& m : matchers_) m.reassign(id, registry);
+  }
 }
 
 }  // namespace picket

@@ -13,6 +13,8 @@
 // one. That is safe because refresh() only sets the bits (or the one id) of ids no published
 // registry had yet, and publishes a new chunk only once it is filled: an engine never asks
 // about an id its own registry does not have, so it never reads a bit that is being written.
+// reassign() rewrites the bit of an id given again to a new SPIFFE ID; the controller calls it
+// only once no live generation has that id bound, so no engine asks about it either.
 #pragma once
 
 #include <array>
@@ -39,6 +41,8 @@ class IdentityMatcher {
 
   // Resolves identities registered since the last call. One thread at a time.
   void refresh(const IdentityRegistry& registry);
+  // `id` names what `registry` says now (released, or given to another SPIFFE ID).
+  void reassign(IdentityId id, const IdentityRegistry& registry);
   bool matches(IdentityId id) const {
     switch (selector_.kind) {
       case IdentitySelector::Kind::kAny: return true;
@@ -66,6 +70,7 @@ class IdentityMatcher {
       return c && (c->words[id % kChunkIds / 64].load(std::memory_order_relaxed) >> (id % 64)) & 1;
     }
     void set(IdentityId id);
+    void clear(IdentityId id);
   };
 
   explicit IdentityMatcher(IdentitySelector selector);  // resolves nothing yet
@@ -89,6 +94,10 @@ class MatcherSet {
   size_t size() const { return matchers_.size(); }
   // Resolves identities registered since the last call, for every matcher. One thread at a time.
   void refresh(const IdentityRegistry& registry);
+  // Ids given again to other SPIFFE IDs (IdentityMatcher::reassign), for every matcher.
+  void reassign(const std::vector<IdentityId>& ids, const IdentityRegistry& registry);
+  // Whether a selector names this SPIFFE ID exactly.
+  bool names(const std::string& spiffe_id) const { return exact_.count(spiffe_id) > 0; }
 
  private:
   std::vector<IdentityMatcher> matchers_;

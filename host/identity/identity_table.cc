@@ -26,6 +26,30 @@ std::optional<IdentityId> IdentityRegistry::intern(std::string_view spiffe_id) {
   return id;
 }
 
+bool IdentityRegistry::release(IdentityId id) {
+  if (id <= kWorldIdentity || id >= size_) return false;
+  const size_t chunk = id / kNameChunk;
+  const std::string& name = (*names_[chunk])[id % kNameChunk];
+  if (name.empty()) return false;
+  ids_.erase(name);
+  if (names_[chunk].use_count() > 1) names_[chunk] = std::make_shared<NameChunk>(*names_[chunk]);
+  (*names_[chunk])[id % kNameChunk].clear();
+  ++released_;
+  return true;
+}
+
+bool IdentityRegistry::reuse(IdentityId id, std::string_view spiffe_id) {
+  if (id <= kWorldIdentity || id >= size_ || spiffe_id.empty()) return false;
+  const size_t chunk = id / kNameChunk;
+  std::string name(spiffe_id);
+  if (!(*names_[chunk])[id % kNameChunk].empty() || ids_.find(name)) return false;
+  if (names_[chunk].use_count() > 1) names_[chunk] = std::make_shared<NameChunk>(*names_[chunk]);
+  (*names_[chunk])[id % kNameChunk] = name;
+  ids_.write(name) = id;
+  --released_;
+  return true;
+}
+
 std::optional<IdentityId> IdentityRegistry::find(std::string_view name) const {
   const IdentityId* id = ids_.find(std::string(name));
   if (!id) return std::nullopt;
@@ -34,7 +58,8 @@ std::optional<IdentityId> IdentityRegistry::find(std::string_view name) const {
 
 const std::string& IdentityRegistry::name(IdentityId id) const {
   if (id >= size_) id = kUnknownIdentity;
-  return (*names_[id / kNameChunk])[id % kNameChunk];
+  const std::string& name = (*names_[id / kNameChunk])[id % kNameChunk];
+  return name.empty() ? (*names_[0])[kUnknownIdentity] : name;  // released
 }
 
 std::optional<IdentityRegistry> allocate_identities(std::vector<std::string> spiffe_ids) {
@@ -85,16 +110,33 @@ std::optional<Binding> parse_prefix(std::string_view text, std::string& error) {
 }
 
 void IdentityTable::bind(const Binding& b) {
-  const size_t before = bindings_.size();
-  bindings_.write({b.network.value(), b.prefix_bits}) = b;
-  if (bindings_.size() == before || per_length_[b.prefix_bits]++ > 0) return;
-  lengths_.insert(std::lower_bound(lengths_.begin(), lengths_.end(), b.prefix_bits, std::greater<>()), b.prefix_bits);
+  const Prefix key{b.network.value(), b.prefix_bits};
+  if (const Binding* old = bindings_.find(key)) {
+    if (--bound_.write(old->identity) == 0) bound_.erase(old->identity);
+  } else if (per_length_[b.prefix_bits]++ == 0) {
+    lengths_.insert(std::lower_bound(lengths_.begin(), lengths_.end(), b.prefix_bits, std::greater<>()), b.prefix_bits);
+  }
+  bindings_.write(key) = b;
+  ++bound_.write(b.identity);
 }
 
 bool IdentityTable::unbind(const IpAddress& network, uint8_t prefix_bits) {
-  if (!bindings_.erase({network.value(), prefix_bits})) return false;
+  const Prefix key{network.value(), prefix_bits};
+  const Binding* old = bindings_.find(key);
+  if (!old) return false;
+  if (--bound_.write(old->identity) == 0) bound_.erase(old->identity);
+  bindings_.erase(key);
   if (--per_length_[prefix_bits] == 0) lengths_.erase(std::find(lengths_.begin(), lengths_.end(), prefix_bits));
   return true;
+}
+
+const Binding* IdentityTable::binding(const IpAddress& network, uint8_t prefix_bits) const {
+  return bindings_.find({network.value(), prefix_bits});
+}
+
+uint32_t IdentityTable::bindings_of(IdentityId id) const {
+  const uint32_t* n = bound_.find(id);
+  return n ? *n : 0;
 }
 
 const Binding* IdentityTable::find_binding(const IpAddress& address, int64_t now_ns) const {

@@ -2,8 +2,9 @@
 //
 // An identity is a SPIFFE ID with a numeric id the host assigns (16 bits, as the data plane
 // carries it). Ids 0 and 1 are reserved: 0 `unknown` (an address no binding applies to), 1
-// `world` (which operators bind to outside prefixes, such as 0.0.0.0/0; never implied). Ids are
-// never reused or renamed while the table lives.
+// `world` (which operators bind to outside prefixes, such as 0.0.0.0/0; never implied). An id
+// names one SPIFFE ID until it is released; only the controller gives it again, and only when
+// no generation or flow can still hold it (control/controller.h).
 //
 // A binding maps an exact address or a CIDR prefix to an identity until `not_after`
 // (inclusive). The longest prefix whose binding still applies at the packet's time wins:
@@ -49,13 +50,22 @@ class IdentityRegistry {
   IdentityRegistry();
 
   // The id of `spiffe_id` (a valid SPIFFE ID), assigning the next one if it is new;
-  // nullopt when all 65536 ids are taken.
+  // nullopt when all 65536 ids have been given out.
   std::optional<IdentityId> intern(std::string_view spiffe_id);
+  // Frees the id of a SPIFFE ID nothing refers to any more: its name is forgotten here, and
+  // name(id) says "unknown". False for the reserved ids and ids not in use.
+  bool release(IdentityId id);
+  // Gives a released id to a new SPIFFE ID (the controller decides when that is safe:
+  // control/controller.h). False when the id is in use or the name has one.
+  bool reuse(IdentityId id, std::string_view spiffe_id);
   // The id of a SPIFFE ID, or of "unknown" / "world".
   std::optional<IdentityId> find(std::string_view name) const;
   // "unknown", "world", or the SPIFFE ID.
   const std::string& name(IdentityId id) const;
+  // One past the highest id given out (released ids included).
   size_t size() const { return size_; }
+  // The ids that name an identity now (the reserved two included).
+  size_t in_use() const { return size_ - released_; }
 
  private:
   // Names by id in chunks of 256, appended to at the end: a copy shares every chunk.
@@ -64,6 +74,7 @@ class IdentityRegistry {
 
   std::vector<std::shared_ptr<NameChunk>> names_;
   size_t size_ = 0;
+  size_t released_ = 0;
   SharedShards<std::string, IdentityId, std::hash<std::string>, 256> ids_;
 };
 
@@ -71,7 +82,8 @@ class IdentityRegistry {
 // starts with (plan/build.h). Stable, so every node that compiles the same sources numbers them
 // alike, whatever order it read the files in: 0 `unknown`, 1 `world`, then each distinct SPIFFE
 // ID the sources name (bindings, policy selectors, rule keywords) in byte order, from 2. An
-// identity a control change names first later takes the next free id; ids are never reused.
+// identity a control change names first later takes the next id; once all are given out, an
+// id freed for want of references (control/controller.h says when) is given again.
 // nullopt when the sources name more SPIFFE IDs than the data plane's 16-bit ids can number
 // (kMaxIdentities less `unknown` and `world`).
 std::optional<IdentityRegistry> allocate_identities(std::vector<std::string> spiffe_ids);
@@ -100,6 +112,10 @@ class IdentityTable {
   void bind(const Binding& b);
   // Removes the binding of exactly this prefix; false when there was none.
   bool unbind(const IpAddress& network, uint8_t prefix_bits);
+  // The binding of exactly this prefix, if any.
+  const Binding* binding(const IpAddress& network, uint8_t prefix_bits) const;
+  // How many bindings name `id`.
+  uint32_t bindings_of(IdentityId id) const;
   IdentityId lookup(const IpAddress& address, int64_t now_ns) const;
   // The binding that decides `address` at `now_ns`, if any.
   const Binding* find_binding(const IpAddress& address, int64_t now_ns) const;
@@ -127,7 +143,12 @@ class IdentityTable {
   };
 
   IdentityRegistry registry_;
+  struct IdHash {
+    size_t operator()(IdentityId id) const { return size_t{id} * 0x9e3779b97f4a7c15ULL; }
+  };
+
   SharedShards<Prefix, Binding, PrefixHash, 1024> bindings_;
+  SharedShards<IdentityId, uint32_t, IdHash, 64> bound_;  // bindings per identity, when any
   std::array<uint32_t, 129> per_length_{};  // bindings of each prefix length
   std::vector<uint8_t> lengths_;            // the lengths that have any, longest first
 };

@@ -65,6 +65,12 @@ class Policy {
   // The matchers and the index by server are made at the first call, before the policy is
   // published; later calls cost what the new identities cost, not what the policy does.
   void resolve(IdentityRegistry& registry) const;
+  // Ids the registry has given again to other SPIFFE IDs (identity_matcher.h: reassign).
+  void reassign(const std::vector<IdentityId>& ids, const IdentityRegistry& registry) const {
+    matchers_.reassign(ids, registry);
+  }
+  // Whether a statement names this SPIFFE ID exactly (its id must then stay).
+  bool names(const std::string& spiffe_id) const { return matchers_.names(spiffe_id); }
   // Client identity -> server identity, on `ip_proto` and the server's port (nullopt for
   // packets without ports). `now_ns` is the packet's time.
   PolicyDecision judge(IdentityId client, IdentityId server, uint8_t ip_proto,

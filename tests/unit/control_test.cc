@@ -121,6 +121,57 @@ TEST_F(Control, ARevokeTakesEffect) {
   EXPECT_TRUE(engine_.run(frame, 2).drop);
 }
 
+// 16-bit ids run out when a fleet churns through 65,534 SPIFFE IDs. A revoked identity's id
+// is given again only when that cannot mislabel anything: no generation that had it bound is
+// alive, and the longest flow timeout has passed. The id given again carries nothing of the
+// old identity: here the old one was under spiffe://t/payments/*, which the policy lets
+// anyone reach and rule 9 alerts on; the new one is not, and is judged so.
+TEST_F(Control, AFreedIdentityIdIsGivenAgainOnlyWhenNothingCanStillHoldIt) {
+  auto address = [](uint32_t i) {
+    return "11." + std::to_string(i >> 16) + "." + std::to_string(i >> 8 & 255) + "." + std::to_string(i & 255);
+  };
+  std::vector<BindingChange> fleet;
+  for (uint32_t i = 0; controller_.current()->identities->registry().size() + fleet.size() < kMaxIdentities; ++i) {
+    fleet.push_back({"spiffe://t/payments/pod-" + std::to_string(i), address(i), 0});
+  }
+  ASSERT_TRUE(controller_.upsert(fleet, kT0).ok);
+  catch_up();
+  const IdentityId pod5 = *controller_.current()->identities->registry().find("spiffe://t/payments/pod-5");
+  auto to_pod5 = [&](uint16_t sport) {
+    return PacketBuilder().ipv4("10.0.0.2", address(5).c_str()).udp(sport, 80).payload("pay").build();
+  };
+  Verdict paid = engine_.run(to_pod5(1000), 1);
+  EXPECT_FALSE(paid.drop);
+  EXPECT_EQ(engine_.sids(paid), std::vector<uint32_t>{9});
+
+  const ChangeResult full = controller_.upsert({{"spiffe://t/late", "12.0.0.1", 0}}, kT0);
+  ASSERT_FALSE(full.ok);
+  EXPECT_NE(full.diagnostics.at(0).message.find("identity ids are in use"), std::string::npos);
+
+  std::shared_ptr<const Generation> held = controller_.current();  // an engine still on it
+  ASSERT_TRUE(controller_.revoke({address(5)}, kT0).ok);
+  catch_up();
+  EXPECT_EQ(controller_.current()->identities->registry().name(pod5), "unknown") << "freed";
+  EXPECT_EQ(controller_.current()->identities->registry().in_use(), kMaxIdentities - 1);
+  const int64_t later = kT0 + 601 * kSecond;  // past the longest flow timeout (600 s)
+  const ChangeResult soon = controller_.upsert({{"spiffe://t/late", address(5), 0}}, kT0 + kSecond);
+  ASSERT_FALSE(soon.ok) << "given again before the flows that saw it could time out";
+  EXPECT_NE(soon.diagnostics.at(0).message.find("1 freed ones are given again"), std::string::npos);
+  EXPECT_FALSE(controller_.upsert({{"spiffe://t/late", address(5), 0}}, later).ok)
+      << "given again while a generation that had it bound is alive";
+  held.reset();
+  ASSERT_TRUE(controller_.upsert({{"spiffe://t/late", address(5), 0}}, later).ok);
+  EXPECT_EQ(*controller_.current()->identities->registry().find("spiffe://t/late"), pod5);
+  EXPECT_FALSE(controller_.current()->identities->registry().find("spiffe://t/payments/pod-5"));
+
+  catch_up();
+  Verdict late = engine_.run(to_pod5(1001), 2);
+  EXPECT_EQ(engine_.identity(late.dst_id), "spiffe://t/late");
+  EXPECT_TRUE(late.drop) << "the policy's spiffe://t/payments/* no longer matches the id";
+  EXPECT_EQ(late.reason, DropReason::kPolicy);
+  EXPECT_TRUE(engine_.sids(late).empty()) << "nor does rule 9's";
+}
+
 TEST_F(Control, ANewIdentityIsMatchedByRulesCompiledBeforeIt) {
   // An engine that stays on generation 1 while the other takes up generation 2.
   SoftwareEngine old_engine({}, controller_.current());

@@ -95,7 +95,7 @@ void run(uint32_t bindings, uint32_t rounds, const std::string& rules, bool devi
     timed([&] { return controller.upsert({{workload(rng() % workloads), pod(address), 0}}, 0); }, known);
     timed([&] { return controller.upsert({{"spiffe://fleet.picket/new/svc-" + std::to_string(r), pod(address + rounds), 0}}, 0); },
           fresh);
-    timed([&] { return controller.revoke({pod(r * 7919 % bindings)}); }, revoked);  // each pod once
+    timed([&] { return controller.revoke({pod(r * 7919 % bindings)}, 0); }, revoked);  // each pod once
   }
 
   // The data plane's side: two lookups a packet, on the last generation.
