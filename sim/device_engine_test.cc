@@ -294,14 +294,14 @@ TEST(DeviceGenerations, BindingsRulesAndPolicyChangesReachTheDeviceTables) {
   EXPECT_EQ(v[1].reason, DropReason::kSignature);
 
   ChangeResult swapped = controller.load_rules(
-      {{"second.rules", "drop udp any any -> any any (msg:\"worse\"; content:\"worse\"; sid:40;)\n"}});
+      {{"second.rules", "drop udp any any -> any any (msg:\"worse\"; content:\"worse\"; sid:40;)\n"}}, kT0);
   ASSERT_TRUE(swapped.ok) << swapped.message;
   take_up();
   v = judge(frames({"evil", "worse"}), "after the rule swap");
   EXPECT_FALSE(v[0].drop);
   EXPECT_EQ(v[1].reason, DropReason::kSignature);
 
-  ASSERT_TRUE(controller.replace_policy({"narrower.policy", "allow spiffe://t/web -> spiffe://t/api udp/81\n"}).ok);
+  ASSERT_TRUE(controller.replace_policy({"narrower.policy", "allow spiffe://t/web -> spiffe://t/api udp/81\n"}, kT0).ok);
   take_up();
   v = judge(frames({"hello"}), "after the policy change");
   EXPECT_EQ(v[0].reason, DropReason::kPolicy);
