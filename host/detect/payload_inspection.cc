@@ -1,5 +1,9 @@
 #include "detect/payload_inspection.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <cstring>
 
@@ -8,22 +12,55 @@
 namespace picket {
 namespace {
 
-// First occurrence of m's bytes starting in [from, last_start]; npos if none.
-size_t find(std::string_view hay, size_t from, size_t last_start, const CompiledMatch& m) {
-  const std::string& needle = m.match->bytes;
-  if (from > last_start || last_start + needle.size() > hay.size()) return std::string_view::npos;
-  if (!m.match->nocase) {
-    size_t pos = hay.substr(0, last_start + needle.size()).find(needle, from);
-    return pos;
+// Whether the needle is at h (its first and last bytes are already known to match).
+bool middle_matches(const uint8_t* h, const uint8_t* n, size_t len, bool nocase) {
+  if (len <= 2) return true;
+  if (!nocase) return std::memcmp(h + 1, n + 1, len - 2) == 0;
+  for (size_t k = 1; k + 1 < len; ++k) {
+    if (ascii_lower(h[k]) != n[k]) return false;
   }
+  return true;
+}
+
+// First occurrence of m's bytes starting in [from, last_start]; npos if none. Sixteen start
+// positions at a time: those whose byte equals the needle's first byte and whose byte len-1
+// further equals its last are the only ones compared whole. For nocase the needle is folded,
+// and a letter of the haystack is folded by setting bit 5, which maps exactly the two cases of
+// a letter onto its lower case.
+size_t find(std::string_view hay, size_t from, size_t last_start, const CompiledMatch& m) {
+  const bool nocase = m.match->nocase;
+  const std::string& needle = nocase ? m.lowered : m.match->bytes;
+  const size_t len = needle.size();
+  if (from > last_start || last_start + len > hay.size()) return std::string_view::npos;
+  if (len == 0) return from;
   const auto* h = reinterpret_cast<const uint8_t*>(hay.data());
-  const auto* n = reinterpret_cast<const uint8_t*>(m.lowered.data());
-  const size_t len = m.lowered.size();
-  for (size_t i = from; i <= last_start; ++i) {
-    if (ascii_lower(h[i]) != n[0]) continue;
-    size_t k = 1;
-    while (k < len && ascii_lower(h[i + k]) == n[k]) ++k;
-    if (k == len) return i;
+  const auto* n = reinterpret_cast<const uint8_t*>(needle.data());
+  const uint8_t first = n[0], last = n[len - 1];
+  auto is_lower_letter = [](uint8_t c) { return c >= 'a' && c <= 'z'; };
+  const uint8_t fold_first = nocase && is_lower_letter(first) ? 0x20 : 0;
+  const uint8_t fold_last = nocase && is_lower_letter(last) ? 0x20 : 0;
+  size_t i = from;
+#if defined(__SSE2__)
+  const __m128i want_first = _mm_set1_epi8(static_cast<char>(first));
+  const __m128i want_last = _mm_set1_epi8(static_cast<char>(last));
+  const __m128i or_first = _mm_set1_epi8(static_cast<char>(fold_first));
+  const __m128i or_last = _mm_set1_epi8(static_cast<char>(fold_last));
+  // Every load stays inside the haystack: i + 15 <= last_start and last_start + len <= size.
+  for (; i + 15 <= last_start; i += 16) {
+    const __m128i a = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h + i)), or_first);
+    const __m128i b = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h + i + len - 1)), or_last);
+    auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, want_first), _mm_cmpeq_epi8(b, want_last))));
+    while (mask) {
+      const size_t at = i + static_cast<size_t>(__builtin_ctz(mask));
+      if (middle_matches(h + at, n, len, nocase)) return at;
+      mask &= mask - 1;
+    }
+  }
+#endif
+  for (; i <= last_start; ++i) {
+    if ((h[i] | fold_first) == first && (h[i + len - 1] | fold_last) == last && middle_matches(h + i, n, len, nocase)) {
+      return i;
+    }
   }
   return std::string_view::npos;
 }
