@@ -95,7 +95,7 @@ ChangeResult Controller::publish(std::shared_ptr<const Generation> next) {
 }
 
 ChangeResult Controller::publish_next(IdentityTable identities, std::shared_ptr<const Policy> policy,
-                                      const std::vector<IdentityId>& reused) {
+                                      std::vector<Retired> retiring, const std::vector<IdentityId>& reused) {
   const auto now = current();
   if (!reused.empty()) {  // shared matchers: no live generation has these ids bound
     if (policy) policy->reassign(reused, identities.registry());
@@ -104,19 +104,31 @@ ChangeResult Controller::publish_next(IdentityTable identities, std::shared_ptr<
   std::string why;
   auto next = Generation::make(now->number + 1, now->signatures, std::move(identities), std::move(policy),
                                now->signature_tables, config_.drop_malformed, why);
-  if (!next) return refused("the tables do not fit the device: " + why + "; nothing changed");
+  if (!next) {
+    give_back(reused);
+    return refused("the tables do not fit the device: " + why + "; nothing changed");
+  }
+  retired_.insert(retired_.end(), retiring.begin(), retiring.end());
   return publish(std::move(next));
 }
 
-void Controller::retire_unreferenced(IdentityTable& identities, const std::vector<IdentityId>& candidates,
-                                     const Policy* policy, const SignatureSet& signatures, int64_t now_ns) {
+void Controller::give_back(const std::vector<IdentityId>& reused) {
+  for (IdentityId id : reused) retired_.push_front({id, 0, 0});  // never given after all: free at once
+}
+
+std::vector<Controller::Retired> Controller::retire_unreferenced(IdentityTable& identities,
+                                                                const std::vector<IdentityId>& candidates,
+                                                                const Policy* policy, const SignatureSet& signatures,
+                                                                int64_t now_ns) {
+  std::vector<Retired> out;
   const uint32_t next = current()->number + 1;
   for (IdentityId id : candidates) {
     if (id <= kWorldIdentity || identities.bindings_of(id) > 0) continue;
     const std::string name = identities.registry().name(id);
     if ((policy && policy->names(name)) || signatures.names_identity(name)) continue;
-    if (identities.registry().release(id)) retired_.push_back({id, next, now_ns});
+    if (identities.registry().release(id)) out.push_back({id, next, now_ns});
   }
+  return out;
 }
 
 std::optional<IdentityId> Controller::take_reusable(int64_t now_ns) {
@@ -147,8 +159,8 @@ ChangeResult Controller::load_rules(const std::vector<NamedText>& files, int64_t
     out.message = compiled.error;
     return out;
   }
-  retire_unreferenced(identities, named_by(*now->signatures, identities.registry()), now->policy.get(),
-                      *compiled.signatures, now_ns);
+  std::vector<Retired> retiring = retire_unreferenced(identities, named_by(*now->signatures, identities.registry()),
+                                                      now->policy.get(), *compiled.signatures, now_ns);
   std::string why;
   auto next = Generation::make(now->number + 1, std::move(compiled.signatures), std::move(identities), now->policy,
                                std::move(compiled.tables), config_.drop_malformed, why);
@@ -156,6 +168,7 @@ ChangeResult Controller::load_rules(const std::vector<NamedText>& files, int64_t
     out.message = "the tables do not fit the device: " + why + "; nothing changed";
     return out;
   }
+  retired_.insert(retired_.end(), retiring.begin(), retiring.end());
   ChangeResult published = publish(std::move(next));
   out.ok = published.ok;
   out.message = published.message;
@@ -208,11 +221,11 @@ ChangeResult Controller::upsert(const std::vector<BindingChange>& changes, int64
     identities.bind(*b);
   }
   if (!errors.empty()) {
-    for (IdentityId id : reused) retired_.push_front({id, 0, 0});  // not given after all: free at once
+    give_back(reused);
     return refused("bad binding(s): nothing changed", std::move(errors));
   }
-  retire_unreferenced(identities, replaced, now->policy.get(), *now->signatures, now_ns);
-  return publish_next(std::move(identities), now->policy, reused);
+  std::vector<Retired> retiring = retire_unreferenced(identities, replaced, now->policy.get(), *now->signatures, now_ns);
+  return publish_next(std::move(identities), now->policy, std::move(retiring), reused);
 }
 
 ChangeResult Controller::revoke(const std::vector<std::string>& prefixes, int64_t now_ns) {
@@ -238,8 +251,8 @@ ChangeResult Controller::revoke(const std::vector<std::string>& prefixes, int64_
     identities.unbind(b->network, b->prefix_bits);
   }
   if (!errors.empty()) return refused("nothing revoked", std::move(errors));
-  retire_unreferenced(identities, removed, now->policy.get(), *now->signatures, now_ns);
-  return publish_next(std::move(identities), now->policy);
+  std::vector<Retired> retiring = retire_unreferenced(identities, removed, now->policy.get(), *now->signatures, now_ns);
+  return publish_next(std::move(identities), now->policy, std::move(retiring));
 }
 
 ChangeResult Controller::replace_policy(const NamedText& text, int64_t now_ns) {
@@ -250,9 +263,9 @@ ChangeResult Controller::replace_policy(const NamedText& text, int64_t now_ns) {
   IdentityTable identities = *now->identities;
   auto next = std::make_shared<Policy>(std::move(*policy));
   next->resolve(identities.registry());  // interns what it names, before the old names are weighed
-  retire_unreferenced(identities, named_by(now->policy.get(), identities.registry()), next.get(), *now->signatures,
-                      now_ns);
-  return publish_next(std::move(identities), std::move(next));
+  std::vector<Retired> retiring = retire_unreferenced(identities, named_by(now->policy.get(), identities.registry()),
+                                                      next.get(), *now->signatures, now_ns);
+  return publish_next(std::move(identities), std::move(next), std::move(retiring));
 }
 
 ChangeResult Controller::load_image(const TableImage& image) {

@@ -88,12 +88,16 @@ class Controller {
   // Makes `next` the generation in force.
   ChangeResult publish(std::shared_ptr<const Generation> next);
   // The next generation with the rules of the one in force and these bindings and policy;
-  // `reused` are ids given again to other SPIFFE IDs in `identities`.
+  // `retiring` are the ids it frees, `reused` the ids it gives again to other SPIFFE IDs.
+  // Either both are recorded, or (when the tables do not fit) the reused ones are given back.
   ChangeResult publish_next(IdentityTable identities, std::shared_ptr<const Policy> policy,
-                            const std::vector<IdentityId>& reused = {});
-  // Frees those of `candidates` that nothing in `identities`, `policy` or `signatures` refers to.
-  void retire_unreferenced(IdentityTable& identities, const std::vector<IdentityId>& candidates, const Policy* policy,
-                           const SignatureSet& signatures, int64_t now_ns);
+                            std::vector<Retired> retiring = {}, const std::vector<IdentityId>& reused = {});
+  // Releases those of `candidates` that nothing in `identities`, `policy` or `signatures`
+  // refers to, in `identities`' registry; the list to record once the change is published.
+  std::vector<Retired> retire_unreferenced(IdentityTable& identities, const std::vector<IdentityId>& candidates,
+                                           const Policy* policy, const SignatureSet& signatures, int64_t now_ns);
+  // Ids taken for a change that was then refused: free again at once.
+  void give_back(const std::vector<IdentityId>& reused);
   // A freed id that is safe to give again at `now_ns` (see the top of this file), taken off
   // the list; nullopt when there is none yet.
   std::optional<IdentityId> take_reusable(int64_t now_ns);
