@@ -38,6 +38,19 @@ int dlt_of(LinkType link) {
   return DLT_EN10MB;
 }
 
+// Whether the file starts with a classic pcap magic number (either byte order, micro- or
+// nanosecond): records of a 16-byte header and their bytes, back to back.
+bool classic_pcap(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return false;
+  uint8_t m[4] = {};
+  const bool read = std::fread(m, 1, 4, f) == 4;
+  std::fclose(f);
+  if (!read) return false;
+  const uint32_t magic = uint32_t{m[0]} | uint32_t{m[1]} << 8 | uint32_t{m[2]} << 16 | uint32_t{m[3]} << 24;
+  return magic == 0xa1b2c3d4 || magic == 0xd4c3b2a1 || magic == 0xa1b23c4d || magic == 0x4d3cb2a1;
+}
+
 }  // namespace
 
 PcapReader::PcapReader(const std::string& path) : path_(path) {
@@ -52,6 +65,8 @@ PcapReader::PcapReader(const std::string& path) : path_(path) {
     throw PcapError(path + ": link type " + std::to_string(dlt) + " (" +
                     (name ? name : "unknown") + ") is not supported");
   }
+  counted_ = classic_pcap(path);
+  if (counted_) offset_ = std::ftell(pcap_file(handle_));  // past the file header
 }
 
 PcapReader::~PcapReader() {
@@ -61,7 +76,7 @@ PcapReader::~PcapReader() {
 bool PcapReader::next(Packet& packet) {
   pcap_pkthdr* header = nullptr;
   const u_char* data = nullptr;
-  const long offset = std::ftell(pcap_file(handle_));  // where the record starts
+  const long offset = counted_ ? offset_ : std::ftell(pcap_file(handle_));  // where the record starts
   int rc = pcap_next_ex(handle_, &header, &data);
   if (rc == PCAP_ERROR_BREAK) return false;
   auto stop = [&](std::string why) {
@@ -78,6 +93,11 @@ bool PcapReader::next(Packet& packet) {
   if (header->caplen > kMaxRecord) {  // libpcap took it, as pcapng allows up to its own limit
     stop("captured length " + std::to_string(header->caplen) + " is over " + std::to_string(kMaxRecord));
     return false;
+  }
+  if (counted_) {
+    offset_ += 16 + static_cast<long>(header->caplen);
+    // A record longer than the snapshot is cut to it, and the rest skipped: ask the file.
+    if (header->caplen >= static_cast<bpf_u_int32>(pcap_snapshot(handle_))) offset_ = std::ftell(pcap_file(handle_));
   }
   packet.bytes.assign(data, data + header->caplen);
   packet.wire_length = header->len;

@@ -48,6 +48,11 @@ class PcapReader {
   uint64_t count_ = 0;
   std::string error_;
   bool truncated_ = false;
+  // Where the next record starts, for messages. Counted in a classic pcap file (a 16-byte
+  // header and the captured bytes: no system call a packet); asked of the file (ftell) in
+  // pcapng, whose blocks vary, and whenever libpcap may have skipped bytes past the snapshot.
+  bool counted_ = false;
+  long offset_ = 0;
 };
 
 enum class TimestampPrecision { kMicro, kNano };

@@ -154,5 +154,30 @@ TEST(Pcap, RecordCutShortEndsReadingWithAnError) {
   EXPECT_TRUE(r.truncated());
 }
 
+// The byte offset a message names is counted, not asked of the file, in classic pcap: a
+// record longer than the file's snapshot, which libpcap cuts and whose rest it skips, must not
+// put the count off.
+TEST(Pcap, TheOffsetOfABadRecordIsTrueAfterARecordPastTheSnapshot) {
+  TestDir dir;
+  std::string path = dir.file("snap.pcap");
+  auto f = frame(1);
+  ASSERT_GT(f.size(), 30u);
+  {
+    PcapWriter w(path, LinkType::kEthernet, TimestampPrecision::kMicro, 30);
+    w.write(f.data(), static_cast<uint32_t>(f.size()), 0);  // longer than the snapshot
+    w.write(f.data(), static_cast<uint32_t>(f.size()), 0);
+    w.write(f.data(), static_cast<uint32_t>(f.size()), 0);
+  }
+  std::filesystem::resize_file(path, std::filesystem::file_size(path) - 10);
+  PcapReader r(path);
+  Packet p;
+  ASSERT_TRUE(r.next(p)) << r.error();
+  EXPECT_EQ(p.bytes.size(), 30u);
+  ASSERT_TRUE(r.next(p)) << r.error();
+  EXPECT_FALSE(r.next(p));
+  const std::string third_at = std::to_string(24 + 2 * (16 + f.size()));
+  EXPECT_NE(r.error().find("record 3 (after packet 2) at byte " + third_at + ":"), std::string::npos) << r.error();
+}
+
 }  // namespace
 }  // namespace picket
