@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   // A large load frees much of what it parsed; handing it back now keeps the resident size
-  // down and spares the first control change the allocator's consolidation (~20 ms at 100,000
+  // down and spares the first control change the allocator's consolidation (~18 ms at 100,000
   // bindings, picket-identity-bench).
   malloc_trim(0);
   const Policy* policy = setup.engine->policy();

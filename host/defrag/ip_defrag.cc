@@ -292,10 +292,8 @@ void Defragmenter::take(Tracker& t, const Footprint& after, std::span<const uint
     t.owner[b] = me;
   }
   if (!d.more_fragments) t.total = end;
-  if (begin == 0 && t.header.empty()) {
-    const size_t header_end = d.l3 == L3::kIpv6 ? d.fragment_header_offset : d.l4_offset;
-    t.header.reserve(after.header);
-    t.header.assign(frame.begin(), frame.begin() + header_end);
+  if (begin == 0 && t.header.empty()) {  // add() sized the header: after.header is its end
+    t.header.assign(frame.begin(), frame.begin() + after.header);
     t.next_at = d.fragment_next_at;
     t.l3_at = d.l3_offset;
     t.next_header = d.ip_proto;

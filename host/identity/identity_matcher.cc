@@ -87,9 +87,8 @@ void IdentityMatcher::refresh(const IdentityRegistry& registry) {
 }
 
 void IdentityMatcher::reassign(IdentityId id, const IdentityRegistry& registry) {
-  const std::optional<IdentityId> named = registry.find(registry.name(id));
-  const bool in_use = named && *named == id && id > kWorldIdentity;
   const std::string& name = registry.name(id);
+  const bool in_use = id > kWorldIdentity && registry.find(name) == id;
   if (selector_.kind == IdentitySelector::Kind::kPrefix) {
     if (!bits_) return;
     bits_->clear(id);

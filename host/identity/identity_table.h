@@ -142,11 +142,11 @@ class IdentityTable {
     }
   };
 
-  IdentityRegistry registry_;
   struct IdHash {
     size_t operator()(IdentityId id) const { return size_t{id} * 0x9e3779b97f4a7c15ULL; }
   };
 
+  IdentityRegistry registry_;
   SharedShards<Prefix, Binding, PrefixHash, 1024> bindings_;
   SharedShards<IdentityId, uint32_t, IdHash, 64> bound_;  // bindings per identity, when any
   std::array<uint32_t, 129> per_length_{};  // bindings of each prefix length

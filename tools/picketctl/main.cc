@@ -173,8 +173,7 @@ picket::control::Reply ask(const Options& o, picket::control::Request& request, 
   zmq::context_t context(1);
   zmq::socket_t socket(context, zmq::socket_type::req);
   int timeout = o.timeout_ms >= 0 ? o.timeout_ms : default_timeout_ms;
-  socket.set(zmq::sockopt::rcvtimeo, timeout);
-  socket.set(zmq::sockopt::sndtimeo, timeout);
+  socket.set(zmq::sockopt::sndtimeo, timeout);  // the reply is polled for below
   socket.set(zmq::sockopt::linger, 0);
   secure(socket, o);
   check_socket_access(o.control);
