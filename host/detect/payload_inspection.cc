@@ -104,18 +104,27 @@ class Inspection {
     auto first = static_cast<size_t>(start);
     auto last = static_cast<size_t>(end - len);  // the last start position inside the window
 
-    if (m.negated) {
-      return find(buf_, first, last, cm) == std::string_view::npos && from(i + 1, prev);
-    }
+    if (m.negated) return search(i, first, last) == std::string_view::npos && from(i + 1, prev);
     // Each occurrence, in order; only a relative next condition can make a later one succeed
     // where an earlier one failed.
     bool retry = next_is_relative(i);
-    for (size_t pos = find(buf_, first, last, cm); pos != std::string_view::npos;
-         pos = find(buf_, pos + 1, last, cm)) {
+    for (size_t pos = search(i, first, last); pos != std::string_view::npos; pos = search(i, pos + 1, last)) {
       if (from(i + 1, pos + m.bytes.size())) return true;
       if (!retry || s_.budget < 0) return false;
     }
     return false;
+  }
+
+  // find() for chain element i, answered from its last search where that one covers it.
+  size_t search(size_t i, size_t first, size_t last) {
+    constexpr size_t npos = std::string_view::npos;
+    InspectionScratch::Search& was = s_.searches[i];
+    if (was.valid && first >= was.first && last <= was.last && (was.at == npos || was.at >= first)) {
+      return was.at != npos && was.at <= last ? was.at : npos;
+    }
+    const size_t at = find(buf_, first, last, chain_[i]);
+    was = {true, first, last, at};
+    return at;
   }
 
   bool pcre(size_t i, size_t prev) {
@@ -124,14 +133,20 @@ class Inspection {
     // A relative expression sees the buffer from the previous match on, as in Suricata:
     // there '^' anchors where the previous match ended.
     size_t start = m.relative ? std::min(prev, buf_.size()) : 0;
-    std::string_view subject = buf_.substr(start);
-    int rc = pcre2_match(cm.pcre, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0, 0,
-                         s_.match_data, s_.match_context);
-    bool found = rc >= 0;  // no match, and the match limits (Suricata's choice too), count as none
+    // The same subject gives the same answer: backtracking asks a pcre that is not relative
+    // again for every occurrence of the contents before it.
+    InspectionScratch::Search& was = s_.searches[i];
+    if (!was.valid || was.first != start) {
+      std::string_view subject = buf_.substr(start);
+      int rc = pcre2_match(cm.pcre, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0, 0,
+                           s_.match_data, s_.match_context);
+      // No match, and the match limits (Suricata's choice too), count as none.
+      was = {true, start, start, rc >= 0 ? start + pcre2_get_ovector_pointer(s_.match_data)[1] : std::string_view::npos};
+    }
+    const bool found = was.at != std::string_view::npos;
     if (m.negated) return !found && from(i + 1, prev);
     if (!found) return false;
-    PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(s_.match_data);
-    return from(i + 1, start + ovector[1]);
+    return from(i + 1, was.at);
   }
 
   std::span<const CompiledMatch> chain_;
@@ -176,6 +191,7 @@ bool touches_new_bytes(std::span<const CompiledMatch> chain, std::string_view bu
 
 bool inspect(std::span<const CompiledMatch> chain, std::string_view buffer, InspectionScratch& scratch) {
   scratch.budget = kInspectionBudget;
+  scratch.searches.assign(chain.size(), {});
   return Inspection(chain, buffer, scratch).from(0, 0);
 }
 

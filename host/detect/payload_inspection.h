@@ -19,6 +19,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "rules/rule.h"
 
@@ -41,6 +42,18 @@ class InspectionScratch {
   pcre2_match_data* match_data = nullptr;
   pcre2_match_context* match_context = nullptr;
   int budget = 0;
+  // The last search of each condition of the chain being inspected. A content's: its start
+  // positions [first, last] and where it found the content (npos: nowhere); backtracking asks
+  // a relative content again from later starts, over the same or a shorter range, and the
+  // answer follows from this one (no occurrence lies between first and `at`), so the buffer is
+  // not searched again. A pcre's: the subject's start (first) and where the match ended.
+  // Without them, an earlier content that occurs often (`CWD` in an FTP session) searches the
+  // whole window again for each occurrence.
+  struct Search {
+    bool valid = false;
+    size_t first = 0, last = 0, at = 0;
+  };
+  std::vector<Search> searches;
 };
 
 constexpr int kInspectionBudget = 3000;

@@ -65,5 +65,49 @@ TEST(ContentSearch, FindsWhatAPlainSearchFindsAtEveryPlace) {
   EXPECT_LT(matched, checked * 9 / 10);
 }
 
+// Backtracking (detect/payload_inspection.h) answers a relative content's or a pcre's search
+// again from its last one where that covers it. Checked against every placement of a chain
+// of three contents, the second and third relative to the one before, with and without a
+// within, and a pcre after them that is not relative (asked again for each placement).
+TEST(ContentSearch, BacktrackingFindsEveryChainAPlainSearchFinds) {
+  std::mt19937 rng(5);
+  auto random_text = [&](size_t n) {
+    std::string s;
+    for (size_t i = 0; i < n; ++i) s += "abc"[rng() % 3];
+    return s;
+  };
+  auto occurs_at = [](const std::string& hay, const std::string& needle, size_t at) {
+    return at + needle.size() <= hay.size() && hay.compare(at, needle.size(), needle) == 0;
+  };
+  int matched = 0, checked = 0;
+  for (int round = 0; round < 12; ++round) {
+    const std::string a = random_text(2), b = random_text(2), c = random_text(1 + round % 2);
+    const size_t within = round % 3 == 0 ? 0 : 3 + rng() % 6;  // 0: none
+    const std::string w = within ? " within:" + std::to_string(within) + ";" : "";
+    EngineUnderTest e("alert udp any any -> any any (content:\"" + a + "\"; content:\"" + b + "\"; distance:0;" + w +
+                      " content:\"" + c + "\"; distance:1;" + w + " pcre:\"/" + c + "/\"; sid:1;)\n");
+    for (int n = 0; n < 60; ++n) {
+      const std::string hay = random_text(8 + rng() % 40);
+      bool want = false;
+      for (size_t pa = 0; pa < hay.size() && !want; ++pa) {
+        if (!occurs_at(hay, a, pa)) continue;
+        for (size_t pb = pa + a.size(); pb < hay.size() && !want; ++pb) {
+          if (!occurs_at(hay, b, pb) || (within && pb + b.size() > pa + a.size() + within)) continue;
+          for (size_t pc = pb + b.size() + 1; pc < hay.size() && !want; ++pc) {
+            want = occurs_at(hay, c, pc) && !(within && pc + c.size() > pb + b.size() + 1 + within);
+          }
+        }
+      }
+      const auto frame = PacketBuilder().ipv4("10.0.0.1", "10.0.0.2")
+                             .udp(static_cast<uint16_t>(1000 + n), 53).payload(hay).build();
+      EXPECT_EQ(e.sids(e.run(frame)).size(), want ? 1u : 0u) << a << " " << b << " " << c << w << " in " << hay;
+      matched += want;
+      ++checked;
+    }
+  }
+  EXPECT_GT(matched, checked / 10);
+  EXPECT_LT(matched, checked * 9 / 10);
+}
+
 }  // namespace
 }  // namespace picket
