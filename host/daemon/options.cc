@@ -99,8 +99,14 @@ engine:
   --stream-exception POLICY  when the queue or the memory cap is full: drop-flow (default),
                              drop-packet, pass-flow (forward the rest uninspected) or ignore
                              (inspect the flow's segments one by one)
-  --stream-overlap drop|accept  a segment that rewrites inspected bytes: dropped (default), or
-                             forwarded with the bytes seen first kept for inspection
+  --stream-overlap drop|accept  a segment that gives other bytes for bytes already seen: dropped
+                             (default), or forwarded, the stream taking the bytes the receiver
+                             keeps by its overlap policy
+  --stream-policy POLICY     whose bytes a receiver keeps where a segment overlaps ones it holds
+                             out of order: first, last, bsd (default), old-linux, linux, solaris,
+                             hpux10, hpux11, irix, macos, windows, vista or windows2k3
+  --stream-target PREFIX=POLICY  the policy for streams to PREFIX (e.g. 10.1.0.0/16=linux);
+                             repeatable, the longest prefix wins
   --stream-hold BYTES        bytes of an HTTP message still arriving kept for parsing
                              (default: 65536)
   --defrag-policy POLICY     whose bytes a datagram keeps where its fragments overlap: first,
@@ -271,6 +277,15 @@ bool engine_option(const std::string& a, Reader& r, DaemonOptions& o) {
     const std::string v = r.value();
     if (v != "drop" && v != "accept") usage_error("--stream-overlap takes drop or accept");
     o.config.stream.drop_conflicts = v == "drop";
+  } else if (a == "--stream-policy") {
+    std::optional<StreamPolicy> p = parse_stream_policy(r.value());
+    if (!p) usage_error("--stream-policy takes " + std::string(kStreamPolicyNames));
+    o.config.stream.policy = *p;
+  } else if (a == "--stream-target") {
+    std::string error;
+    std::optional<StreamTarget> t = parse_stream_target(r.value(), error);
+    if (!t) usage_error("--stream-target: " + error);
+    o.config.stream.targets.push_back(*t);
   } else if (a == "--midstream-policy") {
     const std::string v = r.value();
     bool known = false;

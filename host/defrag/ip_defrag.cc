@@ -42,40 +42,8 @@ std::optional<FragmentPolicy> parse_fragment_policy(std::string_view name) {
 }
 
 std::optional<FragmentTarget> parse_fragment_target(std::string_view text, std::string& error) {
-  const size_t eq = text.rfind('=');
-  const size_t slash = text.find('/');
-  if (eq == std::string_view::npos) {
-    error = "expected PREFIX=POLICY, e.g. 10.0.0.0/8=linux";
-    return std::nullopt;
-  }
-  std::optional<FragmentPolicy> policy = parse_fragment_policy(text.substr(eq + 1));
-  if (!policy) {
-    error = "unknown overlap policy (first, last, bsd, bsd-right, linux, windows, solaris)";
-    return std::nullopt;
-  }
-  std::string_view address = text.substr(0, std::min(slash, eq));
-  std::optional<IpAddress> ip = IpAddress::parse(address);
-  if (!ip) {
-    error = "not an IPv4 or IPv6 address";
-    return std::nullopt;
-  }
-  const int family_bits = ip->is_v4() ? 32 : 128;
-  int bits = family_bits;
-  if (slash != std::string_view::npos && slash < eq) {
-    std::string_view n = text.substr(slash + 1, eq - slash - 1);
-    if (n.empty() || n.size() > 3 || !std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
-        std::stoi(std::string(n)) > family_bits) {
-      error = "a prefix length of 0 to " + std::to_string(family_bits);
-      return std::nullopt;
-    }
-    bits = std::stoi(std::string(n));
-  }
-  FragmentTarget t;
-  t.bits = ip->is_v4() ? kV4MappedPrefixBits + bits : bits;
-  const uint128 mask = t.bits == 0 ? 0 : ~uint128{0} << (128 - t.bits);
-  t.prefix = IpAddress::from_value(ip->value() & mask);
-  t.policy = *policy;
-  return t;
+  return parse_policy_target<FragmentPolicy>(text, parse_fragment_policy,
+                                             "first, last, bsd, bsd-right, linux, windows, solaris", error);
 }
 
 size_t Defragmenter::KeyHash::operator()(const Key& k) const {
@@ -91,20 +59,6 @@ size_t Defragmenter::KeyHash::operator()(const Key& k) const {
                            static_cast<uint8_t>(k.v6)};
   mix(rest, sizeof rest);
   return static_cast<size_t>(h);
-}
-
-FragmentPolicy Defragmenter::policy_for(const IpAddress& dst) const {
-  int best = -1;
-  FragmentPolicy p = config_.policy;
-  const uint128 a = dst.value();
-  for (const FragmentTarget& t : config_.targets) {
-    const uint128 mask = t.bits == 0 ? 0 : ~uint128{0} << (128 - t.bits);
-    if ((a & mask) == t.prefix.value() && t.bits > best) {
-      best = t.bits;
-      p = t.policy;
-    }
-  }
-  return p;
 }
 
 void Defragmenter::drop_tracker(const Key& key) {
@@ -182,7 +136,7 @@ Defragmenter::Result Defragmenter::add(std::span<const uint8_t> frame, const Dec
   Tracker blank;
   if (fresh_tracker) {
     blank.first_seen = now;
-    blank.policy = policy_for(d.dst);
+    blank.policy = policy_for(d.dst, config_.policy, config_.targets);
   }
   Tracker& t = fresh_tracker ? blank : it->second;
   const uint8_t* bytes = frame.data() + d.payload_offset;

@@ -45,6 +45,7 @@
 #include "packet/decoder.h"
 #include "packet/ip_address.h"
 #include "packet/packet.h"
+#include "packet/target_policy.h"
 
 namespace picket {
 
@@ -52,13 +53,8 @@ enum class FragmentPolicy : uint8_t { kFirst, kLast, kBsd, kBsdRight, kLinux, kW
 std::string_view fragment_policy_name(FragmentPolicy p);
 std::optional<FragmentPolicy> parse_fragment_policy(std::string_view name);
 
-// A target's policy: datagrams to addresses in `prefix`/`bits` (bits in the 128-bit space;
-// IPv4 is IPv4-mapped, so /24 over IPv4 is 120).
-struct FragmentTarget {
-  IpAddress prefix;
-  int bits = 0;
-  FragmentPolicy policy = FragmentPolicy::kBsd;
-};
+// A target's policy: datagrams to addresses in its prefix (packet/target_policy.h).
+using FragmentTarget = PolicyTarget<FragmentPolicy>;
 // "10.0.0.0/8=linux" or "2001:db8::/32=windows"; nullopt and `error` when it is not.
 std::optional<FragmentTarget> parse_fragment_target(std::string_view text, std::string& error);
 
@@ -147,7 +143,6 @@ class Defragmenter {
   };
   static Footprint footprint(const Tracker& t);
 
-  FragmentPolicy policy_for(const IpAddress& dst) const;
   void take(Tracker& t, const Footprint& after, std::span<const uint8_t> frame, const DecodedPacket& d);
   void expire(int64_t now);
   void drop_tracker(const Key& key);

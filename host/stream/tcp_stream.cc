@@ -1,6 +1,7 @@
 #include "stream/tcp_stream.h"
 
 #include <algorithm>
+#include <array>
 
 namespace picket {
 namespace {
@@ -32,6 +33,46 @@ std::string_view stream_event_name(StreamEvent e) {
     case StreamEvent::kCount: break;
   }
   return "?";
+}
+
+namespace {
+
+constexpr std::array<std::string_view, 13> kPolicyNames = {"first",  "last",   "bsd",  "old-linux", "linux",
+                                                           "solaris", "hpux10", "hpux11", "irix", "macos",
+                                                           "windows", "vista",  "windows2k3"};
+
+}  // namespace
+
+std::string_view stream_policy_name(StreamPolicy p) { return kPolicyNames[static_cast<size_t>(p)]; }
+
+std::optional<StreamPolicy> parse_stream_policy(std::string_view name) {
+  for (size_t i = 0; i < kPolicyNames.size(); ++i) {
+    if (kPolicyNames[i] == name) return static_cast<StreamPolicy>(i);
+  }
+  return std::nullopt;
+}
+
+std::optional<StreamTarget> parse_stream_target(std::string_view text, std::string& error) {
+  return parse_policy_target<StreamPolicy>(text, parse_stream_policy, kStreamPolicyNames, error);
+}
+
+bool new_segment_wins(StreamPolicy p, uint64_t new_begin, uint64_t new_end, uint64_t held_begin, uint64_t held_end) {
+  switch (p) {
+    case StreamPolicy::kFirst:
+    case StreamPolicy::kVista: return false;
+    case StreamPolicy::kLast: return true;
+    case StreamPolicy::kBsd:
+    case StreamPolicy::kHpux10:
+    case StreamPolicy::kIrix:
+    case StreamPolicy::kMacos:
+    case StreamPolicy::kWindows:
+    case StreamPolicy::kWindows2k3: return new_begin < held_begin;
+    case StreamPolicy::kLinux: return new_begin < held_begin || (new_begin == held_begin && new_end > held_end);
+    case StreamPolicy::kOldLinux: return new_begin < held_begin || (new_begin == held_begin && new_end >= held_end);
+    case StreamPolicy::kSolaris:
+    case StreamPolicy::kHpux11: return new_end > held_end || (new_end == held_end && new_begin <= held_begin);
+  }
+  return false;
 }
 
 size_t StreamSide::held() const {
@@ -87,6 +128,28 @@ bool StreamReassembler::conflicts(const StreamSide& side, uint64_t at, std::stri
     }
   }
   return false;
+}
+
+// The bytes the receiver will read for the segment `bytes` at stream offset `at`: where it
+// overlaps queued bytes, the policy picks the queued ones (copied into the result) or the new
+// ones (written over the queued). Delivered bytes are not its to change: the receiver has them.
+std::string StreamReassembler::resolve_overlaps(StreamSide& side, uint64_t at, std::string_view bytes,
+                                                StreamPolicy policy) {
+  std::string out(bytes);
+  const uint64_t end = at + bytes.size();
+  auto it = side.queue.upper_bound(at);
+  if (it != side.queue.begin()) --it;
+  for (; it != side.queue.end() && it->first < end; ++it) {
+    const uint64_t q_end = it->first + it->second.size();
+    const uint64_t lo = std::max(at, it->first), hi = std::min(end, q_end);
+    if (lo >= hi) continue;
+    if (new_segment_wins(policy, at, end, it->first, q_end)) {
+      it->second.replace(lo - it->first, hi - lo, bytes.substr(lo - at, hi - lo));
+    } else {
+      out.replace(lo - at, hi - lo, it->second, lo - it->first, hi - lo);
+    }
+  }
+  return out;
 }
 
 // Keeps `lookback` bytes before `next` in the tail (more when the application layer holds
@@ -161,6 +224,7 @@ StreamUpdate StreamReassembler::place(Flow& flow, Direction direction, const Dec
   }
   if (config_.depth && start + payload.size() > config_.depth) payload = payload.substr(0, config_.depth - start);
   ++counters_.segments;
+  std::string resolved;
   // Other bytes where the SYN's data was, before any SYN/ACK: the server did not take it.
   // (A restart keeps every offset where it was.)
   if (side.tentative && !syn && conflicts(side, start, payload)) restart(side);
@@ -168,8 +232,10 @@ StreamUpdate StreamReassembler::place(Flow& flow, Direction direction, const Dec
   if (conflicts(side, start, payload)) {
     StreamUpdate u = exception(StreamEvent::kOverlapConflict);
     if (config_.drop_conflicts) return u;
-    // Accepted: the bytes held first stand, as the receiver keeps them.
-    u.event = StreamEvent::kNone;
+    // Accepted: the receiver's policy says whose bytes stand where the segment overlaps queued
+    // ones; `resolved` outlives the placing below.
+    resolved = resolve_overlaps(side, start, payload, policy_for(p.dst, config_.policy, config_.targets));
+    payload = resolved;
   }
   const uint64_t end = start + payload.size();
   if (end <= side.next) {

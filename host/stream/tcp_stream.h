@@ -25,7 +25,9 @@
 // same sequence numbers arrive twice with different bytes (in the tail or in the queue), the
 // two ends could read different streams: that is an overlap conflict, and inline the segment
 // is dropped (StreamConfig::drop_conflicts), so the receiver keeps the bytes that were
-// inspected. Segments that would grow the queue past its cap, or all streams past the memory
+// inspected. Accepted instead, the bytes delivered stand (the receiver has them already), and
+// where the segment overlaps queued bytes the receiver's stack decides, as its operating
+// system does (StreamPolicy, per destination prefix: packet/target_policy.h). Segments that would grow the queue past its cap, or all streams past the memory
 // cap, are an exception handled by StreamConfig::on_exception. When the receiver acknowledges
 // bytes past a gap up to a queued segment, the stream missed them (a capture that lost them):
 // the gap is skipped, counted, and the queue delivered.
@@ -46,6 +48,7 @@
 
 #include "flow/flow_table.h"
 #include "packet/decoder.h"
+#include "packet/target_policy.h"
 
 namespace picket {
 
@@ -59,12 +62,40 @@ enum class StreamException : uint8_t {
 };
 std::string_view stream_exception_name(StreamException e);
 
+// Whose bytes a receiver keeps where a new segment overlaps bytes it holds out of order, by
+// how the two lie (Suricata's stream policies, after Novak and Sturges, "Target-Based TCP
+// Stream Reassembly", 2007). "Starts before" compares the segments' first bytes, "reaches"
+// their ends:
+//
+//   first, vista          the held bytes
+//   last                  the new bytes
+//   bsd, hpux10, irix,    the new bytes when the new segment starts before the held one
+//   macos, windows, windows2k3
+//   linux                 ... or starts with it and ends past it
+//   old-linux             ... or starts with it and reaches its end
+//   solaris, hpux11       the new bytes when the new segment ends past the held one, or
+//                         reaches its end and does not start after it
+enum class StreamPolicy : uint8_t {
+  kFirst, kLast, kBsd, kOldLinux, kLinux, kSolaris, kHpux10, kHpux11, kIrix, kMacos, kWindows, kVista, kWindows2k3
+};
+std::string_view stream_policy_name(StreamPolicy p);
+std::optional<StreamPolicy> parse_stream_policy(std::string_view name);
+inline constexpr std::string_view kStreamPolicyNames =
+    "first, last, bsd, old-linux, linux, solaris, hpux10, hpux11, irix, macos, windows, vista, windows2k3";
+// Whether the new segment [new_begin, new_end) replaces the held bytes [held_begin, held_end).
+bool new_segment_wins(StreamPolicy p, uint64_t new_begin, uint64_t new_end, uint64_t held_begin, uint64_t held_end);
+using StreamTarget = PolicyTarget<StreamPolicy>;
+// "10.0.0.0/8=linux"; nullopt and `error` when it is not.
+std::optional<StreamTarget> parse_stream_target(std::string_view text, std::string& error);
+
 struct StreamConfig {
   uint32_t depth = 1 << 20;          // bytes reassembled per direction (Suricata's default)
   uint32_t lookback = 4096;          // bytes before a segment that its inspection sees
   uint32_t max_queued_segments = 256;  // out-of-order segments held per direction
   size_t memcap = size_t{256} << 20;   // bytes held by every stream together
   bool drop_conflicts = true;         // inline: drop a segment that rewrites inspected bytes
+  StreamPolicy policy = StreamPolicy::kBsd;  // accepted overlaps, for destinations no target names
+  std::vector<StreamTarget> targets;         // the longest prefix that holds wins
   uint32_t hold_limit = 65536;        // bytes kept for an application message still arriving
   StreamException on_exception = StreamException::kDropFlow;
 };
@@ -135,7 +166,7 @@ FlowSlot tcp_stream_slot();
 
 class StreamReassembler {
  public:
-  explicit StreamReassembler(StreamConfig config) : config_(config) {}
+  explicit StreamReassembler(StreamConfig config) : config_(std::move(config)) {}
 
   // Places the packet's TCP segment (it must be TCP) on its flow's stream in `direction`.
   // `payload` is the segment's data. Nothing changes when the result's event is one the
@@ -158,6 +189,7 @@ class StreamReassembler {
  private:
   StreamUpdate deliver(StreamSide& side, uint64_t at, std::string_view bytes);
   bool conflicts(const StreamSide& side, uint64_t at, std::string_view bytes) const;
+  std::string resolve_overlaps(StreamSide& side, uint64_t at, std::string_view bytes, StreamPolicy policy);
   void restart(StreamSide& side);
   void skip_acknowledged_gap(StreamSide& side, uint32_t ack);
   void append(StreamSide& side, std::string_view bytes);

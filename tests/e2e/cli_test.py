@@ -68,7 +68,9 @@ class Cli(unittest.TestCase):
         for text, where, words in [("rules demo.rules\n", ":1:1:", "expected 'option = value'"),
                                    ("\n  no-such-option = 1\n", ":2:3:", "unknown option '--no-such-option'"),
                                    ("max-flows = lots\n", ":1:13:", "--max-flows takes a number"),
-                                   ("policy =\n", ":1:8:", "has no value")]:
+                                   ("policy =\n", ":1:8:", "has no value"),
+                                   ("stream-policy = beos\n", ":1:17:", "--stream-policy takes first, last, bsd"),
+                                   ("stream-target = 10.0.0.0/33=linux\n", ":1:17:", "a prefix length of 0 to 32")]:
             bad = write("bad.conf", text)
             r = run(PICKETD, "--config", bad, "-r", self.capture)
             self.assertEqual(r.returncode, 2, text)

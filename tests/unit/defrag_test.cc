@@ -178,7 +178,7 @@ TEST(Defrag, ATargetPrefixChoosesItsPolicy) {
   std::string error;
   std::optional<FragmentTarget> t = parse_fragment_target("10.0.0.0/24=last", error);
   ASSERT_TRUE(t) << error;
-  EXPECT_EQ(t->bits, 120);
+  EXPECT_EQ(t->prefix.bits, 120);
   EXPECT_FALSE(parse_fragment_target("10.0.0.0/33=last", error));
   EXPECT_FALSE(parse_fragment_target("10.0.0.0/8=beos", error));
   EXPECT_FALSE(parse_fragment_target("nowhere=linux", error));

@@ -92,7 +92,7 @@ void run(uint32_t bindings, uint32_t rounds, const std::string& rules, bool devi
   };
   for (uint32_t r = 0; r < rounds; ++r) {
     const uint32_t address = bindings + r;  // past the fleet: a pod that just started
-    timed([&] { return controller.upsert({{workload(rng() % workloads), pod(address), 0}}, 0); }, known);
+    timed([&] { return controller.upsert({{workload(static_cast<uint32_t>(rng() % workloads)), pod(address), 0}}, 0); }, known);
     timed([&] { return controller.upsert({{"spiffe://fleet.picket/new/svc-" + std::to_string(r), pod(address + rounds), 0}}, 0); },
           fresh);
     timed([&] { return controller.revoke({pod(r * 7919 % bindings)}, 0); }, revoked);  // each pod once
@@ -105,7 +105,7 @@ void run(uint32_t bindings, uint32_t rounds, const std::string& rules, bool devi
   uint64_t sum = 0;
   const auto look_start = Clock::now();
   for (const auto& a : addresses) sum += g->identities->lookup(a, 0);
-  const double lookup_ns = std::chrono::duration<double, std::nano>(Clock::now() - look_start).count() / addresses.size();
+  const double lookup_ns = std::chrono::duration<double, std::nano>(Clock::now() - look_start).count() / static_cast<double>(addresses.size());
 
   const Spread k = spread(known), f = spread(fresh), v = spread(revoked);
   std::printf("%9u  %6.2f s  %8.1f %8.1f  %8.1f %8.1f  %8.1f %8.1f  %8.1f   %5.0f ns%s\n", bindings, load_s, k.median_us,
