@@ -102,6 +102,11 @@ engine:
   --stream-overlap drop|accept  a segment that gives other bytes for bytes already seen: dropped
                              (default), or forwarded, the stream taking the bytes the receiver
                              keeps by its overlap policy
+  --tcp-invalid drop|forward|ignore  a TCP packet its receiver refuses (data past its window, a
+                             RST off the next sequence number): dropped (default), forwarded and
+                             judged alone, or not checked; neither of the first two changes the
+                             flow or its stream
+  --async-oneside            establish TCP flows of which only the client's side is seen
   --stream-policy POLICY     whose bytes a receiver keeps where a segment overlaps ones it holds
                              out of order: first, last, bsd (default), old-linux, linux, solaris,
                              hpux10, hpux11, irix, macos, windows, vista or windows2k3
@@ -277,6 +282,13 @@ bool engine_option(const std::string& a, Reader& r, DaemonOptions& o) {
     const std::string v = r.value();
     if (v != "drop" && v != "accept") usage_error("--stream-overlap takes drop or accept");
     o.config.stream.drop_conflicts = v == "drop";
+  } else if (a == "--tcp-invalid") {
+    const std::string v = r.value();
+    if (v != "drop" && v != "forward" && v != "ignore") usage_error("--tcp-invalid takes drop, forward or ignore");
+    o.config.stream.drop_invalid = v == "drop";
+    o.config.flows.check_sequence = v != "ignore";
+  } else if (a == "--async-oneside") {
+    o.config.flows.async_oneside = true;
   } else if (a == "--stream-policy") {
     std::optional<StreamPolicy> p = parse_stream_policy(r.value());
     if (!p) usage_error("--stream-policy takes " + std::string(kStreamPolicyNames));

@@ -206,18 +206,67 @@ std::optional<FlowRef> FlowTable::track(const DecodedPacket& p, uint32_t wire_le
   if (now_ns > f.last_seen_ns) f.last_seen_ns = now_ns;
 
   if (p.is_tcp()) {
-    update_tcp(f, p, ref.direction);
+    ref.tcp_check = update_tcp(f, p, ref.direction);
   } else if (f.packets[0] > 0 && f.packets[1] > 0) {
     f.established = true;
   }
   return ref;
 }
 
-void FlowTable::update_tcp(Flow& f, const DecodedPacket& p, Direction d) {
+namespace {
+
+// Whether sequence number a lies after b, in the 32-bit space that wraps (RFC 1982).
+bool seq_after(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) > 0; }
+
+}  // namespace
+
+TcpCheck FlowTable::check_sequence(const Flow& f, const DecodedPacket& p, Direction d) const {
+  if (!config_.check_sequence || (p.tcp_flags & tcp_flag::kSyn)) return TcpCheck::kOk;
+  const TcpEndpoint& sender = f.tcp[static_cast<size_t>(d)];
+  const TcpEndpoint& receiver = f.tcp[d == Direction::kToServer ? 1 : 0];
+  if (p.tcp_flags & tcp_flag::kRst) {
+    // RFC 5961: only the exact next sequence number resets; another in the window draws a
+    // challenge ACK, one outside it is dropped. Either way the connection stays.
+    return sender.seq_known && p.tcp_seq != sender.next_seq ? TcpCheck::kInvalidRst : TcpCheck::kOk;
+  }
+  if (p.payload_length == 0 || !receiver.window_known) return TcpCheck::kOk;
+  // Data beginning past the window is discarded; one byte just at its edge is a zero-window
+  // probe, which the receiver answers.
+  const auto past = static_cast<int32_t>(p.tcp_seq - receiver.window_end);
+  return past > 0 || (past == 0 && p.payload_length > 1) ? TcpCheck::kOutOfWindow : TcpCheck::kOk;
+}
+
+TcpCheck FlowTable::update_tcp(Flow& f, const DecodedPacket& p, Direction d) {
+  const TcpCheck check = check_sequence(f, p, d);
+  if (check != TcpCheck::kOk) return check;
   const uint8_t flags = p.tcp_flags;
   const bool syn = flags & tcp_flag::kSyn;
   const bool ack = flags & tcp_flag::kAck;
   const bool first = f.packets[0] + f.packets[1] == 1;
+  TcpEndpoint& me = f.tcp[static_cast<size_t>(d)];
+  TcpEndpoint& other = f.tcp[d == Direction::kToServer ? 1 : 0];
+  const bool at_next = me.seq_known && p.tcp_seq == me.next_seq;
+
+  // Sequence numbers and windows. A SYN starts its sender's sequence space again, so the
+  // window the other end gave it no longer applies.
+  const uint32_t end = p.tcp_seq + p.payload_length + (syn ? 1 : 0) + ((flags & tcp_flag::kFin) ? 1 : 0);
+  if (syn) {
+    me.syn_seen = true;
+    me.syn_scale = p.tcp_options.window_scale;
+    other.window_known = false;
+  }
+  if (syn || !me.seq_known || seq_after(end, me.next_seq)) {
+    me.next_seq = end;
+    me.seq_known = true;
+  }
+  if (ack && me.syn_seen && other.syn_seen) {
+    // Windows scale only when both SYNs offered it, and never on a SYN (RFC 7323 2.2).
+    const int scale = !syn && me.syn_scale >= 0 && other.syn_scale >= 0 ? me.syn_scale : 0;
+    const uint32_t edge = p.tcp_ack + (static_cast<uint32_t>(p.tcp_window) << scale);
+    if (!me.window_known || seq_after(edge, me.window_end)) me.window_end = edge;
+    me.window_known = true;
+  }
+
   if (first) {
     if (syn && !ack) {
       f.tcp_state = TcpState::kSynSent;
@@ -226,7 +275,12 @@ void FlowTable::update_tcp(Flow& f, const DecodedPacket& p, Direction d) {
       f.midstream = true;
     }
   } else if (f.tcp_state == TcpState::kSynSent) {
-    if (d == Direction::kToClient && syn && ack) f.tcp_state = TcpState::kSynReceived;
+    if (d == Direction::kToClient && syn && ack) {
+      f.tcp_state = TcpState::kSynReceived;
+    } else if (config_.async_oneside && d == Direction::kToServer && ack && !syn && at_next && f.packets[1] == 0) {
+      // The client acknowledges a SYN/ACK this side never saw: the server answered by another way.
+      f.tcp_state = TcpState::kEstablished;
+    }
   } else if (f.tcp_state == TcpState::kSynReceived) {
     if (d == Direction::kToServer && ack && !syn) f.tcp_state = TcpState::kEstablished;
   }
@@ -238,6 +292,7 @@ void FlowTable::update_tcp(Flow& f, const DecodedPacket& p, Direction d) {
     f.fins |= static_cast<uint8_t>(1u << static_cast<int>(d));
     f.tcp_state = f.fins == 3 ? TcpState::kClosed : TcpState::kClosing;
   }
+  return TcpCheck::kOk;
 }
 
 }  // namespace picket

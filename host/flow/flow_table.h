@@ -11,6 +11,15 @@
 // takes the first packet's receiver (SYN/ACK) or sender as its client, unproven, and the
 // policy then judges its packets both ways (pipeline/software_engine.h).
 //
+// TCP sequence numbers are checked as the receiver checks them (RFC 9293 3.10.7.4, RFC 5961
+// 3.2), once the flow's handshake was seen both ways (so each side's window and its scale are
+// known): a segment with data that begins past what its receiver's window allows, or a RST
+// whose sequence number is not exactly the next one its sender would send, is refused by the
+// receiver, and here too: it changes no state (a refused RST closes nothing) and FlowRef says
+// why (TcpCheck). A SYN starts its sender's sequence space again. `async_oneside` (Suricata's
+// stream.async-oneside) establishes a flow of which only the client's side is seen (asymmetric
+// routing): its SYN, then its ACK of a SYN/ACK that went another way.
+//
 // The table holds at most `max_flows`; a new flow when it is full evicts a flow that is not
 // established, or closed, among the kEvictionScan least recently seen, else the least
 // recently seen one; evictions are counted. A flow idle longer than its timeout is gone: the
@@ -58,6 +67,23 @@ enum class TcpState : uint8_t {
   kClosed,       // a RST seen, or FINs both ways
 };
 
+// One end of a TCP flow, by the Direction of what it sends.
+struct TcpEndpoint {
+  uint32_t next_seq = 0;    // after the furthest byte it sent (its SYN and FIN count one each)
+  uint32_t window_end = 0;  // how far it lets the other end send: its ACK plus its window, scaled
+  int8_t syn_scale = -1;    // the window scale its SYN offered; -1: none
+  bool seq_known = false;
+  bool window_known = false;
+  bool syn_seen = false;
+};
+
+// What a TCP packet's receiver would make of its sequence numbers.
+enum class TcpCheck : uint8_t {
+  kOk,
+  kOutOfWindow,  // data beginning past the receiver's window: it discards the segment
+  kInvalidRst,   // a RST not at the sender's next sequence number: it closes nothing
+};
+
 struct Flow {
   FlowKey key;
   uint64_t id = 0;  // unique per table, never reused; decision records carry it as flow_id
@@ -72,6 +98,7 @@ struct Flow {
   bool midstream = false;  // picked up without a handshake
   bool client_proven = false;  // TCP: the client sent the flow's first packet, a SYN
   uint8_t fins = 0;        // bit per direction
+  TcpEndpoint tcp[2];      // by Direction of the sender
 
   // What features keep on the flow (detection's block, HTTP, ...): flow/flow_data.h.
   FlowDataList data;
@@ -80,6 +107,8 @@ struct Flow {
 struct FlowConfig {
   size_t max_flows = 1 << 20;
   bool midstream = false;
+  bool async_oneside = false;
+  bool check_sequence = true;  // refuse what the receiver refuses (TcpCheck)
   int64_t tcp_new_timeout_ns = 60'000'000'000;
   int64_t tcp_established_timeout_ns = 600'000'000'000;
   int64_t tcp_closed_timeout_ns = 60'000'000'000;
@@ -107,6 +136,7 @@ struct FlowRef {
   Flow* flow = nullptr;  // valid until the next call that changes the table
   Direction direction = Direction::kToServer;
   bool created = false;  // this packet started the flow
+  TcpCheck tcp_check = TcpCheck::kOk;  // not kOk: the packet changed nothing
 };
 
 class FlowTable {
@@ -153,7 +183,8 @@ class FlowTable {
   void remove(uint32_t i, FlowEnd why);
   uint32_t allocate();
   void evict_one();
-  void update_tcp(Flow& f, const DecodedPacket& p, Direction d);
+  TcpCheck check_sequence(const Flow& f, const DecodedPacket& p, Direction d) const;
+  TcpCheck update_tcp(Flow& f, const DecodedPacket& p, Direction d);
 
   FlowConfig config_;
   std::unordered_map<FlowKey, uint32_t, FlowKeyHash> index_;

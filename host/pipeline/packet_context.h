@@ -40,6 +40,7 @@ struct PacketContext {
   const HardwareView* device = nullptr;   // what a card decided first, when one judged
   Flow* flow = nullptr;                   // the flow stage's, valid until the next packet
   bool flow_created = false;              // this packet started its flow
+  TcpCheck tcp_check = TcpCheck::kOk;     // the flow table's: what the receiver makes of its sequence numbers
   bool fragment_refused = false;          // the defragmenter would not take it: dropped
   StreamUpdate stream;                    // the stream stage's: the segment's window
   DetectionInput detection;               // the buffers and state rules are checked against

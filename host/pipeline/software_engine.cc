@@ -259,6 +259,7 @@ void SoftwareEngine::flow_stage(PacketContext& ctx) {
   if (!flow) return;
   ctx.flow = flow->flow;
   ctx.flow_created = flow->created;
+  ctx.tcp_check = flow->tcp_check;
   v.has_flow = true;
   v.flow_id = flow->flow->id;
   v.direction = flow->direction;
@@ -368,6 +369,18 @@ bool SoftwareEngine::stream_stage(PacketContext& ctx) {
   Verdict& v = ctx.verdict;
   const DecodedPacket& p = v.decoded;
   if (!ctx.flow || !p.is_tcp()) return true;
+  if (ctx.tcp_check != TcpCheck::kOk) {
+    // Its receiver refuses it (flow/flow_table.h): it is no part of the stream and is judged
+    // alone, as Suricata does; inline it is dropped, and a drop rule it matches is recorded
+    // without blocking the flow (the drop is decided already).
+    v.stream_event = ctx.tcp_check == TcpCheck::kOutOfWindow ? StreamEvent::kOutOfWindow : StreamEvent::kInvalidRst;
+    streams_.count(v.stream_event);
+    if (config_.stream.drop_invalid) {
+      v.drop = true;
+      v.reason = DropReason::kStream;
+    }
+    return true;
+  }
   const std::string_view payload(reinterpret_cast<const char*>(ctx.packet.bytes.data()) + p.payload_offset,
                                  p.payload_length);
   ctx.stream = streams_.place(*ctx.flow, v.direction, p, payload);

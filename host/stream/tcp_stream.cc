@@ -30,6 +30,8 @@ std::string_view stream_event_name(StreamEvent e) {
     case StreamEvent::kOverlapConflict: return "overlap_conflict";
     case StreamEvent::kQueueFull: return "queue_full";
     case StreamEvent::kMemcap: return "memcap";
+    case StreamEvent::kOutOfWindow: return "packet_out_of_window";
+    case StreamEvent::kInvalidRst: return "rst_invalid";
     case StreamEvent::kCount: break;
   }
   return "?";
@@ -92,7 +94,7 @@ FlowSlot tcp_stream_slot() {
 }
 
 StreamUpdate StreamReassembler::exception(StreamEvent e) {
-  ++counters_.events[static_cast<size_t>(e)];
+  count(e);
   StreamUpdate u = in_stream();
   u.event = e;
   return u;

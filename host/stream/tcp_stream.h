@@ -94,6 +94,7 @@ struct StreamConfig {
   uint32_t max_queued_segments = 256;  // out-of-order segments held per direction
   size_t memcap = size_t{256} << 20;   // bytes held by every stream together
   bool drop_conflicts = true;         // inline: drop a segment that rewrites inspected bytes
+  bool drop_invalid = true;           // inline: drop a packet whose receiver refuses its sequence numbers
   StreamPolicy policy = StreamPolicy::kBsd;  // accepted overlaps, for destinations no target names
   std::vector<StreamTarget> targets;         // the longest prefix that holds wins
   uint32_t hold_limit = 65536;        // bytes kept for an application message still arriving
@@ -106,6 +107,10 @@ enum class StreamEvent : uint8_t {
   kOverlapConflict,  // the same sequence numbers with different bytes
   kQueueFull,        // more out-of-order segments than max_queued_segments
   kMemcap,           // the memory cap was reached
+  // Sequence numbers the receiver refuses (flow/flow_table.h, TcpCheck): the packet is no
+  // part of the stream.
+  kOutOfWindow,      // data beginning past the receiver's window
+  kInvalidRst,       // a RST not at its sender's next sequence number
   kCount,
 };
 std::string_view stream_event_name(StreamEvent e);
@@ -184,6 +189,7 @@ class StreamReassembler {
 
   const StreamConfig& config() const { return config_; }
   const StreamCounters& counters() const { return counters_; }
+  void count(StreamEvent e) { ++counters_.events[static_cast<size_t>(e)]; }
   size_t held_bytes() const { return memory_.held; }
 
  private:

@@ -12,6 +12,7 @@ Each test runs with its own rules and pcap, and its Suricata arguments mapped to
   --set stream.midstream=true  ->  --midstream
   action-order in suricata.yaml ->  --action-order
   --set stream.midstream-policy=P ->  --midstream-policy P (drop-flow, pass-flow, bypass, ignore)
+  --set stream.async-oneside=true ->  --async-oneside
   -k none                        ->  --checksums none
   (always)                       ->  --defrag-overlap accept: Suricata takes overlapping fragments
                                      by its policy and raises an event, as an IDS
@@ -118,6 +119,8 @@ def main():
         policy = re.search(r"stream\.midstream-policy=(\S+)", joined)
         if policy and policy.group(1) in ("drop-flow", "pass-flow", "bypass", "ignore"):
             args += ["--midstream-policy", policy.group(1)]
+        if "stream.async-oneside=true" in joined:
+            args.append("--async-oneside")
         if "-k none" in joined:
             args += ["--checksums", "none"]
         order = action_order(os.path.join(src, "suricata.yaml"))
