@@ -6,8 +6,10 @@
 //              bits 2-7: TCP flags (FIN SYN RST PSH ACK URG)
 //   bytes 1-2  the segment's offset in its direction's stream, little-endian (-2 .. 65533:
 //              before the start too)
-//   byte 3     its length, 0 to 255
-//   byte 4     the byte it repeats; byte 5: how many bytes of "/etc/passwd" it starts with
+//   byte 3     its length, 0 to 255; times 257, the window it advertises
+//   byte 4     the byte it repeats; times 64, how far past the other side's start it acknowledges
+//   byte 5     bits 0-6: how many bytes of "/etc/passwd" it starts with (modulo 12); bit 7:
+//              the window scale option, scale byte 4 modulo 16 (on a SYN, what it offers)
 //
 // The caps are small, so queues, the memory cap and the depth are reached often.
 #include <cstddef>
@@ -61,13 +63,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const uint8_t flags = static_cast<uint8_t>(r[0] >> 2);
     const int32_t offset = static_cast<int32_t>(r[1] | r[2] << 8) - 2;
     std::string payload(r[3], static_cast<char>(r[4]));
-    payload.replace(0, std::min<size_t>(r[5] % (attack.size() + 1), payload.size()), attack, 0,
-                    std::min<size_t>(r[5] % (attack.size() + 1), payload.size()));
-    const uint32_t isn = from_server ? 5000 : 1000;
+    payload.replace(0, std::min<size_t>((r[5] & 0x7f) % (attack.size() + 1), payload.size()), attack, 0,
+                    std::min<size_t>((r[5] & 0x7f) % (attack.size() + 1), payload.size()));
+    const uint32_t isn = from_server ? 5000 : 1000, other_isn = from_server ? 1000 : 5000;
     PacketBuilder b;
     b.ipv4(from_server ? "10.0.0.2" : "10.0.0.1", from_server ? "10.0.0.1" : "10.0.0.2");
     b.tcp(from_server ? 80 : client_port, from_server ? client_port : 80, flags,
-          static_cast<uint32_t>(int64_t{isn} + 1 + offset), 1);
+          static_cast<uint32_t>(int64_t{isn} + 1 + offset), other_isn + 1 + uint32_t{r[4]} * 64,
+          static_cast<uint16_t>(r[3] * 257));
+    if (r[5] & 0x80) b.tcp_options({3, 3, static_cast<uint8_t>(r[4] % 16)});
     b.payload(payload);
     p.bytes = b.build();
     p.wire_length = static_cast<uint32_t>(p.bytes.size());
