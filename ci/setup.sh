@@ -15,6 +15,7 @@ packages=(
   libxrt-dev
   libzmq3-dev cppzmq-dev
   protobuf-compiler libprotobuf-dev
+  libhiredis-dev redis-server
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [[ "${1:-}" == "--fuzz" ]]; then

@@ -91,6 +91,7 @@ struct Worker {
   rte_mempool* pool = nullptr;
   EveSink* eve = nullptr;
   ControlServer* publisher = nullptr;  // decision records to the PUB socket
+  RedisOutput* redis = nullptr;        // and to Redis
   Controller* controller = nullptr;
   uint32_t seen_generation = 0;  // the controller's number this worker last took up
   VerdictSink sink;  // records, reject answers, forward or drop
@@ -245,6 +246,7 @@ struct Worker {
     counters.records = sink.records();
     if (eve) eve->write(sink.lines());
     if (publisher) publisher->publish(sink.lines());
+    if (redis) redis->write(sink.lines());
   }
 
   int run() {
@@ -273,6 +275,7 @@ struct Worker {
     sink.take({}, {}, none, ended);
     if (eve) eve->write(sink.lines());
     if (publisher) publisher->publish(sink.lines());
+    if (redis) redis->write(sink.lines());
     flush();
     return 0;
   }
@@ -284,8 +287,9 @@ int launch(void* worker) { return static_cast<Worker*>(worker)->run(); }
 class InlineStatus final : public DaemonStatus {
  public:
   InlineStatus(const std::vector<std::unique_ptr<Worker>>& team, const std::vector<dpdk::PortInfo>& ports,
-               const Controller& controller, const ControlServer* server, std::string engine, bool fail_open)
-      : team_(team), ports_(ports), controller_(controller), server_(server), engine_(std::move(engine)),
+               const Controller& controller, const ControlServer* server, const RedisOutput* redis, std::string engine,
+               bool fail_open)
+      : team_(team), ports_(ports), controller_(controller), server_(server), redis_(redis), engine_(std::move(engine)),
         fail_open_(fail_open), started_(std::chrono::steady_clock::now()) {}
 
   void counters(control::Counters& out) override {
@@ -323,6 +327,10 @@ class InlineStatus final : public DaemonStatus {
       out.set_records(out.records() + l.records.load(std::memory_order_relaxed));
     }
     if (server_) out.set_records_published(server_->published());
+    if (redis_) {
+      out.set_records_to_redis(redis_->records());
+      out.set_records_to_redis_dropped(redis_->dropped());
+    }
     for (const dpdk::PortInfo& p : ports_) {
       rte_eth_stats s{};
       rte_eth_stats_get(p.id, &s);
@@ -357,6 +365,7 @@ class InlineStatus final : public DaemonStatus {
   const std::vector<dpdk::PortInfo>& ports_;
   const Controller& controller_;
   const ControlServer* server_;
+  const RedisOutput* redis_;
   std::string engine_;
   bool fail_open_;
   std::chrono::steady_clock::time_point started_;
@@ -450,6 +459,8 @@ int run_inline(const InlineOptions& o, const JudgeFactory& make_judge, const rul
 
   EveSink eve;
   if (!o.eve_path.empty() && !eve.open(o.eve_path)) return fail(o.eve_path + ": cannot write the decision log");
+  std::unique_ptr<RedisOutput> redis;
+  if (o.redis) redis = std::make_unique<RedisOutput>(*o.redis);
   std::unique_ptr<ControlServer> server;
   if (o.control) {
     server = std::make_unique<ControlServer>();
@@ -482,7 +493,8 @@ int run_inline(const InlineOptions& o, const JudgeFactory& make_judge, const rul
     worker->controller = &controller;
     worker->seen_generation = controller.latest();
     worker->fail_open = o.fail_open;
-    worker->sink.set_records(worker->eve || worker->publisher);
+    worker->redis = redis.get();
+    worker->sink.set_records(worker->eve || worker->publisher || worker->redis);
     worker->sink.source().classifications = classes;
     worker->sink.source().offline = false;
     worker->describe_generation();
@@ -498,7 +510,7 @@ int run_inline(const InlineOptions& o, const JudgeFactory& make_judge, const rul
 
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  InlineStatus status(team, ports, controller, server.get(), engine_name, o.fail_open);
+  InlineStatus status(team, ports, controller, server.get(), redis.get(), engine_name, o.fail_open);
   ControlHandler handler(controller, status, wall_ns);
   if (!o.quiet) {
     std::fprintf(stderr, "picketd: inline on %zu port(s), %u worker(s), engine %s; SIGINT or SIGTERM stops\n",
@@ -529,6 +541,12 @@ int run_inline(const InlineOptions& o, const JudgeFactory& make_judge, const rul
   rte_eal_mp_wait_lcore();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   print_counters(team, ports, seconds);
+  if (redis) {
+    redis->stop();
+    std::printf("  records to Redis: %llu sent, %llu dropped%s%s\n", static_cast<unsigned long long>(redis->records()),
+                static_cast<unsigned long long>(redis->dropped()), redis->last_error().empty() ? "" : "; last error: ",
+                redis->last_error().c_str());
+  }
   for (const dpdk::PortInfo& p : ports) dpdk::stop_port(p.id);
   for (auto& w : team) {
     for (auto* b : w->tx) rte_free(b);

@@ -14,12 +14,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "control/control_server.h"
 #include "control/controller.h"
 #include "daemon/judge.h"
+#include "log/redis_output.h"
 #include "rules/classification.h"
 
 namespace picket {
@@ -34,6 +36,7 @@ struct InlineOptions {
   unsigned mbufs = 0;                // packet buffers in the pool; 0: 4096 per queue
   unsigned stop_when_idle_ms = 0;    // 0: run until SIGINT or SIGTERM
   std::string eve_path;              // empty: no decision log
+  std::optional<RedisConfig> redis;  // decision records to Redis too
   bool fail_open = false;            // when an engine fails: forward unjudged (true) or drop all
   bool control = true;               // the control API's sockets
   ControlOptions control_options;

@@ -73,6 +73,8 @@ OfflineSummary run_offline(const OfflineOptions& o, Judge& judge, const rules::C
     eve.open(o.eve_path, std::ios::binary | std::ios::trunc);
     if (!eve) throw PcapError(o.eve_path + ": cannot write the decision log");
   }
+  std::unique_ptr<RedisOutput> redis;
+  if (o.redis) redis = std::make_unique<RedisOutput>(*o.redis);
   const SoftwareEngine& engine = judge.software();
   VerdictSink sink;
   RecordSource& src = sink.source();
@@ -105,6 +107,7 @@ OfflineSummary run_offline(const OfflineOptions& o, Judge& judge, const rules::C
     const std::vector<EndedFlow> ended = judge.software().take_ended_flows();
     sink.take(std::span<const PacketView>(views.data(), n), std::span<const Verdict>(verdicts.data(), n), out, ended);
     if (eve.is_open()) eve << sink.lines();
+    if (redis) redis->write(sink.lines());
     for (size_t k = 0; k < n; ++k) {
       const Verdict& v = verdicts[k];
       if (v.ip) {
@@ -123,6 +126,14 @@ OfflineSummary run_offline(const OfflineOptions& o, Judge& judge, const rules::C
     const std::vector<EndedFlow> ended = judge.software().take_ended_flows();
     sink.take({}, {}, out, ended);
     if (eve.is_open()) eve << sink.lines();
+    if (redis) redis->write(sink.lines());
+  }
+  if (redis) {
+    redis->stop();
+    s.redis = true;
+    s.redis_sent = redis->records();
+    s.redis_dropped = redis->dropped();
+    s.redis_error = redis->last_error();
   }
   progress.done();
   s.records = sink.records();
@@ -206,6 +217,11 @@ void print_summary(const OfflineSummary& s, Judge& judge, std::FILE* out) {
     if (st.depth_reached) {
       std::fprintf(out, "    stream depth_reached              %llu\n", static_cast<unsigned long long>(st.depth_reached));
     }
+  }
+  if (s.redis) {
+    std::fprintf(out, "  records to Redis   %10llu sent, %llu dropped%s%s\n", static_cast<unsigned long long>(s.redis_sent),
+                 static_cast<unsigned long long>(s.redis_dropped), s.redis_error.empty() ? "" : "; last error: ",
+                 s.redis_error.c_str());
   }
   std::fprintf(out, "  decision records   %10llu (%llu alerts)\n", static_cast<unsigned long long>(s.records),
                static_cast<unsigned long long>(c.alerts));

@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "daemon/judge.h"
+#include "log/redis_output.h"
 #include "rules/classification.h"
 
 namespace picket {
@@ -16,6 +18,7 @@ struct OfflineOptions {
   std::string capture;
   std::string eve_path;      // empty: no decision log
   std::string forward_path;  // empty: no capture of forwarded packets
+  std::optional<RedisConfig> redis;  // decision records to Redis too
   bool progress = true;
 };
 
@@ -32,6 +35,9 @@ struct OfflineSummary {
   std::map<uint32_t, uint64_t> rule_hits;                    // rule index -> records
   uint64_t records = 0;
   uint64_t rejects_sent = 0;
+  bool redis = false;  // records went to Redis: how many arrived, how many were lost, why
+  uint64_t redis_sent = 0, redis_dropped = 0;
+  std::string redis_error;
 };
 
 // Judges the capture with `judge`, in batches. Throws PcapError when the capture cannot be read

@@ -107,6 +107,11 @@ engine:
                              judged alone, or not checked; neither of the first two changes the
                              flow or its stream
   --async-oneside            establish TCP flows of which only the client's side is seen
+  --redis HOST:PORT          decision records to Redis too, as Suricata's EVE redis output
+  --redis-key KEY            the list or channel (default: picket)
+  --redis-mode MODE          list (LPUSH, default), rpush, or channel (PUBLISH)
+  --redis-queue N            records held while Redis is slow or down; past it, dropped and
+                             counted (default: 65536)
   --stream-policy POLICY     whose bytes a receiver keeps where a segment overlaps ones it holds
                              out of order: first, last, bsd (default), old-linux, linux, solaris,
                              hpux10, hpux11, irix, macos, windows, vista or windows2k3
@@ -338,6 +343,29 @@ bool engine_option(const std::string& a, Reader& r, DaemonOptions& o) {
   return true;
 }
 
+// --redis and its settings, into o.offline.redis (copied to the inline options at the end).
+bool redis_option(const std::string& a, Reader& r, DaemonOptions& o) {
+  if (a != "--redis" && a != "--redis-key" && a != "--redis-mode" && a != "--redis-queue") return false;
+  const std::string v = r.value();
+  if (!o.offline.redis) o.redis_where = g_where;  // the first setting, for an error at the end
+  RedisConfig& c = o.offline.redis ? *o.offline.redis : o.offline.redis.emplace();
+  std::string error;
+  if (a == "--redis") {
+    if (!parse_redis_server(v, c, error)) usage_error("--redis: " + error + " (expected HOST:PORT)");
+    o.redis_server = true;
+  } else if (a == "--redis-key") {
+    if (v.empty()) usage_error("--redis-key takes a key");
+    c.key = v;
+  } else if (a == "--redis-mode") {
+    std::optional<RedisMode> m = parse_redis_mode(v);
+    if (!m) usage_error("--redis-mode takes list, rpush or channel");
+    c.mode = *m;
+  } else {
+    c.queue = static_cast<size_t>(parse_number(a, v, 1, 1ul << 30));
+  }
+  return true;
+}
+
 // The input and output options; false when `a` is none of them.
 bool file_option(const std::string& a, Reader& r, DaemonOptions& o, std::string& log_dir, std::string& eve,
                  std::string& forward) {
@@ -354,9 +382,10 @@ bool file_option(const std::string& a, Reader& r, DaemonOptions& o, std::string&
   else if (a == "--eve") eve = r.value();
   else if (a == "--forward") forward = r.value();
   else if (a == "-q" || a == "--quiet") o.quiet = true;
-  else return false;
+  else return redis_option(a, r, o);
   return true;
 }
+
 
 }  // namespace
 
@@ -396,6 +425,11 @@ DaemonOptions parse_daemon_options(int argc, char** argv) {
   o.offline.progress = !o.quiet;
   o.files.progress = !o.quiet;
   o.online.eve_path = eve_path;
+  if (o.offline.redis && !o.redis_server) {
+    g_where = o.redis_where;
+    usage_error("--redis-key, --redis-mode and --redis-queue go with --redis HOST:PORT");
+  }
+  o.online.redis = o.offline.redis;
   o.online.quiet = o.quiet;
   return o;
 }

@@ -22,6 +22,8 @@ struct DaemonOptions {
   std::string engine_kind = "auto";  // sw, sim, xrt, auto
   bool inline_mode = false;
   bool quiet = false;
+  bool redis_server = false;  // --redis was given
+  std::string redis_where;    // where the first --redis setting was read (a file's file:line:column)
 };
 
 DaemonOptions parse_daemon_options(int argc, char** argv);

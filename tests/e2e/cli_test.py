@@ -70,7 +70,9 @@ class Cli(unittest.TestCase):
                                    ("max-flows = lots\n", ":1:13:", "--max-flows takes a number"),
                                    ("policy =\n", ":1:8:", "has no value"),
                                    ("stream-policy = beos\n", ":1:17:", "--stream-policy takes first, last, bsd"),
-                                   ("stream-target = 10.0.0.0/33=linux\n", ":1:17:", "a prefix length of 0 to 32")]:
+                                   ("stream-target = 10.0.0.0/33=linux\n", ":1:17:", "a prefix length of 0 to 32"),
+                                   ("redis = 127.0.0.1:99999\n", ":1:9:", "--redis: a port of 1 to 65535"),
+                                   ("\nredis-key = decisions\n", ":2:13:", "go with --redis HOST:PORT")]:
             bad = write("bad.conf", text)
             r = run(PICKETD, "--config", bad, "-r", self.capture)
             self.assertEqual(r.returncode, 2, text)

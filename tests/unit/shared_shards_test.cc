@@ -46,7 +46,7 @@ TEST(SharedShards, EveryCopyHoldsWhatWasWrittenToIt) {
   std::vector<std::pair<Map, Reference>> copies(1);
   for (int step = 0; step < 20000; ++step) {
     auto& [m, want] = copies[rng() % copies.size()];
-    const uint32_t key = rng() % 500;
+    const auto key = static_cast<uint32_t>(rng() % 500);
     switch (rng() % 10) {
       case 0:
       case 1:

@@ -238,6 +238,9 @@ void print_human(const picket::control::Reply& r) {
                 u(c.dropped_engine_failure()),
                 u(c.alerts()),
                 u(c.records()), u(c.records_published()));
+    if (c.records_to_redis() || c.records_to_redis_dropped()) {
+      std::printf("  records to Redis: %llu sent, %llu dropped\n", u(c.records_to_redis()), u(c.records_to_redis_dropped()));
+    }
     std::printf("  flows: %llu created, %llu evicted (%llu established), %llu blocked, %llu came back blocked\n",
                 u(c.flows_created()), u(c.flows_evicted()), u(c.flows_evicted_established()), u(c.flows_blocked()),
                 u(c.flows_revived()));
