@@ -7,6 +7,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -21,6 +22,7 @@
 #include <thread>
 
 #include "control/control.pb.h"
+#include "control/metrics.h"
 #include "io/eal.h"
 #include "pipeline/verdict_sink.h"
 
@@ -461,6 +463,16 @@ int run_inline(const InlineOptions& o, const JudgeFactory& make_judge, const rul
   if (!o.eve_path.empty() && !eve.open(o.eve_path)) return fail(o.eve_path + ": cannot write the decision log");
   std::unique_ptr<RedisOutput> redis;
   if (o.redis) redis = std::make_unique<RedisOutput>(*o.redis);
+  std::unique_ptr<MetricsEndpoint> metrics;
+  if (!o.metrics.empty()) {
+    metrics = std::make_unique<MetricsEndpoint>();
+    if (!metrics->start(o.metrics, error)) return fail("--metrics " + error);
+  }
+  std::string node = o.node;
+  if (node.empty()) {
+    char host[256] = {};
+    node = gethostname(host, sizeof host - 1) == 0 ? host : "picketd";
+  }
   std::unique_ptr<ControlServer> server;
   if (o.control) {
     server = std::make_unique<ControlServer>();
@@ -532,6 +544,16 @@ int run_inline(const InlineOptions& o, const JudgeFactory& make_judge, const rul
       server->poll(5, handler);
     } else {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (metrics) {
+      metrics->poll([&] {
+        control::Counters c;
+        control::Health h;
+        status.counters(c);
+        status.health(h);
+        h.set_generation(controller.latest());
+        return prometheus_text(c, h, node);
+      });
     }
     if (o.stop_when_idle_ms == 0) continue;
     uint64_t last = 0;

@@ -37,6 +37,8 @@ struct InlineOptions {
   unsigned stop_when_idle_ms = 0;    // 0: run until SIGINT or SIGTERM
   std::string eve_path;              // empty: no decision log
   std::optional<RedisConfig> redis;  // decision records to Redis too
+  std::string metrics;               // HOST:PORT of the Prometheus endpoint; empty: none
+  std::string node;                  // the metrics' node label; empty: the host name
   bool fail_open = false;            // when an engine fails: forward unjudged (true) or drop all
   bool control = true;               // the control API's sockets
   ControlOptions control_options;

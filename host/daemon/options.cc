@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "base/host_port.h"
 #include "base/text.h"
 #include "daemon/config_file.h"
 #include "plan/settings.h"
@@ -53,6 +54,8 @@ inline:
   --on-failure closed|open   when an engine fails: drop every frame (default), or forward them
                              unjudged
   --eal "OPTIONS"            the EAL options, as one argument (the same as after --)
+  --metrics HOST:PORT        Prometheus metrics over HTTP, GET /metrics (default: off)
+  --node NAME                the node label of every metric (default: the host name)
 
 control API (inline):
   --control ENDPOINT         the command socket (default: ipc://RUN/control; 'none': off)
@@ -203,6 +206,13 @@ bool inline_option(const std::string& a, Reader& r, InlineOptions& online, bool&
     std::string e = r.value();
     online.control = e != "none";
     if (online.control) online.control_options.endpoint = e;
+  } else if (a == "--metrics") {
+    std::string e = r.value(), error;
+    if (!parse_host_port(e, 0, error)) usage_error("--metrics: " + error + " (expected HOST:PORT)");
+    online.metrics = e;
+  } else if (a == "--node") {
+    online.node = r.value();
+    if (online.node.empty()) usage_error("--node takes a name");
   } else if (a == "--publish") {
     std::string e = r.value();
     online.control_options.publish = e == "none" ? "" : e;

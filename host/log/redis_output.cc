@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include "base/host_port.h"
+
 namespace picket {
 namespace {
 
@@ -26,45 +28,10 @@ std::optional<RedisMode> parse_redis_mode(std::string_view name) {
 }
 
 bool parse_redis_server(std::string_view text, RedisConfig& config, std::string& error) {
-  std::string_view host = text, port;
-  if (!text.empty() && text.front() == '[') {
-    const size_t close = text.find(']');
-    if (close == std::string_view::npos) {
-      error = "an IPv6 address opened with '[' is not closed";
-      return false;
-    }
-    host = text.substr(1, close - 1);
-    if (close + 1 < text.size()) {
-      if (text[close + 1] != ':') {
-        error = "expected ':' and a port after ']'";
-        return false;
-      }
-      port = text.substr(close + 2);
-    }
-  } else if (const size_t colon = text.rfind(':'); colon != std::string_view::npos && text.find(':') == colon) {
-    host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-  }
-  if (host.empty()) {
-    error = "no host";
-    return false;
-  }
-  uint32_t n = 6379;
-  if (!port.empty() || text.back() == ':') {
-    n = 0;
-    for (char c : port) {
-      if (c < '0' || c > '9' || (n = n * 10 + static_cast<uint32_t>(c - '0')) > 65535) {
-        error = "a port of 1 to 65535";
-        return false;
-      }
-    }
-    if (n == 0) {
-      error = "a port of 1 to 65535";
-      return false;
-    }
-  }
-  config.host = std::string(host);
-  config.port = static_cast<uint16_t>(n);
+  std::optional<HostPort> at = parse_host_port(text, 6379, error);
+  if (!at) return false;
+  config.host = at->host;
+  config.port = at->port;
   return true;
 }
 

@@ -11,11 +11,14 @@ import json
 import os
 import re
 import signal
+import socket
 import struct
 import subprocess
 import sys
 import time
 import unittest
+import urllib.error
+import urllib.request
 import zlib
 
 from captures import demo_capture, file_header, frames, ipv4_tcp, write_pcap
@@ -177,6 +180,52 @@ class Inline(unittest.TestCase):
         self.assertGreater(dropped, 0)  # the attacks' flows
         self.assertEqual(len(frames(out)), forwarded)
 
+    def test_prometheus_scrapes_the_counters_while_it_runs(self):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        out = os.path.join(WORK, "metrics.out.pcap")
+        proc = subprocess.Popen([PICKETD, *self.engine_args, "--eve", "-", "--stop-when-idle", "4000", "--ports", "0",
+                                 "--metrics", f"127.0.0.1:{port}", "--node", "edge-1", "--", *EAL, "-l", "0-1", "--vdev",
+                                 f"net_pcap0,rx_pcap={self.capture},tx_pcap={out}"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        url = f"http://127.0.0.1:{port}/metrics"
+
+        def scrape():
+            samples = {}
+            for line in urllib.request.urlopen(url, timeout=10).read().decode().splitlines():
+                if line and not line.startswith("#"):
+                    name, value = line.rsplit(" ", 1)
+                    samples[name] = float(value)
+            return samples
+
+        samples, deadline = {}, time.time() + 30
+        while time.time() < deadline:  # until the capture has gone through
+            try:
+                samples = scrape()
+            except OSError:
+                samples = {}
+            if samples.get('picket_packets_received_total{node="edge-1"}') == len(self.input):
+                break
+            time.sleep(0.1)
+        dropped = len(self.input) - len(self.forwarded)
+        self.assertEqual(samples.get('picket_packets_forwarded_total{node="edge-1"}'), len(self.forwarded), samples)
+        by_reason = {k: v for k, v in samples.items() if k.startswith("picket_packets_dropped_total{")}
+        self.assertEqual(sum(by_reason.values()), dropped, by_reason)
+        self.assertGreater(by_reason['picket_packets_dropped_total{node="edge-1",reason="policy"}'], 0)
+        self.assertGreater(by_reason['picket_packets_dropped_total{node="edge-1",reason="signature"}'], 0)
+        self.assertEqual(samples['picket_port_packets_total{node="edge-1",port="0",name="net_pcap0",what="in"}'],
+                         len(self.input))
+        self.assertEqual(samples['picket_info{node="edge-1",engine="sw",state="running"}'], 1)
+        # A client that connects and says nothing holds the endpoint no longer than its timeout.
+        with socket.create_connection(("127.0.0.1", port)):
+            self.assertIn('picket_generation{node="edge-1"} 1', urllib.request.urlopen(url, timeout=10).read().decode())
+        with self.assertRaises(urllib.error.HTTPError) as other:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10)
+        self.assertEqual(other.exception.code, 404)
+        stdout, stderr = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 0, stderr)
+
     def test_what_it_cannot_use_is_refused(self):
         cases = [  # arguments, exit status, words the error must have
             (["--ports", "3", "--", *EAL, "-l", "0-1", "--vdev", f"net_pcap0,rx_pcap={self.capture},tx_pcap=/dev/null"],
@@ -186,6 +235,7 @@ class Inline(unittest.TestCase):
             (["--", "--no-such-eal-option"], 1, "EAL"),
             (["-r", self.capture, "--", "-l", "0-1"], 2, "do not go together"),
             (["--workers", "0", "--", "-l", "0-1"], 2, "--workers takes a number from 1"),
+            (["--metrics", "localhost", "--", "-l", "0-1"], 2, "--metrics: no port"),
         ]
         for args, status, words in cases:
             run = subprocess.run([PICKETD, "-q", "-S", os.path.join(POLICY, "demo.rules"), "--engine", "sw", *args],
