@@ -34,6 +34,9 @@ struct DetectionInput {
   bool has_flow = false;
   Direction direction = Direction::kToServer;
   bool established = false;
+  // A TCP flow's streams' sizes by the Direction of their sender (detect/keywords/stream_size.cc).
+  bool stream_sizes_known = false;
+  uint32_t stream_size[2] = {};
   bool app_http = false;  // HTTP was seen on this packet's flow
   bool anomalies_only = false;  // a malformed packet: only decode-event rules apply
   IdentityId src_id = kUnknownIdentity;

@@ -255,6 +255,7 @@ TcpCheck FlowTable::update_tcp(Flow& f, const DecodedPacket& p, Direction d) {
     me.syn_scale = p.tcp_options.window_scale;
     other.window_known = false;
   }
+  if (syn || !me.seq_known) me.isn = syn ? p.tcp_seq : p.tcp_seq - 1;
   if (syn || !me.seq_known || seq_after(end, me.next_seq)) {
     me.next_seq = end;
     me.seq_known = true;

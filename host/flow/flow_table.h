@@ -69,6 +69,7 @@ enum class TcpState : uint8_t {
 
 // One end of a TCP flow, by the Direction of what it sends.
 struct TcpEndpoint {
+  uint32_t isn = 0;         // its initial sequence number (mid-stream: its first, less one)
   uint32_t next_seq = 0;    // after the furthest byte it sent (its SYN and FIN count one each)
   uint32_t window_end = 0;  // how far it lets the other end send: its ACK plus its window, scaled
   int8_t syn_scale = -1;    // the window scale its SYN offered; -1: none

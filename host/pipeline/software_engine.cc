@@ -431,6 +431,10 @@ void SoftwareEngine::detection_stage(PacketContext& ctx) {
   in.has_flow = f != nullptr;
   in.direction = v.direction;
   in.established = f && f->established;
+  in.stream_sizes_known = f && p.is_tcp();
+  for (size_t d = 0; in.stream_sizes_known && d < 2; ++d) {
+    in.stream_size[d] = f->tcp[d].seq_known ? f->tcp[d].next_seq - f->tcp[d].isn : 0;
+  }
   in.src_id = v.src_id;
   in.dst_id = v.dst_id;
   generation_->signatures->match(in, *scratch_, hits_, ctx.device ? &ctx.device->signatures : nullptr, &notes_);

@@ -87,6 +87,13 @@ struct NumericTest {
   bool test(uint32_t v) const;
 };
 
+// stream_size: a TCP flow's streams' sizes (detect/keywords/stream_size.cc).
+struct StreamSizeTest {
+  enum class Side : uint8_t { kServer, kClient, kBoth, kEither };
+  Side side = Side::kServer;
+  NumericTest test;
+};
+
 // flags: a TCP header's flags, after the ignored ones are masked off.
 struct TcpFlagsTest {
   enum class Mode : uint8_t { kExactly, kAll, kAny, kNone };  // (none), +, *, !
@@ -138,6 +145,7 @@ struct Rule {
   std::optional<NumericTest> icmp_code;  // icode
   std::optional<TcpFlagsTest> tcp_flags;  // flags
   std::optional<NumericTest> tcp_mss;     // tcp.mss
+  std::optional<StreamSizeTest> stream_size;
   uint32_t decode_events = 0;  // DecodeEvent bits the packet must carry (decode-event)
   std::optional<IdentitySelector> src_identity;
   std::optional<IdentitySelector> dst_identity;

@@ -1,7 +1,8 @@
 // TCP sequence numbers checked as the receiver checks them (flow/flow_table.h): data past the
 // receiver's window and a RST off its sender's next sequence number are refused (dropped
 // inline, recorded, judged alone) and change neither the flow nor its stream; windows scale
-// only when both SYNs offer it. And --async-oneside, for flows seen from their client only.
+// only when both SYNs offer it. And --async-oneside, for flows seen from their client only, and
+// the stream_size keyword, which counts on the same sequence numbers.
 #include <gtest/gtest.h>
 
 #include "engine_fixture.h"
@@ -128,6 +129,44 @@ TEST(TcpSequence, AsyncOnesideEstablishesAFlowSeenOnlyFromItsClient) {
     e.run(c.ack_from_client(), 0.001);
     EXPECT_EQ(e.sids(e.run(c.from_client("hello"), 0.002)), async ? std::vector<uint32_t>{1} : std::vector<uint32_t>{})
         << (async ? "with" : "without") << " --async-oneside";
+  }
+}
+
+}  // namespace
+}  // namespace picket
+
+namespace picket {
+namespace {
+
+// stream_size (detect/keywords/stream_size.cc) counts each side's sequence numbers from its
+// initial one: its SYN counts one, then each byte.
+TEST(StreamSize, CountsEachSidesBytesAsSuricataDoes) {
+  EngineUnderTest e("alert tcp any any -> any 80 (stream_size:server,>,20; content:\"x\"; sid:1;)\n"
+                    "alert tcp any any -> any 80 (stream_size:client,=,3; sid:2;)\n"
+                    "alert tcp any any -> any 80 (stream_size:both,>=,21; content:\"x\"; sid:3;)\n"
+                    "alert tcp any any -> any 80 (stream_size:either,!=,1; content:\"x\"; sid:4;)\n");
+  TcpConversation c("10.0.0.1", 40000, "10.0.0.2", 80);
+  double at = 0;
+  for (const Frame& f : c.handshake()) EXPECT_TRUE(e.sids(e.run(f, at += 0.001)).empty());
+  EXPECT_EQ(e.sids(e.run(c.from_client("xy"), at += 0.001)), std::vector<uint32_t>({2, 4}));  // client 1 + 2
+  e.run(c.from_server(std::string(20, 's')), at += 0.001);                                     // server 1 + 20
+  EXPECT_EQ(e.sids(e.run(c.from_client("x" + std::string(17, '-')), at += 0.001)),
+            std::vector<uint32_t>({1, 3, 4}));  // client 1 + 20
+  // Not TCP: no stream, no size.
+  EngineUnderTest udp("alert udp any any -> any any (stream_size:either,>=,0; sid:5;)\n");
+  EXPECT_TRUE(udp.sids(udp.run(PacketBuilder().ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).payload("x").build())).empty());
+}
+
+TEST(StreamSize, ABadValueNamesItsPlace) {
+  for (const char* bad : {"stream_size:sever,>,1;", "stream_size:server,~,1;", "stream_size:server,>;",
+                          "stream_size:server,>,lots;"}) {
+    Sources sources;
+    sources.files.push_back({SourceFile::Kind::kRules, "bad.rules",
+                             std::string("alert tcp any any -> any any (") + bad + " sid:1;)\n"});
+    Build build = build_generation(sources, EngineConfig{}, BuildOptions{});
+    ASSERT_FALSE(build.diagnostics.empty()) << bad;
+    EXPECT_NE(build.diagnostics[0].to_string().find("bad.rules:1:"), std::string::npos) << build.diagnostics[0].to_string();
+    EXPECT_NE(build.diagnostics[0].to_string().find("stream_size"), std::string::npos) << build.diagnostics[0].to_string();
   }
 }
 

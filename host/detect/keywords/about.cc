@@ -1,5 +1,6 @@
 // Keywords that describe a rule and change no verdict: msg, sid, gid, rev, priority,
-// classtype, reference, metadata, and Snort's target, service and rem (read and ignored).
+// classtype, reference, metadata, Snort's target, service and rem, and Suricata's prefilter (a
+// hint about which of the rule's keywords its engine should search first: read and ignored).
 #include "base/text.h"
 #include "detect/keywords/keyword.h"
 #include "rules/option_values.h"
@@ -16,6 +17,7 @@ constexpr std::string_view kClasstype[] = {"classtype"};
 constexpr std::string_view kReference[] = {"reference"};
 constexpr std::string_view kMetadata[] = {"metadata"};
 constexpr std::string_view kIgnored[] = {"target", "service", "rem"};
+constexpr std::string_view kHint[] = {"prefilter"};
 
 }  // namespace
 
@@ -33,6 +35,7 @@ const Keyword kAboutKeywords[] = {
     {kReference, [](const RuleOption& o, rules::Rule& r) { r.references.emplace_back(trim(o.value)); }},
     {kMetadata, [](const RuleOption& o, rules::Rule& r) { r.metadata.emplace_back(trim(o.value)); }},
     {kIgnored, [](const RuleOption&, rules::Rule&) {}},
+    {kHint, [](const RuleOption& o, rules::Rule&) { o.no_value(); }},
 };
 const size_t kAboutKeywordCount = std::size(kAboutKeywords);
 

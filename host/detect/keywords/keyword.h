@@ -66,5 +66,6 @@ extern const Keyword kIcmpTypeKeyword;
 extern const Keyword kIcmpCodeKeyword;
 extern const Keyword kTcpFlagsKeyword;
 extern const Keyword kTcpMssKeyword;
+extern const Keyword kStreamSizeKeyword;
 
 }  // namespace picket

@@ -18,6 +18,7 @@ const std::vector<const Keyword*>& registry() {
     k.push_back(&kIcmpCodeKeyword);
     k.push_back(&kTcpFlagsKeyword);
     k.push_back(&kTcpMssKeyword);
+    k.push_back(&kStreamSizeKeyword);
     return k;
   }();
   return all;
