@@ -110,6 +110,7 @@ engine:
                              judged alone, or not checked; neither of the first two changes the
                              flow or its stream
   --async-oneside            establish TCP flows of which only the client's side is seen
+  --anomaly-stream           an "anomaly" record for each stream event (Suricata's names)
   --redis HOST:PORT          decision records to Redis too, as Suricata's EVE redis output
   --redis-key KEY            the list or channel (default: picket)
   --redis-mode MODE          list (LPUSH, default), rpush, or channel (PUBLISH)
@@ -304,6 +305,8 @@ bool engine_option(const std::string& a, Reader& r, DaemonOptions& o) {
     o.config.flows.check_sequence = v != "ignore";
   } else if (a == "--async-oneside") {
     o.config.flows.async_oneside = true;
+  } else if (a == "--anomaly-stream") {
+    o.config.stream_anomalies = true;
   } else if (a == "--stream-policy") {
     std::optional<StreamPolicy> p = parse_stream_policy(r.value());
     if (!p) usage_error("--stream-policy takes " + std::string(kStreamPolicyNames));

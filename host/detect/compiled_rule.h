@@ -38,7 +38,8 @@ struct DetectionInput {
   bool stream_sizes_known = false;
   uint32_t stream_size[2] = {};
   bool app_http = false;  // HTTP was seen on this packet's flow
-  bool anomalies_only = false;  // a malformed packet: only decode-event rules apply
+  bool anomalies_only = false;  // a malformed or refused packet: only decode-event and stream-event rules apply
+  uint32_t stream_events = 0;   // StreamEvent bits the packet raised (detect/keywords/stream_event.cc)
   IdentityId src_id = kUnknownIdentity;
   IdentityId dst_id = kUnknownIdentity;
 };

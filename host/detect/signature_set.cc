@@ -316,7 +316,7 @@ bool SignatureSet::rule_matches(const CompiledRule& cr, const DetectionInput& ct
                                 bool& on_stream, uint32_t& message) const {
   const rules::Rule& r = cr.rule;
   const DecodedPacket& p = *ctx.packet;
-  if (ctx.anomalies_only && r.decode_events == 0) return false;
+  if (ctx.anomalies_only && r.decode_events == 0 && r.stream_events == 0) return false;
   if (!transport_matches(r.protocol, p.ip_proto)) return false;
   // Addresses, and ports where the packet has them (as Suricata, ports do not apply to ICMP);
   // a fragment has none, and matches no rule that names them.

@@ -187,6 +187,15 @@ void append_records(const RecordSource& src, const PacketView& packet, const Ver
     for (uint32_t rule : v.alerts) alert(src, packet, d, v, rule, false, out);  // decode-event rules
     return;
   }
+  // Stream events, as Suricata's anomaly records of type stream (EngineConfig::stream_anomalies).
+  for (size_t e = 1; e < static_cast<size_t>(StreamEvent::kCount); ++e) {
+    const std::string_view name = stream_event_suricata_name(static_cast<StreamEvent>(e));
+    if (!(v.stream_anomalies & stream_event_bit(static_cast<StreamEvent>(e))) || name.empty()) continue;
+    JsonLine j = header(src, packet, d, v, "anomaly");
+    j.begin("anomaly").field("type", "stream").field("event", "stream." + std::string(name)).end();
+    trailer(src, v, j);
+    out += j.finish();
+  }
   // Drops that are not a rule's: the reason's name, and what the stream made of the segment.
   if (v.reason == DropReason::kPolicy || v.reason == DropReason::kChecksum || v.reason == DropReason::kStream ||
       v.reason == DropReason::kFragment || v.reason == DropReason::kMidstream) {

@@ -120,6 +120,7 @@ void SoftwareEngine::process(const PacketView& packet, Verdict& v, const Hardwar
     identity_stage(ctx);
     if (policy_stage(ctx) && flow_verdict_stage(ctx) && stream_stage(ctx)) detection_stage(ctx);
   }
+  if (config_.stream_anomalies) v.stream_anomalies = ctx.detection.stream_events;
   if (ctx.fragment_refused && !v.drop) {
     v.drop = true;
     v.reason = DropReason::kFragment;
@@ -214,8 +215,9 @@ bool SoftwareEngine::admit_decoded(PacketContext& ctx) {
   return v.ip;
 }
 
-// A malformed packet that raised decode events meets the rules that name them (decode-event),
-// and only those: they are recorded; the packet stays as malformed made it.
+// A malformed packet that raised decode events, or a segment the stream refused with a stream
+// event, meets the rules that name them (decode-event, stream-event), and only those: they are
+// recorded; the packet stays as malformed or the stream made it.
 void SoftwareEngine::anomaly_stage(PacketContext& ctx) {
   Verdict& v = ctx.verdict;
   DetectionInput& in = ctx.detection;
@@ -223,6 +225,13 @@ void SoftwareEngine::anomaly_stage(PacketContext& ctx) {
   in.src = v.decoded.src.value();
   in.dst = v.decoded.dst.value();
   in.anomalies_only = true;
+  if (ctx.flow) {
+    in.has_flow = true;
+    in.direction = v.direction;
+    in.established = ctx.flow->established;
+    in.src_id = v.src_id;
+    in.dst_id = v.dst_id;
+  }
   generation_->signatures->match(in, *scratch_, hits_, nullptr, nullptr);
   for (uint32_t h : hits_) v.alerts.push_back(h);
 }
@@ -375,6 +384,7 @@ bool SoftwareEngine::stream_stage(PacketContext& ctx) {
     // without blocking the flow (the drop is decided already).
     v.stream_event = ctx.tcp_check == TcpCheck::kOutOfWindow ? StreamEvent::kOutOfWindow : StreamEvent::kInvalidRst;
     streams_.count(v.stream_event);
+    ctx.detection.stream_events = stream_event_bit(v.stream_event);
     if (config_.stream.drop_invalid) {
       v.drop = true;
       v.reason = DropReason::kStream;
@@ -385,8 +395,10 @@ bool SoftwareEngine::stream_stage(PacketContext& ctx) {
                                  p.payload_length);
   ctx.stream = streams_.place(*ctx.flow, v.direction, p, payload);
   const StreamEvent e = ctx.stream.event;
+  if (ctx.stream.depth_reached) ctx.detection.stream_events |= stream_event_bit(StreamEvent::kDepthReached);
   if (e == StreamEvent::kNone) return true;
   v.stream_event = e;
+  ctx.detection.stream_events |= stream_event_bit(e);
   StreamException what = e == StreamEvent::kOverlapConflict ? StreamException::kDropPacket : config_.stream.on_exception;
   switch (what) {
     case StreamException::kDropFlow:
@@ -395,11 +407,13 @@ bool SoftwareEngine::stream_stage(PacketContext& ctx) {
     case StreamException::kDropPacket:
       v.drop = true;
       v.reason = DropReason::kStream;
+      anomaly_stage(ctx);
       return false;
     case StreamException::kPassFlow:
       streams_.abandon(*ctx.flow);
       ctx.flow->data.emplace<PassedFlow>(passed_slot_);
       v.flow_passed = true;
+      anomaly_stage(ctx);
       return false;
     case StreamException::kIgnore:
       // Reassembly of the flow ends; its packets are inspected one by one from here on.

@@ -65,6 +65,9 @@ struct EngineConfig {
   uint32_t packet_alert_max = 15;
   // A record of every flow as it ends (pipeline/flow_record.h), for the decision log.
   bool flow_records = true;
+  // An "anomaly" record for each stream event a packet raises (Suricata's EVE anomaly
+  // types.stream: off there by default too).
+  bool stream_anomalies = false;
   // Suricata's default; suricata.yaml's action-order may change it.
   std::array<rules::Action, 4> action_order = {rules::Action::kPass, rules::Action::kDrop, rules::Action::kReject,
                                                rules::Action::kAlert};

@@ -69,6 +69,7 @@ struct Verdict {
   bool flow_passed = false;                // forwarded uninspected: the flow was passed
   bool stream_matched = false;             // a rule matched across segments of the stream
   StreamEvent stream_event = StreamEvent::kNone;  // what the stream made of the segment
+  uint32_t stream_anomalies = 0;           // StreamEvent bits to record as anomalies (EngineConfig::stream_anomalies)
   bool app_http = false;                   // HTTP was seen on the packet's flow (app_proto)
   HttpRecord http;                         // with alerts on an HTTP message: that message
 
@@ -76,7 +77,7 @@ struct Verdict {
   bool recorded() const {
     return !alerts.empty() || flow_was_blocked || malformed != Malformed::kNone || reason == DropReason::kPolicy ||
            reason == DropReason::kStream || reason == DropReason::kChecksum || reason == DropReason::kFragment ||
-           reason == DropReason::kMidstream ||
+           reason == DropReason::kMidstream || stream_anomalies != 0 ||
            audit_would_drop;
   }
 
@@ -103,6 +104,7 @@ struct Verdict {
     flow_passed = false;
     stream_matched = false;
     stream_event = StreamEvent::kNone;
+    stream_anomalies = 0;
     datagram.clear();
     app_http = false;
     http.present = false;

@@ -147,6 +147,7 @@ struct Rule {
   std::optional<NumericTest> tcp_mss;     // tcp.mss
   std::optional<StreamSizeTest> stream_size;
   uint32_t decode_events = 0;  // DecodeEvent bits the packet must carry (decode-event)
+  uint32_t stream_events = 0;  // StreamEvent bits the packet must carry (stream-event)
   std::optional<IdentitySelector> src_identity;
   std::optional<IdentitySelector> dst_identity;
 

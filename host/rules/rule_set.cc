@@ -56,13 +56,25 @@ void RuleLoader::add_rule(std::string_view text, const SourceLocation& where) {
   ParseOutcome outcome = parse_rule(text, where, vars_);
   if (outcome.rule) {
     Rule& rule = *outcome.rule;
-    auto [it, inserted] = sids_.emplace(std::pair{rule.gid, rule.sid}, where);
+    auto [it, inserted] = sids_.emplace(std::pair{rule.gid, rule.sid}, Loaded{where, set_.rules.size()});
     if (!inserted) {
+      // As Suricata: of two rules with one sid, the higher revision stands.
       ++r.duplicate_sids;
+      Rule& earlier = set_.rules[it->second.index];
+      const bool replaces = rule.rev > earlier.rev;
       outcome.diagnostic = Diagnostic{Severity::kWarning, where,
-                                      "rule skipped: duplicate sid " + std::to_string(rule.sid) +
-                                          " (first at " + it->second.to_string() + ")",
+                                      (replaces ? "rule replaces the one at " + it->second.where.to_string() +
+                                                      ": duplicate sid " + std::to_string(rule.sid) + ", higher rev " +
+                                                      std::to_string(rule.rev)
+                                                : "rule skipped: duplicate sid " + std::to_string(rule.sid) +
+                                                      " (first at " + it->second.where.to_string() + ")"),
                                       "duplicate sid", rule.sid};
+      if (replaces) {
+        it->second.where = where;
+        earlier = std::move(rule);
+        set_.diagnostics.push_back(std::move(*outcome.diagnostic));
+        return;  // counted once, as the rule it replaced was
+      }
       outcome.rule.reset();
     }
   }

@@ -56,7 +56,11 @@ class RuleLoader {
   Variables vars_;
   bool strict_;
   RuleSet set_;
-  std::map<std::pair<uint32_t, uint32_t>, SourceLocation> sids_;  // (gid, sid) -> first
+  struct Loaded {
+    SourceLocation where;
+    size_t index = 0;  // in set_.rules
+  };
+  std::map<std::pair<uint32_t, uint32_t>, Loaded> sids_;  // (gid, sid) -> the rule in force
 };
 
 }  // namespace picket::rules

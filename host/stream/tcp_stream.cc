@@ -32,6 +32,7 @@ std::string_view stream_event_name(StreamEvent e) {
     case StreamEvent::kMemcap: return "memcap";
     case StreamEvent::kOutOfWindow: return "packet_out_of_window";
     case StreamEvent::kInvalidRst: return "rst_invalid";
+    case StreamEvent::kDepthReached: return "depth_reached";
     case StreamEvent::kCount: break;
   }
   return "?";
@@ -75,6 +76,16 @@ bool new_segment_wins(StreamPolicy p, uint64_t new_begin, uint64_t new_end, uint
     case StreamPolicy::kHpux11: return new_end > held_end || (new_end == held_end && new_begin <= held_begin);
   }
   return false;
+}
+
+std::string_view stream_event_suricata_name(StreamEvent e) {
+  switch (e) {
+    case StreamEvent::kOverlapConflict: return "reassembly_overlap_different_data";
+    case StreamEvent::kOutOfWindow: return "est_packet_out_of_window";
+    case StreamEvent::kInvalidRst: return "rst_invalid";
+    case StreamEvent::kDepthReached: return "reassembly_depth_reached";
+    default: return {};
+  }
 }
 
 size_t StreamSide::held() const {
@@ -222,7 +233,9 @@ StreamUpdate StreamReassembler::place(Flow& flow, Direction direction, const Dec
   if (config_.depth && start >= config_.depth) {
     side.done = true;
     ++counters_.depth_reached;
-    return {};
+    StreamUpdate u;
+    u.depth_reached = true;
+    return u;
   }
   if (config_.depth && start + payload.size() > config_.depth) payload = payload.substr(0, config_.depth - start);
   ++counters_.segments;
@@ -335,7 +348,8 @@ StreamUpdate StreamReassembler::deliver(StreamSide& side, uint64_t at, std::stri
   const uint64_t first_fresh = side.next;
   append(side, fresh);
   drain_queue(side);
-  if (config_.depth && side.next >= config_.depth) {
+  const bool reached = config_.depth && side.next >= config_.depth;
+  if (reached) {
     side.done = true;
     ++counters_.depth_reached;
   }
@@ -350,6 +364,7 @@ StreamUpdate StreamReassembler::deliver(StreamSide& side, uint64_t at, std::stri
   u.window = std::string_view(side.tail).substr(from - side.tail_start);
   u.fresh_from = first_fresh - from;
   u.side = &side;
+  u.depth_reached = reached;
   return u;
 }
 

@@ -111,9 +111,14 @@ enum class StreamEvent : uint8_t {
   // part of the stream.
   kOutOfWindow,      // data beginning past the receiver's window
   kInvalidRst,       // a RST not at its sender's next sequence number
+  kDepthReached,     // a direction reached StreamConfig::depth (StreamUpdate::depth_reached; not an exception)
   kCount,
 };
 std::string_view stream_event_name(StreamEvent e);
+constexpr uint32_t stream_event_bit(StreamEvent e) { return 1u << static_cast<unsigned>(e); }
+// Suricata's name of the event (stream-events.rules, EVE anomaly "stream.NAME"); empty for
+// those it has no name for (queue_full, memcap: its exception policies).
+std::string_view stream_event_suricata_name(StreamEvent e);
 
 struct StreamCounters {
   uint64_t segments = 0;         // segments with data placed in a stream
@@ -132,6 +137,7 @@ struct StreamSide;
 struct StreamUpdate {
   bool in_stream = false;  // the segment belongs to a reassembled stream
   StreamEvent event = StreamEvent::kNone;
+  bool depth_reached = false;  // this segment took its direction to StreamConfig::depth
   // Set when the segment delivered bytes: the inspection window, and where in it the bytes this
   // segment delivered begin. Valid until the stream changes again.
   std::string_view window;

@@ -13,6 +13,8 @@ Each test runs with its own rules and pcap, and its Suricata arguments mapped to
   action-order in suricata.yaml ->  --action-order
   --set stream.midstream-policy=P ->  --midstream-policy P (drop-flow, pass-flow, bypass, ignore)
   --set stream.async-oneside=true ->  --async-oneside
+  --set stream.reassembly.depth=N ->  --stream-depth N
+  --set ...anomaly.types.stream=yes -> --anomaly-stream
   -k none                        ->  --checksums none
   (always)                       ->  --defrag-overlap accept: Suricata takes overlapping fragments
                                      by its policy and raises an event, as an IDS
@@ -121,6 +123,11 @@ def main():
             args += ["--midstream-policy", policy.group(1)]
         if "stream.async-oneside=true" in joined:
             args.append("--async-oneside")
+        depth = re.search(r"stream\.reassembly\.depth=(\d+)", joined)
+        if depth:
+            args += ["--stream-depth", depth.group(1)]
+        if re.search(r"anomaly\.types\.stream=yes", joined):
+            args.append("--anomaly-stream")
         if "-k none" in joined:
             args += ["--checksums", "none"]
         order = action_order(os.path.join(src, "suricata.yaml"))

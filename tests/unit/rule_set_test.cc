@@ -48,6 +48,45 @@ TEST(RuleSet, DuplicateSidKeepsTheFirstAndSaysWhere) {
             "set.rules:2:1: warning: rule skipped: duplicate sid 10 (first at set.rules:1:1)");
 }
 
+TEST(RuleSet, OfOneSidTheHigherRevisionStandsAsInSuricata) {
+  RuleSet s = load(
+      "alert tcp any any -> any any (msg:\"old\"; sid:10; rev:1;)\n"
+      "alert tcp any any -> any any (msg:\"new\"; sid:10; rev:3;)\n"
+      "alert tcp any any -> any any (msg:\"older\"; sid:10; rev:2;)\n");
+  EXPECT_TRUE(s.ok());
+  ASSERT_EQ(s.rules.size(), 1u);
+  EXPECT_EQ(s.rules[0].msg, "new");
+  EXPECT_EQ(s.report.accepted, 1u);
+  EXPECT_EQ(s.report.duplicate_sids, 2u);
+  ASSERT_EQ(s.diagnostics.size(), 2u);
+  EXPECT_EQ(s.diagnostics[0].to_string(),
+            "set.rules:2:1: warning: rule replaces the one at set.rules:1:1: duplicate sid 10, higher rev 3");
+  EXPECT_EQ(s.diagnostics[1].to_string(),
+            "set.rules:3:1: warning: rule skipped: duplicate sid 10 (first at set.rules:2:1)");
+}
+
+TEST(RuleSet, RequiresIsReadAsSuricata8ReadsIt) {
+  RuleSet s = load(
+      "alert tcp any any -> any any (requires: version >= 7.0.3; sid:1;)\n"
+      "alert tcp any any -> any any (requires: version >= 7 < 8; sid:2;)\n"
+      "alert tcp any any -> any any (requires: version >= 8, version < 9; sid:3;)\n"
+      "alert tcp any any -> any any (requires: feature geoip; sid:4;)\n"
+      "alert tcp any any -> any any (requires: version >= 8.1; sid:5;)\n");
+  EXPECT_TRUE(s.ok());
+  ASSERT_EQ(s.rules.size(), 2u);
+  EXPECT_EQ(s.rules[0].sid, 1u);
+  EXPECT_EQ(s.rules[1].sid, 3u);
+  EXPECT_EQ(s.report.skip_reasons["requires version"], 2u);
+  EXPECT_EQ(s.report.skip_reasons["requires feature geoip"], 1u);
+  for (const char* bad : {"requires: version => 7;", "requires: version >= seven;", "requires: colour blue;",
+                          "requires: version >=;"}) {
+    RuleSet b = load(std::string("alert tcp any any -> any any (") + bad + " sid:1;)\n");
+    EXPECT_FALSE(b.ok()) << bad;
+    ASSERT_FALSE(b.diagnostics.empty()) << bad;
+    EXPECT_NE(b.diagnostics[0].to_string().find("set.rules:1:"), std::string::npos) << b.diagnostics[0].to_string();
+  }
+}
+
 TEST(RuleSet, ReportCountsSkipsByReason) {
   RuleSet s = load(
       "alert tcp any any -> any any (content:\"GET\"; sid:1;)\n"

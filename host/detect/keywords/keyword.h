@@ -67,5 +67,7 @@ extern const Keyword kIcmpCodeKeyword;
 extern const Keyword kTcpFlagsKeyword;
 extern const Keyword kTcpMssKeyword;
 extern const Keyword kStreamSizeKeyword;
+extern const Keyword kStreamEventKeyword;
+extern const Keyword kRequiresKeyword;
 
 }  // namespace picket

@@ -19,6 +19,8 @@ const std::vector<const Keyword*>& registry() {
     k.push_back(&kTcpFlagsKeyword);
     k.push_back(&kTcpMssKeyword);
     k.push_back(&kStreamSizeKeyword);
+    k.push_back(&kStreamEventKeyword);
+    k.push_back(&kRequiresKeyword);
     return k;
   }();
   return all;
