@@ -8,6 +8,7 @@
 // SYN (and FIN) count one, as in Suricata: a client that sent 10 bytes after its SYN has a
 // size of 11. A flow picked up mid-stream counts from its first segment, less one. A packet
 // that is not on a TCP flow meets none.
+#include <algorithm>
 #include <string>
 
 #include "detect/compiled_rule.h"
@@ -44,7 +45,7 @@ void parse(const RuleOption& o, rules::Rule& r) {
   else if (op == "!=") prefix = "!";
   else if (op == "<" || op == ">" || op == "<=" || op == ">=") prefix = std::string(op);
   else o.fail(o.value_offset + c1 + 1, "stream_size's modifier is <, >, =, !=, <= or >=");
-  const size_t number_at = c2 + 1 + (v.substr(c2 + 1).size() - trimmed(v.substr(c2 + 1)).size());
+  const size_t number_at = std::min(v.find_first_not_of(" \t", c2 + 1), v.size());
   const std::string number(trimmed(v.substr(c2 + 1)));
   if (number.empty() || number.find_first_not_of("0123456789") != std::string::npos) {
     o.fail(o.value_offset + number_at, "stream_size takes a number of bytes");
