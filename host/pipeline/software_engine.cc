@@ -396,6 +396,7 @@ bool SoftwareEngine::stream_stage(PacketContext& ctx) {
   ctx.stream = streams_.place(*ctx.flow, v.direction, p, payload);
   const StreamEvent e = ctx.stream.event;
   if (ctx.stream.depth_reached) ctx.detection.stream_events |= stream_event_bit(StreamEvent::kDepthReached);
+  if (ctx.stream.overlap_accepted) ctx.detection.stream_events |= stream_event_bit(StreamEvent::kOverlapConflict);
   if (e == StreamEvent::kNone) return true;
   v.stream_event = e;
   ctx.detection.stream_events |= stream_event_bit(e);

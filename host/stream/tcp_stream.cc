@@ -240,6 +240,7 @@ StreamUpdate StreamReassembler::place(Flow& flow, Direction direction, const Dec
   if (config_.depth && start + payload.size() > config_.depth) payload = payload.substr(0, config_.depth - start);
   ++counters_.segments;
   std::string resolved;
+  bool accepted = false;
   // Other bytes where the SYN's data was, before any SYN/ACK: the server did not take it.
   // (A restart keeps every offset where it was.)
   if (side.tentative && !syn && conflicts(side, start, payload)) restart(side);
@@ -251,17 +252,23 @@ StreamUpdate StreamReassembler::place(Flow& flow, Direction direction, const Dec
     // ones; `resolved` outlives the placing below.
     resolved = resolve_overlaps(side, start, payload, policy_for(p.dst, config_.policy, config_.targets));
     payload = resolved;
+    accepted = true;
   }
+  auto placed = [&](StreamUpdate u) {
+    u.overlap_accepted = accepted;
+    return u;
+  };
   const uint64_t end = start + payload.size();
   if (end <= side.next) {
     ++counters_.retransmissions;
-    return in_stream();
+    return placed(in_stream());
   }
   if (start > side.next) {
     // Out of order: held until the gap before it fills. Only the parts no queued segment
-    // covers yet are added, so the bytes queued first stand.
-    if (side.queue.size() >= config_.max_queued_segments) return exception(StreamEvent::kQueueFull);
-    if (memory_.held + payload.size() > config_.memcap) return exception(StreamEvent::kMemcap);
+    // covers yet are added (where it overlaps queued bytes, those stand, or resolve_overlaps
+    // wrote its bytes over them).
+    if (side.queue.size() >= config_.max_queued_segments) return placed(exception(StreamEvent::kQueueFull));
+    if (memory_.held + payload.size() > config_.memcap) return placed(exception(StreamEvent::kMemcap));
     uint64_t pos = start;
     auto it = side.queue.upper_bound(start);
     if (it != side.queue.begin() && std::prev(it)->first + std::prev(it)->second.size() > pos) {
@@ -278,11 +285,11 @@ StreamUpdate StreamReassembler::place(Flow& flow, Direction direction, const Dec
       ++it;
     }
     ++counters_.out_of_order;
-    return in_stream();
+    return placed(in_stream());
   }
   StreamUpdate u = deliver(side, start, payload);
   if (syn && start == 0 && u.event == StreamEvent::kNone) side.tentative = static_cast<uint32_t>(side.next);
-  return u;
+  return placed(u);
 }
 
 // The receiver acknowledged bytes past a gap the stream is stuck at, up to a queued segment:

@@ -27,10 +27,11 @@
 // is dropped (StreamConfig::drop_conflicts), so the receiver keeps the bytes that were
 // inspected. Accepted instead, the bytes delivered stand (the receiver has them already), and
 // where the segment overlaps queued bytes the receiver's stack decides, as its operating
-// system does (StreamPolicy, per destination prefix: packet/target_policy.h). Segments that would grow the queue past its cap, or all streams past the memory
-// cap, are an exception handled by StreamConfig::on_exception. When the receiver acknowledges
-// bytes past a gap up to a queued segment, the stream missed them (a capture that lost them):
-// the gap is skipped, counted, and the queue delivered.
+// system does (StreamPolicy, per destination prefix: packet/target_policy.h). Segments that
+// would grow the queue past its cap, or all streams past the memory cap, are an exception
+// handled by StreamConfig::on_exception. When the receiver acknowledges bytes past a gap up
+// to a queued segment, the stream missed them (a capture that lost them): the gap is skipped,
+// counted, and the queue delivered.
 //
 // Inspection window: a segment that delivers bytes is inspected together with the stream
 // before it, from the start of the earliest earlier segment that begins at most
@@ -138,6 +139,7 @@ struct StreamUpdate {
   bool in_stream = false;  // the segment belongs to a reassembled stream
   StreamEvent event = StreamEvent::kNone;
   bool depth_reached = false;  // this segment took its direction to StreamConfig::depth
+  bool overlap_accepted = false;  // an overlap conflict taken by the policy (drop_conflicts off)
   // Set when the segment delivered bytes: the inspection window, and where in it the bytes this
   // segment delivered begin. Valid until the stream changes again.
   std::string_view window;

@@ -72,3 +72,19 @@ TEST(StreamEvent, AnEventPicketDoesNotRaiseSkipsTheRule) {
 
 }  // namespace
 }  // namespace picket
+
+namespace picket {
+namespace {
+
+TEST(StreamEvent, AnOverlapTheConfigurationAcceptsIsStillTheEvent) {
+  EngineConfig config;
+  config.stream.drop_conflicts = false;  // --stream-overlap accept
+  Session s(config);
+  s.send(s.c.from_client_at(0, "GET /a"));
+  const Verdict v = s.send(s.c.from_client_at(0, "GET /bcd"));
+  EXPECT_FALSE(v.drop);
+  EXPECT_EQ(s.e.sids(v), Sids{1});
+}
+
+}  // namespace
+}  // namespace picket
