@@ -73,6 +73,11 @@ output:
   --forward FILE             offline: capture of forwarded packets (default: DIR/forwarded.pcap;
                              '-' for none)
   --no-flow-records          no "flow" record when a flow ends
+  --redis HOST:PORT          decision records to Redis too, as Suricata's EVE redis output
+  --redis-key KEY            the list or channel (default: picket)
+  --redis-mode MODE          list (LPUSH, default), rpush, or channel (PUBLISH)
+  --redis-queue N            records held while Redis is slow or down; past it, dropped and
+                             counted (default: 65536)
   -q, --quiet                no progress line and no skipped-rule warnings
 
 engine:
@@ -111,11 +116,6 @@ engine:
                              flow or its stream
   --async-oneside            establish TCP flows of which only the client's side is seen
   --anomaly-stream           an "anomaly" record for each stream event (Suricata's names)
-  --redis HOST:PORT          decision records to Redis too, as Suricata's EVE redis output
-  --redis-key KEY            the list or channel (default: picket)
-  --redis-mode MODE          list (LPUSH, default), rpush, or channel (PUBLISH)
-  --redis-queue N            records held while Redis is slow or down; past it, dropped and
-                             counted (default: 65536)
   --stream-policy POLICY     whose bytes a receiver keeps where a segment overlaps ones it holds
                              out of order: first, last, bsd (default), old-linux, linux, solaris,
                              hpux10, hpux11, irix, macos, windows, vista or windows2k3
