@@ -4,6 +4,7 @@
 //   requires: version >= 7.0.3;            each comparison must hold: >= > <= < =
 //   requires: version >= 7 < 8;            several, in one requirement
 //   requires: feature geoip, version >= 8; a feature Picket does not name is not met
+#include <algorithm>
 #include <string>
 #include <vector>
 

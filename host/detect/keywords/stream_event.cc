@@ -21,7 +21,6 @@ namespace {
 
 constexpr std::string_view kNames[] = {"stream-event"};
 
-
 void parse(const RuleOption& o, rules::Rule& r) {
   o.need_value();
   std::string_view name = trim(o.value);
