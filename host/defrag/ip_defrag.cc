@@ -35,10 +35,7 @@ bool fresh_wins(FragmentPolicy p, uint32_t fresh_begin, uint32_t fresh_end, uint
 std::string_view fragment_policy_name(FragmentPolicy p) { return kPolicyNames[static_cast<size_t>(p)]; }
 
 std::optional<FragmentPolicy> parse_fragment_policy(std::string_view name) {
-  for (size_t i = 0; i < kPolicyNames.size(); ++i) {
-    if (kPolicyNames[i] == name) return static_cast<FragmentPolicy>(i);
-  }
-  return std::nullopt;
+  return policy_named<FragmentPolicy>(kPolicyNames, name);
 }
 
 std::optional<FragmentTarget> parse_fragment_target(std::string_view text, std::string& error) {

@@ -6,6 +6,8 @@
 //   --defrag-target 10.1.0.0/16=windows   --stream-target 2001:db8::/32=linux
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +29,15 @@ struct AddressPrefix {
 
 // "10.0.0.0/8", "2001:db8::/32" or one address; nullopt and `error` when it is not.
 std::optional<AddressPrefix> parse_address_prefix(std::string_view text, std::string& error);
+
+// The policy `name` names, its place in `names` (listed in the enumeration's order).
+template <class Policy, size_t N>
+std::optional<Policy> policy_named(const std::array<std::string_view, N>& names, std::string_view name) {
+  for (size_t i = 0; i < N; ++i) {
+    if (names[i] == name) return static_cast<Policy>(i);
+  }
+  return std::nullopt;
+}
 
 template <class Policy>
 struct PolicyTarget {

@@ -49,10 +49,7 @@ constexpr std::array<std::string_view, 13> kPolicyNames = {"first",  "last",   "
 std::string_view stream_policy_name(StreamPolicy p) { return kPolicyNames[static_cast<size_t>(p)]; }
 
 std::optional<StreamPolicy> parse_stream_policy(std::string_view name) {
-  for (size_t i = 0; i < kPolicyNames.size(); ++i) {
-    if (kPolicyNames[i] == name) return static_cast<StreamPolicy>(i);
-  }
-  return std::nullopt;
+  return policy_named<StreamPolicy>(kPolicyNames, name);
 }
 
 std::optional<StreamTarget> parse_stream_target(std::string_view text, std::string& error) {
