@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Decision records to a real redis-server, started here on a loopback port: every record of
-the decision log arrives, offline and inline (a DPDK EAL on a pcap vdev), in each mode (LPUSH,
-RPUSH, PUBLISH); with Redis down or its queue
+the decision log arrives, offline and inline (a DPDK EAL on a pcap vdev, where picketctl
+counters shows them while it runs), in each mode (LPUSH, RPUSH, PUBLISH); with Redis down or its queue
 full, the verdicts are the same as without Redis and the summary counts every record lost.
 
-usage: redis_test.py PICKETD TRAFGEN POLICY_DIR WORK_DIR
+usage: redis_test.py PICKETD PICKETCTL TRAFGEN POLICY_DIR WORK_DIR
 """
 import os
 import re
@@ -17,7 +17,7 @@ import unittest
 
 from captures import demo_capture
 
-PICKETD, TRAFGEN, POLICY, WORK = sys.argv[1:5]
+PICKETD, PICKETCTL, TRAFGEN, POLICY, WORK = sys.argv[1:6]
 
 
 def free_port():
@@ -102,20 +102,32 @@ class Redis(unittest.TestCase):
         listener.stdout.close()
         self.assertEqual(got, records)
 
-    def test_inline_workers_send_their_records(self):
+    def test_inline_workers_send_their_records_and_picketctl_counts_them(self):
         eve, out = os.path.join(WORK, "inline.json"), os.path.join(WORK, "inline.out.pcap")
         if os.path.exists(eve):
             os.remove(eve)  # inline appends to its log
-        r = subprocess.run([PICKETD, "-q", "--engine", "sw", "-S", os.path.join(POLICY, "demo.rules"), "--control", "none",
-                            "--eve", eve, "--stop-when-idle", "300", "--redis", f"127.0.0.1:{self.port}",
-                            "--redis-key", "inline", "--redis-mode", "rpush", "--ports", "0", "--",
-                            "--no-huge", "--no-pci", "--no-shconf", "-m", "256", "--log-level", "lib.eal:error",
-                            "-l", "0-1", "--vdev", f"net_pcap0,rx_pcap={self.capture},tx_pcap={out}"],
-                           capture_output=True, text=True, timeout=60)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        records = lines(eve)
-        self.assertGreater(len(records), 0)
-        self.assertIn(f"records to Redis: {len(records)} sent, 0 dropped", r.stdout)
+        control = "ipc://" + os.path.join(WORK, "control")
+        proc = subprocess.Popen([PICKETD, "-q", "--engine", "sw", "-S", os.path.join(POLICY, "demo.rules"),
+                                 "--control", control, "--publish", "none", "--eve", eve, "--stop-when-idle", "3000",
+                                 "--redis", f"127.0.0.1:{self.port}", "--redis-key", "inline", "--redis-mode", "rpush",
+                                 "--ports", "0", "--", "--no-huge", "--no-pci", "--no-shconf", "-m", "256",
+                                 "--log-level", "lib.eal:error", "-l", "0-1", "--vdev",
+                                 f"net_pcap0,rx_pcap={self.capture},tx_pcap={out}"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        counted, deadline = "", time.time() + 30
+        while time.time() < deadline:  # while it runs, once the capture's records have gone
+            c = subprocess.run([PICKETCTL, "--control", control, "counters"], capture_output=True, text=True)
+            m = re.search(r"records to Redis: (\d+) sent, (\d+) dropped", c.stdout)
+            if m and int(m.group(1)) > 0 and int(m.group(1)) == len(self.elements("inline")):
+                counted = m.group(0)
+                break
+            time.sleep(0.1)
+        stdout, stderr = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 0, stderr)
+        self.assertTrue(counted, "picketctl counters never showed the records sent")
+        self.assertTrue(counted.endswith(" 0 dropped"), counted)
+        records = lines(eve)  # with the flow records written at the stop
+        self.assertIn(f"records to Redis: {len(records)} sent, 0 dropped", stdout)
         self.assertEqual(self.elements("inline"), records)
 
     def test_without_redis_the_verdicts_stand_and_every_lost_record_is_counted(self):
