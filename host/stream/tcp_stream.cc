@@ -208,6 +208,9 @@ StreamUpdate StreamReassembler::place(Flow& flow, Direction direction, const Dec
     }
   }
   if (p.tcp_flags & tcp_flag::kAck) skip_acknowledged_gap(ts->sides[direction == Direction::kToServer ? 1 : 0], p.tcp_ack);
+  // Data on a RST is no part of the stream (the receiver's application never reads it, as
+  // Suricata has it too): it is inspected as the packet's own.
+  if (p.tcp_flags & tcp_flag::kRst) return {};
   if (payload.empty()) return in_stream(side.open && !side.done);
   if (!side.open) {
     if (!flow.midstream) {

@@ -2,7 +2,7 @@
 // sequence order, so that detection sees what the receiving application will read and not
 // just one segment at a time.
 //
-// A direction's stream opens at its SYN (at the byte after the SYN's sequence number), or, on
+// A RST's data is no part of the stream. A direction's stream opens at its SYN (at the byte after the SYN's sequence number), or, on
 // a flow picked up mid-stream with --midstream, at its first segment with data. A flow whose
 // client's SYN was not seen (first seen at its SYN/ACK, or mid-stream) with --midstream off has
 // no stream. Data on a SYN

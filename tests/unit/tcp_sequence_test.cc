@@ -172,3 +172,23 @@ TEST(StreamSize, ABadValueNamesItsPlace) {
 
 }  // namespace
 }  // namespace picket
+
+namespace picket {
+namespace {
+
+// Data on a RST is no part of the stream: inspected as the packet's own only (as Suricata).
+TEST(TcpSequence, DataOnARstIsThePacketsOwn) {
+  EngineUnderTest e("alert tcp any any -> any 80 (flow:only_stream; content:\"Access\"; sid:1;)\n"
+                    "alert tcp-pkt any any -> any 80 (flags:R; content:\"Access Denied\"; startswith; sid:2;)\n"
+                    "alert tcp any any -> any 80 (content:\"Please Access\"; sid:3;)\n");
+  TcpConversation c("10.0.0.1", 40000, "10.0.0.2", 80);
+  double at = 0;
+  for (const Frame& f : c.handshake()) e.run(f, at += 0.001);
+  EXPECT_TRUE(e.sids(e.run(c.from_client("Please "), at += 0.001)).empty());
+  const Frame rst = PacketBuilder().ipv4("10.0.0.1", "10.0.0.2")
+                        .tcp(40000, 80, tcp_flag::kRst, kClientNext + 7, 0).payload("Access Denied").build();
+  EXPECT_EQ(e.sids(e.run(rst, at += 0.001)), std::vector<uint32_t>{2});
+}
+
+}  // namespace
+}  // namespace picket

@@ -1,4 +1,4 @@
-// flags, tcp.mss: a TCP segment's header.
+// flags (Suricata also names it tcp.flags), tcp.mss: a TCP segment's header.
 //
 //   flags:[modifier]FLAGS[,IGNORED];   F S R P A U E C (ECE, CWR; Snort's 2 and 1), 0 for none;
 //                                      no modifier: exactly these; + these and any others;
@@ -18,7 +18,7 @@
 namespace picket {
 namespace {
 
-constexpr std::string_view kFlagsNames[] = {"flags"};
+constexpr std::string_view kFlagsNames[] = {"flags", "tcp.flags"};
 constexpr std::string_view kMssNames[] = {"tcp.mss"};
 
 // The bit of one flag letter; 0 for '0' (no flags); -1 for none.
