@@ -219,6 +219,15 @@ class Decoder {
     return fail(Malformed::kIpv6ExtensionTruncated);
   }
 
+  // The upper-layer header cut short. After an IPv6 atomic fragment header (offset 0, no more
+  // fragments), Suricata counts that header's datagram as cut short too (ipv6.trunc_exthdr).
+  bool upper_truncated(Malformed why) {
+    if (out_.l3 == L3::kIpv6 && (out_.events & event_bit(DecodeEvent::kIpv6UselessFragmentHeader))) {
+      out_.events |= event_bit(DecodeEvent::kIpv6TruncatedExtension);
+    }
+    return fail(why);
+  }
+
   bool transport(uint32_t pos, uint32_t end) {
     out_.l4_offset = static_cast<uint16_t>(std::min<uint32_t>(pos, 0xffff));
     out_.ip_end = end;
@@ -230,7 +239,7 @@ class Decoder {
     const uint8_t* t = d_ + pos;
     switch (out_.ip_proto) {
       case ip_proto::kTcp: {
-        if (seg < 20) return fail(Malformed::kTcpTruncated);
+        if (seg < 20) return upper_truncated(Malformed::kTcpTruncated);
         uint32_t data_offset = (t[12] >> 4) * 4u;
         if (data_offset < 20 || data_offset > seg) return fail(Malformed::kTcpBadOffset);
         if (!tcp_options(t + 20, data_offset - 20)) return false;
@@ -244,7 +253,7 @@ class Decoder {
         return payload(pos + data_offset, end);
       }
       case ip_proto::kUdp: {
-        if (seg < 8) return fail(Malformed::kUdpTruncated);
+        if (seg < 8) return upper_truncated(Malformed::kUdpTruncated);
         uint32_t length = read16(t + 4);
         if (length < 8 || length > seg) return fail(Malformed::kUdpBadLength);
         out_.src_port = read16(t);
@@ -254,7 +263,7 @@ class Decoder {
       }
       case ip_proto::kIcmp:
       case ip_proto::kIcmpv6: {
-        if (seg < 8) return fail(Malformed::kIcmpTruncated);
+        if (seg < 8) return upper_truncated(Malformed::kIcmpTruncated);
         out_.icmp_type = t[0];
         out_.icmp_code = t[1];
         bool v6 = out_.ip_proto == ip_proto::kIcmpv6;

@@ -53,7 +53,8 @@ std::string_view malformed_name(Malformed reason);
 enum class DecodeEvent : uint8_t {
   kIpv6UselessFragmentHeader,  // ipv6.exthdr_useless_fh: an atomic fragment (offset 0, M clear)
   kIpv6DuplicateFragmentHeader,  // ipv6.exthdr_dupl_fh: a second fragment header in one chain
-  kIpv6TruncatedExtension,     // ipv6.trunc_exthdr: (a malformed packet's) extension header cut short
+  kIpv6TruncatedExtension,     // ipv6.trunc_exthdr: (a malformed packet's) extension header cut short,
+                               // or the upper-layer header after an atomic fragment header
   kIpv4FragmentTooLarge,       // ipv4.frag_pkt_too_large: offset + length past 65,535 bytes
   kIpv6FragmentTooLarge,       // ipv6.frag_pkt_too_large
   kIpv4FragmentOverlap,        // ipv4.frag_overlap: covers bytes an earlier fragment gave

@@ -207,6 +207,27 @@ TEST(Decoder, SnaplenCutIsTruncationNotALie) {
   EXPECT_EQ(lie.malformed, Malformed::kIpv4BadTotalLength);
 }
 
+// A TCP or ICMPv6 header cut short after an IPv6 atomic fragment header: malformed, and as in
+// Suricata the fragment header's datagram is cut short too (ipv6.trunc_exthdr); without the
+// fragment header, only malformed.
+TEST(Decoder, AnUpperHeaderCutShortAfterAnAtomicFragmentHeader) {
+  for (const bool atomic : {true, false}) {
+    PacketBuilder b;
+    b.ipv6("2001:db8::1", "2001:db8::2");
+    if (atomic) b.ipv6_fragment(0, false);
+    Bytes f = b.tcp(1, 2, tcp_flag::kAck).build();
+    const size_t keep = f.size() - 10;  // half the TCP header
+    f.resize(keep);
+    const auto payload_length = static_cast<uint16_t>(keep - kEth - 40);
+    f[kEth + 4] = static_cast<uint8_t>(payload_length >> 8);
+    f[kEth + 5] = static_cast<uint8_t>(payload_length);
+    const DecodedPacket p = decode(f.data(), static_cast<uint32_t>(f.size()), static_cast<uint32_t>(f.size()));
+    EXPECT_EQ(p.malformed, Malformed::kTcpTruncated);
+    EXPECT_EQ((p.events & event_bit(DecodeEvent::kIpv6TruncatedExtension)) != 0, atomic) << atomic;
+    EXPECT_EQ((p.events & event_bit(DecodeEvent::kIpv6UselessFragmentHeader)) != 0, atomic) << atomic;
+  }
+}
+
 // Every prefix of valid packets decodes without reading past it (ASan checks the reads) and
 // is either valid or has a reason.
 TEST(Decoder, EveryPrefixIsSafe) {
