@@ -143,7 +143,6 @@ bool MetricsEndpoint::start(std::string_view address, std::string& error) {
   }
   freeaddrinfo(found);
   if (listener_ < 0) return false;
-  address_ = std::string(address);
   return true;
 }
 

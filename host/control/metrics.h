@@ -43,8 +43,6 @@ class MetricsEndpoint {
       answer(client, render);
     }
   }
-  uint64_t scrapes() const { return scrapes_; }
-  std::string address() const { return address_; }
 
  private:
   int accept_one();
@@ -53,7 +51,6 @@ class MetricsEndpoint {
     std::string path;
     if (read_request(client, path)) {
       if (path == "/metrics") {
-        ++scrapes_;
         respond(client, "200 OK", render());
       } else {
         respond(client, "404 Not Found", "only /metrics is served here\n");
@@ -66,8 +63,6 @@ class MetricsEndpoint {
   void close_client(int client);
 
   int listener_ = -1;
-  uint64_t scrapes_ = 0;
-  std::string address_;
 };
 
 }  // namespace picket

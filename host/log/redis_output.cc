@@ -77,7 +77,6 @@ void RedisOutput::stop(int grace_ms) {
   writer_.join();
   if (redis_) redisFree(redis_);
   redis_ = nullptr;
-  connected_ = false;
 }
 
 std::string RedisOutput::last_error() const {
@@ -89,13 +88,11 @@ bool RedisOutput::connect() {
   if (redis_) redisFree(redis_);
   redis_ = redisConnectWithTimeout(config_.host.c_str(), config_.port, to_timeval(config_.timeout_ms));
   if (redis_ && !redis_->err && redisSetTimeout(redis_, to_timeval(config_.timeout_ms)) == REDIS_OK) {
-    connected_ = true;
     return true;
   }
   std::string why = redis_ ? redis_->errstr : "cannot allocate a connection";
   if (redis_) redisFree(redis_);
   redis_ = nullptr;
-  connected_ = false;
   std::lock_guard lock(mutex_);
   error_ = config_.host + ":" + std::to_string(config_.port) + ": " + why;
   return false;
@@ -128,7 +125,6 @@ bool RedisOutput::send(std::vector<std::string>& batch) {
         batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(done + i));
         redisFree(redis_);
         redis_ = nullptr;
-        connected_ = false;
         return false;
       }
       const bool refused = static_cast<redisReply*>(reply)->type == REDIS_REPLY_ERROR;

@@ -61,7 +61,6 @@ class RedisOutput {
 
   uint64_t records() const { return sent_.load(std::memory_order_relaxed); }   // sent and acknowledged
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
-  bool connected() const { return connected_.load(std::memory_order_relaxed); }
   // The last connection or command error, for the summary; empty when there was none.
   std::string last_error() const;
 
@@ -79,7 +78,6 @@ class RedisOutput {
   int64_t deadline_ms_ = 0;  // when stopping: give up sending at this steady-clock time
   std::string error_;
   std::atomic<uint64_t> sent_{0}, dropped_{0};
-  std::atomic<bool> connected_{false};
   redisContext* redis_ = nullptr;  // the writer thread's
   std::thread writer_;
 };
