@@ -16,6 +16,7 @@ packages=(
   libzmq3-dev cppzmq-dev
   protobuf-compiler libprotobuf-dev
   libhiredis-dev redis-server
+  etcd-server etcd-client libcurl4-openssl-dev libjsoncpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [[ "${1:-}" == "--fuzz" ]]; then

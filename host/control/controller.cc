@@ -31,6 +31,9 @@ rules::RuleSet load_rule_texts(rules::RuleLoader& loader, ChangeResult& out, con
   return set;
 }
 
+constexpr char kFollowsStore[] =
+    "this node follows its fleet's store: write the change there (picketctl --store ...), and every node takes it";
+
 ChangeResult done() {
   ChangeResult r;
   r.ok = true;
@@ -146,6 +149,7 @@ std::optional<IdentityId> Controller::take_reusable(int64_t now_ns) {
 }
 
 ChangeResult Controller::load_rules(const std::vector<NamedText>& files, int64_t now_ns) {
+  if (follows_store_) return refused(kFollowsStore);
   if (files.empty()) return refused("no rule file given");
   rules::RuleLoader loader(variables_, strict_);
   for (const NamedText& f : files) loader.add_text(f.text, f.name);
@@ -176,6 +180,7 @@ ChangeResult Controller::load_rules(const std::vector<NamedText>& files, int64_t
 }
 
 ChangeResult Controller::upsert(const std::vector<BindingChange>& changes, int64_t now_ns) {
+  if (follows_store_) return refused(kFollowsStore);
   if (changes.empty()) return refused("no binding given");
   const auto now = current();
   IdentityTable identities = *now->identities;
@@ -229,6 +234,7 @@ ChangeResult Controller::upsert(const std::vector<BindingChange>& changes, int64
 }
 
 ChangeResult Controller::revoke(const std::vector<std::string>& prefixes, int64_t now_ns) {
+  if (follows_store_) return refused(kFollowsStore);
   if (prefixes.empty()) return refused("no prefix given");
   const auto now = current();
   IdentityTable identities = *now->identities;
@@ -256,6 +262,7 @@ ChangeResult Controller::revoke(const std::vector<std::string>& prefixes, int64_
 }
 
 ChangeResult Controller::replace_policy(const NamedText& text, int64_t now_ns) {
+  if (follows_store_) return refused(kFollowsStore);
   std::vector<Diagnostic> errors;
   std::optional<Policy> policy = parse_policy(text.text, text.name, errors);
   if (!policy) return refused("the policy in force stays", std::move(errors));
@@ -269,6 +276,7 @@ ChangeResult Controller::replace_policy(const NamedText& text, int64_t now_ns) {
 }
 
 ChangeResult Controller::load_image(const TableImage& image) {
+  if (follows_store_) return refused(kFollowsStore);
   using Kind = SourceFile::Kind;
   Sources sources{image.sources};
   if (sources.count(Kind::kRules) == 0) {
@@ -309,6 +317,81 @@ ChangeResult Controller::load_image(const TableImage& image) {
   }
   retired_.clear();  // the ids are numbered afresh: none of the old ones is waiting
   ChangeResult published = publish(std::move(build.generation));
+  out.ok = published.ok;
+  out.message = published.message;
+  return out;
+}
+
+namespace {
+
+// What a rule set is compiled from.
+std::vector<SourceFile> rule_sources(const Sources& sources) {
+  std::vector<SourceFile> out;
+  for (const SourceFile& f : sources.files) {
+    if (f.kind == SourceFile::Kind::kRules || f.kind == SourceFile::Kind::kVariables) out.push_back(f);
+  }
+  return out;
+}
+
+}  // namespace
+
+void Controller::follow_store(const Sources& built_from) {
+  follows_store_ = true;
+  store_rules_ = rule_sources(built_from);
+}
+
+ChangeResult Controller::apply_store(const Sources& sources, const IdentityRegistry& ids, int64_t revision) {
+  using Kind = SourceFile::Kind;
+  const auto now = current();
+  std::vector<SourceFile> rules = rule_sources(sources);
+  // The rules compiled for the generation in force still serve when their texts are the same
+  // and every id they may hold names the same identity in the store's numbering.
+  bool same_ids = true;
+  const IdentityRegistry& held = now->identities->registry();
+  for (size_t id = kWorldIdentity + 1; id < held.size() && same_ids; ++id) {
+    const std::string& name = held.name(static_cast<IdentityId>(id));
+    if (name != "unknown") same_ids = ids.find(name) == id;
+  }
+  const bool same_rules = follows_store_ && now->store_revision != 0 && rules == store_rules_ && same_ids;
+
+  BuildOptions options;
+  options.strict = strict_;
+  options.device = device_;
+  options.number = now->number + 1;
+  options.identities = &ids;
+  Sources parts;  // with the same rules: the bindings and policy alone, checked as a build checks them
+  if (same_rules) {
+    for (const SourceFile& f : sources.files) {
+      if (f.kind == Kind::kIdentities || f.kind == Kind::kPolicy) parts.files.push_back(f);
+    }
+    parts.files.push_back({Kind::kRules, "", ""});
+  }
+  Build build = build_generation(same_rules ? parts : sources, config_, options);
+  ChangeResult out;
+  out.rules = build.rules;
+  out.diagnostics = std::move(build.diagnostics);
+  if (!build.generation) {
+    out.message = build.rules.errors ? std::to_string(build.rules.errors) + " rule error(s) in the store: nothing changed"
+                                     : "the store's state does not build: nothing changed";
+    return out;
+  }
+  std::shared_ptr<Generation> next;
+  if (same_rules) {
+    std::string why;
+    auto made = Generation::make(options.number, now->signatures, *build.generation->identities, build.generation->policy,
+                                 now->signature_tables, config_.drop_malformed, why);
+    if (!made) {
+      out.message = "the tables do not fit the device: " + why + "; nothing changed";
+      return out;
+    }
+    next = std::make_shared<Generation>(*made);
+  } else {
+    next = std::make_shared<Generation>(*build.generation);
+  }
+  next->store_revision = revision;
+  store_rules_ = std::move(rules);
+  retired_.clear();  // the store numbers identities: none of the controller's own is waiting
+  ChangeResult published = publish(std::move(next));
   out.ok = published.ok;
   out.message = published.message;
   return out;

@@ -28,6 +28,7 @@
 #include "base/diagnostic.h"
 #include "device/table_image.h"
 #include "plan/generation.h"
+#include "plan/sources.h"
 #include "pipeline/software_engine.h"
 #include "rules/rule_set.h"
 #include "rules/variables.h"
@@ -78,6 +79,17 @@ class Controller {
   // holds, which a device would be given: else nothing changes.
   ChangeResult load_image(const TableImage& image);
 
+  // A fleet's node (store/store_sync.h): from now on the store alone changes the tables, and
+  // the commands above are refused, so no node drifts from what the store says. The
+  // generation in force was built from `built_from`.
+  void follow_store(const Sources& built_from);
+  bool follows_store() const { return follows_store_; }
+  // Replaces rules, variables, bindings and policy with what the store holds at `revision`,
+  // numbered with the store's identity ids, so every node builds the same tables. The rules
+  // are compiled again only when their texts or the variables changed. All builds, or nothing
+  // changes.
+  ChangeResult apply_store(const Sources& sources, const IdentityRegistry& ids, int64_t revision);
+
  private:
   struct Retired {
     IdentityId id;
@@ -112,6 +124,8 @@ class Controller {
   std::vector<std::weak_ptr<const Generation>> published_;  // until each is gone
   std::deque<Retired> retired_;                             // oldest first
   int64_t flow_lifetime_ns_;                                // the longest flow idle timeout
+  bool follows_store_ = false;
+  std::vector<SourceFile> store_rules_;  // the rule and variable texts the store's rules were compiled from
 };
 
 }  // namespace picket

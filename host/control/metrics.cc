@@ -65,6 +65,12 @@ std::string prometheus_text(const control::Counters& c, const control::Health& h
   t.sample("picket_info", 1, "engine=\"" + label(h.engine()) + "\",state=\"" + label(h.state()) + "\"");
   t.family("picket_generation", "gauge", "The generation of rules, identities and policy in force.");
   t.sample("picket_generation", h.generation());
+  if (h.store_revision()) {
+    t.family("picket_store_revision", "gauge", "The revision of the fleet's store in force.");
+    t.sample("picket_store_revision", h.store_revision());
+    t.family("picket_store_stale_seconds", "gauge", "Seconds since the fleet's store last answered; 0 while it answers.");
+    t.sample("picket_store_stale_seconds", static_cast<double>(h.store_stale_ms()) / 1000);
+  }
   t.family("picket_uptime_seconds", "gauge", "Seconds since the datapath started.");
   t.sample("picket_uptime_seconds", h.uptime_seconds());
   t.family("picket_workers_behind", "gauge", "Workers not yet judging under the latest generation.");

@@ -32,5 +32,9 @@ struct EngineSetup {
 
 // With `device`, the generation also has the device's tables (a DeviceEngine needs them).
 EngineSetup set_up_engine(const EngineFiles& files, const EngineConfig& config, bool device = false);
+// The same from sources already read: a fleet's store (store/layout.h), numbered with its ids
+// and marked with its revision. `files` gives the classification file and the settings.
+EngineSetup set_up_engine_from(const Sources& sources, const IdentityRegistry* ids, int64_t store_revision,
+                               const EngineFiles& files, const EngineConfig& config, bool device);
 
 }  // namespace picket

@@ -159,6 +159,7 @@ struct Worker {
     source.registry = &engine.identities().registry();
     source.policy = engine.policy();
     source.generation = judge->generation();
+    source.store_revision = engine.generation()->store_revision;
     live.generation.store(source.generation, std::memory_order_relaxed);
   }
 
@@ -290,9 +291,9 @@ class InlineStatus final : public DaemonStatus {
  public:
   InlineStatus(const std::vector<std::unique_ptr<Worker>>& team, const std::vector<dpdk::PortInfo>& ports,
                const Controller& controller, const ControlServer* server, const RedisOutput* redis, std::string engine,
-               bool fail_open)
+               bool fail_open, const store::StoreSync* store)
       : team_(team), ports_(ports), controller_(controller), server_(server), redis_(redis), engine_(std::move(engine)),
-        fail_open_(fail_open), started_(std::chrono::steady_clock::now()) {}
+        fail_open_(fail_open), store_(store), started_(std::chrono::steady_clock::now()) {}
 
   void counters(control::Counters& out) override {
     for (const auto& w : team_) {
@@ -360,6 +361,11 @@ class InlineStatus final : public DaemonStatus {
     out.set_workers_behind(behind);
     out.set_uptime_seconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
     out.set_on_failure(fail_open_ ? "open" : "closed");
+    if (store_) {
+      out.set_store_revision(store_->revision());
+      out.set_store_stale_ms(store_->stale_ms());
+      out.set_store_failed_closed(store_->failed_closed());
+    }
   }
 
  private:
@@ -370,8 +376,35 @@ class InlineStatus final : public DaemonStatus {
   const RedisOutput* redis_;
   std::string engine_;
   bool fail_open_;
+  const store::StoreSync* store_;
   std::chrono::steady_clock::time_point started_;
 };
+
+// Takes up the store's newest revision, says what became of it, and gives the store the
+// node's counters once a second.
+void follow_store(store::StoreSync& fleet, Controller& controller, DaemonStatus& status, bool quiet) {
+  if (std::optional<ChangeResult> r = fleet.poll(controller)) {
+    if (r->ok) {
+      if (!quiet) {
+        std::fprintf(stderr, "picketd: store revision %lld: generation %u in force%s\n",
+                     static_cast<long long>(fleet.revision()), controller.latest(),
+                     fleet.failed_closed() ? " (the store is out of reach: bindings with a TTL dropped)" : "");
+      }
+    } else {
+      std::fprintf(stderr, "picketd: store revision refused: %s\n", r->message.c_str());
+      for (const Diagnostic& d : r->diagnostics) std::fprintf(stderr, "  %s\n", d.to_string().c_str());
+    }
+  }
+  static auto last = std::chrono::steady_clock::time_point{};
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last < std::chrono::seconds(1)) return;
+  last = now;
+  control::Counters c;
+  control::Health h;
+  status.counters(c);
+  status.health(h);
+  fleet.report(c, h);
+}
 
 void print_counters(const std::vector<std::unique_ptr<Worker>>& workers, const std::vector<dpdk::PortInfo>& ports,
                     double seconds) {
@@ -522,7 +555,7 @@ int run_inline(const InlineOptions& o, const JudgeFactory& make_judge, const rul
 
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  InlineStatus status(team, ports, controller, server.get(), redis.get(), engine_name, o.fail_open);
+  InlineStatus status(team, ports, controller, server.get(), redis.get(), engine_name, o.fail_open, o.store);
   ControlHandler handler(controller, status, wall_ns);
   if (!o.quiet) {
     std::fprintf(stderr, "picketd: inline on %zu port(s), %u worker(s), engine %s; SIGINT or SIGTERM stops\n",
@@ -534,6 +567,7 @@ int run_inline(const InlineOptions& o, const JudgeFactory& make_judge, const rul
     }
   }
   const auto started = std::chrono::steady_clock::now();
+  if (o.store) o.store->start(engine_name, controller.latest(), o.store_fingerprint);
   for (auto& w : team) rte_eal_remote_launch(launch, w.get(), w->lcore);
 
   // The main lcore watches: for a signal, or for the idleness that ends a replay.
@@ -545,6 +579,7 @@ int run_inline(const InlineOptions& o, const JudgeFactory& make_judge, const rul
     } else {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
+    if (o.store) follow_store(*o.store, controller, status, o.quiet);
     if (metrics) {
       metrics->poll([&] {
         control::Counters c;

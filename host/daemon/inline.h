@@ -22,6 +22,7 @@
 #include "control/controller.h"
 #include "daemon/judge.h"
 #include "log/redis_output.h"
+#include "store/store_sync.h"
 #include "rules/classification.h"
 
 namespace picket {
@@ -43,6 +44,9 @@ struct InlineOptions {
   bool control = true;               // the control API's sockets
   ControlOptions control_options;
   bool quiet = false;
+  // A fleet's node: the store it follows, whose state built the first generation (these tables).
+  store::StoreSync* store = nullptr;
+  std::string store_fingerprint;
   // Called once the EAL runs, before the ports start: picket-inline-bench makes its ring
   // ports here. False, with `error`, stops the run.
   std::function<bool(std::string& error)> before_ports;

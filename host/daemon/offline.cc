@@ -85,6 +85,7 @@ OfflineSummary run_offline(const OfflineOptions& o, Judge& judge, const rules::C
   const std::string engine_name = judge.name();
   src.engine = engine_name;
   if (judge.device()) src.generation = judge.device()->device().generation();
+  src.store_revision = engine.generation()->store_revision;
 
   Progress progress(o.progress);
   constexpr size_t kBatch = 256;

@@ -1,5 +1,6 @@
 #include "daemon/options.h"
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
@@ -56,6 +57,19 @@ inline:
   --eal "OPTIONS"            the EAL options, as one argument (the same as after --)
   --metrics HOST:PORT        Prometheus metrics over HTTP, GET /metrics (default: off)
   --node NAME                the node label of every metric (default: the host name)
+
+fleet (README, "A fleet on etcd"):
+  --store etcd://HOST:PORT[,HOST:PORT...]  follow the cluster's state in etcd (etcds:// for
+                             TLS): rules, variables, bindings, policy and identity ids come from
+                             there, and every change made there is taken as one generation; no
+                             -S, --vars, --identities or --policy then
+  --cluster NAME             the cluster's keys, /picket/NAME/ (default: default)
+  --store-ca FILE            TLS: the CA of the etcd members' certificates
+  --store-cert FILE          TLS: this node's client certificate, with
+  --store-key FILE           its key
+  --store-fail-closed-after DURATION  when the store has been out of reach this long (30s,
+                             5m ...), drop every binding that has a TTL until it answers again
+                             (default: 0, keep enforcing the last state)
 
 control API (inline):
   --control ENDPOINT         the command socket (default: ipc://RUN/control; 'none': off)
@@ -379,6 +393,49 @@ bool redis_option(const std::string& a, Reader& r, DaemonOptions& o) {
   return true;
 }
 
+// "30s", "500ms", "5m", "2h", "1d", or a number of seconds, in milliseconds; -1 otherwise.
+int64_t parse_duration_ms(const std::string& text) {
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  if (digits == 0 || digits > 12) return -1;
+  const int64_t n = std::stoll(text.substr(0, digits));
+  const std::string unit = text.substr(digits);
+  if (unit == "ms") return n;
+  if (unit == "s" || unit.empty()) return n * 1000;
+  if (unit == "m") return n * 60'000;
+  if (unit == "h") return n * 3'600'000;
+  if (unit == "d") return n * 86'400'000;
+  return -1;
+}
+
+// --store and its settings; false when `a` is none of them.
+bool store_option(const std::string& a, Reader& r, DaemonOptions& o) {
+  if (a != "--store" && a != "--cluster" && a != "--store-ca" && a != "--store-cert" && a != "--store-key" &&
+      a != "--store-fail-closed-after") {
+    return false;
+  }
+  const std::string v = r.value();
+  store::StoreOptions& s = o.store ? *o.store : o.store.emplace();
+  std::string error, root;
+  if (a == "--store") {
+    if (!store::parse_store_url(v, s.etcd, error)) usage_error("--store: " + error);
+    o.store_url = v;
+  } else if (a == "--cluster") {
+    if (!store::cluster_root(v, root, error)) usage_error("--cluster: " + error);
+    s.cluster = v;
+  } else if (a == "--store-ca") {
+    s.etcd.ca_file = v;
+  } else if (a == "--store-cert") {
+    s.etcd.cert_file = v;
+  } else if (a == "--store-key") {
+    s.etcd.key_file = v;
+  } else {
+    s.fail_closed_after_ms = parse_duration_ms(v);
+    if (s.fail_closed_after_ms < 0) usage_error(a + " takes a duration such as 30s, 500ms or 5m");
+  }
+  return true;
+}
+
 // The input and output options; false when `a` is none of them.
 bool file_option(const std::string& a, Reader& r, DaemonOptions& o, std::string& log_dir, std::string& eve,
                  std::string& forward) {
@@ -395,7 +452,7 @@ bool file_option(const std::string& a, Reader& r, DaemonOptions& o, std::string&
   else if (a == "--eve") eve = r.value();
   else if (a == "--forward") forward = r.value();
   else if (a == "-q" || a == "--quiet") o.quiet = true;
-  else return redis_option(a, r, o);
+  else return redis_option(a, r, o) || store_option(a, r, o);
   return true;
 }
 
@@ -443,6 +500,16 @@ DaemonOptions parse_daemon_options(int argc, char** argv) {
     usage_error("--redis-key, --redis-mode and --redis-queue go with --redis HOST:PORT");
   }
   o.online.redis = o.offline.redis;
+  if (o.store) {
+    if (o.store_url.empty()) usage_error("--cluster and the --store-... settings go with --store etcd://HOST:PORT");
+    if (!o.files.rule_files.empty() || !o.files.var_files.empty() || !o.files.var_settings.empty() ||
+        !o.files.identity_file.empty() || !o.files.policy_file.empty()) {
+      usage_error("with --store the rules, variables, bindings and policy come from the store: no -S, --vars, --var, "
+                  "--identities or --policy");
+    }
+    if (o.store->cluster.empty()) o.store->cluster = "default";
+    o.store->node = o.online.node;
+  }
   o.online.quiet = o.quiet;
   return o;
 }

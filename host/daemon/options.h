@@ -3,6 +3,7 @@
 // the usage and exits 0.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "daemon/engine_setup.h"
@@ -10,6 +11,7 @@
 #include "daemon/offline.h"
 #include "device/xrt_device.h"
 #include "pipeline/software_engine.h"
+#include "store/store_sync.h"
 
 namespace picket {
 
@@ -24,6 +26,8 @@ struct DaemonOptions {
   bool quiet = false;
   bool redis_server = false;  // --redis was given
   std::string redis_where;    // where the first --redis setting was read (a file's file:line:column)
+  std::optional<store::StoreOptions> store;  // --store: a fleet's node
+  std::string store_url;                     // --store's value, as given
 };
 
 DaemonOptions parse_daemon_options(int argc, char** argv);

@@ -13,6 +13,7 @@
 #include "daemon/offline.h"
 #include "daemon/options.h"
 #include "io/pcap_file.h"
+#include "store/store_sync.h"
 
 namespace {
 
@@ -60,7 +61,24 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "picketd: %s\n", error.c_str());
     return 1;
   }
-  EngineSetup setup = set_up_engine(o.files, o.config, plane->device());
+  // A fleet's node builds its first generation from the store's state, and follows it inline.
+  std::unique_ptr<store::StoreSync> fleet;
+  store::FleetSources from_store;
+  if (o.store) {
+    fleet = std::make_unique<store::StoreSync>(*o.store);
+    if (!fleet->load(error)) {
+      std::fprintf(stderr, "picketd: the store %s: %s\n", o.store_url.c_str(), error.c_str());
+      return 1;
+    }
+    from_store = store::fleet_sources(fleet->state(), fleet->root());
+    for (const Diagnostic& d : from_store.errors) std::fprintf(stderr, "%s\n", d.to_string().c_str());
+    if (!from_store.errors.empty()) return 1;
+    std::fprintf(stderr, "picketd: cluster %s at store revision %lld (%s)\n", o.store->cluster.c_str(),
+                 static_cast<long long>(fleet->state().revision), o.store_url.c_str());
+  }
+  EngineSetup setup = fleet ? set_up_engine_from(from_store.sources, &from_store.identities, fleet->state().revision,
+                                                 o.files, o.config, plane->device())
+                            : set_up_engine(o.files, o.config, plane->device());
   for (const std::string& line : diagnostic_lines(setup.diagnostics, !o.quiet)) {
     std::fprintf(stderr, "%s\n", line.c_str());
   }
@@ -78,11 +96,15 @@ int main(int argc, char** argv) {
                policy ? (policy->mode == PolicyMode::kAudit ? "audit" : "enforce") : "none");
   // The tables, as the control API will change them; every judge shares its generations.
   Controller controller(setup.variables, o.files.strict, o.config, setup.engine->generation());
+  if (fleet) controller.follow_store(from_store.sources);
   if (!o.inline_mode) return judge_capture(o, *plane, setup, controller);
 
   std::unique_ptr<SoftwareEngine> first = std::move(setup.engine);
   auto make_judge = [&](unsigned worker, std::string& why) {
     return plane->make_judge(worker, std::move(first), o.config, controller, why);
   };
-  return run_inline(o.online, make_judge, &setup.classifications, controller);
+  InlineOptions online = o.online;
+  online.store = fleet.get();
+  online.store_fingerprint = from_store.fingerprint;
+  return run_inline(online, make_judge, &setup.classifications, controller);
 }

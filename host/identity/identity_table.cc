@@ -50,6 +50,15 @@ bool IdentityRegistry::reuse(IdentityId id, std::string_view spiffe_id) {
   return true;
 }
 
+bool IdentityRegistry::assign(IdentityId id, std::string_view spiffe_id) {
+  if (id <= kWorldIdentity || spiffe_id.empty()) return false;
+  if (const IdentityId* has = ids_.find(std::string(spiffe_id))) return *has == id;
+  for (; size_ <= id; ++size_, ++released_) {  // never given: free
+    if (size_ / kNameChunk == names_.size()) names_.push_back(std::make_shared<NameChunk>());
+  }
+  return reuse(id, spiffe_id);
+}
+
 std::optional<IdentityId> IdentityRegistry::find(std::string_view name) const {
   const IdentityId* id = ids_.find(std::string(name));
   if (!id) return std::nullopt;

@@ -58,6 +58,10 @@ class IdentityRegistry {
   // Gives a released id to a new SPIFFE ID (the controller decides when that is safe:
   // control/controller.h). False when the id is in use or the name has one.
   bool reuse(IdentityId id, std::string_view spiffe_id);
+  // Gives `id` to `spiffe_id` as a fleet's store allocated it (store/layout.h), the ids below
+  // it not given yet left free. True when the name has this id already; false when either has
+  // another, or the id is reserved.
+  bool assign(IdentityId id, std::string_view spiffe_id);
   // The id of a SPIFFE ID, or of "unknown" / "world".
   std::optional<IdentityId> find(std::string_view name) const;
   // "unknown", "world", or the SPIFFE ID.

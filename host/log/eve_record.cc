@@ -73,6 +73,7 @@ void trailer(const RecordSource& src, const Verdict& v, JsonLine& j) {
   j.end();
   j.field("engine", src.engine);
   j.field("generation", src.generation);
+  if (src.store_revision) j.field("store_revision", src.store_revision);
 }
 
 void alert(const RecordSource& src, const PacketView& packet, const DecodedPacket& d, const Verdict& v, uint32_t rule,

@@ -36,6 +36,7 @@ struct RecordSource {
   const rules::Classifications* classifications = nullptr;
   std::string_view engine = "sw";
   uint32_t generation = 1;
+  int64_t store_revision = 0;  // written when nonzero (a fleet's node)
   bool offline = true;  // records carry pcap_cnt
 };
 

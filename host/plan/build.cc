@@ -96,7 +96,16 @@ Build build_generation(const Sources& sources, const EngineConfig& settings, con
   std::sort(named.begin(), named.end());
   named.erase(std::unique(named.begin(), named.end()), named.end());
   const size_t named_count = named.size();
-  std::optional<IdentityRegistry> registry = allocate_identities(std::move(named));
+  std::optional<IdentityRegistry> registry;
+  if (options.identities) {
+    for (const std::string& name : named) {
+      if (!options.identities->find(name)) diag.push_back(Diagnostic::error({"", 0, 0}, name + " has no identity id in the store"));
+    }
+    if (has_errors(diag)) return out;
+    registry = *options.identities;
+  } else {
+    registry = allocate_identities(std::move(named));
+  }
   if (!registry) {
     diag.push_back(Diagnostic::error(
         {"", 0, 0}, "the sources name " + std::to_string(named_count) + " SPIFFE IDs; the data plane's 16-bit ids number at most " +

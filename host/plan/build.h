@@ -31,6 +31,9 @@ struct BuildOptions {
   bool device = false;   // also compile the device's tables
   uint32_t number = 1;   // the generation's number
   BuildProgress* progress = nullptr;  // told each step, for a progress line
+  // The ids a fleet's store allocated (store/layout.h): every SPIFFE ID the sources name must
+  // have one, and the tables number them so. Null: allocated here, sorted and stable.
+  const IdentityRegistry* identities = nullptr;
 };
 
 struct Build {

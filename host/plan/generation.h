@@ -32,6 +32,9 @@ namespace picket {
 
 struct Generation {
   uint32_t number = 1;
+  // In a fleet, the revision of the store (store/layout.h) it was built from: every node
+  // enforcing one revision judges by the same tables. 0: not from a store.
+  int64_t store_revision = 0;
   std::shared_ptr<const SignatureSet> signatures;  // see the note above on sharing
   std::shared_ptr<const IdentityTable> identities;
   std::shared_ptr<const Policy> policy;            // null: no policy, every flow is allowed

@@ -54,6 +54,15 @@ def ipv4_tcp(src, dst, sport, dport, flags, seq, ack, payload=b""):
     return ip + tcp
 
 
+def udp_frame(src, dst, sport, dport, payload):
+    """An Ethernet frame carrying one IPv4 UDP datagram; `src` and `dst` as dotted text."""
+    udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload  # checksum 0: none (IPv4)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0, bytes(int(x) for x in src.split(".")),
+                     bytes(int(x) for x in dst.split(".")))
+    ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
+    return b"\x02\0\0\0\0\x02" + b"\x02\0\0\0\0\x01" + b"\x08\x00" + ip + udp
+
+
 def record(frame, seconds=0.0):
     """One frame's record: its header (at `seconds`) and its bytes."""
     return struct.pack("<IIII", int(seconds), int(seconds % 1 * 1e6), len(frame), len(frame)) + frame

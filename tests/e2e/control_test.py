@@ -15,14 +15,13 @@ import shutil
 import signal
 import socket
 import stat
-import struct
 import subprocess
 import sys
 import threading
 import time
 import unittest
 
-from captures import file_header, frames, record
+from captures import file_header, frames, record, udp_frame
 
 PICKETD, PICKETCTL, PICKETC, POLICY, WORK = sys.argv[1:6]
 EAL = ["--no-huge", "--no-pci", "--no-shconf", "-m", "256", "--log-level", "lib.eal:error", "-l", "0-1"]
@@ -30,26 +29,6 @@ EAL = ["--no-huge", "--no-pci", "--no-shconf", "-m", "256", "--log-level", "lib.
 CLIENT, SERVER, PORT = "10.1.0.1", "10.1.0.2", 8080
 RULES_A = 'alert udp any any -> any any (msg:"hello seen"; content:"hello"; sid:4000;)\n'
 RULES_B = RULES_A + 'drop udp any any -> any any (msg:"attack"; content:"attack"; sid:5000;)\n'
-
-
-def ip4(text):
-    return bytes(int(x) for x in text.split("."))
-
-
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
-def udp_frame(src, dst, sport, dport, payload):
-    udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload  # checksum 0: none (IPv4)
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0, ip4(src), ip4(dst))
-    ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
-    return b"\x02\0\0\0\0\x02" + b"\x02\0\0\0\0\x01" + b"\x08\x00" + ip + udp
 
 
 class Daemon:

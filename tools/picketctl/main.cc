@@ -20,6 +20,7 @@
 #include "control/control_endpoint.h"
 #include "control/control_handler.h"
 #include "control/control_server.h"
+#include "picketctl/store_commands.h"
 
 namespace {
 
@@ -43,6 +44,13 @@ commands:
   tail [--count N] [--seconds S] follow the decision records (EVE JSON) as they are made
   keygen NAME                    make a CURVE key pair: NAME.key (secret) and NAME.pub (public)
 
+fleet commands (with --store; README, "A fleet on etcd"):
+  upsert, revoke, policy, load-rules  as above, written to the cluster's store: every picketd
+                                 following it takes the change
+  fleet                          the nodes following the store: the revision each enforces, its
+                                 lag behind the store, generation, table fingerprint, engine,
+                                 state, and any revision it refused (why)
+
 options:
   --control ENDPOINT   picketd's command socket (default: ipc://RUN/control, where RUN is
                        $PICKET_RUN_DIR, /run/picket for root, else $XDG_RUNTIME_DIR/picket
@@ -54,10 +62,17 @@ options:
   --timeout MS         how long to wait for a reply (default: 5000; load-rules and
                        load-image: 60000)
   --json               print the reply as JSON (tail: the records as they are)
+  --store etcd://HOST:PORT[,HOST:PORT...]  write the fleet's store instead of one daemon
+                       (etcds:// for TLS)
+  --cluster NAME       the cluster's keys, /picket/NAME/ (default: default)
+  --store-ca FILE      TLS: the CA of the etcd members' certificates
+  --store-cert FILE    TLS: this client's certificate, with
+  --store-key FILE     its key
   -h, --help           this text
 
 exit status: 0 done; 1 picketd refused the command (the reply says why); 2 a usage error or
-an unreadable file; 3 no reply (picketd not running or not reachable); 4 picketd refused this
+an unreadable file; 3 no reply (picketd not running or not reachable, or no etcd member
+answered); 4 picketd refused this
 client (its key is not allowed, it gave none or the daemon has none, or the socket is another
 user's).
 )";
@@ -353,6 +368,7 @@ int keygen(const std::string& name) {
 
 int main(int argc, char** argv) {
   Options o;
+  picketctl::StoreTarget store;
   std::vector<std::string> words;
   std::optional<uint64_t> ttl_ms;
   long count = -1;
@@ -371,6 +387,14 @@ int main(int argc, char** argv) {
     else if (a == "--server-key") o.server_key_file = value();
     else if (a == "--key") o.key_file = value();
     else if (a == "--json") o.json = true;
+    else if (a == "--store") {
+      store.url = value();
+      std::string error;
+      if (!picket::store::parse_store_url(store.url, store.etcd, error)) usage_error("--store: " + error);
+    } else if (a == "--cluster") store.cluster = value();
+    else if (a == "--store-ca") store.etcd.ca_file = value();
+    else if (a == "--store-cert") store.etcd.cert_file = value();
+    else if (a == "--store-key") store.etcd.key_file = value();
     else if (a == "--timeout") {
       std::string t = value();
       char* end = nullptr;
@@ -401,6 +425,14 @@ int main(int argc, char** argv) {
   const std::vector<std::string> rest(words.begin() + 1, words.end());
   if (ttl_ms && command != "upsert") usage_error("--ttl goes with upsert");
   if ((count >= 0 || seconds > 0) && command != "tail") usage_error("--count and --seconds go with tail");
+
+  if (!store.url.empty()) {
+    store.json = o.json;
+    if (command == "keygen" && rest.size() == 1) return keygen(rest[0]);
+    if (std::optional<int> status = picketctl::run_store_command(store, command, rest, ttl_ms)) return *status;
+    usage_error(command + " goes to one daemon, not to the store: drop --store");
+  }
+  if (command == "fleet") usage_error("fleet reads the store: give --store etcd://HOST:PORT");
 
   picket::control::Request request;
   int timeout = 5000;

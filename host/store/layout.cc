@@ -1,0 +1,152 @@
+#include "store/layout.h"
+
+#include <cstdio>
+#include <algorithm>
+#include <cstdlib>
+#include <set>
+
+#include "base/time_text.h"
+
+namespace picket::store {
+namespace {
+
+constexpr char kRules[] = "rules/";
+constexpr char kBindings[] = "bindings/";
+constexpr char kIds[] = "ids/";
+constexpr char kIdNumbers[] = "id-numbers/";
+constexpr char kNodes[] = "nodes/";
+
+bool starts(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+
+// FNV-1a, 64 bits: a fingerprint to compare nodes by, not a defence against forgery.
+void mix(uint64_t& h, const std::string& s) {
+  for (char c : s) h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ULL;
+  h = (h ^ 0xff) * 0x100000001b3ULL;  // ends each string, so "ab"+"c" differs from "a"+"bc"
+}
+
+}  // namespace
+
+bool cluster_root(const std::string& cluster, std::string& root, std::string& error) {
+  if (cluster.empty() || cluster.find('/') != std::string::npos) {
+    error = "\"" + cluster + "\": a cluster is named by one word without '/'";
+    return false;
+  }
+  root = "/picket/" + cluster + "/";
+  return true;
+}
+
+void StoreState::load(const std::string& root, const std::vector<KeyValue>& kvs, int64_t store_revision) {
+  keys.clear();
+  revision = 0;
+  for (const KeyValue& kv : kvs) {
+    if (kv.key.rfind(root, 0) != 0) continue;
+    std::string key = kv.key.substr(root.size());
+    if (starts(key, kNodes)) continue;
+    keys[key] = kv.value;
+    revision = std::max(revision, kv.mod_revision);
+  }
+  seen = store_revision;
+}
+
+bool StoreState::apply(const std::string& root, const WatchBatch& batch) {
+  bool changed = false;
+  for (const WatchEvent& e : batch.events) {
+    if (e.kv.key.rfind(root, 0) != 0) continue;
+    std::string key = e.kv.key.substr(root.size());
+    if (starts(key, kNodes)) continue;
+    changed = true;
+    if (e.deleted) {
+      keys.erase(key);  // the revision stays: a restarted node could not see this delete's
+    } else {
+      keys[key] = e.kv.value;
+      revision = std::max(revision, e.kv.mod_revision);
+    }
+  }
+  seen = std::max(seen, batch.revision);
+  return changed;
+}
+
+TxnOp changed_marker(const std::string& root, const std::string& what) {
+  return {TxnOp::Kind::kPut, root + "changed", what, 0};
+}
+
+FleetSources fleet_sources(const StoreState& state, const std::string& root) {
+  using Kind = SourceFile::Kind;
+  FleetSources out;
+  std::vector<SourceFile> rules, bindings, variables, policy;
+  uint64_t print = 0xcbf29ce484222325ULL;
+  std::set<IdentityId> taken;
+  for (const auto& [key, value] : state.keys) {
+    if (starts(key, kNodes) || starts(key, kIdNumbers) || key == "changed") continue;
+    mix(print, key);
+    mix(print, value);
+    const std::string name = "etcd:" + root + key;
+    if (starts(key, kRules)) {
+      rules.push_back({Kind::kRules, name, value});
+    } else if (starts(key, kBindings)) {
+      bindings.push_back({Kind::kIdentities, name, value});
+    } else if (key == "variables") {
+      variables.push_back({Kind::kVariables, name, value});
+    } else if (key == "policy") {
+      policy.push_back({Kind::kPolicy, name, value});
+    } else if (starts(key, kIds)) {
+      const std::string spiffe = key.substr(sizeof kIds - 1);
+      char* end = nullptr;
+      const unsigned long n = std::strtoul(value.c_str(), &end, 10);
+      if (value.empty() || *end || n <= kWorldIdentity || n >= kMaxIdentities || !taken.insert(static_cast<IdentityId>(n)).second ||
+          !out.identities.assign(static_cast<IdentityId>(n), spiffe)) {
+        out.errors.push_back(Diagnostic::error({name, 1, 1}, "\"" + value + "\" is not a free identity id (2 to 65535)"));
+      }
+    }
+    // Other keys are not Picket's: left alone, so tools may keep notes beside ours.
+  }
+  for (auto* part : {&variables, &rules, &bindings, &policy}) {
+    out.sources.files.insert(out.sources.files.end(), part->begin(), part->end());
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(print));
+  out.fingerprint = hex;
+  return out;
+}
+
+bool allocate_ids(EtcdClient& client, const std::string& root, const std::vector<std::string>& names,
+                  std::string& error) {
+  std::vector<KeyValue> held;
+  int64_t revision = 0;
+  if (!client.range_prefix(root + kIdNumbers, held, revision, error)) return false;
+  std::set<unsigned long> numbers;
+  for (const KeyValue& kv : held) numbers.insert(std::strtoul(kv.key.c_str() + root.size() + sizeof kIdNumbers - 1, nullptr, 10));
+  unsigned long next = kWorldIdentity + 1;
+  for (const std::string& name : std::set<std::string>(names.begin(), names.end())) {
+    if (name == "world" || name == "unknown") continue;
+    const std::string id_key = root + kIds + name;
+    for (;;) {
+      while (numbers.count(next)) ++next;
+      if (next >= kMaxIdentities) {
+        error = "every identity id of the cluster is taken";
+        return false;
+      }
+      const std::string number_key = root + kIdNumbers + std::to_string(next);
+      TxnResult r;
+      if (!client.txn({{id_key, 0}, {number_key, 0}},
+                      {{TxnOp::Kind::kPut, id_key, std::to_string(next), 0}, {TxnOp::Kind::kPut, number_key, name, 0}},
+                      {{TxnOp::Kind::kRange, id_key, "", 0}}, r, error)) {
+        return false;
+      }
+      numbers.insert(next);
+      if (r.succeeded || !r.ranged.empty()) break;  // ours now, or it had one already
+      // else another writer took this number first
+    }
+  }
+  return true;
+}
+
+std::string binding_key(const std::string& root, const std::string& prefix) { return root + kBindings + prefix; }
+
+std::string binding_line(const std::string& identity, const std::string& prefix, int64_t not_after_ns) {
+  std::string line = identity + " " + prefix;
+  if (not_after_ns != kNever) line += " until " + format_rfc3339(not_after_ns);
+  return line + "\n";
+}
+
+}  // namespace picket::store
