@@ -181,16 +181,17 @@ void ControlServer::answer_zap() {
   }
 }
 
-void ControlServer::poll(int timeout_ms, ControlHandler& handler) {
+void ControlServer::poll(int timeout_ms, ControlHandler& handler, int wake_fd) {
   std::vector<zmq::pollitem_t> items = {{rep_.handle(), 0, ZMQ_POLLIN, 0}};
   if (zap_) items.push_back({zap_.handle(), 0, ZMQ_POLLIN, 0});
+  if (wake_fd >= 0) items.push_back({nullptr, wake_fd, ZMQ_POLLIN, 0});  // the caller reads it
   try {
     zmq::poll(items, std::chrono::milliseconds(timeout_ms));
   } catch (const zmq::error_t& e) {
     if (e.num() == EINTR) return;  // a signal: the caller checks why
     throw;
   }
-  if (items.size() > 1 && (items[1].revents & ZMQ_POLLIN)) answer_zap();
+  if (zap_ && (items[1].revents & ZMQ_POLLIN)) answer_zap();
   if (!(items[0].revents & ZMQ_POLLIN)) return;
   zmq::message_t request;
   if (!rep_.recv(request, zmq::recv_flags::dontwait)) return;

@@ -43,8 +43,9 @@ class ControlServer {
   // Binds the sockets. False, with `error`, when a key file is bad, an endpoint is in use, the
   // run directory is not private, or an endpoint is TCP and no keys are given.
   bool start(const ControlOptions& options, std::string& error);
-  // Answers requests (and CURVE handshakes) for up to `timeout_ms`.
-  void poll(int timeout_ms, ControlHandler& handler);
+  // Answers requests (and CURVE handshakes) for up to `timeout_ms`, or until `wake_fd` (when
+  // given) is readable: other work for the same thread.
+  void poll(int timeout_ms, ControlHandler& handler, int wake_fd = -1);
   // Sends each line of `lines` as one message. Any thread; safe alongside poll().
   void publish(std::string_view lines);
   uint64_t published() const;

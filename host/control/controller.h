@@ -66,6 +66,7 @@ class Controller {
   // every later one does, compiled once here for every device worker. A change whose tables
   // do not fit the device is refused.
   bool device_tables() const { return device_; }
+  const EngineConfig& config() const { return config_; }
 
   // Replaces the rule set: the files parse and compile, or nothing changes.
   ChangeResult load_rules(const std::vector<NamedText>& files, int64_t now_ns);

@@ -7,6 +7,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -573,9 +574,13 @@ int run_inline(const InlineOptions& o, const JudgeFactory& make_judge, const rul
   // The main lcore watches: for a signal, or for the idleness that ends a replay.
   const uint64_t hz = rte_get_tsc_hz();
   // It also answers the control API, between its checks.
+  const int store_wake = o.store ? o.store->wake_fd() : -1;  // a new store revision ends the wait
   while (!g_stop.load()) {
     if (server) {
-      server->poll(5, handler);
+      server->poll(5, handler, store_wake);
+    } else if (store_wake >= 0) {
+      pollfd wait{store_wake, POLLIN, 0};
+      ::poll(&wait, 1, 5);
     } else {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }

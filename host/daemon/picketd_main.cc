@@ -54,7 +54,7 @@ int judge_capture(const DaemonOptions& o, DataPlane& plane, EngineSetup& setup, 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const DaemonOptions o = parse_daemon_options(argc, argv);
+  DaemonOptions o = parse_daemon_options(argc, argv);
   std::string error;
   std::unique_ptr<DataPlane> plane = DataPlane::open(o.engine_kind, o.xrt, error);
   if (!plane) {
@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
     from_store = store::fleet_sources(fleet->state(), fleet->root());
     for (const Diagnostic& d : from_store.errors) std::fprintf(stderr, "%s\n", d.to_string().c_str());
     if (!from_store.errors.empty()) return 1;
+    if (from_store.settings) store::apply_settings(*from_store.settings, o.config);
     std::fprintf(stderr, "picketd: cluster %s at store revision %lld (%s)\n", o.store->cluster.c_str(),
                  static_cast<long long>(fleet->state().revision), o.store_url.c_str());
   }

@@ -3,8 +3,10 @@
 #include <curl/curl.h>
 #include <json/json.h>
 
+#include <chrono>
 #include <cstring>
 #include <mutex>
+#include <thread>
 
 namespace picket::store {
 namespace {
@@ -188,6 +190,10 @@ bool EtcdClient::call(const std::string& path, const std::string& body, std::str
   }
   CURL* h = curl_->handle;
   std::string failures;
+  // While the members elect a leader (one was lost) they answer "leader changed" or "no
+  // leader": asked again shortly, a quorum answers. Writes here are idempotent or guarded by
+  // a compare, so asking again is safe.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.timeout_ms);
   for (size_t tried = 0; tried < options_.endpoints.size(); ++tried) {
     const size_t at = (current_ + tried) % options_.endpoints.size();
     const std::string url = options_.endpoints[at] + path;
@@ -218,6 +224,14 @@ bool EtcdClient::call(const std::string& path, const std::string& body, std::str
       std::string why;
       error = parse(answer, v, why) ? "etcd answered HTTP " + std::to_string(status) : why;
       current_ = at;
+      const bool electing = error.find("leader changed") != std::string::npos ||
+                            error.find("no leader") != std::string::npos ||
+                            error.find("request timed out") != std::string::npos;
+      if (electing && std::chrono::steady_clock::now() < give_up) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        --tried;  // the same member again: it knows the new leader soon
+        continue;
+      }
       return false;
     }
     if (!failures.empty()) failures += "; ";

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "base/text.h"
 #include "base/time_text.h"
 
 namespace picket::store {
@@ -22,6 +23,36 @@ bool starts(const std::string& s, const char* prefix) { return s.rfind(prefix, 0
 void mix(uint64_t& h, const std::string& s) {
   for (char c : s) h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ULL;
   h = (h ^ 0xff) * 0x100000001b3ULL;  // ends each string, so "ab"+"c" differs from "a"+"bc"
+}
+
+// "malformed = forward", "midstream = on" ... into the settings they make; errors by line.
+EngineSettings parse_settings(const std::string& text, const std::string& name, std::vector<Diagnostic>& errors) {
+  EngineConfig config;
+  size_t line = 0, at = 0;
+  while (at < text.size()) {
+    const size_t end = std::min(text.find('\n', at), text.size());
+    const std::string_view raw = std::string_view(text).substr(at, end - at);
+    at = end + 1;
+    ++line;
+    const std::string_view content = trim(raw.substr(0, raw.find('#')));
+    if (content.empty()) continue;
+    const size_t eq = content.find('=');
+    const std::string flag = "--" + std::string(trim(content.substr(0, eq)));
+    const std::string value = eq == std::string_view::npos ? "" : std::string(trim(content.substr(eq + 1)));
+    const SourceLocation where{name, static_cast<uint32_t>(line), 1};
+    std::string why;
+    if (!is_engine_setting(flag)) {
+      errors.push_back(Diagnostic::error(where, "\"" + flag.substr(2) +
+                                                    "\" is not a setting the store holds: malformed, action-order, "
+                                                    "midstream or checksums"));
+    } else if (!engine_setting_takes_value(flag)) {
+      if (value != "on" && value != "off") errors.push_back(Diagnostic::error(where, flag.substr(2) + " takes on or off"));
+      else if (value == "on") apply_engine_setting(flag, "", config, why);
+    } else if (!apply_engine_setting(flag, value, config, why)) {
+      errors.push_back(Diagnostic::error(where, why));
+    }
+  }
+  return engine_settings(config);
 }
 
 }  // namespace
@@ -89,6 +120,8 @@ FleetSources fleet_sources(const StoreState& state, const std::string& root) {
       variables.push_back({Kind::kVariables, name, value});
     } else if (key == "policy") {
       policy.push_back({Kind::kPolicy, name, value});
+    } else if (key == "settings") {
+      out.settings = parse_settings(value, name, out.errors);
     } else if (starts(key, kIds)) {
       const std::string spiffe = key.substr(sizeof kIds - 1);
       char* end = nullptr;
@@ -107,6 +140,25 @@ FleetSources fleet_sources(const StoreState& state, const std::string& root) {
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(print));
   out.fingerprint = hex;
   return out;
+}
+
+void apply_settings(const EngineSettings& settings, EngineConfig& config) {
+  for (const auto& [name, value] : settings) {
+    const std::string flag = "--" + name;
+    std::string error;
+    if (!engine_setting_takes_value(flag)) config.flows.midstream = value == "on";
+    else apply_engine_setting(flag, value, config, error);  // checked when parsed
+  }
+}
+
+std::optional<std::string> settings_changed(const EngineSettings& store, const EngineConfig& running) {
+  for (const auto& [name, value] : engine_settings(running)) {
+    auto it = store.find(name);
+    if (it == store.end() || it->second == value) continue;
+    return "the store's settings say " + name + " = " + it->second + "; this node has judged with " + value +
+           " since it started: restart it to take them";
+  }
+  return std::nullopt;
 }
 
 bool allocate_ids(EtcdClient& client, const std::string& root, const std::vector<std::string>& names,

@@ -3,6 +3,8 @@
 //   /picket/<cluster>/rules/<name>        a rule file's text; diagnostics name it by its key
 //   /picket/<cluster>/variables           address and port variables (vars.conf syntax); optional
 //   /picket/<cluster>/policy              the policy's text; optional (none: every flow allowed)
+//   /picket/<cluster>/settings            engine settings that change verdicts, one `name = value`
+//                                         a line as picketd's flags (plan/settings.h); optional
 //   /picket/<cluster>/bindings/<prefix>   one identity line, "IDENTITY PREFIX [until TIME]"; a
 //                                         binding with a TTL is also under an etcd lease that
 //                                         ends a second after `until`, so the store forgets it
@@ -26,11 +28,13 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/diagnostic.h"
 #include "identity/identity_table.h"
+#include "plan/settings.h"
 #include "plan/sources.h"
 #include "store/etcd_client.h"
 
@@ -58,8 +62,15 @@ struct FleetSources {
   IdentityRegistry identities;     // the store's ids
   std::vector<Diagnostic> errors;  // ids that are not numbers, two names for one id ...
   std::string fingerprint;         // 16 hex digits over the sources and ids: equal tables, equal prints
+  std::optional<EngineSettings> settings;  // when the store has them
 };
 FleetSources fleet_sources(const StoreState& state, const std::string& root);
+
+// A node takes the store's settings when it starts, over its own flags; a change to them later
+// is refused until it restarts (its flows and streams were built under the old ones).
+void apply_settings(const EngineSettings& settings, EngineConfig& config);
+// Why a running node cannot take `store`'s settings; nullopt when they are the ones it runs.
+std::optional<std::string> settings_changed(const EngineSettings& store, const EngineConfig& running);
 
 // Gives each of `names` (SPIFFE IDs) an id in the store if it has none. False, with `error`,
 // when the store cannot be reached or every id is taken.

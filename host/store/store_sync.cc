@@ -1,5 +1,6 @@
 #include "store/store_sync.h"
 
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -29,6 +30,7 @@ StoreSync::StoreSync(StoreOptions options) : options_(std::move(options)) {
     char host[256] = {};
     options_.node = gethostname(host, sizeof host - 1) == 0 ? host : "picketd";
   }
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 }
 
 StoreSync::~StoreSync() {
@@ -36,6 +38,7 @@ StoreSync::~StoreSync() {
   wake_.notify_all();
   if (watcher_.joinable()) watcher_.join();
   if (status_thread_.joinable()) status_thread_.join();
+  if (wake_fd_ >= 0) close(wake_fd_);
 }
 
 bool StoreSync::load(std::string& error) {
@@ -79,7 +82,7 @@ void StoreSync::watch_loop() {
         now.load(root_, kvs, revision);
         if (now.keys != pending_.keys || now.revision != pending_.revision) {
           pending_ = std::move(now);
-          pending_new_ = true;
+          wake_control_loop();
         } else {
           pending_.seen = now.seen;
         }
@@ -101,7 +104,7 @@ void StoreSync::watch_loop() {
               return true;
             }
             std::lock_guard lock(mutex_);
-            if (pending_.apply(root_, batch)) pending_new_ = true;
+            if (pending_.apply(root_, batch)) wake_control_loop();
             return true;
           },
           stop_, error);
@@ -178,8 +181,10 @@ ChangeResult StoreSync::apply(Controller& controller, const StoreState& state, b
   FleetSources sources = fleet_sources(view, root_);
   ChangeResult r;
   if (!sources.errors.empty()) {
-    r.message = "the store's identity ids are inconsistent: nothing changed";
+    r.message = "the store's state is not valid: nothing changed";
     r.diagnostics = std::move(sources.errors);
+  } else if (auto changed = sources.settings ? settings_changed(*sources.settings, controller.config()) : std::nullopt) {
+    r.message = *changed + "; nothing changed";
   } else {
     r = controller.apply_store(sources.sources, sources.identities, state.revision);
   }
@@ -201,6 +206,14 @@ ChangeResult StoreSync::apply(Controller& controller, const StoreState& state, b
   return r;
 }
 
+void StoreSync::wake_control_loop() {
+  pending_new_ = true;
+  const uint64_t one = 1;
+  if (write(wake_fd_, &one, sizeof one) < 0) {
+    // The counter is full (never read): the loop is awake already.
+  }
+}
+
 std::optional<ChangeResult> StoreSync::poll(Controller& controller) {
   const bool out_of_touch = options_.fail_closed_after_ms > 0 && stale_ms() > options_.fail_closed_after_ms;
   if (out_of_touch && !failed_closed_) {
@@ -210,6 +223,8 @@ std::optional<ChangeResult> StoreSync::poll(Controller& controller) {
   bool fresh = false;
   {
     std::lock_guard lock(mutex_);
+    uint64_t count = 0;
+    if (read(wake_fd_, &count, sizeof count) < 0) count = 0;  // nothing written: EAGAIN
     if (pending_new_) {
       state_ = pending_;
       pending_new_ = false;

@@ -61,6 +61,8 @@ class StoreSync {
   // The counters and health the status key carries, from the control loop.
   void report(const control::Counters& counters, const control::Health& health);
 
+  // Readable while a new revision waits for poll(): the control loop sleeps on it too.
+  int wake_fd() const { return wake_fd_; }
   int64_t revision() const { return enforced_revision_.load(); }
   // Milliseconds since the store last answered; 0 while it answers.
   int64_t stale_ms() const;
@@ -68,6 +70,7 @@ class StoreSync {
 
  private:
   void watch_loop();
+  void wake_control_loop();  // with mutex_ held: a new pending state
   void status_loop();
   std::string status_json();
   ChangeResult apply(Controller& controller, const StoreState& state, bool drop_leased);
@@ -94,6 +97,7 @@ class StoreSync {
   std::atomic<bool> failed_closed_{false};
   std::atomic<bool> stop_{false};
   std::thread watcher_, status_thread_;
+  int wake_fd_ = -1;  // an eventfd
 };
 
 }  // namespace picket::store

@@ -113,6 +113,26 @@ TEST(FleetSources, RefuseIdsThatAreNotOneNumberForOneName) {
   }
 }
 
+TEST(FleetSources, ReadTheEngineSettingsAndNameABadLine) {
+  std::vector<KeyValue> kvs = kFleet;
+  kvs.push_back(kv("settings", "# fleet-wide\nmidstream = on\nmalformed = forward\n", 7));
+  FleetSources f = fleet_sources(state(kvs), kRoot);
+  ASSERT_TRUE(f.errors.empty());
+  ASSERT_TRUE(f.settings);
+  EngineConfig config;
+  apply_settings(*f.settings, config);
+  EXPECT_TRUE(config.flows.midstream);
+  EXPECT_FALSE(config.drop_malformed);
+  EXPECT_FALSE(settings_changed(*f.settings, config));
+  EXPECT_NE(settings_changed(*f.settings, EngineConfig{}).value_or("").find("malformed = forward; this node has judged with drop"), std::string::npos);
+
+  kvs.back().value = "midstream = on\nstream-depth = 5\nchecksums = maybe\n";
+  f = fleet_sources(state(kvs), kRoot);
+  ASSERT_EQ(f.errors.size(), 2u);
+  EXPECT_EQ(f.errors[0].location.to_string(), "etcd:/picket/t/settings:2:1");
+  EXPECT_EQ(f.errors[1].location.to_string(), "etcd:/picket/t/settings:3:1");
+}
+
 class StoreController : public ::testing::Test {
  protected:
   StoreController()

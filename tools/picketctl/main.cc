@@ -47,6 +47,11 @@ commands:
 fleet commands (with --store; README, "A fleet on etcd"):
   upsert, revoke, policy, load-rules  as above, written to the cluster's store: every picketd
                                  following it takes the change
+  variables FILE                 the address and port variables (vars.conf syntax) every node
+                                 compiles the rules with
+  settings FILE                  the engine settings every node judges with, 'name = value' a
+                                 line: malformed, action-order, midstream (on|off), checksums;
+                                 taken when a node starts (a running one refuses a change)
   fleet                          the nodes following the store: the revision each enforces, its
                                  lag behind the store, generation, table fingerprint, engine,
                                  state, and any revision it refused (why)

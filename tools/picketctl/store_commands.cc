@@ -160,6 +160,20 @@ int policy(const StoreTarget& t, EtcdClient& client, const std::string& root, co
   return written(t, r.revision, "policy " + path);
 }
 
+// The store's engine settings (`name = value` lines), or its variables (vars.conf syntax): one
+// key's text, written whole.
+int put_text(const StoreTarget& t, EtcdClient& client, const std::string& root, const std::string& key,
+             const std::string& path) {
+  std::optional<std::string> text = read_or_complain(path);
+  if (!text) return 2;
+  TxnResult r;
+  std::string error;
+  if (!client.txn({}, {{TxnOp::Kind::kPut, root + key, *text, 0}, changed_marker(root, key + " " + path)}, {}, r, error)) {
+    return unreachable(t, error);
+  }
+  return written(t, r.revision, key + " " + path);
+}
+
 int load_rules(const StoreTarget& t, EtcdClient& client, const std::string& root, const std::vector<std::string>& paths) {
   std::vector<std::pair<std::string, std::string>> files;
   std::set<std::string> names;
@@ -266,6 +280,10 @@ std::optional<int> run_store_command(const StoreTarget& t, const std::string& co
   if (command == "policy") {
     if (args.size() != 1) return usage("policy takes one policy file");
     return policy(t, client, root, args[0]);
+  }
+  if (command == "settings" || command == "variables") {
+    if (args.size() != 1) return usage(command + " takes one file");
+    return put_text(t, client, root, command, args[0]);
   }
   if (command == "load-rules") {
     if (args.empty()) return usage("load-rules needs one or more rule files");
