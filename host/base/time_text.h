@@ -16,5 +16,7 @@ std::optional<int64_t> parse_rfc3339(std::string_view text);
 // "2023-11-14T22:13:20.123456+0000", the timestamp form of Suricata's EVE records.
 std::string format_eve_time(int64_t ns);
 std::string format_rfc3339(int64_t ns);
+// "30s", "500ms", "5m", "2h", "1d", or a number of seconds, in milliseconds; nullopt otherwise.
+std::optional<int64_t> parse_duration_ms(std::string_view text);
 
 }  // namespace picket

@@ -392,7 +392,8 @@ void follow_store(store::StoreSync& fleet, Controller& controller, DaemonStatus&
                      fleet.failed_closed() ? " (the store is out of reach: bindings with a TTL dropped)" : "");
       }
     } else {
-      std::fprintf(stderr, "picketd: store revision refused: %s\n", r->message.c_str());
+      std::fprintf(stderr, "picketd: store revision %lld refused: %s\n", static_cast<long long>(fleet.state().revision),
+                   r->message.c_str());
       for (const Diagnostic& d : r->diagnostics) std::fprintf(stderr, "  %s\n", d.to_string().c_str());
     }
   }

@@ -1,12 +1,12 @@
 #include "daemon/options.h"
 
-#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
 
 #include "base/host_port.h"
 #include "base/text.h"
+#include "base/time_text.h"
 #include "daemon/config_file.h"
 #include "plan/settings.h"
 
@@ -393,21 +393,6 @@ bool redis_option(const std::string& a, Reader& r, DaemonOptions& o) {
   return true;
 }
 
-// "30s", "500ms", "5m", "2h", "1d", or a number of seconds, in milliseconds; -1 otherwise.
-int64_t parse_duration_ms(const std::string& text) {
-  size_t digits = 0;
-  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
-  if (digits == 0 || digits > 12) return -1;
-  const int64_t n = std::stoll(text.substr(0, digits));
-  const std::string unit = text.substr(digits);
-  if (unit == "ms") return n;
-  if (unit == "s" || unit.empty()) return n * 1000;
-  if (unit == "m") return n * 60'000;
-  if (unit == "h") return n * 3'600'000;
-  if (unit == "d") return n * 86'400'000;
-  return -1;
-}
-
 // --store and its settings; false when `a` is none of them.
 bool store_option(const std::string& a, Reader& r, DaemonOptions& o) {
   if (a != "--store" && a != "--cluster" && a != "--store-ca" && a != "--store-cert" && a != "--store-key" &&
@@ -430,8 +415,9 @@ bool store_option(const std::string& a, Reader& r, DaemonOptions& o) {
   } else if (a == "--store-key") {
     s.etcd.key_file = v;
   } else {
-    s.fail_closed_after_ms = parse_duration_ms(v);
-    if (s.fail_closed_after_ms < 0) usage_error(a + " takes a duration such as 30s, 500ms or 5m");
+    std::optional<int64_t> ms = parse_duration_ms(v);
+    if (!ms) usage_error(a + " takes a duration such as 30s, 500ms or 5m");
+    s.fail_closed_after_ms = *ms;
   }
   return true;
 }

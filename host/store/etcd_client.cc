@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <json/json.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <mutex>
@@ -183,6 +184,21 @@ const std::string& EtcdClient::endpoint() const {
   return options_.endpoints.empty() ? none : options_.endpoints[current_];
 }
 
+void EtcdClient::prepare(const std::string& url, const std::string& body) {
+  CURL* h = curl_->handle;
+  curl_easy_reset(h);  // keeps the connection: the next request reuses it
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, curl_->headers);
+  curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.c_str());
+  curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.timeout_ms));
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+  if (!options_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str());
+  if (!options_.cert_file.empty()) curl_easy_setopt(h, CURLOPT_SSLCERT, options_.cert_file.c_str());
+  if (!options_.key_file.empty()) curl_easy_setopt(h, CURLOPT_SSLKEY, options_.key_file.c_str());
+}
+
 bool EtcdClient::call(const std::string& path, const std::string& body, std::string& answer, std::string& error) {
   if (options_.endpoints.empty()) {
     error = "no etcd endpoint";
@@ -193,25 +209,16 @@ bool EtcdClient::call(const std::string& path, const std::string& body, std::str
   // While the members elect a leader (one was lost) they answer "leader changed" or "no
   // leader": asked again shortly, a quorum answers. Writes here are idempotent or guarded by
   // a compare, so asking again is safe.
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.timeout_ms);
+  // An election takes a second or more (etcd's election timeout is 1 s), longer on a loaded host.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(options_.timeout_ms, 5000));
   for (size_t tried = 0; tried < options_.endpoints.size(); ++tried) {
     const size_t at = (current_ + tried) % options_.endpoints.size();
     const std::string url = options_.endpoints[at] + path;
     answer.clear();
-    curl_easy_reset(h);
-    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, curl_->headers);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.c_str());
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+    prepare(url, body);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, append);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &answer);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout_ms));
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.timeout_ms));
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-    if (!options_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str());
-    if (!options_.cert_file.empty()) curl_easy_setopt(h, CURLOPT_SSLCERT, options_.cert_file.c_str());
-    if (!options_.key_file.empty()) curl_easy_setopt(h, CURLOPT_SSLKEY, options_.key_file.c_str());
     CURLcode rc = curl_easy_perform(h);
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -404,27 +411,17 @@ bool EtcdClient::watch(const std::string& prefix, int64_t start_revision,
     state.on_batch = &on_batch;
     state.stop = &stop;
     CURL* h = curl_->handle;
-    curl_easy_reset(h);
-    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, curl_->headers);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.c_str());
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+    prepare(url, body);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, watch_data);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &state);
     curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, watch_progress);
     curl_easy_setopt(h, CURLOPT_XFERINFODATA, &state);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.timeout_ms));
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
     // A member that stops answering (its process frozen, its link down) must not hold the
     // watch forever: keepalive probes end the connection.
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 2L);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 1L);
-    if (!options_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str());
-    if (!options_.cert_file.empty()) curl_easy_setopt(h, CURLOPT_SSLCERT, options_.cert_file.c_str());
-    if (!options_.key_file.empty()) curl_easy_setopt(h, CURLOPT_SSLKEY, options_.key_file.c_str());
     CURLcode rc = curl_easy_perform(h);
     if (state.ended || stop.load()) return true;
     if (!state.error.empty()) {

@@ -99,6 +99,8 @@ class EtcdClient {
   const std::string& endpoint() const;  // the one that answered last
 
  private:
+  // Sets the handle up to POST `body` to `url`, with the TLS files.
+  void prepare(const std::string& url, const std::string& body);
   // POSTs `body` to `path` on each endpoint in turn; the first answer's body.
   bool call(const std::string& path, const std::string& body, std::string& answer, std::string& error);
 

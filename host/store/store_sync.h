@@ -48,6 +48,7 @@ class StoreSync {
 
   // Reads the cluster's keys once. False, with `error`, when no member answers.
   bool load(std::string& error);
+  // What load() read; later, from the control loop, the state poll() last took up.
   const StoreState& state() const { return state_; }
   const std::string& root() const { return root_; }
   const std::string& node() const { return options_.node; }

@@ -1,4 +1,5 @@
 """pcap files for the end-to-end tests: reading what picketd wrote, writing what it reads."""
+import json
 import os
 import struct
 import subprocess
@@ -82,3 +83,11 @@ def demo_capture(trafgen, policy_dir, work):
     subprocess.run([trafgen, os.path.join(policy_dir, "demo.scenario"), "-o", path], check=True,
                    capture_output=True)
     return path
+
+
+def eve_records(path):
+    """The records of a decision log (EVE JSON lines); none when it is not there yet."""
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f]

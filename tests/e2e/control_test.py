@@ -21,7 +21,7 @@ import threading
 import time
 import unittest
 
-from captures import file_header, frames, record, udp_frame
+from captures import eve_records, file_header, frames, record, udp_frame
 
 PICKETD, PICKETCTL, PICKETC, POLICY, WORK = sys.argv[1:6]
 EAL = ["--no-huge", "--no-pci", "--no-shconf", "-m", "256", "--log-level", "lib.eal:error", "-l", "0-1"]
@@ -104,10 +104,7 @@ class Daemon:
             time.sleep(0.02)
 
     def records(self):
-        if not os.path.exists(self.eve):
-            return []
-        with open(self.eve) as f:
-            return [json.loads(l) for l in f]
+        return eve_records(self.eve)
 
     def stop(self):
         os.close(self.fd)  # the port sees the end of its capture

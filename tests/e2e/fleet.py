@@ -12,7 +12,7 @@ import socket
 import subprocess
 import time
 
-from captures import file_header, record, udp_frame
+from captures import eve_records, file_header, record, udp_frame
 
 PICKETD = PICKETCTL = WORK = None
 EAL = ["--no-huge", "--no-pci", "--no-shconf", "-m", "256", "--log-level", "lib.eal:error", "-l", "0-1"]
@@ -176,10 +176,7 @@ class Node:
         return "?"
 
     def records(self):
-        if not os.path.exists(self.eve):
-            return []
-        with open(self.eve) as f:
-            return [json.loads(l) for l in f]
+        return eve_records(self.eve)
 
     def kill(self):
         self.proc.kill()

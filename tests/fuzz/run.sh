@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=$1
 seconds=${2:-30}
 mkdir -p "$build/fuzz-artifacts"
-for target in decoder rule_parser identity_policy control_handler load_rules stream defrag; do
+for target in decoder rule_parser identity_policy control_handler load_rules stream defrag store_state; do
   corpus="$build/fuzz-corpus/$target"
   mkdir -p "$corpus"
   inputs=$target
@@ -19,7 +19,8 @@ for target in decoder rule_parser identity_policy control_handler load_rules str
   [[ -f "$here/$inputs.dict" ]] && dict=(-dict="$here/$inputs.dict")
   # Text parsers take inputs long enough to reach deep nesting (50,000 '[' once crashed one).
   max_len=4096
-  [[ $target == rule_parser || $target == identity_policy || $target == control_handler || $target == load_rules ]] &&
+  [[ $target == rule_parser || $target == identity_policy || $target == control_handler || $target == load_rules ||
+     $target == store_state ]] &&
     max_len=65536
   echo "fuzz: $target for ${seconds}s"
   "$build/tests/fuzz/${target}_fuzz" "$corpus" "$here/seeds/$inputs" "${dict[@]}" \

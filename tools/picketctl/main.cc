@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <array>
-#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -16,6 +15,7 @@
 #include <zmq.hpp>
 
 #include "base/text.h"
+#include "base/time_text.h"
 #include "control/control.pb.h"
 #include "control/control_endpoint.h"
 #include "control/control_handler.h"
@@ -147,21 +147,6 @@ struct Options {
   int timeout_ms = -1;
   bool json = false;
 };
-
-// "30s", "500ms", "5m", "2h", "1d", or a number of seconds, in milliseconds.
-std::optional<uint64_t> parse_duration(const std::string& text) {
-  size_t digits = 0;
-  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
-  if (digits == 0 || digits > 12) return std::nullopt;
-  uint64_t n = std::stoull(text.substr(0, digits));
-  std::string unit = text.substr(digits);
-  if (unit == "ms") return n;
-  if (unit == "s" || unit.empty()) return n * 1000;
-  if (unit == "m") return n * 60'000;
-  if (unit == "h") return n * 3'600'000;
-  if (unit == "d") return n * 86'400'000;
-  return std::nullopt;
-}
 
 std::string read_file_or_exit(const std::string& path) {
   std::optional<std::string> text = picket::read_text_file(path);
@@ -407,7 +392,8 @@ int main(int argc, char** argv) {
       if (t.empty() || *end || v < 1 || v > 3'600'000) usage_error("--timeout takes milliseconds, 1 to 3600000");
       o.timeout_ms = static_cast<int>(v);
     } else if (a == "--ttl") {
-      ttl_ms = parse_duration(value());
+      if (std::optional<int64_t> ms = picket::parse_duration_ms(value())) ttl_ms = static_cast<uint64_t>(*ms);
+      else ttl_ms.reset();
       if (!ttl_ms || *ttl_ms == 0) usage_error("--ttl takes a duration such as 30s, 500ms, 5m, 2h or 1d");
     } else if (a == "--count") {
       std::string t = value();
