@@ -88,7 +88,11 @@ std::unique_ptr<SignatureSet> SignatureSet::compile(std::vector<rules::Rule> rul
       }
       chain->matches.push_back(std::move(cm));
     }
-    for (auto& c : cr.chains) c.plain = plain_chain(c.matches);
+    for (auto& c : cr.chains) {
+      c.plain = plain_chain(c.matches);
+      const HttpBuffers& h = http_buffers();
+      if (c.buffer == h.response_body || c.buffer == h.file_data) set->reads_response_bodies_ = true;
+    }
     // A rule whose only payload condition is one plain chain on a message body, and whose other
     // conditions hold the same on every packet of a flow's direction (flow's alone), gives on a
     // body that grew the answer it gave before unless its contents reach the new bytes.
@@ -103,12 +107,14 @@ std::unique_ptr<SignatureSet> SignatureSet::compile(std::vector<rules::Rule> rul
         set->packet_literal_reach_ = std::max(set->packet_literal_reach_, r.fast_pattern->bytes.size() - 1);
       }
     } else {
+      // A rule on HTTP (by its protocol or its buffers) is tried only on packets of HTTP flows.
+      auto& groups = r.app == rules::AppProtocol::kHttp || cr.uses_http_buffers ? set->unfiltered_http_ : set->unfiltered_;
       bool any = r.protocol == Transport::kAny;
-      if (any || r.protocol == Transport::kTcp) set->group_by_ports(i, set->unfiltered_[kTcp]);
-      if (any || r.protocol == Transport::kUdp) set->group_by_ports(i, set->unfiltered_[kUdp]);
+      if (any || r.protocol == Transport::kTcp) set->group_by_ports(i, groups[kTcp]);
+      if (any || r.protocol == Transport::kUdp) set->group_by_ports(i, groups[kUdp]);
       // Ports do not apply to ICMP and other protocols.
-      if (any || r.protocol == Transport::kIcmp) set->unfiltered_[kIcmp].always.push_back(i);
-      if (any) set->unfiltered_[kOther].always.push_back(i);
+      if (any || r.protocol == Transport::kIcmp) groups[kIcmp].always.push_back(i);
+      if (any) groups[kOther].always.push_back(i);
     }
   }
 
@@ -263,25 +269,29 @@ void SignatureSet::match(const DetectionInput& ctx, SignatureScratch& s, std::ve
                     : p.ip_proto == ip_proto::kUdp ? kUdp
                     : (p.ip_proto == ip_proto::kIcmp || p.ip_proto == ip_proto::kIcmpv6) ? kIcmp
                                                                                            : kOther;
-  const PortGroups& g = unfiltered_[cls];
-  for (uint32_t r : g.always) {  // marked, as every candidate is: a hardware hit may name it again
-    s.seen_[r] = s.epoch_;
-    s.candidates_.push_back(r);
-  }
-  if (p.is_tcp() || p.is_udp()) {
-    auto add = [&](const std::unordered_map<uint16_t, std::vector<uint32_t>>& by, uint16_t port) {
-      auto it = by.find(port);
-      if (it == by.end()) return;
-      for (uint32_t r : it->second) {
-        if (s.seen_[r] != s.epoch_) {
-          s.seen_[r] = s.epoch_;
-          s.candidates_.push_back(r);
-        }
+  for (const PortGroups* g : {&unfiltered_[cls], ctx.app_http ? &unfiltered_http_[cls] : nullptr}) {
+    if (!g) continue;
+    for (uint32_t r : g->always) {  // marked, as every candidate is: a hardware hit may name it again
+      if (s.seen_[r] != s.epoch_) {
+        s.seen_[r] = s.epoch_;
+        s.candidates_.push_back(r);
       }
-    };
-    add(g.by_dst_port, p.dst_port);
-    add(g.by_src_port, p.src_port);
-  }  // a packet without ports (a fragment) matches no rule that names ports
+    }
+    if (p.is_tcp() || p.is_udp()) {
+      auto add = [&](const std::unordered_map<uint16_t, std::vector<uint32_t>>& by, uint16_t port) {
+        auto it = by.find(port);
+        if (it == by.end()) return;
+        for (uint32_t r : it->second) {
+          if (s.seen_[r] != s.epoch_) {
+            s.seen_[r] = s.epoch_;
+            s.candidates_.push_back(r);
+          }
+        }
+      };
+      add(g->by_dst_port, p.dst_port);
+      add(g->by_src_port, p.src_port);
+    }  // a packet without ports (a fragment) matches no rule that names ports
+  }
   if (from_hardware) {
     for (uint32_t r : hw->candidates) {
       if (s.seen_[r] != s.epoch_) {
@@ -318,6 +328,8 @@ bool SignatureSet::rule_matches(const CompiledRule& cr, const DetectionInput& ct
   const DecodedPacket& p = *ctx.packet;
   if (ctx.anomalies_only && r.decode_events == 0 && r.stream_events == 0) return false;
   if (!transport_matches(r.protocol, p.ip_proto)) return false;
+  // The cheapest tests that fail most: a rule on HTTP, on a packet of no HTTP flow or message.
+  if ((r.app == rules::AppProtocol::kHttp && !ctx.app_http) || (cr.uses_http_buffers && !ctx.http)) return false;
   // Addresses, and ports where the packet has them (as Suricata, ports do not apply to ICMP);
   // a fragment has none, and matches no rule that names them.
   bool has_ports = p.is_tcp() || p.is_udp();
@@ -330,7 +342,6 @@ bool SignatureSet::rule_matches(const CompiledRule& cr, const DetectionInput& ct
                     (!has_ports || ports_match(r, p.dst_port, p.src_port));
     if (!backward) return false;
   }
-  if (r.app == rules::AppProtocol::kHttp && !ctx.app_http) return false;
 
   for (const Keyword* k : cr.conditions) {
     if (!k->matches(cr, ctx)) return false;

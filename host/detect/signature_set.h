@@ -84,6 +84,10 @@ class SignatureSet {
   void match(const DetectionInput& ctx, SignatureScratch& scratch, std::vector<uint32_t>& out,
              const HardwareMatches* hw = nullptr, Notes* notes = nullptr) const;
 
+  // Whether a rule inspects a response body (http.response_body, file_data): only then is a
+  // compressed body worth inflating.
+  bool reads_response_bodies() const { return reads_response_bodies_; }
+
   // Exposed for benchmarks: the payload prefilter database, or null.
   const hs_database_t* packet_database() const;
 
@@ -114,6 +118,7 @@ class SignatureSet {
   std::vector<uint32_t> identity_rules_;  // the rules with src_identity or dst_identity
   std::vector<Prefilter> prefilters_;
   size_t packet_literal_reach_ = 0;  // the longest payload fast pattern's length, less one
+  bool reads_response_bodies_ = false;
   // Rules without a usable fast pattern (none, or a weak one), grouped so that a packet only
   // tries those its ports can match: by destination port, by source port, or always.
   struct PortGroups {
@@ -123,6 +128,7 @@ class SignatureSet {
   };
   void group_by_ports(uint32_t rule, PortGroups& g) const;
   std::array<PortGroups, kClasses> unfiltered_;
+  std::array<PortGroups, kClasses> unfiltered_http_;  // rules on HTTP: only for packets of HTTP flows
 };
 
 // Per-worker scratch for one SignatureSet: Hyperscan scratch, pcre match data, candidates.

@@ -536,6 +536,7 @@ HttpDirection* SoftwareEngine::parse_http(PacketContext& ctx) {
     ++counters_.http_given_up;
     return nullptr;
   }
+  http_.inflate_bodies(generation_->signatures->reads_response_bodies());
   if (http_.parse(*bytes) == 0) {
     if (http_.not_http()) d.not_http = true;
     return nullptr;

@@ -8,6 +8,8 @@
 
 #include "applayer/http/http_buffers.h"
 #include "applayer/http/http_message.h"
+#include "engine_fixture.h"
+#include "testing/tcp_conversation.h"
 
 namespace picket {
 namespace {
@@ -89,6 +91,28 @@ TEST(HttpDecompress, ABombStopsAtTheLimit) {
   std::string out;
   ASSERT_TRUE(inflate_body(bomb, 1, 1 << 16, out));
   EXPECT_EQ(out.size(), size_t{1} << 16);
+}
+
+// Through the engine: a compressed response over TCP is inflated for rules on its body, split
+// over two segments as it arrives; with no rule on response bodies, the rules on the rest of
+// the response still see their buffers.
+TEST(HttpDecompress, TheEngineInflatesForBodyRules) {
+  const std::string body = compress(std::string(kEicar) + std::string(3000, 'x'), 15 + 16);
+  const std::string whole = response("gzip", body);
+  for (bool body_rule : {true, false}) {
+    testing_support::EngineUnderTest e(
+        body_rule ? "alert http any any -> any any (file_data; content:\"EICAR-STANDARD\"; sid:1;)\n"
+                  : "alert http any any -> any any (http.stat_code; content:\"200\"; sid:2;)\n");
+    TcpConversation c("10.0.0.1", 40000, "10.0.0.2", 80);
+    for (auto& f : c.handshake()) e.run(f);
+    e.run(c.from_client("GET /f HTTP/1.1\r\nHost: h\r\n\r\n"));
+    const size_t half = whole.size() - body.size() / 2;
+    const std::vector<uint32_t> first = e.sids(e.run(c.from_server(whole.substr(0, half))));
+    const std::vector<uint32_t> second = e.sids(e.run(c.from_server(whole.substr(half))));
+    std::vector<uint32_t> all = first;
+    all.insert(all.end(), second.begin(), second.end());
+    EXPECT_EQ(all, std::vector<uint32_t>{body_rule ? 1u : 2u}) << body_rule;
+  }
 }
 
 }  // namespace

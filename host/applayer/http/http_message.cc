@@ -278,7 +278,7 @@ size_t HttpMessage::body(std::string_view p, size_t pos) {
   }
   // A compressed response body is inspected as the client reads it, inflated.
   if (response && !data.empty()) {
-    if (layers_ > 0 && inflate_body(data, layers_, kMaxInflatedBody, inflated_)) {
+    if (inflate_ && layers_ > 0 && inflate_body(data, layers_, kMaxInflatedBody, inflated_)) {
       data = inflated_;
     }
   }

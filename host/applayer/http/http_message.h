@@ -43,6 +43,10 @@ struct HttpMessage {
   // `end` is where the message ends in `payload` (its headers, and its body as far as
   // Content-Length says, or to the end of the payload), so a pipelined next message can follow.
   bool parse(std::string_view payload, size_t* end = nullptr);
+  // Whether a compressed response body is inflated (the default) or left as it came: the
+  // engine inflates only when a rule reads response bodies, since each segment of a message
+  // still arriving parses it again from its start.
+  void inflate_bodies(bool on) { inflate_ = on; }
 
   // Whether `bytes` could still become the start of a message once more of them arrive.
   static bool may_start(std::string_view bytes);
@@ -68,6 +72,7 @@ struct HttpMessage {
   std::string body_;  // a chunked body, decoded
   std::string inflated_;  // a compressed response body, inflated (applayer/http/http_decompress.h)
   int layers_ = 0;        // gzip/deflate layers the Content-Encoding headers name
+  bool inflate_ = true;
   bool chunked_ = false;  // a Transfer-Encoding header says chunked
 };
 
@@ -79,6 +84,9 @@ class HttpMessages {
   static constexpr size_t kMax = 8;
   // Returns how many messages the bytes hold (0: none).
   size_t parse(std::string_view bytes);
+  void inflate_bodies(bool on) {
+    for (HttpMessage& m : messages_) m.inflate_bodies(on);
+  }
   size_t size() const { return count_; }
   const HttpMessage& operator[](size_t i) const { return messages_[i]; }
   // Where in the bytes the complete messages end: the next message starts there.
