@@ -1,7 +1,7 @@
 // The Internet checksum (packet/checksum.h) that validates every packet and writes every
 // generated one: RFC 1071's worked example, and random buffers of every length from 0 to 80
 // bytes at every alignment against a sum of big-endian words done byte by byte, split into
-// parts as the pseudo-header sums are.
+// parts as the pseudo-header sums are, and long buffers up to 65,535 bytes.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -37,6 +37,23 @@ TEST(Checksum, AgreesWithAWordByWordSumAtEveryLengthAndAlignment) {
       EXPECT_EQ(checksum_finish(checksum_add(at + split, length - split, checksum_add(at, split))), reference(bytes));
     }
   }
+}
+
+// Frame-sized and jumbo buffers, all ones (every add carries) and random.
+TEST(Checksum, AgreesOnLongBuffersWhereEveryAddCarries) {
+  std::mt19937 rng(11);
+  for (size_t length : {1499u, 1500u, 4096u, 9001u, 65535u}) {
+    for (bool ones : {true, false}) {
+      std::vector<uint8_t> bytes(length);
+      for (auto& b : bytes) b = ones ? 0xff : static_cast<uint8_t>(rng());
+      EXPECT_EQ(checksum_finish(checksum_add(bytes.data(), length)), reference(bytes)) << length << (ones ? " ones" : "");
+    }
+  }
+  // Three little-endian 64-bit words summing to 2^65 - 1: a sum folded from wider words
+  // must carry out once more.
+  std::vector<uint8_t> carry(16, 0xff);
+  for (uint8_t b : {1, 0, 0, 0, 0, 0, 0, 0}) carry.push_back(b);
+  EXPECT_EQ(checksum_finish(checksum_add(carry.data(), carry.size())), reference(carry));
 }
 
 }  // namespace
