@@ -150,8 +150,9 @@ engine:
   -h, --help                 this text
 
 exit status: 0 done (inline: stopped by a signal or idleness); 1 a rule, identity, policy or
-capture file, the EAL, a port, the control sockets or the engine could not be used (nothing was
-judged); 2 a usage error (in a configuration file, named by file:line:column).
+capture file, the store (no member answered, or its state does not build), the EAL, a port, the
+control sockets or the engine could not be used (nothing was judged); 2 a usage error (in a
+configuration file, named by file:line:column).
 )";
 
 

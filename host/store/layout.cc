@@ -1,7 +1,7 @@
 #include "store/layout.h"
 
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <set>
 
