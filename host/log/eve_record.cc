@@ -175,6 +175,7 @@ void append_flow_record(const RecordSource& src, const EndedFlow& f, std::string
   j.field("engine", src.engine);
   j.field("generation", f.facts.last_generation);
   j.begin_array("generations").element(uint64_t{f.facts.first_generation}).element(uint64_t{f.facts.last_generation}).end_array();
+  if (f.facts.last_store_revision) j.field("store_revision", f.facts.last_store_revision);
   out += j.finish();
 }
 

@@ -22,6 +22,7 @@ struct FlowFacts {
   PolicyDecision policy;  // the last packet's
   uint32_t first_generation = 0;
   uint32_t last_generation = 0;
+  int64_t last_store_revision = 0;  // the last generation's, in a fleet
   uint64_t alerts = 0;
   uint64_t dropped = 0;   // packets dropped
 };

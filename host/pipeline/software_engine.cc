@@ -144,6 +144,7 @@ void SoftwareEngine::note_flow(const PacketContext& ctx) {
   }
   if (f.first_generation == 0) f.first_generation = generation_->number;
   f.last_generation = generation_->number;
+  f.last_store_revision = generation_->store_revision;
   f.alerts += v.alerts.size();
   f.dropped += v.drop;
 }

@@ -5,6 +5,8 @@
 
 #include "control/controller.h"
 #include "engine_fixture.h"
+#include "log/eve_record.h"
+#include "testing/packet_builder.h"
 #include "store/etcd_client.h"
 #include "store/layout.h"
 
@@ -165,6 +167,33 @@ TEST_F(StoreController, BuildsTheStatesTablesNumberedAsTheStoreSays) {
   EXPECT_EQ(g->identities->lookup(IpAddress::from_v4(0x0a000001), testing_support::kT0), 9);
   EXPECT_EQ(g->signatures->rules().size(), 1u);
   EXPECT_EQ(g->signatures->rules()[0].rule.sid, 7u);
+}
+
+TEST_F(StoreController, EveryRecordNamesTheStoreRevision) {
+  ASSERT_TRUE(apply(kFleet).ok);
+  EngineConfig config;
+  SoftwareEngine engine(config, controller_.current());
+  Packet p;
+  p.bytes = PacketBuilder().ipv4("10.0.0.1", "10.0.0.2").udp(40000, 80).payload("evil").build();
+  p.wire_length = static_cast<uint32_t>(p.bytes.size());
+  p.timestamp_ns = testing_support::kT0;
+  Verdict v;
+  engine.process(p, v);
+  ASSERT_TRUE(v.drop);
+  RecordSource src;
+  src.signatures = &engine.signatures();
+  src.registry = &engine.identities().registry();
+  src.policy = engine.policy();
+  src.store_revision = controller_.current()->store_revision;
+  std::string lines;
+  append_records(src, p, v, lines);
+  EXPECT_NE(lines.find("\"store_revision\":6"), std::string::npos) << lines;
+  engine.end_all_flows();
+  std::vector<EndedFlow> ended = engine.take_ended_flows();
+  ASSERT_EQ(ended.size(), 1u);
+  std::string flow;
+  append_flow_record(src, ended[0], flow);
+  EXPECT_NE(flow.find("\"store_revision\":6"), std::string::npos) << flow;
 }
 
 TEST_F(StoreController, KeepsTheCompiledRulesWhenOnlyBindingsChange) {
