@@ -91,3 +91,15 @@ def eve_records(path):
         return []
     with open(path) as f:
         return [json.loads(line) for line in f]
+
+
+def pcap_fifo(path):
+    """A FIFO at `path` (made anew) that a net_pcap port reads as a capture: its file header is
+    written, and the descriptor returned takes each frame's record. It is open for reading and
+    writing, so neither side's open waits for the other."""
+    if os.path.exists(path):
+        os.remove(path)
+    os.mkfifo(path)
+    fd = os.open(path, os.O_RDWR)
+    os.write(fd, file_header())
+    return fd

@@ -21,7 +21,7 @@ import threading
 import time
 import unittest
 
-from captures import eve_records, file_header, frames, record, udp_frame
+from captures import eve_records, frames, pcap_fifo, record, udp_frame
 
 PICKETD, PICKETCTL, PICKETC, POLICY, WORK = sys.argv[1:6]
 EAL = ["--no-huge", "--no-pci", "--no-shconf", "-m", "256", "--log-level", "lib.eal:error", "-l", "0-1"]
@@ -38,12 +38,7 @@ class Daemon:
         self.dir = os.path.join(WORK, name)
         os.makedirs(self.dir, exist_ok=True)
         self.fifo = os.path.join(self.dir, "in.pcap")
-        if os.path.exists(self.fifo):
-            os.remove(self.fifo)
-        os.mkfifo(self.fifo)
-        # Open for reading and writing, so neither side's open waits for the other.
-        self.fd = os.open(self.fifo, os.O_RDWR)
-        os.write(self.fd, file_header())
+        self.fd = pcap_fifo(self.fifo)
         self.sent = 0
         self.out = os.path.join(self.dir, "out.pcap")
         self.eve = os.path.join(self.dir, "eve.json")

@@ -12,7 +12,7 @@ import socket
 import subprocess
 import time
 
-from captures import eve_records, file_header, record, udp_frame
+from captures import eve_records, pcap_fifo, record, udp_frame
 
 PICKETD = PICKETCTL = WORK = None
 EAL = ["--no-huge", "--no-pci", "--no-shconf", "-m", "256", "--log-level", "lib.eal:error", "-l", "0-1"]
@@ -118,11 +118,7 @@ class Node:
         # A new FIFO for each start: the last process took the old one's file header.
         if self.fd is not None:
             os.close(self.fd)
-        if os.path.exists(self.fifo):
-            os.remove(self.fifo)
-        os.mkfifo(self.fifo)
-        self.fd = os.open(self.fifo, os.O_RDWR)
-        os.write(self.fd, file_header())
+        self.fd = pcap_fifo(self.fifo)
         self.sent = 0
         self.stderr = open(os.path.join(self.dir, "stderr"), "a+")
         self.proc = subprocess.Popen(
