@@ -31,6 +31,19 @@ rules::RuleSet load_rule_texts(rules::RuleLoader& loader, ChangeResult& out, con
   return set;
 }
 
+// A build's report and, when it made no generation, why; `what` names where the sources came
+// from ("the image", "the store").
+ChangeResult build_report(Build& build, const std::string& what) {
+  ChangeResult out;
+  out.rules = build.rules;
+  out.diagnostics = std::move(build.diagnostics);
+  if (!build.generation) {
+    out.message = build.rules.errors ? std::to_string(build.rules.errors) + " rule error(s) in " + what + ": nothing changed"
+                                     : what + "'s sources do not build: nothing changed";
+  }
+  return out;
+}
+
 constexpr char kFollowsStore[] =
     "this node follows its fleet's store: write the change there (picketctl --store ...), and every node takes it";
 
@@ -294,14 +307,8 @@ ChangeResult Controller::load_image(const TableImage& image) {
   options.device = true;  // to compare the tables
   options.number = current()->number + 1;
   Build build = build_generation(sources, config_, options);
-  ChangeResult out;
-  out.rules = build.rules;
-  out.diagnostics = std::move(build.diagnostics);
-  if (!build.generation) {
-    out.message = build.rules.errors ? std::to_string(build.rules.errors) + " rule error(s) in the image: nothing changed"
-                                     : "the image's sources do not build: nothing changed";
-    return out;
-  }
+  ChangeResult out = build_report(build, "the image");
+  if (!build.generation) return out;
   const TableImage& here = build.generation->device->image;
   if (here.tables != image.tables || here.control != image.control) {
     out.message = "the image's tables are not what its sources compile to here (another picketc?): nothing changed";
@@ -367,14 +374,8 @@ ChangeResult Controller::apply_store(const Sources& sources, const IdentityRegis
     parts.files.push_back({Kind::kRules, "", ""});
   }
   Build build = build_generation(same_rules ? parts : sources, config_, options);
-  ChangeResult out;
-  out.rules = build.rules;
-  out.diagnostics = std::move(build.diagnostics);
-  if (!build.generation) {
-    out.message = build.rules.errors ? std::to_string(build.rules.errors) + " rule error(s) in the store: nothing changed"
-                                     : "the store's state does not build: nothing changed";
-    return out;
-  }
+  ChangeResult out = build_report(build, "the store");
+  if (!build.generation) return out;
   std::shared_ptr<Generation> next;
   if (same_rules) {
     std::string why;

@@ -382,8 +382,9 @@ class InlineStatus final : public DaemonStatus {
 };
 
 // Takes up the store's newest revision, says what became of it, and gives the store the
-// node's counters once a second.
-void follow_store(store::StoreSync& fleet, Controller& controller, DaemonStatus& status, bool quiet) {
+// node's counters once a second (`last` is when it last did).
+void follow_store(store::StoreSync& fleet, Controller& controller, DaemonStatus& status, bool quiet,
+                  std::chrono::steady_clock::time_point& last) {
   if (std::optional<ChangeResult> r = fleet.poll(controller)) {
     if (r->ok) {
       if (!quiet) {
@@ -397,7 +398,6 @@ void follow_store(store::StoreSync& fleet, Controller& controller, DaemonStatus&
       for (const Diagnostic& d : r->diagnostics) std::fprintf(stderr, "  %s\n", d.to_string().c_str());
     }
   }
-  static auto last = std::chrono::steady_clock::time_point{};
   const auto now = std::chrono::steady_clock::now();
   if (now - last < std::chrono::seconds(1)) return;
   last = now;
@@ -576,6 +576,7 @@ int run_inline(const InlineOptions& o, const JudgeFactory& make_judge, const rul
   const uint64_t hz = rte_get_tsc_hz();
   // It also answers the control API, between its checks.
   const int store_wake = o.store ? o.store->wake_fd() : -1;  // a new store revision ends the wait
+  std::chrono::steady_clock::time_point store_reported{};
   while (!g_stop.load()) {
     if (server) {
       server->poll(5, handler, store_wake);
@@ -585,7 +586,7 @@ int run_inline(const InlineOptions& o, const JudgeFactory& make_judge, const rul
     } else {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    if (o.store) follow_store(*o.store, controller, status, o.quiet);
+    if (o.store) follow_store(*o.store, controller, status, o.quiet, store_reported);
     if (metrics) {
       metrics->poll([&] {
         control::Counters c;

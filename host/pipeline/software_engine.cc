@@ -79,6 +79,7 @@ SoftwareEngine::SoftwareEngine(EngineConfig config, std::shared_ptr<const Genera
   for (size_t i = 0; i < config_.action_order.size(); ++i) {
     rank_[static_cast<size_t>(config_.action_order[i])] = static_cast<uint8_t>(i);
   }
+  http_.inflate_bodies(generation_->signatures->reads_response_bodies());
 }
 
 void SoftwareEngine::adopt(std::shared_ptr<const Generation> next) {
@@ -108,6 +109,7 @@ void SoftwareEngine::adopt(std::shared_ptr<const Generation> next) {
       return true;
     });
     scratch_ = std::make_unique<SignatureScratch>(*next->signatures);
+    http_.inflate_bodies(next->signatures->reads_response_bodies());
   }
   generation_ = std::move(next);
 }
@@ -537,7 +539,6 @@ HttpDirection* SoftwareEngine::parse_http(PacketContext& ctx) {
     ++counters_.http_given_up;
     return nullptr;
   }
-  http_.inflate_bodies(generation_->signatures->reads_response_bodies());
   if (http_.parse(*bytes) == 0) {
     if (http_.not_http()) d.not_http = true;
     return nullptr;

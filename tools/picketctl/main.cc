@@ -53,7 +53,7 @@ fleet commands (with --store; README, "A fleet on etcd"):
                                  line: malformed, action-order, midstream (on|off), checksums;
                                  taken when a node starts (a running one refuses a change)
   fleet                          the nodes following the store: the revision each enforces, its
-                                 lag behind the store, generation, table fingerprint, engine,
+                                 lag behind the store, generation, state fingerprint, engine,
                                  state, and any revision it refused (why)
 
 options:
