@@ -31,6 +31,10 @@ struct DetectionInput {
   // Of that first message, the body bytes an earlier segment's inspection already saw (0:
   // none): a rule that did not match them needs new ones (SignatureSet::rule_matches).
   size_t http_body_seen = 0;
+  // With http_body_seen: the rules whose body fast patterns the earlier segments' search of
+  // that body found (SignatureSet::Notes::body_candidates). Only the body bytes after
+  // http_body_seen are searched again.
+  const std::vector<uint32_t>* http_body_candidates = nullptr;
   bool has_flow = false;
   Direction direction = Direction::kToServer;
   bool established = false;

@@ -124,6 +124,7 @@ std::unique_ptr<SignatureSet> SignatureSet::compile(std::vector<rules::Rule> rul
     pf.hardware = where.second;
     std::vector<std::pair<std::string, bool>> keys;  // literal id = position, in sorted order
     for (auto& [key, rule_ids] : lits) {
+      if (!key.first.empty()) pf.reach = std::max(pf.reach, key.first.size() - 1);
       keys.push_back(key);
       pf.rules_of_literal.push_back(rule_ids);
     }
@@ -212,6 +213,15 @@ struct LiteralContext {
   std::vector<uint32_t>* candidates;
 };
 
+// Collects the rules of every literal found, marks aside (SignatureSet::match, the first
+// message's body).
+int on_body_literal(unsigned int id, unsigned long long, unsigned long long, unsigned int, void* ctx) {
+  auto* c = static_cast<LiteralContext*>(ctx);
+  const auto& rules = (*c->rules_of_literal)[id];
+  c->candidates->insert(c->candidates->end(), rules.begin(), rules.end());
+  return 0;
+}
+
 int on_literal(unsigned int id, unsigned long long, unsigned long long, unsigned int, void* ctx) {
   auto* c = static_cast<LiteralContext*>(ctx);
   for (uint32_t r : (*c->rules_of_literal)[id]) {
@@ -238,6 +248,7 @@ void SignatureSet::match(const DetectionInput& ctx, SignatureScratch& s, std::ve
     s.epoch_ = 1;
   }
   s.candidates_.clear();
+  s.body_found_.clear();
   const bool from_hardware = hw && hw->complete;
   // On a stream, the payload literals are searched in the bytes the segment delivered and as
   // far before them as the longest literal reaches; when those bytes are the segment's whole
@@ -260,9 +271,39 @@ void SignatureSet::match(const DetectionInput& ctx, SignatureScratch& s, std::ve
       if (!scan_covers_packet && !(pf.hardware && from_hardware)) scan(ctx.payload);
     } else if (ctx.http) {
       for (size_t m = 0; m < ctx.http->size(); ++m) {
-        if ((*ctx.http)[m].has(pf.buffer)) scan((*ctx.http)[m].get(pf.buffer));
+        const HttpMessage& msg = (*ctx.http)[m];
+        if (!msg.has(pf.buffer)) continue;
+        const std::string_view buf = msg.get(pf.buffer);
+        if (m > 0 || !is_body_buffer(pf.buffer)) {
+          scan(buf);
+          continue;
+        }
+        // The first message's body grows segment by segment (it is held from the message's
+        // start): the literals found in it are remembered, and a body the earlier segments
+        // searched up to http_body_seen is searched from there, as far back as a literal
+        // reaches. So a message of N segments costs one search of its body, not N.
+        size_t from = 0;
+        if (ctx.http_body_candidates && ctx.http_body_seen > 0 && buf.size() >= ctx.http_body_seen) {
+          from = ctx.http_body_seen - std::min(ctx.http_body_seen, pf.reach);
+        }
+        const std::string_view fresh = buf.substr(from);
+        LiteralContext body{&pf.rules_of_literal, nullptr, 0, &s.body_found_};
+        if (!fresh.empty()) hs_scan(pf.db, fresh.data(), static_cast<unsigned>(fresh.size()), 0, s.hs_, on_body_literal, &body);
       }
     }
+  }
+  if (ctx.http_body_candidates) s.body_found_.insert(s.body_found_.end(), ctx.http_body_candidates->begin(), ctx.http_body_candidates->end());
+  if (!s.body_found_.empty()) {
+    std::sort(s.body_found_.begin(), s.body_found_.end());
+    s.body_found_.erase(std::unique(s.body_found_.begin(), s.body_found_.end()), s.body_found_.end());
+    for (uint32_t r : s.body_found_) {
+      if (s.seen_[r] != s.epoch_) {
+        s.seen_[r] = s.epoch_;
+        s.candidates_.push_back(r);
+      }
+    }
+    if (notes) notes->body_candidates.swap(s.body_found_);
+    s.body_found_.clear();
   }
   const DecodedPacket& p = *ctx.packet;
   PacketClass cls = p.ip_proto == ip_proto::kTcp   ? kTcp

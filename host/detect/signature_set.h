@@ -67,9 +67,14 @@ class SignatureSet {
   struct Notes {
     std::vector<uint32_t> stream_only;  // matched the stream window, not the packet alone
     std::vector<std::pair<uint32_t, uint32_t>> http_message;  // (rule, the HTTP message it matched)
+    // The rules whose body literals occur in the first HTTP message's body so far: the next
+    // segment of that message searches only its new body bytes and takes these as found
+    // (DetectionInput::http_body_candidates).
+    std::vector<uint32_t> body_candidates;
     void clear() {
       stream_only.clear();
       http_message.clear();
+      body_candidates.clear();
     }
   };
 
@@ -98,6 +103,7 @@ class SignatureSet {
     bool hardware = false;  // the literals of rules handed to the hardware
     hs_database_t* db = nullptr;
     std::vector<std::vector<uint32_t>> rules_of_literal;
+    size_t reach = 0;  // the longest literal's length, less one
   };
   enum PacketClass { kTcp, kUdp, kIcmp, kOther, kClasses };
 
@@ -146,6 +152,7 @@ class SignatureScratch {
   std::vector<uint32_t> seen_;  // per rule: the epoch it last became a candidate
   uint32_t epoch_ = 0;
   std::vector<uint32_t> candidates_;
+  std::vector<uint32_t> body_found_;  // rules of the literals found in the first message's body
 };
 
 }  // namespace picket

@@ -529,8 +529,7 @@ HttpDirection* SoftwareEngine::parse_http(PacketContext& ctx) {
   HttpFlow& flow = ctx.flow->data.emplace<HttpFlow>(http_slot_);
   HttpDirection& d = flow.directions[static_cast<size_t>(ctx.verdict.direction)];
   if (d.stream_restarts != ctx.stream.side->restarts) {
-    d = HttpDirection{};  // the stream took its bytes back and started again
-    d.stream_restarts = ctx.stream.side->restarts;
+    d.restart(ctx.stream.side->restarts);  // the stream took its bytes back and started again
   }
   if (d.not_http) return nullptr;
   std::optional<std::string_view> bytes = streams_.bytes_from(*ctx.stream.side, d.message_start);
@@ -539,14 +538,21 @@ HttpDirection* SoftwareEngine::parse_http(PacketContext& ctx) {
     ++counters_.http_given_up;
     return nullptr;
   }
-  if (http_.parse(*bytes) == 0) {
+  d.inflater.share(&inflaters_);
+  if (http_.parse(*bytes, &d.inflater) == 0) {
     if (http_.not_http()) d.not_http = true;
     return nullptr;
   }
   flow.seen = true;
   ctx.detection.http = &http_;
   ctx.detection.http_recorded = &d.fired;
-  ctx.detection.http_body_seen = d.body_seen;
+  // What the earlier segments inspected of the first message's body holds only while the body
+  // keeps its form: a compressed body that starts to inflate is a new one.
+  const HttpMessage::BodyForm form = http_[0].body_form();
+  if (d.body_seen > 0 && form == d.body_form && form != HttpMessage::BodyForm::kInflatedAnew) {
+    ctx.detection.http_body_seen = d.body_seen;
+    ctx.detection.http_body_candidates = &d.body_candidates;
+  }
   return &d;
 }
 
@@ -563,6 +569,13 @@ void SoftwareEngine::http_parsed(PacketContext& ctx, HttpDirection& d) {
   // The body the rules saw of the message still arriving: the next segment's inspection
   // needs only what comes after it (SignatureSet::rule_matches).
   d.body_seen = open == 0 ? http_[0].get(http_buffers().file_data).size() : 0;
+  d.body_form = open == 0 ? http_[0].body_form() : HttpMessage::BodyForm::kAsSent;
+  if (open == 0) {
+    d.body_candidates.swap(notes_.body_candidates);
+  } else {
+    d.body_candidates.clear();
+  }
+  if (http_.consumed() > 0) d.inflater.close();  // its message is complete: the next one has its own
   d.message_start += http_.consumed();
   StreamReassembler::hold(*ctx.stream.side, d.message_start);
 }

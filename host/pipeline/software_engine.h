@@ -147,6 +147,7 @@ class SoftwareEngine {
   EngineConfig config_;
   std::shared_ptr<const Generation> generation_;
   StreamReassembler streams_;  // before flows_: the flows' streams give their bytes back to it
+  InflaterBudget inflaters_;   // before flows_ too: HTTP's inflaters on them count themselves in it
   FlowTable flows_;
   BlockList blocks_;
   Defragmenter defrag_;

@@ -93,6 +93,42 @@ TEST(HttpDecompress, ABombStopsAtTheLimit) {
   EXPECT_EQ(out.size(), size_t{1} << 16);
 }
 
+// A body inflated as it arrives gives, for every prefix of the compressed bytes, what inflating
+// that prefix from scratch gives: the engine relies on it to inflate each segment's bytes once.
+TEST(HttpDecompress, InflatingAsItArrivesEqualsInflatingAnew) {
+  const std::string text = std::string(kEicar) + std::string(20000, 'q') + "tail-marker";
+  const std::string half = text.substr(0, 9000), rest = text.substr(9000);
+  struct Case {
+    std::string name;
+    std::string bytes;
+    size_t limit;
+  };
+  const std::vector<Case> cases = {
+      {"gzip", compress(text, 31), size_t{1} << 20},
+      {"zlib", compress(text, 15), size_t{1} << 20},
+      {"raw deflate", compress(text, -15), size_t{1} << 20},
+      {"two gzip members", compress(half, 31) + compress(rest, 31), size_t{1} << 20},
+      {"plain bytes said to be gzip", text, size_t{1} << 20},
+      {"cut at the limit", compress(text, 31), 5000},
+      {"garbage after the stream", compress(text, 15) + "trailing junk", size_t{1} << 20},
+  };
+  for (const Case& c : cases) {
+    for (size_t step : {size_t{1}, size_t{7}, size_t{1460}}) {
+      BodyInflater inflater;
+      std::string from_scratch;
+      for (size_t n = std::min(step, c.bytes.size());; n = std::min(n + step, c.bytes.size())) {
+        const std::string_view prefix = std::string_view(c.bytes).substr(0, n);
+        const bool want = inflate_body(prefix, 1, c.limit, from_scratch);
+        std::string_view got;
+        bool anew = false;
+        ASSERT_EQ(inflater.update(prefix, c.limit, got, anew), want) << c.name << " step " << step << " at " << n;
+        if (want) ASSERT_EQ(got, from_scratch) << c.name << " step " << step << " at " << n;
+        if (n == c.bytes.size()) break;
+      }
+    }
+  }
+}
+
 // Through the engine: a compressed response over TCP is inflated for rules on its body, split
 // over two segments as it arrives; with no rule on response bodies, the rules on the rest of
 // the response still see their buffers.

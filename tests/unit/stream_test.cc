@@ -311,6 +311,21 @@ TEST(HttpOverStreams, HeadersAndBodiesAcrossSegmentsAreRecordedOncePerMessage) {
             std::vector<uint32_t>{3});
 }
 
+// Each segment of a body still arriving searches only its new bytes for the body's fast
+// patterns: a rule whose fast pattern came segments earlier, and whose other content comes
+// now, is still tried; so is a fast pattern split over two segments.
+TEST(HttpOverStreams, ABodyRuleCompletedSegmentsAfterItsFastPattern) {
+  Session s(
+      "alert http any any -> any any (http.request_body; content:\"long-fast-pattern\"; content:\"END\"; distance:0; sid:5;)\n"
+      "alert http any any -> any any (http.request_body; content:\"split-over-two\"; sid:6;)\n");
+  EXPECT_TRUE(s.send(s.c.from_client("POST /u HTTP/1.1\r\nContent-Length: 200\r\n\r\n")).alerts.empty());
+  EXPECT_TRUE(s.send(s.c.from_client("xx long-fast-pattern yy")).alerts.empty());
+  EXPECT_TRUE(s.send(s.c.from_client(std::string(40, 'z'))).alerts.empty());
+  EXPECT_TRUE(s.send(s.c.from_client("split-ov")).alerts.empty());
+  EXPECT_EQ(s.engine.sids(s.send(s.c.from_client("er-two"))), std::vector<uint32_t>{6});
+  EXPECT_EQ(s.engine.sids(s.send(s.c.from_client("then END"))), std::vector<uint32_t>{5});
+}
+
 TEST(HttpOverStreams, AFlowWithoutAStreamHasNoHttp) {
   EngineUnderTest e(kDropPasswdUri);
   TcpConversation c("10.0.0.1", 40000, "10.0.0.2", 80);

@@ -97,10 +97,12 @@ void HttpMessage::clear() {
   inflated_.clear();
   layers_ = 0;
   chunked_ = false;
+  body_form_ = BodyForm::kAsSent;
 }
 
-bool HttpMessage::parse(std::string_view p, size_t* end) {
+bool HttpMessage::parse(std::string_view p, size_t* end, BodyInflater* inflater) {
   clear();
+  inflater_ = inflater;
   if (!may_start_message(p)) return false;
   size_t next = 0;
   std::string_view start = line_at(p, 0, next);
@@ -278,8 +280,16 @@ size_t HttpMessage::body(std::string_view p, size_t pos) {
   }
   // A compressed response body is inspected as the client reads it, inflated.
   if (response && !data.empty()) {
-    if (inflate_ && layers_ > 0 && inflate_body(data, layers_, kMaxInflatedBody, inflated_)) {
+    if (inflate_ && layers_ == 1 && inflater_ && inflater_->usable()) {
+      std::string_view out;
+      bool anew = false;
+      if (inflater_->update(data, kMaxInflatedBody, out, anew)) {
+        data = out;
+        body_form_ = anew ? BodyForm::kInflatedAnew : BodyForm::kInflated;
+      }
+    } else if (inflate_ && layers_ > 0 && inflate_body(data, layers_, kMaxInflatedBody, inflated_)) {
       data = inflated_;
+      body_form_ = BodyForm::kInflated;
     }
   }
   if (!data.empty()) {
@@ -327,7 +337,7 @@ size_t HttpMessage::dechunk(std::string_view p, size_t pos) {
   return pos;
 }
 
-size_t HttpMessages::parse(std::string_view payload) {
+size_t HttpMessages::parse(std::string_view payload, BodyInflater* first_inflater) {
   count_ = 0;
   consumed_ = 0;
   not_http_ = false;
@@ -346,7 +356,7 @@ size_t HttpMessages::parse(std::string_view payload) {
     }
     size_t end = 0;
     HttpMessage& m = messages_[count_];
-    if (!m.parse(payload.substr(pos), &end)) {
+    if (!m.parse(payload.substr(pos), &end, count_ == 0 ? first_inflater : nullptr)) {
       not_http_ = !HttpMessage::may_start(payload.substr(pos));
       break;
     }

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "applayer/http/http_buffers.h"
+#include "applayer/http/http_decompress.h"
 #include "flow/flow_data.h"
 
 namespace picket {
@@ -42,7 +43,9 @@ struct HttpMessage {
   // none. Views point into `payload` or into this object: both must outlive their use.
   // `end` is where the message ends in `payload` (its headers, and its body as far as
   // Content-Length says, or to the end of the payload), so a pipelined next message can follow.
-  bool parse(std::string_view payload, size_t* end = nullptr);
+  // With `inflater` (the one kept for this message while it arrives), a compressed body of one
+  // layer is inflated from where the last parse of it left off.
+  bool parse(std::string_view payload, size_t* end = nullptr, BodyInflater* inflater = nullptr);
   // Whether a compressed response body is inflated (the default) or left as it came: the
   // engine inflates only when a rule reads response bodies, since each segment of a message
   // still arriving parses it again from its start.
@@ -52,6 +55,10 @@ struct HttpMessage {
   static bool may_start(std::string_view bytes);
 
   std::string_view get(BufferId b) const { return has(b) ? buffers[b] : std::string_view{}; }
+  // What the body buffers hold: the body as it came, or inflated; kInflatedAnew says the
+  // inflated bytes do not continue those an earlier parse of this message gave.
+  enum class BodyForm : uint8_t { kAsSent, kInflated, kInflatedAnew };
+  BodyForm body_form() const { return body_form_; }
   bool has(BufferId b) const { return (present >> b) & 1; }
 
  private:
@@ -73,6 +80,8 @@ struct HttpMessage {
   std::string inflated_;  // a compressed response body, inflated (applayer/http/http_decompress.h)
   int layers_ = 0;        // gzip/deflate layers the Content-Encoding headers name
   bool inflate_ = true;
+  BodyForm body_form_ = BodyForm::kAsSent;
+  BodyInflater* inflater_ = nullptr;
   bool chunked_ = false;  // a Transfer-Encoding header says chunked
 };
 
@@ -82,8 +91,9 @@ struct HttpMessage {
 class HttpMessages {
  public:
   static constexpr size_t kMax = 8;
-  // Returns how many messages the bytes hold (0: none).
-  size_t parse(std::string_view bytes);
+  // Returns how many messages the bytes hold (0: none). `first_inflater` is the first
+  // message's (HttpMessage::parse).
+  size_t parse(std::string_view bytes, BodyInflater* first_inflater = nullptr);
   void inflate_bodies(bool on) {
     for (HttpMessage& m : messages_) m.inflate_bodies(on);
   }
@@ -109,6 +119,20 @@ struct HttpDirection {
   bool not_http = false;        // the direction's bytes are not HTTP (or were lost): no more parsing
   std::vector<uint32_t> fired;  // rules recorded on the message at message_start
   size_t body_seen = 0;         // its body bytes the rules were tried on
+  HttpMessage::BodyForm body_form = HttpMessage::BodyForm::kAsSent;  // the form those bytes had
+  BodyInflater inflater;        // its compressed body's inflation so far
+  // Back to the start of a stream: nothing parsed, nothing recorded.
+  void restart(uint32_t restarts) {
+    message_start = 0;
+    not_http = false;
+    fired.clear();
+    body_seen = 0;
+    body_form = HttpMessage::BodyForm::kAsSent;
+    body_candidates.clear();
+    inflater.close();
+    stream_restarts = restarts;
+  }
+  std::vector<uint32_t> body_candidates;  // the rules its body's literals name (SignatureSet::Notes)
   uint32_t stream_restarts = 0; // the stream's restarts (StreamSide::restarts) it has followed
 };
 
