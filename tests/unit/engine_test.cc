@@ -107,6 +107,28 @@ TEST(EngineHeader, PortGroupedRulesMatchOnTheirPortsEitherWay) {
   EXPECT_EQ(e.sids(e.run(dgram(9, 5353))), Sids{});
 }
 
+// Long repetitive patterns (a NOP sled, a run of 'A's or of zeros) are weak fast patterns,
+// tried by port: each rule still matches wherever its pattern is, on the packet and on a
+// stream that splits it, case-insensitively where the rule says so.
+TEST(EngineHeader, LongRepetitivePatternsMatchInPacketsAndStreams) {
+  EngineUnderTest e(
+      "alert ip any any -> any any (content:\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"; sid:1;)\n"
+      "alert tcp any any -> any any (content:\"|90 90 90 90 90 90 90 90 90 90 90 90 90 90|\"; sid:2;)\n"
+      "alert udp any any -> any 9 (content:\"|00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00|\"; sid:3;)\n"
+      "alert udp any any -> any any (content:\"cccccccccccccccccccccccc\"; nocase; sid:4;)\n");
+  auto udp = [](std::string payload) {
+    return PacketBuilder().ipv4("10.0.0.1", "10.0.0.2").udp(40000, 9).payload(payload).build();
+  };
+  EXPECT_EQ(e.sids(e.run(udp("x" + std::string(31, 'A') + "y"))), Sids({1}));
+  EXPECT_EQ(e.sids(e.run(udp(std::string(30, 'A')))), Sids{});
+  EXPECT_EQ(e.sids(e.run(udp("z" + std::string(16, '\0')))), Sids({3}));
+  EXPECT_EQ(e.sids(e.run(udp(std::string(24, 'C')))), Sids({4}));
+  TcpConversation c("10.0.0.1", 40000, "10.0.0.2", 80);
+  for (auto& f : c.handshake()) e.run(f);
+  EXPECT_EQ(e.sids(e.run(c.from_client("GET " + std::string(7, '\x90')))), Sids{});
+  EXPECT_EQ(e.sids(e.run(c.from_client(std::string(7, '\x90') + " HTTP/1.0"))), Sids({2}));
+}
+
 TEST(EngineFlow, EstablishedAndDirection) {
   EngineUnderTest e("alert tcp any any -> any any (flow:established,to_server; content:\"hi\"; sid:1;)\n"
                     "alert tcp any any -> any any (flow:to_client; content:\"hi\"; sid:2;)\n"
