@@ -120,7 +120,9 @@ void check_socket_access(const std::string& endpoint) {
 class HandshakeWatch : public zmq::monitor_t {
  public:
   explicit HandshakeWatch(zmq::socket_t& socket) {
-    init(socket, "inproc://picketctl-handshakes", ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL);
+    init(socket, "inproc://picketctl-handshakes",
+         ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+             ZMQ_EVENT_DISCONNECTED);
   }
   // Takes the events so far; exits with status 4 when the daemon refused the client.
   void check(const std::string& endpoint) {
@@ -133,11 +135,20 @@ class HandshakeWatch : public zmq::monitor_t {
   void on_event_handshake_failed_auth(const zmq_event_t&, const char*) override {
     why_ = "picketd refused this client's key (it is not on the daemon's allow-list)";
   }
-  void on_event_handshake_failed_protocol(const zmq_event_t&, const char*) override {
-    why_ = "the handshake failed: picketd has CURVE keys and this client gave none (--server-key, --key), "
-           "the daemon has none, or --server-key is not the daemon's key";
+  void on_event_handshake_failed_protocol(const zmq_event_t&, const char*) override { why_ = kMismatch; }
+  void on_event_handshake_succeeded(const zmq_event_t&, const char*) override { shook_hands_ = true; }
+  // A daemon that sees the mismatch first may close the connection before this side reads
+  // its greeting: then no failure is reported, only the connection lost, again at each retry.
+  // Twice without a handshake ever completing is the same refusal.
+  void on_event_disconnected(const zmq_event_t&, const char*) override {
+    if (!shook_hands_ && ++lost_ >= 2 && why_.empty()) why_ = kMismatch;
   }
+  static constexpr const char* kMismatch =
+      "the handshake failed: picketd has CURVE keys and this client gave none (--server-key, --key), "
+      "the daemon has none, or --server-key is not the daemon's key";
   std::string why_;
+  bool shook_hands_ = false;
+  int lost_ = 0;
 };
 
 struct Options {
