@@ -13,6 +13,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/text.h"
@@ -42,14 +43,22 @@ Runs generated traffic through the Verilator model of hw/picket_kernel.sv with 1
   punted         frames the kernel hands to the host
   sim kpps       frames per second of Verilator itself on this machine (and its clock
                  cycles per second)
-Then the punt share on the demo capture (policy/) and, when the corpus is beside the
-project, the zeek and nDPI captures under ET Open content-only rules.
+Then the share of frames handed to the host, by cause, on the demo capture (policy/) and,
+when the corpus is beside the project, the zeek and nDPI captures under ET Open content-only
+rules. With --rules, those captures (or the --capture files, each on its own) are judged
+under the given rule files instead, and the generated runs are skipped unless --generated
+asks for them.
 
 options:
-  --frames N     frames per run (default 20000)
-  --rules LIST   rule counts, comma-separated (default 1000,10000)
-  --source DIR   the project's source folder (default: the one it was built from)
-  --shared DIR   the shared corpus folder (default: ../shared beside the source)
+  --frames N        frames per generated run (default 20000)
+  --generated LIST  generated rule counts, comma-separated (default 1000,10000)
+  --rules FILE      a rule file for the captures; may be repeated (e.g. every ET Open file)
+  --vars FILE       a variables file for those rules; may be repeated (default: the corpus's
+                    Suricata default variables)
+  --capture FILE    a pcap to judge under --rules; may be repeated (default: the corpus's
+                    zeek and nDPI captures, one line for each set)
+  --source DIR      the project's source folder (default: the one it was built from)
+  --shared DIR      the shared corpus folder (default: ../shared beside the source)
 )";
 
 // N rules, each dropping or alerting on its own random 8-byte literal over UDP or TCP.
@@ -111,12 +120,20 @@ std::vector<Packet> traffic(const std::vector<uint32_t>& sizes, size_t count, co
 }
 
 // Runs `packets` through a DeviceEngine and prints the share punted.
+// With `describe`, first a line on the rules: how many loaded, and where the card has them.
 void punt_share(const char* what, const EngineFiles& files, const EngineConfig& config,
-                const std::vector<std::vector<Packet>>& captures) {
+                const std::vector<std::vector<Packet>>& captures, bool describe = false) {
   EngineSetup setup = set_up_engine(files, config, true);
   if (!setup.engine) {
     std::printf("%-22s the rules did not load\n", what);
     return;
+  }
+  if (describe) {
+    const auto& plan = setup.engine->generation()->device->plan.report;
+    std::printf("# %zu rules loaded (%zu skipped): %zu on hardware literals (%zu final), %zu host-only "
+                "(%zu for want of a table slot), %zu hardware literals\n",
+                setup.rules.accepted, setup.rules.skipped, plan.hardware_rules, plan.final_rules, plan.host_rules,
+                plan.literal_collisions, plan.literals);
   }
   std::string error;
   auto dev = DeviceEngine::create(std::make_unique<SimDevice>(), std::move(setup.engine), error);
@@ -136,10 +153,12 @@ void punt_share(const char* what, const EngineFiles& files, const EngineConfig& 
   }
   const DeviceEngineStats& s = dev->stats();
   auto pct = [&](uint64_t n) { return 100.0 * double(n) / double(std::max<uint64_t>(1, s.packets)); };
-  std::printf("%-22s %9llu frames  punted %5.1f %%  (policy direction %5.1f %%, rules %5.1f %%: literal hits "
-              "%.1f %%, host-only rules %.1f %%, overflow %.1f %%)  decided on the card %5.1f %%\n",
-              what, static_cast<unsigned long long>(s.packets), pct(s.punted), pct(s.punted_policy), pct(s.punted_rules),
-              pct(s.punted_candidates), pct(s.punted_host_rules), pct(s.punted_overflow), 100.0 - pct(s.punted));
+  std::printf("%-22s %9llu frames  handed to the host %5.1f %%  (policy direction %5.1f %%, headers %4.1f %%, rules "
+              "%5.1f %%: literal hits %.1f %%, host-only rules %.1f %%, over 8 hits %.1f %%)  decided on the card %5.1f %%;"
+              "  host verdicts from flow state %.1f %%, from the stream %.1f %%\n",
+              what, static_cast<unsigned long long>(s.packets), pct(s.punted), pct(s.punted_policy), pct(s.punted_decode),
+              pct(s.punted_rules), pct(s.punted_candidates), pct(s.punted_host_rules), pct(s.punted_overflow),
+              100.0 - pct(s.punted), pct(s.needs_flow_state), pct(s.needs_stream));
 }
 
 std::vector<Packet> read_capture(const fs::path& path) {
@@ -157,9 +176,23 @@ std::vector<Packet> read_capture(const fs::path& path) {
 
 }  // namespace
 
+// Every pcap under `dir`, in name order, each read whole.
+std::vector<std::vector<Packet>> captures_under(const fs::path& dir) {
+  std::vector<fs::path> paths;
+  for (const auto& f : fs::recursive_directory_iterator(dir)) {
+    if (f.is_regular_file()) paths.push_back(f.path());
+  }
+  std::sort(paths.begin(), paths.end());
+  std::vector<std::vector<Packet>> captures;
+  for (const fs::path& p : paths) captures.push_back(read_capture(p));
+  return captures;
+}
+
 int main(int argc, char** argv) {
   size_t frames = 20000;
   std::vector<size_t> rule_counts = {1000, 10000};
+  bool generated_asked = false;
+  std::vector<std::string> rule_files, var_files, capture_files;
   fs::path source = PICKET_SOURCE_DIR, shared;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -175,10 +208,17 @@ int main(int argc, char** argv) {
       return 0;
     } else if (a == "--frames") {
       frames = std::max<size_t>(100, std::strtoul(value().c_str(), nullptr, 10));
-    } else if (a == "--rules") {
+    } else if (a == "--generated") {
       rule_counts.clear();
+      generated_asked = true;
       std::stringstream list(value());
       for (std::string item; std::getline(list, item, ',');) rule_counts.push_back(std::strtoul(item.c_str(), nullptr, 10));
+    } else if (a == "--rules") {
+      rule_files.push_back(value());
+    } else if (a == "--vars") {
+      var_files.push_back(value());
+    } else if (a == "--capture") {
+      capture_files.push_back(value());
     } else if (a == "--source") {
       source = value();
     } else if (a == "--shared") {
@@ -189,6 +229,17 @@ int main(int argc, char** argv) {
     }
   }
   if (shared.empty()) shared = source.parent_path() / "shared";
+  for (const std::string& f : rule_files) {
+    if (!fs::exists(f)) {
+      std::fprintf(stderr, "picket-pipeline-bench: %s: no such rule file\n", f.c_str());
+      return 2;
+    }
+  }
+  if (!capture_files.empty() && rule_files.empty()) {
+    std::fprintf(stderr, "picket-pipeline-bench: --capture needs --rules\n");
+    return 2;
+  }
+  if (!rule_files.empty() && !generated_asked) rule_counts.clear();
 
   struct Shape {
     const char* name;
@@ -199,8 +250,10 @@ int main(int argc, char** argv) {
       {"IMIX", {64, 594, 64, 1518, 64, 594, 64, 594, 64, 594, 64, 64}},
   };
 
-  std::printf("%6s %6s %12s %14s %16s %15s %8s %9s %13s\n", "rules", "frame", "beats/cycle", "packets/cycle",
-              "Gbit/s@250MHz", "latency p50/max", "punted", "sim kpps", "sim kcycles/s");
+  if (!rule_counts.empty()) {
+    std::printf("%6s %6s %12s %14s %16s %15s %8s %9s %13s\n", "rules", "frame", "beats/cycle", "packets/cycle",
+                "Gbit/s@250MHz", "latency p50/max", "punted", "sim kpps", "sim kcycles/s");
+  }
   for (size_t count : rule_counts) {
     std::mt19937 rng(static_cast<uint32_t>(count));
     std::vector<std::string> literals = literals_for(count, rng);
@@ -252,7 +305,35 @@ int main(int argc, char** argv) {
     }
   }
 
+
   std::printf("# punt share on captures (the host completes every frame; 'punted' frames need it)\n");
+  fs::path corpus = shared / "corpus";
+  if (!rule_files.empty()) {
+    EngineFiles files;
+    files.rule_files = rule_files;
+    files.var_files = var_files;
+    const fs::path default_vars = corpus / "rules" / "derived" / "vars.suricata-default.txt";
+    if (var_files.empty() && fs::exists(default_vars)) files.var_files = {default_vars.string()};
+    EngineConfig config;
+    config.flows.midstream = true;
+    if (!capture_files.empty()) {
+      for (const std::string& c : capture_files) {
+        std::vector<Packet> packets = read_capture(c);
+        if (packets.empty()) {
+          std::fprintf(stderr, "picket-pipeline-bench: %s: no Ethernet frames read\n", c.c_str());
+          return 1;
+        }
+        punt_share(fs::path(c).filename().c_str(), files, config, {packets}, &c == &capture_files.front());
+      }
+    } else if (fs::exists(corpus / "pcaps")) {
+      for (const char* dir : {"zeek", "ndpi"}) {
+        punt_share(dir, files, config, captures_under(corpus / "pcaps" / dir), std::string_view(dir) == "zeek");
+      }
+    } else {
+      std::printf("(no corpus at %s and no --capture: nothing to judge)\n", corpus.c_str());
+    }
+    return 0;
+  }
   {
     fs::path policy = source / "policy";
     EngineFiles files;
@@ -265,7 +346,6 @@ int main(int argc, char** argv) {
     std::vector<Packet> packets = scenario ? trafgen::generate_packets(*scenario) : std::vector<Packet>{};
     punt_share("demo capture", files, {}, {packets});
   }
-  fs::path corpus = shared / "corpus";
   fs::path et = corpus / "rules" / "derived" / "et-open.content-only.rules";
   if (fs::exists(et)) {
     EngineFiles files;
@@ -274,14 +354,7 @@ int main(int argc, char** argv) {
     EngineConfig config;
     config.flows.midstream = true;
     for (const char* dir : {"zeek", "ndpi"}) {
-      std::vector<fs::path> paths;
-      for (const auto& f : fs::recursive_directory_iterator(corpus / "pcaps" / dir)) {
-        if (f.is_regular_file()) paths.push_back(f.path());
-      }
-      std::sort(paths.begin(), paths.end());
-      std::vector<std::vector<Packet>> captures;
-      for (const fs::path& p : paths) captures.push_back(read_capture(p));
-      punt_share((std::string(dir) + " + ET content").c_str(), files, config, captures);
+      punt_share((std::string(dir) + " + ET content").c_str(), files, config, captures_under(corpus / "pcaps" / dir));
     }
   } else {
     std::printf("(no corpus at %s: the zeek and nDPI captures are skipped)\n", corpus.c_str());

@@ -52,6 +52,23 @@ void DeviceEngine::take(const DeviceResult& r) {
   }
 }
 
+// Why the device handed the frame over, as its result says.
+void DeviceEngine::count_punt(const DeviceResult& r) {
+  ++stats_.punted;
+  if (r.host_decode) ++stats_.punted_decode;
+  if (r.punt_policy) ++stats_.punted_policy;
+  if (!r.punt_rules) return;
+  ++stats_.punted_rules;
+  bool candidate = std::any_of(r.hits.begin(), r.hits.end(), [](const DeviceResult::Hit& h) { return h.valid && !h.final; });
+  if (r.hit_overflow) {
+    ++stats_.punted_overflow;
+  } else if (candidate) {
+    ++stats_.punted_candidates;
+  } else {
+    ++stats_.punted_host_rules;
+  }
+}
+
 void DeviceEngine::check(const DeviceResult& r, const HardwareView& view, const PacketView& p, const Verdict& v) {
   std::string why;
   if (!r.host_decode && !v.decoded.reassembled && r.malformed != static_cast<uint8_t>(v.malformed)) {
@@ -61,10 +78,10 @@ void DeviceEngine::check(const DeviceResult& r, const HardwareView& view, const 
   // verdict came from them, the host's stands, and the device's own answer is not compared.
   const bool by_flow = v.flow_was_blocked || v.flow_passed || v.reason == DropReason::kStream || v.bad_checksum ||
                        v.decoded.reassembled || v.reason == DropReason::kFragment || v.reason == DropReason::kMidstream;
+  if (r.verdict == hw::Verdict::kPunt) count_punt(r);
   if (by_flow || v.stream_matched) {
     ++(by_flow ? stats_.needs_flow_state : stats_.needs_stream);
     if (r.verdict == hw::Verdict::kDrop) ++stats_.device_drops;
-    if (r.verdict == hw::Verdict::kPunt) ++stats_.punted;
   } else if (r.verdict == hw::Verdict::kDrop) {
     ++stats_.device_drops;
     hw::Reason want = v.reason == DropReason::kMalformed ? hw::Reason::kMalformed
@@ -77,20 +94,6 @@ void DeviceEngine::check(const DeviceResult& r, const HardwareView& view, const 
       if (std::find(view.signatures.final_rules.begin(), view.signatures.final_rules.end(), a) ==
           view.signatures.final_rules.end())
         why = "the device forwarded without punting a packet a host rule matches";
-    }
-  } else {
-    ++stats_.punted;
-    if (r.punt_policy) ++stats_.punted_policy;
-    if (r.punt_rules) {
-      ++stats_.punted_rules;
-      bool candidate = std::any_of(r.hits.begin(), r.hits.end(), [](const DeviceResult::Hit& h) { return h.valid && !h.final; });
-      if (r.hit_overflow) {
-        ++stats_.punted_overflow;
-      } else if (candidate) {
-        ++stats_.punted_candidates;
-      } else {
-        ++stats_.punted_host_rules;
-      }
     }
   }
   if (why.empty()) return;

@@ -31,6 +31,7 @@ struct DeviceEngineStats {
   uint64_t punted_candidates = 0;  //   a literal hit the hardware cannot finish
   uint64_t punted_host_rules = 0;  //   no such hit, but a host-only rule may apply (class or port)
   uint64_t punted_overflow = 0;    //   more hits than the result record holds
+  uint64_t punted_decode = 0;   // ... because its parser left the frame's headers to the host
   uint64_t device_drops = 0;    // the device dropped the frame alone
   uint64_t host_only = 0;       // frames not given to the device (not Ethernet, cut short, or over kMaxDeviceFrame)
   // Decided on the host from what the device does not know: the flow (blocked or passed by
@@ -73,6 +74,7 @@ class DeviceEngine {
   // Fills view_ from the device's result.
   void take(const DeviceResult& r);
   void check(const DeviceResult& r, const HardwareView& view, const PacketView& p, const Verdict& v);
+  void count_punt(const DeviceResult& r);
 
   std::unique_ptr<Device> device_;
   std::unique_ptr<SoftwareEngine> engine_;
