@@ -174,8 +174,6 @@ std::vector<Packet> read_capture(const fs::path& path) {
   return packets;
 }
 
-}  // namespace
-
 // Every pcap under `dir`, in name order, each read whole.
 std::vector<std::vector<Packet>> captures_under(const fs::path& dir) {
   std::vector<fs::path> paths;
@@ -187,6 +185,8 @@ std::vector<std::vector<Packet>> captures_under(const fs::path& dir) {
   for (const fs::path& p : paths) captures.push_back(read_capture(p));
   return captures;
 }
+
+}  // namespace
 
 int main(int argc, char** argv) {
   size_t frames = 20000;

@@ -292,7 +292,9 @@ void SignatureSet::match(const DetectionInput& ctx, SignatureScratch& s, std::ve
       }
     }
   }
-  if (ctx.http_body_candidates) s.body_found_.insert(s.body_found_.end(), ctx.http_body_candidates->begin(), ctx.http_body_candidates->end());
+  if (ctx.http_body_candidates) {
+    s.body_found_.insert(s.body_found_.end(), ctx.http_body_candidates->begin(), ctx.http_body_candidates->end());
+  }
   if (!s.body_found_.empty()) {
     std::sort(s.body_found_.begin(), s.body_found_.end());
     s.body_found_.erase(std::unique(s.body_found_.begin(), s.body_found_.end()), s.body_found_.end());

@@ -122,7 +122,9 @@ TEST(HttpDecompress, InflatingAsItArrivesEqualsInflatingAnew) {
         std::string_view got;
         bool anew = false;
         ASSERT_EQ(inflater.update(prefix, c.limit, got, anew), want) << c.name << " step " << step << " at " << n;
-        if (want) ASSERT_EQ(got, from_scratch) << c.name << " step " << step << " at " << n;
+        if (want) {
+          ASSERT_EQ(got, from_scratch) << c.name << " step " << step << " at " << n;
+        }
         if (n == c.bytes.size()) break;
       }
     }

@@ -47,8 +47,7 @@ struct HttpMessage {
   // layer is inflated from where the last parse of it left off.
   bool parse(std::string_view payload, size_t* end = nullptr, BodyInflater* inflater = nullptr);
   // Whether a compressed response body is inflated (the default) or left as it came: the
-  // engine inflates only when a rule reads response bodies, since each segment of a message
-  // still arriving parses it again from its start.
+  // engine inflates only when a rule reads response bodies.
   void inflate_bodies(bool on) { inflate_ = on; }
 
   // Whether `bytes` could still become the start of a message once more of them arrive.
@@ -120,7 +119,10 @@ struct HttpDirection {
   std::vector<uint32_t> fired;  // rules recorded on the message at message_start
   size_t body_seen = 0;         // its body bytes the rules were tried on
   HttpMessage::BodyForm body_form = HttpMessage::BodyForm::kAsSent;  // the form those bytes had
+  std::vector<uint32_t> body_candidates;  // the rules its body's literals name (SignatureSet::Notes)
   BodyInflater inflater;        // its compressed body's inflation so far
+  uint32_t stream_restarts = 0; // the stream's restarts (StreamSide::restarts) it has followed
+
   // Back to the start of a stream: nothing parsed, nothing recorded.
   void restart(uint32_t restarts) {
     message_start = 0;
@@ -132,8 +134,6 @@ struct HttpDirection {
     inflater.close();
     stream_restarts = restarts;
   }
-  std::vector<uint32_t> body_candidates;  // the rules its body's literals name (SignatureSet::Notes)
-  uint32_t stream_restarts = 0; // the stream's restarts (StreamSide::restarts) it has followed
 };
 
 // HTTP's state on a flow (flow/flow_data.h): whether an HTTP message has been seen on it, so
