@@ -8,6 +8,7 @@
 
 #include "applayer/http/http_message.h"
 #include "detect/payload_inspection.h"
+#include "detect/stream_literals.h"
 #include "flow/flow_table.h"
 #include "identity/identity_matcher.h"
 #include "rules/rule.h"
@@ -25,6 +26,12 @@ struct DetectionInput {
   // (stream/tcp_stream.h), and where in it the bytes it delivered begin. Empty otherwise.
   std::string_view stream;
   size_t stream_fresh = 0;
+  // With a stream window: the stream offset of its first byte, and the literals earlier
+  // segments' searches found that are still in it (detect/stream_literals.h); with
+  // stream_search_whole, the whole window is searched instead of the segment's bytes.
+  uint64_t stream_start = 0;
+  const std::vector<StreamLiteral>* stream_literals = nullptr;
+  bool stream_search_whole = false;
   const HttpMessages* http = nullptr;  // the HTTP messages the packet completes or continues, if any
   // Rules already recorded on the first of them (it began in an earlier segment): not again.
   const std::vector<uint32_t>* http_recorded = nullptr;

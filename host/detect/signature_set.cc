@@ -33,6 +33,33 @@ hs_database_t* compile_literal_database(const std::vector<std::pair<std::string,
 
 namespace {
 
+// The longest literal a prefilter searches for: of a longer fast pattern, the piece of that
+// length with the most distinct bytes (the earliest of equals), as the least likely to occur
+// by chance.
+constexpr size_t kMaxPrefilterLiteral = 32;
+
+std::string prefilter_piece(const std::string& bytes, bool nocase) {
+  if (bytes.size() <= kMaxPrefilterLiteral) return bytes;
+  size_t best = 0, best_distinct = 0;
+  for (size_t at = 0; at + kMaxPrefilterLiteral <= bytes.size(); ++at) {
+    std::array<bool, 256> seen{};
+    size_t distinct = 0;
+    for (size_t k = at; k < at + kMaxPrefilterLiteral; ++k) {
+      auto c = static_cast<uint8_t>(bytes[k]);
+      if (nocase && c >= 'A' && c <= 'Z') c = static_cast<uint8_t>(c + 32);
+      if (!seen[c]) {
+        seen[c] = true;
+        ++distinct;
+      }
+    }
+    if (distinct > best_distinct) {
+      best = at;
+      best_distinct = distinct;
+    }
+  }
+  return bytes.substr(best, kMaxPrefilterLiteral);
+}
+
 bool is_body_buffer(BufferId b) {
   const HttpBuffers& h = http_buffers();
   return b == h.file_data || b == h.request_body || b == h.response_body;
@@ -102,9 +129,13 @@ std::unique_ptr<SignatureSet> SignatureSet::compile(std::vector<rules::Rule> rul
     if (r.fast_pattern && !r.fast_pattern->weak) {
       const rules::Match& m = r.matches[r.fast_pattern->match];
       bool hardware = m.buffer == kPacketBuffer && i < in_hardware.size() && in_hardware[i];
-      literals[{m.buffer, hardware}][{r.fast_pattern->bytes, r.fast_pattern->nocase}].push_back(i);
-      if (m.buffer == kPacketBuffer && !r.fast_pattern->bytes.empty()) {
-        set->packet_literal_reach_ = std::max(set->packet_literal_reach_, r.fast_pattern->bytes.size() - 1);
+      // The prefilter needs only a piece of the fast pattern, which occurs wherever it does; a
+      // shorter piece is a shorter reach, the bytes before a segment that its stream search
+      // must cover again.
+      const std::string literal = prefilter_piece(r.fast_pattern->bytes, r.fast_pattern->nocase);
+      literals[{m.buffer, hardware}][{literal, r.fast_pattern->nocase}].push_back(i);
+      if (m.buffer == kPacketBuffer && !literal.empty()) {
+        set->packet_literal_reach_ = std::max(set->packet_literal_reach_, literal.size() - 1);
       }
     } else {
       // A rule on HTTP (by its protocol or its buffers) is tried only on packets of HTTP flows.
@@ -222,6 +253,21 @@ int on_body_literal(unsigned int id, unsigned long long, unsigned long long, uns
   return 0;
 }
 
+// A literal found in a stream window: a candidate, and remembered with where it ended.
+struct StreamLiteralContext {
+  LiteralContext candidates;
+  uint64_t base = 0;  // stream offset of the searched bytes' first
+  std::vector<StreamLiteral>* found;
+};
+
+int on_literal(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags, void* ctx);
+
+int on_stream_literal(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags, void* ctx) {
+  auto* c = static_cast<StreamLiteralContext*>(ctx);
+  for (uint32_t r : (*c->candidates.rules_of_literal)[id]) c->found->push_back({r, c->base + to});
+  return on_literal(id, from, to, flags, &c->candidates);
+}
+
 int on_literal(unsigned int id, unsigned long long, unsigned long long, unsigned int, void* ctx) {
   auto* c = static_cast<LiteralContext*>(ctx);
   for (uint32_t r : (*c->rules_of_literal)[id]) {
@@ -249,15 +295,19 @@ void SignatureSet::match(const DetectionInput& ctx, SignatureScratch& s, std::ve
   }
   s.candidates_.clear();
   s.body_found_.clear();
+  s.stream_found_.clear();
   const bool from_hardware = hw && hw->complete;
   // On a stream, the payload literals are searched in the bytes the segment delivered and as
   // far before them as the longest literal reaches; when those bytes are the segment's whole
   // payload, that search covers the packet's own.
   std::string_view stream_scan;
+  size_t stream_scan_from = 0;
   bool scan_covers_packet = false;
   if (!ctx.stream.empty()) {
-    const size_t from = ctx.stream_fresh > packet_literal_reach_ ? ctx.stream_fresh - packet_literal_reach_ : 0;
-    stream_scan = ctx.stream.substr(from);
+    if (!ctx.stream_search_whole && ctx.stream_fresh > packet_literal_reach_) {
+      stream_scan_from = ctx.stream_fresh - packet_literal_reach_;
+    }
+    stream_scan = ctx.stream.substr(stream_scan_from);
     scan_covers_packet = ctx.stream.substr(ctx.stream_fresh) == ctx.payload;
   }
   for (const Prefilter& pf : prefilters_) {
@@ -267,7 +317,10 @@ void SignatureSet::match(const DetectionInput& ctx, SignatureScratch& s, std::ve
     };
     if (pf.buffer == kPacketBuffer) {
       // The hardware searched the packet for its own literals, not the stream.
-      scan(stream_scan);
+      if (!stream_scan.empty()) {
+        StreamLiteralContext sc{lc, ctx.stream_start + stream_scan_from, &s.stream_found_};
+        hs_scan(pf.db, stream_scan.data(), static_cast<unsigned>(stream_scan.size()), 0, s.hs_, on_stream_literal, &sc);
+      }
       if (!scan_covers_packet && !(pf.hardware && from_hardware)) scan(ctx.payload);
     } else if (ctx.http) {
       for (size_t m = 0; m < ctx.http->size(); ++m) {
@@ -292,6 +345,16 @@ void SignatureSet::match(const DetectionInput& ctx, SignatureScratch& s, std::ve
       }
     }
   }
+  if (ctx.stream_literals) {  // found by earlier segments, still in the window
+    for (const StreamLiteral& l : *ctx.stream_literals) {
+      if (s.seen_[l.rule] != s.epoch_) {
+        s.seen_[l.rule] = s.epoch_;
+        s.candidates_.push_back(l.rule);
+      }
+    }
+  }
+  if (notes) notes->stream_literals.swap(s.stream_found_);
+  s.stream_found_.clear();
   if (ctx.http_body_candidates) {
     s.body_found_.insert(s.body_found_.end(), ctx.http_body_candidates->begin(), ctx.http_body_candidates->end());
   }

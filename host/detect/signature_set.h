@@ -71,10 +71,14 @@ class SignatureSet {
     // segment of that message searches only its new body bytes and takes these as found
     // (DetectionInput::http_body_candidates).
     std::vector<uint32_t> body_candidates;
+    // The literals this segment's stream search found, for the next segments
+    // (DetectionInput::stream_literals).
+    std::vector<StreamLiteral> stream_literals;
     void clear() {
       stream_only.clear();
       http_message.clear();
       body_candidates.clear();
+      stream_literals.clear();
     }
   };
 
@@ -153,6 +157,7 @@ class SignatureScratch {
   uint32_t epoch_ = 0;
   std::vector<uint32_t> candidates_;
   std::vector<uint32_t> body_found_;  // rules of the literals found in the first message's body
+  std::vector<StreamLiteral> stream_found_;  // the literals found in the stream window
 };
 
 }  // namespace picket

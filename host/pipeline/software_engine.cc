@@ -74,6 +74,7 @@ SoftwareEngine::SoftwareEngine(EngineConfig config, std::shared_ptr<const Genera
       blocked_slot_(blocked_flow_slot()),
       passed_slot_(passed_flow_slot()),
       http_slot_(http_flow_slot()),
+      stream_literals_slot_(stream_literals_slot()),
       record_slot_(flow_record_slot()) {
   if (config_.flow_records) flows_.on_end([this](const Flow& f, FlowEnd why) { flow_ended(f, why); });
   for (size_t i = 0; i < config_.action_order.size(); ++i) {
@@ -455,7 +456,27 @@ void SoftwareEngine::detection_stage(PacketContext& ctx) {
   }
   in.src_id = v.src_id;
   in.dst_id = v.dst_id;
+  // The literals earlier segments of this direction found, still in the window.
+  StreamLiterals* literals = nullptr;
+  StreamLiteralMemory* memory = nullptr;
+  if (f && ctx.stream.side && !in.stream.empty()) {
+    in.stream_start = ctx.stream.side->next - in.stream.size();
+    literals = f->data.find<StreamLiterals>(stream_literals_slot_);
+    if (literals) {
+      memory = &literals->directions[static_cast<size_t>(v.direction)];
+      memory->expire(in.stream_start, ctx.stream.side->restarts);
+      in.stream_literals = &memory->found;
+      in.stream_search_whole = memory->lost;
+    }
+  }
   generation_->signatures->match(in, *scratch_, hits_, ctx.device ? &ctx.device->signatures : nullptr, &notes_);
+  if (f && ctx.stream.side && (!notes_.stream_literals.empty() || memory)) {
+    if (!memory) {
+      memory = &f->data.emplace<StreamLiterals>(stream_literals_slot_).directions[static_cast<size_t>(v.direction)];
+      memory->restarts = ctx.stream.side->restarts;
+    }
+    memory->remember(notes_.stream_literals, in.stream_search_whole);
+  }
 
   const auto& rules = generation_->signatures->rules();
   std::stable_sort(hits_.begin(), hits_.end(), [&](uint32_t a, uint32_t b) {

@@ -157,6 +157,7 @@ class SoftwareEngine {
   FlowSlot blocked_slot_;  // detection's block, on the flows it blocked
   FlowSlot passed_slot_;   // on flows passed uninspected
   FlowSlot http_slot_;     // HTTP's state (applayer/http)
+  FlowSlot stream_literals_slot_;  // the literals a stream's searches found (detect/stream_literals.h)
   FlowSlot record_slot_;   // what the flow's record will say (pipeline/flow_record.h)
   std::vector<EndedFlow> ended_;
   std::vector<uint32_t> hits_;

@@ -129,6 +129,36 @@ TEST(EngineHeader, LongRepetitivePatternsMatchInPacketsAndStreams) {
   EXPECT_EQ(e.sids(e.run(c.from_client(std::string(7, '\x90') + " HTTP/1.0"))), Sids({2}));
 }
 
+// A fast pattern longer than the prefilter's literals (it searches a 32-byte piece of it)
+// still matches wherever a stream splits it, and only whole.
+TEST(EngineHeader, ALongFastPatternMatchesWhereverAStreamSplitsIt) {
+  const std::string pattern = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";  // 62 bytes
+  for (size_t split = 1; split < pattern.size(); split += 7) {
+    EngineUnderTest e("alert tcp any any -> any any (content:\"" + pattern + "\"; sid:1;)\n");
+    TcpConversation c("10.0.0.1", 40000, "10.0.0.2", 80);
+    for (auto& f : c.handshake()) e.run(f);
+    EXPECT_EQ(e.sids(e.run(c.from_client("x" + pattern.substr(0, split)))), Sids{}) << split;
+    EXPECT_EQ(e.sids(e.run(c.from_client(pattern.substr(split) + "y"))), Sids({1})) << split;
+  }
+  EngineUnderTest e("alert udp any any -> any any (content:\"" + pattern + "\"; sid:1;)\n");
+  auto udp = [](const std::string& payload) {
+    return PacketBuilder().ipv4("10.0.0.1", "10.0.0.2").udp(40000, 9).payload(payload).build();
+  };
+  EXPECT_EQ(e.sids(e.run(udp(pattern.substr(0, 40)))), Sids{});  // the piece, not the pattern
+  EXPECT_EQ(e.sids(e.run(udp(pattern))), Sids({1}));
+}
+
+// A rule whose fast pattern came in an earlier segment and whose other content completes it
+// in this one matches on this one.
+TEST(EngineHeader, TheFastPatternInAnEarlierSegment) {
+  EngineUnderTest e("alert tcp any any -> any any (content:\"/etc/passwd\"; content:\"HTTP\"; distance:0; sid:1;)\n");
+  TcpConversation c("10.0.0.1", 40000, "10.0.0.2", 80);
+  for (auto& f : c.handshake()) e.run(f);
+  EXPECT_EQ(e.sids(e.run(c.from_client("GET /etc/passwd"))), Sids{});
+  EXPECT_EQ(e.sids(e.run(c.from_client(std::string(20, ' ')))), Sids{});
+  EXPECT_EQ(e.sids(e.run(c.from_client(" HTTP/1.1\r\n"))), Sids({1}));
+}
+
 TEST(EngineFlow, EstablishedAndDirection) {
   EngineUnderTest e("alert tcp any any -> any any (flow:established,to_server; content:\"hi\"; sid:1;)\n"
                     "alert tcp any any -> any any (flow:to_client; content:\"hi\"; sid:2;)\n"

@@ -191,6 +191,34 @@ TEST(StreamDetection, AbsolutePositionsCountFromTheWindowsFirstSegment) {
   EXPECT_EQ(s.send(s.c.from_client("min HTTP/1.0\r\n\r\n")).alerts.size(), 1u);
 }
 
+// A rule whose fast pattern came segments before the content that completes it: the segment
+// that completes it is dropped, and the server never reads the whole attack.
+TEST(StreamDetection, TheFastPatternSegmentsBeforeTheCompletingContent) {
+  Session s("drop tcp any any -> any 80 (content:\"/etc/passwd\"; content:\"HTTP/1.\"; distance:0; sid:1;)\n");
+  EXPECT_FALSE(s.send(s.c.from_client("GET /etc/passwd")).drop);
+  EXPECT_FALSE(s.send(s.c.from_client(std::string(100, ' '))).drop);
+  EXPECT_TRUE(s.send(s.c.from_client(" HTTP/1.1\r\n\r\n")).drop);
+  EXPECT_EQ(s.server.stream().find("HTTP/1."), std::string::npos);
+}
+
+// More earlier fast patterns than a direction remembers (64), the rules' own first and 70
+// decoys after them: the segment after them searches its whole window, and each rule still
+// matches where it is completed.
+TEST(StreamDetection, MoreEarlierFastPatternsThanRemembered) {
+  std::string rules, bytes;
+  for (uint32_t i = 1; i <= 75; ++i) {
+    const std::string literal = "pattern" + std::to_string(1000 + i);
+    const char* completion = i <= 5 ? "END" : "NEVER";
+    rules += "alert tcp any any -> any 80 (content:\"" + literal + "\"; content:\"" + completion +
+             "\"; distance:0; sid:" + std::to_string(i) + ";)\n";
+    bytes += literal + " ";
+  }
+  Session s(rules);
+  EXPECT_TRUE(s.send(s.c.from_client(bytes)).alerts.empty());
+  EXPECT_TRUE(s.send(s.c.from_client("pad")).alerts.empty());
+  EXPECT_EQ(s.engine.sids(s.send(s.c.from_client(" END"))), (std::vector<uint32_t>{1, 2, 3, 4, 5}));
+}
+
 TEST(StreamDetection, PastTheDepthSegmentsAreInspectedOneByOne) {
   EngineConfig config;
   config.stream.depth = 16;
