@@ -110,7 +110,7 @@ TEST(EngineHeader, PortGroupedRulesMatchOnTheirPortsEitherWay) {
 // Long repetitive patterns (a NOP sled, a run of 'A's or of zeros) are weak fast patterns,
 // tried by port: each rule still matches wherever its pattern is, on the packet and on a
 // stream that splits it, case-insensitively where the rule says so.
-TEST(EngineHeader, LongRepetitivePatternsMatchInPacketsAndStreams) {
+TEST(EnginePrefilter, LongRepetitivePatternsMatchInPacketsAndStreams) {
   EngineUnderTest e(
       "alert ip any any -> any any (content:\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"; sid:1;)\n"
       "alert tcp any any -> any any (content:\"|90 90 90 90 90 90 90 90 90 90 90 90 90 90|\"; sid:2;)\n"
@@ -131,7 +131,7 @@ TEST(EngineHeader, LongRepetitivePatternsMatchInPacketsAndStreams) {
 
 // A fast pattern longer than the prefilter's literals (it searches a 32-byte piece of it)
 // still matches wherever a stream splits it, and only whole.
-TEST(EngineHeader, ALongFastPatternMatchesWhereverAStreamSplitsIt) {
+TEST(EnginePrefilter, ALongFastPatternMatchesWhereverAStreamSplitsIt) {
   const std::string pattern = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";  // 62 bytes
   for (size_t split = 1; split < pattern.size(); split += 7) {
     EngineUnderTest e("alert tcp any any -> any any (content:\"" + pattern + "\"; sid:1;)\n");
@@ -146,17 +146,6 @@ TEST(EngineHeader, ALongFastPatternMatchesWhereverAStreamSplitsIt) {
   };
   EXPECT_EQ(e.sids(e.run(udp(pattern.substr(0, 40)))), Sids{});  // the piece, not the pattern
   EXPECT_EQ(e.sids(e.run(udp(pattern))), Sids({1}));
-}
-
-// A rule whose fast pattern came in an earlier segment and whose other content completes it
-// in this one matches on this one.
-TEST(EngineHeader, TheFastPatternInAnEarlierSegment) {
-  EngineUnderTest e("alert tcp any any -> any any (content:\"/etc/passwd\"; content:\"HTTP\"; distance:0; sid:1;)\n");
-  TcpConversation c("10.0.0.1", 40000, "10.0.0.2", 80);
-  for (auto& f : c.handshake()) e.run(f);
-  EXPECT_EQ(e.sids(e.run(c.from_client("GET /etc/passwd"))), Sids{});
-  EXPECT_EQ(e.sids(e.run(c.from_client(std::string(20, ' ')))), Sids{});
-  EXPECT_EQ(e.sids(e.run(c.from_client(" HTTP/1.1\r\n"))), Sids({1}));
 }
 
 TEST(EngineFlow, EstablishedAndDirection) {
