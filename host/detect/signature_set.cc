@@ -33,33 +33,6 @@ hs_database_t* compile_literal_database(const std::vector<std::pair<std::string,
 
 namespace {
 
-// The longest literal a prefilter searches for: of a longer fast pattern, the piece of that
-// length with the most distinct bytes (the earliest of equals), as the least likely to occur
-// by chance.
-constexpr size_t kMaxPrefilterLiteral = 32;
-
-std::string prefilter_piece(const std::string& bytes, bool nocase) {
-  if (bytes.size() <= kMaxPrefilterLiteral) return bytes;
-  size_t best = 0, best_distinct = 0;
-  for (size_t at = 0; at + kMaxPrefilterLiteral <= bytes.size(); ++at) {
-    std::array<bool, 256> seen{};
-    size_t distinct = 0;
-    for (size_t k = at; k < at + kMaxPrefilterLiteral; ++k) {
-      auto c = static_cast<uint8_t>(bytes[k]);
-      if (nocase && c >= 'A' && c <= 'Z') c = static_cast<uint8_t>(c + 32);
-      if (!seen[c]) {
-        seen[c] = true;
-        ++distinct;
-      }
-    }
-    if (distinct > best_distinct) {
-      best = at;
-      best_distinct = distinct;
-    }
-  }
-  return bytes.substr(best, kMaxPrefilterLiteral);
-}
-
 bool is_body_buffer(BufferId b) {
   const HttpBuffers& h = http_buffers();
   return b == h.file_data || b == h.request_body || b == h.response_body;
@@ -129,13 +102,9 @@ std::unique_ptr<SignatureSet> SignatureSet::compile(std::vector<rules::Rule> rul
     if (r.fast_pattern && !r.fast_pattern->weak) {
       const rules::Match& m = r.matches[r.fast_pattern->match];
       bool hardware = m.buffer == kPacketBuffer && i < in_hardware.size() && in_hardware[i];
-      // The prefilter needs only a piece of the fast pattern, which occurs wherever it does; a
-      // shorter piece is a shorter reach, the bytes before a segment that its stream search
-      // must cover again.
-      const std::string literal = prefilter_piece(r.fast_pattern->bytes, r.fast_pattern->nocase);
-      literals[{m.buffer, hardware}][{literal, r.fast_pattern->nocase}].push_back(i);
-      if (m.buffer == kPacketBuffer && !literal.empty()) {
-        set->packet_literal_reach_ = std::max(set->packet_literal_reach_, literal.size() - 1);
+      literals[{m.buffer, hardware}][{r.fast_pattern->bytes, r.fast_pattern->nocase}].push_back(i);
+      if (m.buffer == kPacketBuffer && !r.fast_pattern->bytes.empty()) {
+        set->packet_literal_reach_ = std::max(set->packet_literal_reach_, r.fast_pattern->bytes.size() - 1);
       }
     } else {
       // A rule on HTTP (by its protocol or its buffers) is tried only on packets of HTTP flows.
