@@ -5,37 +5,6 @@
 #include "base/text.h"
 
 namespace picket {
-namespace {
-
-// One layer: gzip or zlib framing as the header says (inflateInit2 with 15 + 32), else raw
-// deflate. Returns whether any bytes came out or the stream ended cleanly.
-bool inflate_layer(std::string_view in, size_t limit, std::string& out, bool raw) {
-  out.clear();
-  z_stream z{};
-  if (inflateInit2(&z, raw ? -15 : 15 + 32) != Z_OK) return false;
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = static_cast<uInt>(std::min<size_t>(in.size(), UINT32_MAX));
-  char chunk[16384];
-  int rc = Z_OK;
-  while (out.size() < limit) {
-    z.next_out = reinterpret_cast<Bytef*>(chunk);
-    z.avail_out = sizeof chunk;
-    rc = inflate(&z, Z_NO_FLUSH);
-    const size_t got = sizeof chunk - z.avail_out;
-    out.append(chunk, std::min(got, limit - out.size()));
-    if (rc == Z_STREAM_END && z.avail_in > 0 && !raw) {
-      // Concatenated gzip members, as gzip writes them: the next one follows.
-      if (inflateReset(&z) != Z_OK) break;
-      continue;
-    }
-    if (rc != Z_OK || (got == 0 && z.avail_in == 0)) break;
-  }
-  inflateEnd(&z);
-  return !out.empty() || rc == Z_STREAM_END;
-}
-
-}  // namespace
-
 int compression_layers(std::string_view ce) {
   int layers = 0;
   size_t i = 0;
@@ -55,12 +24,15 @@ int compression_layers(std::string_view ce) {
 
 bool inflate_body(std::string_view body, int layers, size_t limit, std::string& out) {
   out.clear();
-  std::string in(body), layer;
+  std::string in(body);
   bool any = false;
   for (int l = 0; l < layers; ++l) {
-    if (!inflate_layer(in, limit, layer, false) && !inflate_layer(in, limit, layer, true)) break;
+    BodyInflater layer;  // all of this layer's bytes at once
+    std::string_view got;
+    bool anew = false;
+    if (!layer.update(in, limit, got, anew)) break;
     any = true;
-    in.swap(layer);
+    in.assign(got);
   }
   if (!any) return false;
   out.swap(in);
@@ -92,7 +64,8 @@ bool BodyInflater::open(Mode mode) {
   return true;
 }
 
-// inflate_layer's loop, on the bytes not taken yet.
+// Inflates the bytes not taken yet, until they run out, the stream ends or fails, or the output
+// reaches the limit.
 bool BodyInflater::feed(std::string_view body, size_t limit) {
   std::string_view in = body.substr(taken_);
   if (stopped_ || in.empty()) return true;
@@ -159,11 +132,17 @@ bool BodyInflater::update(std::string_view body, size_t limit, std::string_view&
     return true;
   }
   if (mode_ == Mode::kFramed && !stopped_) {
-    // Nothing out of the framing yet: inflate_body would try raw deflate on these bytes.
+    // Nothing out of the framing yet, which more bytes may still give: for now these bytes
+    // are tried as raw deflate, from the start, as a one-off.
     anew = true;
-    if (inflate_layer(body, limit, guess_, true)) {
-      out = guess_;
-      return true;
+    BodyInflater raw;
+    if (raw.open(Mode::kRaw)) {
+      raw.feed(body, limit);
+      if (!raw.out_.empty() || raw.member_ended_) {
+        guess_.swap(raw.out_);
+        out = guess_;
+        return true;
+      }
     }
   }
   return false;

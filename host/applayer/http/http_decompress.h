@@ -31,9 +31,11 @@ struct InflaterBudget {
   size_t max = 64;
 };
 
-// One layer inflated as the body arrives. A body still arriving is parsed again from its start
-// on each segment; given the compressed bytes so far each time (they only grow), this inflates
-// only those it has not taken yet, and gives what inflate_body(body, 1, limit, ...) gives.
+// One layer inflated as the body arrives: gzip or zlib framing as the header says, else raw
+// deflate; concatenated gzip members one after another. A body still arriving is parsed again
+// from its start on each segment; given the compressed bytes so far each time (they only
+// grow), this inflates only those it has not taken yet, and gives what inflating them all at
+// once gives (inflate_body is that, layer by layer).
 class BodyInflater {
  public:
   BodyInflater() = default;
