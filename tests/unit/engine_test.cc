@@ -129,8 +129,8 @@ TEST(EnginePrefilter, LongRepetitivePatternsMatchInPacketsAndStreams) {
   EXPECT_EQ(e.sids(e.run(c.from_client(std::string(7, '\x90') + " HTTP/1.0"))), Sids({2}));
 }
 
-// A fast pattern longer than the prefilter's literals (it searches a 32-byte piece of it)
-// still matches wherever a stream splits it, and only whole.
+// A long fast pattern still matches wherever a stream splits it (each segment's search
+// reaches back as far as the longest literal), and only whole.
 TEST(EnginePrefilter, ALongFastPatternMatchesWhereverAStreamSplitsIt) {
   const std::string pattern = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";  // 62 bytes
   for (size_t split = 1; split < pattern.size(); split += 7) {
@@ -144,7 +144,7 @@ TEST(EnginePrefilter, ALongFastPatternMatchesWhereverAStreamSplitsIt) {
   auto udp = [](const std::string& payload) {
     return PacketBuilder().ipv4("10.0.0.1", "10.0.0.2").udp(40000, 9).payload(payload).build();
   };
-  EXPECT_EQ(e.sids(e.run(udp(pattern.substr(0, 40)))), Sids{});  // the piece, not the pattern
+  EXPECT_EQ(e.sids(e.run(udp(pattern.substr(0, 40)))), Sids{});  // most of it is not enough
   EXPECT_EQ(e.sids(e.run(udp(pattern))), Sids({1}));
 }
 
