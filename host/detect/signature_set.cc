@@ -122,6 +122,7 @@ std::unique_ptr<SignatureSet> SignatureSet::compile(std::vector<rules::Rule> rul
     Prefilter pf;
     pf.buffer = where.first;
     pf.hardware = where.second;
+    pf.body = is_body_buffer(pf.buffer);
     std::vector<std::pair<std::string, bool>> keys;  // literal id = position, in sorted order
     for (auto& [key, rule_ids] : lits) {
       if (!key.first.empty()) pf.reach = std::max(pf.reach, key.first.size() - 1);
@@ -265,6 +266,13 @@ void SignatureSet::match(const DetectionInput& ctx, SignatureScratch& s, std::ve
   s.candidates_.clear();
   s.body_found_.clear();
   s.stream_found_.clear();
+  // Makes `r` a candidate once (it is marked: another literal, port or hardware hit may name it again).
+  auto nominate = [&s](uint32_t r) {
+    if (s.seen_[r] != s.epoch_) {
+      s.seen_[r] = s.epoch_;
+      s.candidates_.push_back(r);
+    }
+  };
   const bool from_hardware = hw && hw->complete;
   // On a stream, the payload literals are searched in the bytes the segment delivered and as
   // far before them as the longest literal reaches; when those bytes are the segment's whole
@@ -296,7 +304,7 @@ void SignatureSet::match(const DetectionInput& ctx, SignatureScratch& s, std::ve
         const HttpMessage& msg = (*ctx.http)[m];
         if (!msg.has(pf.buffer)) continue;
         const std::string_view buf = msg.get(pf.buffer);
-        if (m > 0 || !is_body_buffer(pf.buffer)) {
+        if (m > 0 || !pf.body) {
           scan(buf);
           continue;
         }
@@ -315,12 +323,7 @@ void SignatureSet::match(const DetectionInput& ctx, SignatureScratch& s, std::ve
     }
   }
   if (ctx.stream_literals) {  // found by earlier segments, still in the window
-    for (const StreamLiteral& l : *ctx.stream_literals) {
-      if (s.seen_[l.rule] != s.epoch_) {
-        s.seen_[l.rule] = s.epoch_;
-        s.candidates_.push_back(l.rule);
-      }
-    }
+    for (const StreamLiteral& l : *ctx.stream_literals) nominate(l.rule);
   }
   if (notes) notes->stream_literals.swap(s.stream_found_);
   s.stream_found_.clear();
@@ -330,12 +333,7 @@ void SignatureSet::match(const DetectionInput& ctx, SignatureScratch& s, std::ve
   if (!s.body_found_.empty()) {
     std::sort(s.body_found_.begin(), s.body_found_.end());
     s.body_found_.erase(std::unique(s.body_found_.begin(), s.body_found_.end()), s.body_found_.end());
-    for (uint32_t r : s.body_found_) {
-      if (s.seen_[r] != s.epoch_) {
-        s.seen_[r] = s.epoch_;
-        s.candidates_.push_back(r);
-      }
-    }
+    for (uint32_t r : s.body_found_) nominate(r);
     if (notes) notes->body_candidates.swap(s.body_found_);
     s.body_found_.clear();
   }
@@ -346,34 +344,19 @@ void SignatureSet::match(const DetectionInput& ctx, SignatureScratch& s, std::ve
                                                                                            : kOther;
   for (const PortGroups* g : {&unfiltered_[cls], ctx.app_http ? &unfiltered_http_[cls] : nullptr}) {
     if (!g) continue;
-    for (uint32_t r : g->always) {  // marked, as every candidate is: a hardware hit may name it again
-      if (s.seen_[r] != s.epoch_) {
-        s.seen_[r] = s.epoch_;
-        s.candidates_.push_back(r);
-      }
-    }
+    for (uint32_t r : g->always) nominate(r);
     if (p.is_tcp() || p.is_udp()) {
       auto add = [&](const std::unordered_map<uint16_t, std::vector<uint32_t>>& by, uint16_t port) {
         auto it = by.find(port);
         if (it == by.end()) return;
-        for (uint32_t r : it->second) {
-          if (s.seen_[r] != s.epoch_) {
-            s.seen_[r] = s.epoch_;
-            s.candidates_.push_back(r);
-          }
-        }
+        for (uint32_t r : it->second) nominate(r);
       };
       add(g->by_dst_port, p.dst_port);
       add(g->by_src_port, p.src_port);
     }  // a packet without ports (a fragment) matches no rule that names ports
   }
   if (from_hardware) {
-    for (uint32_t r : hw->candidates) {
-      if (s.seen_[r] != s.epoch_) {
-        s.seen_[r] = s.epoch_;
-        s.candidates_.push_back(r);
-      }
-    }
+    for (uint32_t r : hw->candidates) nominate(r);
   }
   std::sort(s.candidates_.begin(), s.candidates_.end());
   for (uint32_t r : s.candidates_) {

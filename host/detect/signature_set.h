@@ -108,6 +108,7 @@ class SignatureSet {
     hs_database_t* db = nullptr;
     std::vector<std::vector<uint32_t>> rules_of_literal;
     size_t reach = 0;  // the longest literal's length, less one
+    bool body = false;  // its buffer is an HTTP body (file_data, http.request_body, ...)
   };
   enum PacketClass { kTcp, kUdp, kIcmp, kOther, kClasses };
 
