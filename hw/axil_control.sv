@@ -3,6 +3,8 @@
 // Table writes are indirect: the host selects a table and bank, sets the entry index, fills
 // TABLE_DATA0..7 and writes TABLE_WRITE; the entry goes out on tw_* for one cycle and the index
 // advances, so a whole table is written as DATA words plus one strobe per entry.
+// FLOW_FLUSH pulses flow_flush, and its read says whether the flow table is still emptying;
+// FLOW_MARK and FLOW_CLOCK_HI pulse flow_mark and flow_clock_valid with their values.
 // Counters are read by selecting one (which asks cnt_* for it) and reading the 64-bit snapshot
 // taken two cycles later.
 
@@ -39,6 +41,15 @@ module axil_control #(
   output logic [63:0]         time_now,
   input  wire  [31:0]         in_flight,
 
+  output logic [63:0]         flow_min_idle,
+  output logic [63:0]         flow_max_idle,
+  output logic                flow_flush,
+  input  wire                 flow_flushing,
+  output logic                flow_mark,
+  output logic [11:0]         flow_mark_pair,
+  output logic                flow_clock_valid,
+  output logic [63:0]         flow_clock,
+
   output logic                tw_valid,
   output logic [7:0]          tw_table,
   output logic                tw_bank,
@@ -49,7 +60,7 @@ module axil_control #(
   input  wire  [63:0]         cnt_value
 );
 
-  logic [31:0] time_lo_q;
+  logic [31:0] time_lo_q, min_idle_lo_q, max_idle_lo_q, clock_lo_q;
   logic [31:0] data_q [8];
   logic [63:0] snapshot_q;
   logic [1:0] snap_wait_q;
@@ -70,6 +81,9 @@ module axil_control #(
 
   always_ff @(posedge clk) begin
     tw_valid <= 1'b0;
+    flow_flush <= 1'b0;
+    flow_mark <= 1'b0;
+    flow_clock_valid <= 1'b0;
     if (tw_valid) tw_index <= tw_index + 1'b1;
     if (write) begin
       s_axi_bvalid <= 1'b1;
@@ -78,6 +92,20 @@ module axil_control #(
           picket_regs_pkg::REG_CONTROL: control <= s_axi_wdata;
           picket_regs_pkg::REG_TIME_LO: time_lo_q <= s_axi_wdata;
           picket_regs_pkg::REG_TIME_HI: time_now <= {s_axi_wdata, time_lo_q};
+          picket_regs_pkg::REG_FLOW_MIN_IDLE_LO: min_idle_lo_q <= s_axi_wdata;
+          picket_regs_pkg::REG_FLOW_MIN_IDLE_HI: flow_min_idle <= {s_axi_wdata, min_idle_lo_q};
+          picket_regs_pkg::REG_FLOW_MAX_IDLE_LO: max_idle_lo_q <= s_axi_wdata;
+          picket_regs_pkg::REG_FLOW_MAX_IDLE_HI: flow_max_idle <= {s_axi_wdata, max_idle_lo_q};
+          picket_regs_pkg::REG_FLOW_FLUSH: flow_flush <= 1'b1;
+          picket_regs_pkg::REG_FLOW_MARK: begin
+            flow_mark <= 1'b1;
+            flow_mark_pair <= s_axi_wdata[11:0];
+          end
+          picket_regs_pkg::REG_FLOW_CLOCK_LO: clock_lo_q <= s_axi_wdata;
+          picket_regs_pkg::REG_FLOW_CLOCK_HI: begin
+            flow_clock_valid <= 1'b1;
+            flow_clock <= {s_axi_wdata, clock_lo_q};
+          end
           picket_regs_pkg::REG_TABLE_SELECT: begin
             tw_table <= s_axi_wdata[7:0];
             tw_bank <= s_axi_wdata[8];
@@ -113,6 +141,13 @@ module axil_control #(
         picket_regs_pkg::REG_IN_FLIGHT: s_axi_rdata <= in_flight;
         picket_regs_pkg::REG_TIME_LO: s_axi_rdata <= time_now[31:0];
         picket_regs_pkg::REG_TIME_HI: s_axi_rdata <= time_now[63:32];
+        picket_regs_pkg::REG_FLOW_MIN_IDLE_LO: s_axi_rdata <= flow_min_idle[31:0];
+        picket_regs_pkg::REG_FLOW_MIN_IDLE_HI: s_axi_rdata <= flow_min_idle[63:32];
+        picket_regs_pkg::REG_FLOW_MAX_IDLE_LO: s_axi_rdata <= flow_max_idle[31:0];
+        picket_regs_pkg::REG_FLOW_MAX_IDLE_HI: s_axi_rdata <= flow_max_idle[63:32];
+        picket_regs_pkg::REG_FLOW_FLUSH: s_axi_rdata <= {31'd0, flow_flushing};
+        picket_regs_pkg::REG_FLOW_CLOCK_LO: s_axi_rdata <= flow_clock[31:0];
+        picket_regs_pkg::REG_FLOW_CLOCK_HI: s_axi_rdata <= flow_clock[63:32];
         picket_regs_pkg::REG_TABLE_SELECT: s_axi_rdata <= {23'd0, tw_bank, tw_table};
         picket_regs_pkg::REG_TABLE_INDEX: s_axi_rdata <= {16'd0, tw_index};
         picket_regs_pkg::REG_COUNTER_SELECT: s_axi_rdata <= {16'd0, cnt_select};
@@ -135,6 +170,15 @@ module axil_control #(
       control <= 32'd0;
       time_now <= 64'd0;
       time_lo_q <= 32'd0;
+      // Until the host says otherwise, no flow is trusted (min 0) and none ends (max all ones).
+      flow_min_idle <= 64'd0;
+      flow_max_idle <= '1;
+      min_idle_lo_q <= 32'd0;
+      max_idle_lo_q <= 32'd0;
+      flow_flush <= 1'b0;
+      flow_mark <= 1'b0;
+      flow_clock_valid <= 1'b0;
+      clock_lo_q <= 32'd0;
       tw_valid <= 1'b0;
       tw_table <= 8'd0;
       tw_bank <= 1'b0;

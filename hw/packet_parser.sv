@@ -157,9 +157,6 @@ module packet_parser #(
     options_ok = ok;
   endfunction
 
-  function automatic logic is_vlan(input logic [15:0] t);
-    is_vlan = t == 16'h8100 || t == 16'h88a8 || t == 16'h9100 || t == 16'h9200;
-  endfunction
 
   picket_pkg::malformed_t mal;
   logic host_decode, fragment, has_l4;
@@ -219,7 +216,7 @@ module packet_parser #(
     if (len < 14) begin
       mal = picket_pkg::MALFORMED_LINK_TRUNCATED;
       stop = 1'b1;
-    end else if (is_vlan(ethertype)) begin
+    end else if (picket_pkg::is_vlan(ethertype)) begin
       if (len < 18) begin
         mal = picket_pkg::MALFORMED_VLAN_TRUNCATED;
         stop = 1'b1;
@@ -228,7 +225,7 @@ module packet_parser #(
         vid0 = {frame_q[8 * 14 +: 4], frame_q[8 * 15 +: 8]};
         ethertype = {frame_q[8 * 16 +: 8], frame_q[8 * 17 +: 8]};
         l3_off = 18;
-        if (is_vlan(ethertype)) begin
+        if (picket_pkg::is_vlan(ethertype)) begin
           if (len < 22) begin
             mal = picket_pkg::MALFORMED_VLAN_TRUNCATED;
             stop = 1'b1;
@@ -237,7 +234,7 @@ module packet_parser #(
             vid1 = {frame_q[8 * 18 +: 4], frame_q[8 * 19 +: 8]};
             ethertype = {frame_q[8 * 20 +: 8], frame_q[8 * 21 +: 8]};
             l3_off = 22;
-            if (is_vlan(ethertype)) begin
+            if (picket_pkg::is_vlan(ethertype)) begin
               mal = picket_pkg::MALFORMED_VLAN_TOO_MANY;
               stop = 1'b1;
             end

@@ -17,10 +17,16 @@
 // (2^FIFO_LOG2 beats) is full.
 //
 // Frame path, cycles after the parser's meta (T, two cycles after the frame's last beat):
-//   T: identity_lookup starts       T+1: the prefilter's hits -> rule_check
-//   T+2: ids -> policy_lookup       T+3: hits checked
-//   T+4: both-way policy -> verdict T+5: result pushed, counters counted (a cycle later for
-//                                        the per-rule counters, a block RAM)
+//   T: identity_lookup and flow_table start   T+1: the prefilter's hits -> rule_check
+//   T+2: ids -> policy_lookup; the flow       T+3: hits checked
+//   T+4: both-way policy and the flow's direction -> verdict
+//   T+5: result pushed, counters counted (a cycle later for the per-rule counters, a block RAM)
+//
+// Policy is judged in the flow's direction when flow_table knows it (FLOW_STATE_KNOWN), as the
+// host judges it (host/pipeline/software_engine.cc, policy_stage): client -> server for the
+// client's packets, the reverse for the server's, and for those also their own direction while
+// no SYN proved the client. Otherwise a frame both directions judge alike is decided here, and
+// one they judge differently goes to the host.
 
 `resetall
 `timescale 1ns / 1ps
@@ -86,6 +92,10 @@ module picket_kernel #(
   logic [255:0] tw_data;
   logic [15:0] cnt_select;
   logic [63:0] cnt_value;
+  logic [63:0] flow_min_idle, flow_max_idle;
+  logic flow_flush, flow_flushing, flow_mark, flow_clock_valid;
+  logic [11:0] flow_mark_pair;
+  logic [63:0] flow_clock;
 
   axil_control #(.DATA_W(DATA_W), .ADDR_W(AXIL_ADDR_W)) control_regs (
     .clk, .rst,
@@ -96,6 +106,8 @@ module picket_kernel #(
     .s_axi_arready(s_axi_control_arready), .s_axi_rdata(s_axi_control_rdata), .s_axi_rresp(s_axi_control_rresp),
     .s_axi_rvalid(s_axi_control_rvalid), .s_axi_rready(s_axi_control_rready),
     .control, .time_now, .in_flight({in_flight[1], in_flight[0]}),
+    .flow_min_idle, .flow_max_idle, .flow_flush, .flow_flushing, .flow_mark, .flow_mark_pair,
+    .flow_clock_valid, .flow_clock,
     .tw_valid, .tw_table, .tw_bank, .tw_index, .tw_data, .cnt_select, .cnt_value);
 
   wire ctrl_bank = control[picket_regs_pkg::CTRL_ACTIVE_BANK_LSB];
@@ -104,6 +116,7 @@ module picket_kernel #(
   wire ctrl_packet_time = control[picket_regs_pkg::CTRL_PACKET_TIME_LSB];
   wire [1:0] ctrl_policy_mode = control[picket_regs_pkg::CTRL_POLICY_MODE_LSB +: 2];
   wire ctrl_signature_drop = control[picket_regs_pkg::CTRL_SIGNATURE_DROP_LSB];
+  wire ctrl_checksums = control[picket_regs_pkg::CTRL_CHECKSUMS_LSB];
   wire [3:0] ctrl_host_always = control[picket_regs_pkg::CTRL_HOST_ALWAYS_LSB +: 4];
   wire [3:0] ctrl_host_ported = control[picket_regs_pkg::CTRL_HOST_PORTED_LSB +: 4];
 
@@ -237,6 +250,50 @@ module picket_kernel #(
     .tw_valid, .tw_table, .tw_bank, .tw_index, .tw_data,
     .out_valid(id_valid), .out_src_id(src_id), .out_dst_id(dst_id));
 
+  // The frame's checksums, beside the meta. The host tracks no flow for a frame they fail.
+  logic cs_header_ok, cs_segment_ok, cs_udp_zero;
+  /* verilator lint_off PINCONNECTEMPTY */
+  checksum_check #(.DATA_W(DATA_W)) checksums (
+    .clk, .rst,
+    .beat_valid(accept), .beat_data(s_axis_tdata), .beat_keep(s_axis_tkeep), .beat_last(s_axis_tlast),
+    .out_valid(), .out_header_ok(cs_header_ok), .out_segment_ok(cs_segment_ok), .out_udp_zero(cs_udp_zero));
+  /* verilator lint_on PINCONNECTEMPTY */
+  wire meta_ipv4 = 32'(meta_l3) == 32'(picket_pkg::L3_IPV4);
+  wire checksums_hold = (!meta_ipv4 || cs_header_ok) &&
+                        (cs_segment_ok || (meta_ipv4 && meta_ip_proto == picket_pkg::IP_PROTO_UDP && cs_udp_zero));
+
+  // Keyed: a flow the card tracks. Unkeyed: an IP frame of a flow the card cannot key.
+  wire meta_ip_ok = meta_l3 != 2'd0 && meta_malformed == 5'd0;
+  logic fl_valid, fl_to_server, fl_proven, fl_learned;
+  logic [1:0] fl_state;
+  flow_table flows (
+    .clk, .rst,
+    .flush(flow_flush), .flushing(flow_flushing), .min_idle(flow_min_idle), .max_idle(flow_max_idle),
+    .host_mark(flow_mark), .host_mark_pair(flow_mark_pair), .host_clock_valid(flow_clock_valid),
+    .host_clock(flow_clock),
+    .in_valid(meta_valid),
+    .in_keyed(meta_ip_ok && !meta_host_decode && has_ports && (checksums_hold || !ctrl_checksums)),
+    .in_unkeyed(meta_ip_ok && (meta_host_decode || meta_fragment)), .in_now(ctx_now_d[1]),
+    .in_src(meta_src), .in_dst(meta_dst), .in_src_port(meta_src_port), .in_dst_port(meta_dst_port),
+    .in_ip_proto(meta_ip_proto), .in_tcp_flags(meta_tcp_flags), .in_vlan_count(meta_vlan_count),
+    .in_vlan0(meta_vlan0), .in_vlan1(meta_vlan1),
+    .out_valid(fl_valid), .out_state(fl_state), .out_to_server(fl_to_server), .out_client_proven(fl_proven),
+    .out_learned(fl_learned));
+
+  // The flow's answer, held from T+2 to T+4.
+  logic [1:0] fl_state_d [2];
+  logic fl_to_server_d [2], fl_proven_d [2], fl_learned_d [2];
+  always_ff @(posedge clk) begin
+    fl_state_d[0] <= fl_state;
+    fl_to_server_d[0] <= fl_to_server;
+    fl_proven_d[0] <= fl_proven;
+    fl_learned_d[0] <= fl_learned;
+    fl_state_d[1] <= fl_state_d[0];
+    fl_to_server_d[1] <= fl_to_server_d[0];
+    fl_proven_d[1] <= fl_proven_d[0];
+    fl_learned_d[1] <= fl_learned_d[0];
+  end
+
   logic rc_valid, rc_host_rules;
   logic [FRAME_HITS-1:0] rc_hit_valid, rc_hit_final, rc_hit_drop;
   rule_check rules (
@@ -282,14 +339,17 @@ module picket_kernel #(
   logic [1:0] verdict, reason;
   logic rule_valid;
   logic [15:0] rule;
-  logic ip, policy_on, punt_policy, punt_rules, final_drop, enforce;
+  logic ip, policy_on, punt_policy, punt_rules, final_drop, enforce, flow_known, flow_allow;
   logic [15:0] drop_rule, alert_rule;
   logic has_drop_rule, has_alert_rule;
   always_comb begin
     ip = l3_d[L] != 2'd0 && malformed_d[L] == 5'd0;
     policy_on = 32'(ctrl_policy_mode) != picket_regs_pkg::POLICY_MODE_OFF;
     enforce = 32'(ctrl_policy_mode) == picket_regs_pkg::POLICY_MODE_ENFORCE;
-    punt_policy = policy_on && (pol_unknown_id || fwd_allow != rev_allow);
+    flow_known = 32'(fl_state_d[1]) == picket_regs_pkg::FLOW_STATE_KNOWN;
+    flow_allow = fl_to_server_d[1] ? fwd_allow
+               : rev_allow && (fl_proven_d[1] || proto_d[L] != picket_pkg::IP_PROTO_TCP || fwd_allow);
+    punt_policy = policy_on && (pol_unknown_id || (!flow_known && fwd_allow != rev_allow));
     punt_rules = overflow_d[2] || host_rules_q || |(hv_q & ~hf_q);
     has_drop_rule = 1'b0;
     has_alert_rule = 1'b0;
@@ -319,7 +379,7 @@ module picket_kernel #(
     end else if (host_decode_d[L]) begin
       verdict = 2'(picket_regs_pkg::VERDICT_PUNT);
     end else if (ip) begin
-      if (enforce && !pol_unknown_id && !fwd_allow && !rev_allow) begin
+      if (enforce && !pol_unknown_id && (flow_known ? !flow_allow : !fwd_allow && !rev_allow)) begin
         verdict = 2'(picket_regs_pkg::VERDICT_DROP);
         reason = 2'(picket_regs_pkg::REASON_POLICY);
       end else if (punt_policy) begin
@@ -358,6 +418,9 @@ module picket_kernel #(
     result[picket_regs_pkg::RES_HIT_VALID_LSB +: FRAME_HITS] = hv_q;
     result[picket_regs_pkg::RES_HIT_FINAL_LSB +: FRAME_HITS] = hf_q;
     result[picket_regs_pkg::RES_HIT_LITERAL_LSB +: 16 * FRAME_HITS] = literal_d[2];
+    result[picket_regs_pkg::RES_FLOW_STATE_LSB +: 2] = fl_state_d[1];
+    result[picket_regs_pkg::RES_TO_SERVER_LSB] = fl_to_server_d[1];
+    result[picket_regs_pkg::RES_CLIENT_PROVEN_LSB] = fl_proven_d[1];
   end
 
   logic res_push;
@@ -371,9 +434,11 @@ module picket_kernel #(
 
   localparam int RULES = picket_regs_pkg::TBL_DESCRIPTOR_DEPTH;
   localparam int RB = $clog2(RULES);
-  logic [63:0] counters [8];
+  localparam int COUNTERS = 16;
+  logic [63:0] counters [COUNTERS];
   logic [1:0] res_verdict_q, res_reason_q;
-  logic res_overflow_q, res_rule_valid_q, res_bank_q;
+  logic res_overflow_q, res_rule_valid_q, res_bank_q, res_learned_q;
+  logic [1:0] res_flow_q;
   logic [RB-1:0] res_rule_q;
   logic [15:0] res_len_q;
   always_ff @(posedge clk) begin
@@ -385,6 +450,8 @@ module picket_kernel #(
     res_rule_q <= rule[RB-1:0];
     res_len_q <= flen_d[L];
     res_bank_q <= bank_d[L];
+    res_flow_q <= fl_state_d[1];
+    res_learned_q <= fl_learned_d[1];
     if (res_push) begin
       counters[picket_regs_pkg::CNT_PACKETS] <= counters[picket_regs_pkg::CNT_PACKETS] + 1;
       counters[picket_regs_pkg::CNT_BYTES] <= counters[picket_regs_pkg::CNT_BYTES] + 64'(res_len_q);
@@ -400,9 +467,15 @@ module picket_kernel #(
         counters[picket_regs_pkg::CNT_DROP_SIGNATURE] <= counters[picket_regs_pkg::CNT_DROP_SIGNATURE] + 1;
       if (res_overflow_q)
         counters[picket_regs_pkg::CNT_HIT_OVERFLOW] <= counters[picket_regs_pkg::CNT_HIT_OVERFLOW] + 1;
+      if (res_learned_q)
+        counters[picket_regs_pkg::CNT_FLOW_LEARNED] <= counters[picket_regs_pkg::CNT_FLOW_LEARNED] + 1;
+      if (32'(res_flow_q) == picket_regs_pkg::FLOW_STATE_FULL)
+        counters[picket_regs_pkg::CNT_FLOW_FULL] <= counters[picket_regs_pkg::CNT_FLOW_FULL] + 1;
+      if (32'(res_flow_q) == picket_regs_pkg::FLOW_STATE_UNTRUSTED)
+        counters[picket_regs_pkg::CNT_FLOW_UNTRUSTED] <= counters[picket_regs_pkg::CNT_FLOW_UNTRUSTED] + 1;
     end
     if (rst) begin
-      for (int i = 0; i < 8; i++) counters[i] <= 64'd0;
+      for (int i = 0; i < COUNTERS; i++) counters[i] <= 64'd0;
     end
   end
 
@@ -429,7 +502,7 @@ module picket_kernel #(
   logic snapshot_rule_q;
   always_ff @(posedge clk) begin
     rule_snapshot <= rule_counters[RB'(32'(cnt_select) - picket_regs_pkg::CNT_RULE_BASE)];
-    counter_snapshot <= counters[cnt_select[2:0]];
+    counter_snapshot <= counters[cnt_select[3:0]];
     snapshot_rule_q <= 32'(cnt_select) >= picket_regs_pkg::CNT_RULE_BASE;
   end
   assign cnt_value = snapshot_rule_q ? rule_snapshot : counter_snapshot;
@@ -472,8 +545,7 @@ module picket_kernel #(
   assign m_axis_tvalid = beat_valid && res_valid && !drop_now;
 
   // Parser fields the kernel does not use yet.
-  wire unused = &{1'b0, meta_tcp_flags, meta_icmp_type, meta_icmp_code, meta_vlan_count,
-                  meta_vlan0, meta_vlan1, rc_valid, 1'b0};
+  wire unused = &{1'b0, meta_icmp_type, meta_icmp_code, rc_valid, fl_valid, 1'b0};
 
 endmodule
 

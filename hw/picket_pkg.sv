@@ -45,6 +45,11 @@ package picket_pkg;
   localparam logic [7:0] IP_PROTO_UDP    = 8'd17;
   localparam logic [7:0] IP_PROTO_ICMPV6 = 8'd58;
 
+  // The VLAN tag types the host decoder takes (802.1Q, 802.1ad and the older QinQ types).
+  function automatic logic is_vlan(input logic [15:0] t);
+    is_vlan = t == 16'h8100 || t == 16'h88a8 || t == 16'h9100 || t == 16'h9200;
+  endfunction
+
 endpackage
 
 `resetall

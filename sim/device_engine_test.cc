@@ -101,10 +101,13 @@ void expect_agreement(const Tally& t, DeviceEngine& dev) {
   for (const std::string& n : dev.disagreements()) ADD_FAILURE() << n;
   const DeviceEngineStats& s = dev.stats();
   std::printf("%zu packets, 0 differences; device: %llu punted (%.1f %%: %llu policy direction, %llu rules), "
-              "%llu dropped alone, %llu needed flow state\n",
+              "%llu dropped alone, %llu needed flow state; flow direction known on the card for %llu, "
+              "untrusted %llu, table full %llu\n",
               t.packets, static_cast<unsigned long long>(s.punted), 100.0 * double(s.punted) / double(std::max<uint64_t>(1, s.packets)),
               static_cast<unsigned long long>(s.punted_policy), static_cast<unsigned long long>(s.punted_rules),
-              static_cast<unsigned long long>(s.device_drops), static_cast<unsigned long long>(s.needs_flow_state));
+              static_cast<unsigned long long>(s.device_drops), static_cast<unsigned long long>(s.needs_flow_state),
+              static_cast<unsigned long long>(s.flow_known), static_cast<unsigned long long>(s.flow_untrusted),
+              static_cast<unsigned long long>(s.flow_full));
   auto& sim = static_cast<SimDevice&>(dev.device());
   std::printf("model: %llu beats in, %llu cycles with a beat held back by tready\n",
               static_cast<unsigned long long>(sim.input_beats()), static_cast<unsigned long long>(sim.input_stall_cycles()));

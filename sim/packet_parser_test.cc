@@ -1,6 +1,7 @@
 // The RTL packet parser (hw/packet_parser.sv), run by Verilator, against the host decoder:
 // every malformed reason, every header kind, idle cycles inside and between frames, and
-// every Ethernet frame of the zeek and nDPI captures (skipped without ../shared).
+// every Ethernet frame of the zeek and nDPI captures (skipped without ../shared). Beside it,
+// the checksum check (hw/checksum_check.sv) against checksums_hold, on the same frames.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -9,6 +10,7 @@
 
 #include "Vpicket_stages.h"
 #include "malformed_cases.h"
+#include "packet/checksum.h"
 #include "packet/decoder.h"
 #include "testing/packet_builder.h"
 #include "io/pcap_file.h"
@@ -31,6 +33,7 @@ struct Meta {
   int payload_offset, payload_length;
   int vlan_count, vlan0, vlan1;
   int frame_length;
+  bool header_ok, segment_ok, udp_zero;  // checksum_check's, beside the meta
 };
 
 IpAddress address(const VlWide<4>& w) {
@@ -89,7 +92,9 @@ class ParserSim {
                         bool(top_->m_meta_fragment), bool(top_->m_meta_has_l4), top_->m_meta_src_port,
                         top_->m_meta_dst_port, top_->m_meta_tcp_flags, top_->m_meta_icmp_type, top_->m_meta_icmp_code,
                         top_->m_meta_payload_offset, top_->m_meta_payload_length, top_->m_meta_vlan_count,
-                        top_->m_meta_vlan0, top_->m_meta_vlan1, top_->m_meta_frame_length});
+                        top_->m_meta_vlan0, top_->m_meta_vlan1, top_->m_meta_frame_length,
+                        bool(top_->cs_out_header_ok), bool(top_->cs_out_segment_ok), bool(top_->cs_out_udp_zero)});
+      EXPECT_TRUE(top_->cs_out_valid) << "checksum_check's result must come with the meta";
     }
   }
 
@@ -133,6 +138,11 @@ std::string compare(const std::vector<uint8_t>& frame, const Meta& m) {
   }
   check("payload_offset", m.payload_offset, d.payload_offset);
   check("payload_length", m.payload_length, d.payload_length);
+  // The kernel's reading of checksum_check (hw/picket_kernel.sv, checksums_hold).
+  const bool ipv4 = d.l3 == L3::kIpv4;
+  const bool hw_hold = (!ipv4 || m.header_ok) &&
+                       (!m.has_l4 || !(d.is_tcp() || d.is_udp()) || m.segment_ok || (ipv4 && d.is_udp() && m.udp_zero));
+  check("checksums_hold", hw_hold, checksums_hold(frame.data(), uint32_t(frame.size()), d));
   return diff;
 }
 
@@ -173,6 +183,49 @@ TEST(PacketParserRtl, HeaderKindsWithIdleCyclesInsideAndBetweenFrames) {
   ASSERT_EQ(sim.metas().size(), frames.size());
   for (size_t i = 0; i < frames.size(); ++i) EXPECT_EQ(compare(frames[i], sim.metas()[i]), "") << "frame " << i;
   EXPECT_TRUE(sim.metas()[5].host_decode);
+}
+
+// Frames whose checksums hold, and the same frames with one byte of the IPv4 header, the
+// transport header or the payload changed: the card must tell them apart as the host does,
+// including the cases that move the ranges (VLAN tags, IPv4 options, IPv6), an odd segment
+// length, Ethernet padding after the datagram, and UDP's "no checksum" 0.
+TEST(PacketParserRtl, ChecksumsThatFailAreToldApartAsTheHostTellsThem) {
+  std::vector<std::vector<uint8_t>> good = {
+      PacketBuilder().ipv4("10.0.0.1", "10.0.0.2").tcp(40000, 80, tcp_flag::kSyn).build(),
+      PacketBuilder().vlan(100).vlan(200, 0x8100).ipv4("192.168.1.1", "8.8.8.8").udp(5353, 53).payload("query").build(),
+      PacketBuilder().ipv4("10.0.0.1", "10.0.0.2").ipv4_options({7, 7, 4, 0, 0, 0, 0}).tcp(1, 2, tcp_flag::kAck).payload("odd").build(),
+      PacketBuilder().ipv6("2001:db8::1", "2001:db8::2").tcp(1, 443, tcp_flag::kAck).payload(std::string(301, 'y')).build(),
+      PacketBuilder().vlan(5).ipv6("2001:db8::1", "2001:db8::2").udp(1, 2).payload(std::string(77, 'u')).build(),
+      PacketBuilder().ipv4("10.0.0.1", "10.0.0.2").tcp(1, 2, 0).tcp_options(std::vector<uint8_t>(40, 1)).payload(std::string(1401, 'z')).build(),
+  };
+  // A minimum-size frame: the datagram, then zero padding the checksums must not cover.
+  good.push_back(good[0]);
+  good.back().resize(60, 0);
+  good.back()[59] = 0x5a;
+  // UDP over IPv4 with the checksum field 0: no checksum, whatever the payload.
+  auto none = PacketBuilder().ipv4("10.0.0.1", "10.0.0.2").udp(7, 9).payload("anything").build();
+  none[14 + 20 + 6] = none[14 + 20 + 7] = 0;
+  good.push_back(none);
+
+  std::vector<std::vector<uint8_t>> frames;
+  size_t failing = 0;
+  for (const auto& g : good) {
+    frames.push_back(g);
+    DecodedPacket d = decode(g.data(), uint32_t(g.size()), uint32_t(g.size()));
+    for (size_t at : {size_t{d.l3_offset} + 10, size_t{d.l4_offset} + 4, g.size() - 1}) {
+      std::vector<uint8_t> f = g;
+      f[at] ^= 0x21;
+      frames.push_back(f);
+      DecodedPacket e = decode(f.data(), uint32_t(f.size()), uint32_t(f.size()));
+      failing += e.ok() && !checksums_hold(f.data(), uint32_t(f.size()), e);
+    }
+  }
+  EXPECT_GE(failing, good.size());  // the changes break checksums: the comparison means something
+  ParserSim sim;
+  for (size_t i = 0; i < frames.size(); ++i) sim.send(frames[i], static_cast<int>(i % 2));
+  sim.idle(4);
+  ASSERT_EQ(sim.metas().size(), frames.size());
+  for (size_t i = 0; i < frames.size(); ++i) EXPECT_EQ(compare(frames[i], sim.metas()[i]), "") << "frame " << i;
 }
 
 TEST(PacketParserRtl, BackToBackSingleBeatFramesEachGetTheirOwnMeta) {

@@ -3,6 +3,8 @@
 // the stages share only the clock, the reset and the table-write bus, as in picket_kernel.
 //
 //   packet_parser      s_axis_* -> m_meta_*      (its own port names)
+//   checksum_check     s_axis_* -> cs_out_*      (beside the parser, as in the kernel)
+//   flow_table         fl_in_*  -> fl_out_*
 //   identity_lookup    id_in_*  -> id_out_*
 //   policy_lookup      pol_in_* -> pol_out_*
 //   literal_prefilter  pf_beat_* -> pf_*
@@ -50,6 +52,40 @@ module picket_stages #(
   output logic [11:0]            m_meta_vlan0,
   output logic [11:0]            m_meta_vlan1,
   output logic [15:0]            m_meta_frame_length,
+
+  // checksum_check
+  output logic                   cs_out_valid,
+  output logic                   cs_out_header_ok,
+  output logic                   cs_out_segment_ok,
+  output logic                   cs_out_udp_zero,
+
+  // flow_table
+  input  wire                    fl_flush,
+  output logic                   fl_flushing,
+  input  wire [63:0]             fl_min_idle,
+  input  wire [63:0]             fl_max_idle,
+  input  wire                    fl_host_mark,
+  input  wire [11:0]             fl_host_mark_pair,
+  input  wire                    fl_host_clock_valid,
+  input  wire [63:0]             fl_host_clock,
+  input  wire                    fl_in_valid,
+  input  wire                    fl_in_keyed,
+  input  wire                    fl_in_unkeyed,
+  input  wire [63:0]             fl_in_now,
+  input  wire [127:0]            fl_in_src,
+  input  wire [127:0]            fl_in_dst,
+  input  wire [15:0]             fl_in_src_port,
+  input  wire [15:0]             fl_in_dst_port,
+  input  wire [7:0]              fl_in_ip_proto,
+  input  wire [7:0]              fl_in_tcp_flags,
+  input  wire [1:0]              fl_in_vlan_count,
+  input  wire [11:0]             fl_in_vlan0,
+  input  wire [11:0]             fl_in_vlan1,
+  output logic                   fl_out_valid,
+  output logic [1:0]             fl_out_state,
+  output logic                   fl_out_to_server,
+  output logic                   fl_out_client_proven,
+  output logic                   fl_out_learned,
 
   // identity_lookup
   input  wire                    id_in_valid,
@@ -122,6 +158,21 @@ module picket_stages #(
     .m_meta_ip_proto, .m_meta_fragment, .m_meta_has_l4, .m_meta_src_port, .m_meta_dst_port,
     .m_meta_tcp_flags, .m_meta_icmp_type, .m_meta_icmp_code, .m_meta_payload_offset,
     .m_meta_payload_length, .m_meta_vlan_count, .m_meta_vlan0, .m_meta_vlan1, .m_meta_frame_length);
+
+  checksum_check #(.DATA_W(DATA_W)) checksums (
+    .clk, .rst, .beat_valid(s_axis_tvalid), .beat_data(s_axis_tdata), .beat_keep(s_axis_tkeep),
+    .beat_last(s_axis_tlast), .out_valid(cs_out_valid), .out_header_ok(cs_out_header_ok),
+    .out_segment_ok(cs_out_segment_ok), .out_udp_zero(cs_out_udp_zero));
+
+  flow_table flows (
+    .clk, .rst, .flush(fl_flush), .flushing(fl_flushing), .min_idle(fl_min_idle), .max_idle(fl_max_idle),
+    .host_mark(fl_host_mark), .host_mark_pair(fl_host_mark_pair), .host_clock_valid(fl_host_clock_valid),
+    .host_clock(fl_host_clock),
+    .in_valid(fl_in_valid), .in_keyed(fl_in_keyed), .in_unkeyed(fl_in_unkeyed), .in_now(fl_in_now),
+    .in_src(fl_in_src), .in_dst(fl_in_dst), .in_src_port(fl_in_src_port), .in_dst_port(fl_in_dst_port),
+    .in_ip_proto(fl_in_ip_proto), .in_tcp_flags(fl_in_tcp_flags), .in_vlan_count(fl_in_vlan_count),
+    .in_vlan0(fl_in_vlan0), .in_vlan1(fl_in_vlan1), .out_valid(fl_out_valid), .out_state(fl_out_state),
+    .out_to_server(fl_out_to_server), .out_client_proven(fl_out_client_proven), .out_learned(fl_out_learned));
 
   identity_lookup identities (
     .clk, .rst, .in_valid(id_in_valid), .in_bank(id_in_bank), .in_now(id_in_now), .in_src(id_in_src),

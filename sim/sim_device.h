@@ -30,6 +30,12 @@ class SimDevice final : public Device {
   bool load(const TableImage& image, std::string& error) override { return control_->load(image, error); }
   void set_time(int64_t ns) override { control_->set_time(ns); }
   void use_packet_time(bool on) override { control_->use_packet_time(on); }
+  bool set_flows(const DeviceFlowSettings& settings, std::string& error) override {
+    return control_->set_flows(settings, error);
+  }
+  void host_packet(const IpAddress& src, const IpAddress& dst, int64_t ns) override {
+    control_->host_packet(src, dst, ns);
+  }
   using Device::process;
   bool process(std::span<const PacketView> batch, std::vector<DeviceResult>& out, std::string& error) override;
   DeviceCounters counters() override { return control_->counters(); }

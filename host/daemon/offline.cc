@@ -275,6 +275,9 @@ void print_summary(const OfflineSummary& s, Judge& judge, std::FILE* out) {
                  static_cast<unsigned long long>(d.device_drops),
                  static_cast<unsigned long long>(d.needs_flow_state + d.needs_stream),
                  static_cast<unsigned long long>(d.disagreements));
+    std::fprintf(out, "  card flow table: direction known for %llu packets, untrusted for %llu, set full for %llu\n",
+                 static_cast<unsigned long long>(d.flow_known), static_cast<unsigned long long>(d.flow_untrusted),
+                 static_cast<unsigned long long>(d.flow_full));
     for (const std::string& n : device->disagreements()) std::fprintf(out, "    %s\n", n.c_str());
   }
 }

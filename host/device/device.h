@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "device/table_image.h"
+#include "packet/ip_address.h"
 #include "packet/packet.h"
 #include "register_map.h"
 
@@ -30,6 +31,10 @@ struct DeviceResult {
   bool punt_policy = false, punt_rules = false, hit_overflow = false;
   bool rule_valid = false;
   uint16_t rule = 0;  // the hardware literal id of the final rule the verdict names
+  // The frame's flow on the card (hw/flow_table.sv); to_server and client_proven hold for kKnown.
+  hw::FlowState flow_state = hw::FlowState::kNone;
+  bool to_server = false;
+  bool client_proven = false;
   struct Hit {
     bool valid = false;
     bool final = false;
@@ -40,9 +45,21 @@ struct DeviceResult {
   static DeviceResult decode(std::span<const uint32_t, hw::result::kWords> words);
 };
 
+// What the card's flow table needs of the host's (hw/flow_table.sv).
+struct DeviceFlowSettings {
+  // The shortest and the longest of the host's idle timeouts (FlowConfig): the card trusts a
+  // flow's direction only while it is idle no longer than the shortest, and frees its entry
+  // past the longest.
+  int64_t min_idle_ns = 0;
+  int64_t max_idle_ns = 0;
+  // The host tracks no flow for a packet whose checksum fails (--checksums validate or drop).
+  bool checksums = true;
+};
+
 struct DeviceCounters {
   uint64_t packets = 0, bytes = 0, forwarded = 0, punted = 0, hit_overflow = 0;
   uint64_t drop_malformed = 0, drop_policy = 0, drop_signature = 0;
+  uint64_t flow_learned = 0, flow_full = 0, flow_untrusted = 0;
 };
 
 class Device {
@@ -55,6 +72,13 @@ class Device {
   // Judge frames at this time (ns since 1970) from now on, or at each packet's own timestamp.
   virtual void set_time(int64_t ns) = 0;
   virtual void use_packet_time(bool on) = 0;
+  // Sets up the flow table as the host tracks flows, and waits until it is empty (it empties
+  // itself after reset): call it before the first frame. False, with `error`, on failure.
+  virtual bool set_flows(const DeviceFlowSettings& settings, std::string& error) = 0;
+  // Tells the flow table of a packet between these addresses that only the host saw (a
+  // capture cut it short, say): flows of the pair are no longer trusted, and the flow clock
+  // moves on to `ns`. Call it between process() calls, in packet order.
+  virtual void host_packet(const IpAddress& src, const IpAddress& dst, int64_t ns) = 0;
   // One result per packet, in order. Frames are read where they lie (an mbuf inline).
   virtual bool process(std::span<const PacketView> batch, std::vector<DeviceResult>& out, std::string& error) = 0;
   // The same for packets held in memory (tests, benchmarks).

@@ -5,6 +5,8 @@
 #include <sstream>
 #include <utility>
 
+#include "device/table_bits.h"
+
 namespace picket {
 
 DeviceControl::DeviceControl(RegisterBus bus) : bus_(std::move(bus)) {
@@ -26,6 +28,35 @@ void DeviceControl::set_time(int64_t ns) {
   bus_.write(hw::reg::kTimeHi, static_cast<uint32_t>(t >> 32));
 }
 
+bool DeviceControl::set_flows(const DeviceFlowSettings& settings, std::string& error) {
+  auto put = [&](uint32_t lo, uint32_t hi, int64_t ns) {
+    uint64_t t = ns < 0 ? 0 : static_cast<uint64_t>(ns);
+    bus_.write(lo, static_cast<uint32_t>(t));
+    bus_.write(hi, static_cast<uint32_t>(t >> 32));
+  };
+  put(hw::reg::kFlowMinIdleLo, hw::reg::kFlowMinIdleHi, settings.min_idle_ns);
+  put(hw::reg::kFlowMaxIdleLo, hw::reg::kFlowMaxIdleHi, settings.max_idle_ns);
+  uint32_t bit = 1u << hw::control::kChecksums.lsb;
+  control_ = settings.checksums ? control_ | bit : control_ & ~bit;
+  bus_.write(hw::reg::kControl, control_);
+  // Emptying takes a cycle per set.
+  for (uint32_t waited = 0; bus_.read(hw::reg::kFlowFlush) & 1; ++waited) {
+    if (waited > (4u << hw::kFlowSetBits)) {
+      error = "the flow table never finished emptying";
+      return false;
+    }
+    bus_.wait();
+  }
+  return true;
+}
+
+void DeviceControl::host_packet(const IpAddress& src, const IpAddress& dst, int64_t ns) {
+  bus_.write(hw::reg::kFlowMark, hw::flow_pair_hash(src.value(), dst.value()));
+  uint64_t t = ns < 0 ? 0 : static_cast<uint64_t>(ns);
+  bus_.write(hw::reg::kFlowClockLo, static_cast<uint32_t>(t));
+  bus_.write(hw::reg::kFlowClockHi, static_cast<uint32_t>(t >> 32));
+}
+
 uint64_t DeviceControl::read_counter(uint32_t index) {
   bus_.write(hw::reg::kCounterSelect, index);
   for (int i = 0; i < 3; ++i) bus_.wait();  // the snapshot is taken two cycles after the select
@@ -43,13 +74,17 @@ DeviceCounters DeviceControl::counters() {
   c.drop_malformed = read_counter(hw::counter::kDropMalformed);
   c.drop_policy = read_counter(hw::counter::kDropPolicy);
   c.drop_signature = read_counter(hw::counter::kDropSignature);
+  c.flow_learned = read_counter(hw::counter::kFlowLearned);
+  c.flow_full = read_counter(hw::counter::kFlowFull);
+  c.flow_untrusted = read_counter(hw::counter::kFlowUntrusted);
   return c;
 }
 
 bool DeviceControl::load(const TableImage& image, std::string& error) {
   RegisterBus& bus = bus_;
   // CONTROL bits the host sets itself; the rest come with the image.
-  const uint32_t keep = 1u << hw::control::kPacketTime.lsb | 1u << hw::control::kDropInline.lsb;
+  const uint32_t keep = 1u << hw::control::kPacketTime.lsb | 1u << hw::control::kDropInline.lsb |
+                        1u << hw::control::kChecksums.lsb;
   uint32_t version = bus.read(hw::reg::kVersion);
   if (version != hw::kRegmapVersion || image.format_version != hw::kRegmapVersion) {
     std::ostringstream s;

@@ -32,6 +32,8 @@ class DeviceControl {
   bool load(const TableImage& image, std::string& error);
   void set_time(int64_t ns);
   void use_packet_time(bool on);
+  bool set_flows(const DeviceFlowSettings& settings, std::string& error);
+  void host_packet(const IpAddress& src, const IpAddress& dst, int64_t ns);
   DeviceCounters counters();
   uint64_t rule_frames(uint16_t literal) { return read_counter(hw::counter::kRuleBase + literal); }
   uint32_t generation() const { return generation_; }  // images loaded so far

@@ -1,6 +1,7 @@
 #include "device/device_engine.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace picket {
 
@@ -13,6 +14,14 @@ std::unique_ptr<DeviceEngine> DeviceEngine::create(std::unique_ptr<Device> devic
     return nullptr;
   }
   device->use_packet_time(true);  // judge each packet at its own time, as the software engine does
+  const FlowConfig& f = engine->flows().config();
+  const int64_t timeouts[] = {f.tcp_new_timeout_ns, f.tcp_established_timeout_ns, f.tcp_closed_timeout_ns,
+                              f.new_timeout_ns, f.established_timeout_ns};
+  DeviceFlowSettings flows;
+  flows.min_idle_ns = *std::min_element(std::begin(timeouts), std::end(timeouts));
+  flows.max_idle_ns = *std::max_element(std::begin(timeouts), std::end(timeouts));
+  flows.checksums = engine->config().checksums != ChecksumMode::kNone;
+  if (!device->set_flows(flows, error)) return nullptr;
   if (!device->load(d->tables_->image, error)) return nullptr;
   d->device_ = std::move(device);
   d->engine_ = std::move(engine);
@@ -56,7 +65,18 @@ void DeviceEngine::take(const DeviceResult& r) {
 void DeviceEngine::count_punt(const DeviceResult& r) {
   ++stats_.punted;
   if (r.host_decode) ++stats_.punted_decode;
-  if (r.punt_policy) ++stats_.punted_policy;
+  if (r.punt_policy) {
+    ++stats_.punted_policy;
+    if (r.src_id >= hw::table::policy_mask::kDepth || r.dst_id >= hw::table::policy_mask::kDepth) {
+      ++stats_.punted_policy_identity;
+    } else if (r.flow_state == hw::FlowState::kUntrusted) {
+      ++stats_.punted_policy_untrusted;
+    } else if (r.flow_state == hw::FlowState::kFull) {
+      ++stats_.punted_policy_full;
+    } else {
+      ++stats_.punted_policy_no_flow;
+    }
+  }
   if (!r.punt_rules) return;
   ++stats_.punted_rules;
   bool candidate = std::any_of(r.hits.begin(), r.hits.end(), [](const DeviceResult::Hit& h) { return h.valid && !h.final; });
@@ -79,6 +99,23 @@ void DeviceEngine::check(const DeviceResult& r, const HardwareView& view, const 
   const bool by_flow = v.flow_was_blocked || v.flow_passed || v.reason == DropReason::kStream || v.bad_checksum ||
                        v.decoded.reassembled || v.reason == DropReason::kFragment || v.reason == DropReason::kMidstream;
   if (r.verdict == hw::Verdict::kPunt) count_punt(r);
+  switch (r.flow_state) {
+    case hw::FlowState::kKnown: ++stats_.flow_known; break;
+    case hw::FlowState::kUntrusted: ++stats_.flow_untrusted; break;
+    case hw::FlowState::kFull: ++stats_.flow_full; break;
+    case hw::FlowState::kNone: break;
+  }
+  // A direction the card trusts must be the host's: the client -> server side, and whether a
+  // SYN proved it where that matters (the server's TCP packets). A packet the host judged
+  // without a flow (no_stream of a refused fragment, say) counts as to_server there.
+  if (r.flow_state == hw::FlowState::kKnown && !v.bad_checksum && !v.decoded.reassembled) {
+    const bool host_to_server = !v.has_flow || v.direction == Direction::kToServer;
+    if (r.to_server != host_to_server) {
+      why = "the device's flow direction is not the host's";
+    } else if (!r.to_server && v.decoded.is_tcp() && r.client_proven != v.client_proven) {
+      why = "the device's flow has another proof of its client than the host's";
+    }
+  }
   if (by_flow || v.stream_matched) {
     ++(by_flow ? stats_.needs_flow_state : stats_.needs_stream);
     if (r.verdict == hw::Verdict::kDrop) ++stats_.device_drops;
@@ -116,13 +153,30 @@ bool DeviceEngine::process(std::span<const PacketView> batch, std::vector<Verdic
     for (size_t i = 0; i < batch.size(); ++i) sent_index_[i] = i;
     if (!device_->process(batch, results_, error)) return false;
   } else {
+    // The card's flow table must hear of an IP packet only the host sees before the frames
+    // after it: the frames before go first, then the card is told (Device::host_packet).
+    results_.clear();
     sent_.clear();
+    auto send = [&]() {
+      if (sent_.empty()) return true;
+      if (!device_->process(sent_, part_, error)) return false;
+      results_.insert(results_.end(), part_.begin(), part_.end());
+      sent_.clear();
+      return true;
+    };
     for (size_t i = 0; i < batch.size(); ++i) {
-      if (!for_device(batch[i])) continue;
-      sent_index_[i] = sent_.size();
-      sent_.push_back(batch[i]);
+      const PacketView& p = batch[i];
+      if (for_device(p)) {
+        sent_index_[i] = results_.size() + sent_.size();
+        sent_.push_back(p);
+        continue;
+      }
+      const DecodedPacket d = decode(p.bytes.data(), static_cast<uint32_t>(p.bytes.size()), p.wire_length, p.link_type);
+      if (!d.ok() || !d.is_ip()) continue;
+      if (!send()) return false;
+      device_->host_packet(d.src, d.dst, p.timestamp_ns);
     }
-    if (!device_->process(sent_, results_, error)) return false;
+    if (!send()) return false;
   }
   for (size_t i = 0; i < batch.size(); ++i) {
     ++stats_.packets;

@@ -26,7 +26,11 @@ constexpr size_t kMaxDeviceFrame = 9216;
 struct DeviceEngineStats {
   uint64_t packets = 0;
   uint64_t punted = 0;          // the device sent the frame to the host
-  uint64_t punted_policy = 0;   // ... because the policy decision depends on the flow's direction
+  uint64_t punted_policy = 0;   // ... because the policy decision depends on the flow's direction,
+  uint64_t punted_policy_no_flow = 0;    //   the frame has no flow the card keys (not TCP/UDP, a fragment)
+  uint64_t punted_policy_untrusted = 0;  //   its flow's direction is not trusted (hw/flow_table.sv)
+  uint64_t punted_policy_full = 0;       //   its flow is new and its set in the card's table is full
+  uint64_t punted_policy_identity = 0;   //   an identity id beyond the card's policy table
   uint64_t punted_rules = 0;    // ... because of candidate rules, host-only rules or overflow:
   uint64_t punted_candidates = 0;  //   a literal hit the hardware cannot finish
   uint64_t punted_host_rules = 0;  //   no such hit, but a host-only rule may apply (class or port)
@@ -39,6 +43,10 @@ struct DeviceEngineStats {
   // stream before the segment (a rule matched across segments).
   uint64_t needs_flow_state = 0;
   uint64_t needs_stream = 0;
+  // The card's flow table, per frame: a trusted direction, untrusted, or full.
+  uint64_t flow_known = 0;
+  uint64_t flow_untrusted = 0;
+  uint64_t flow_full = 0;
   uint64_t disagreements = 0;
 };
 
@@ -80,6 +88,7 @@ class DeviceEngine {
   std::unique_ptr<SoftwareEngine> engine_;
   std::shared_ptr<const CompiledTables> tables_;
   std::vector<DeviceResult> results_;
+  std::vector<DeviceResult> part_;  // one device call's, when a batch is sent in parts
   HardwareView view_;  // reused: its rule lists keep their storage
   std::vector<PacketView> sent_;
   std::vector<size_t> sent_index_;

@@ -24,6 +24,9 @@ DeviceResult DeviceResult::decode(std::span<const uint32_t, hw::result::kWords> 
   d.hit_overflow = hw::get_field(w, r::kHitOverflow);
   d.rule_valid = hw::get_field(w, r::kRuleValid);
   d.rule = static_cast<uint16_t>(hw::get_field(w, r::kRule));
+  d.flow_state = static_cast<hw::FlowState>(hw::get_field(w, r::kFlowState));
+  d.to_server = hw::get_field(w, r::kToServer);
+  d.client_proven = hw::get_field(w, r::kClientProven);
   uint64_t valid = hw::get_field(w, r::kHitValid), final = hw::get_field(w, r::kHitFinal);
   for (unsigned i = 0; i < hw::kFrameHits; ++i) {
     d.hits[i].valid = (valid >> i) & 1;

@@ -55,6 +55,12 @@ inline uint32_t identity_a_hash(uint128 address) {
 inline uint32_t identity_b_hash(uint128 address) {
   return h3(kIdentityBHashColumns, {static_cast<uint64_t>(address), static_cast<uint64_t>(address >> 64)});
 }
+// The address pair slot of hw/flow_table.sv: the lower address in the low 128 input bits.
+inline uint32_t flow_pair_hash(uint128 a, uint128 b) {
+  const uint128 lo = a < b ? a : b, hi = a < b ? b : a;
+  return h3(kFlowPairHashColumns, {static_cast<uint64_t>(lo), static_cast<uint64_t>(lo >> 64),
+                                   static_cast<uint64_t>(hi), static_cast<uint64_t>(hi >> 64)});
+}
 // Over case-folded bytes, the first byte in bits 7..0.
 inline uint32_t literal_4_hash(uint32_t folded) { return h3(kLiteral4HashColumns, {folded}); }
 inline uint32_t literal_8_hash(uint64_t folded) { return h3(kLiteral8HashColumns, {folded}); }

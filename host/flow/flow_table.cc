@@ -122,10 +122,11 @@ uint32_t FlowTable::allocate() {
 }
 
 void FlowTable::expire(int64_t now_ns) {
+  clock_ns_ = std::max(clock_ns_, now_ns);
   // The tail is the least recently seen flow; stop at the first one still alive.
   while (tail_ != kNil) {
     const Flow& f = slots_[tail_].flow;
-    if (now_ns - f.last_seen_ns <= timeout(f)) break;
+    if (clock_ns_ - f.last_seen_ns <= timeout(f)) break;
     remove(tail_, FlowEnd::kTimeout);
     ++counters_.expired;
   }
@@ -162,7 +163,7 @@ std::optional<FlowRef> FlowTable::track(const DecodedPacket& p, uint32_t wire_le
   if (auto it = index_.find(*key); it != index_.end()) {
     i = it->second;
     const Flow& f = slots_[i].flow;
-    if (now_ns - f.last_seen_ns > timeout(f)) {
+    if (clock_ns_ - f.last_seen_ns > timeout(f)) {
       remove(i, FlowEnd::kTimeout);
       ++counters_.expired;
       i = kNil;

@@ -23,7 +23,10 @@
 // The table holds at most `max_flows`; a new flow when it is full evicts a flow that is not
 // established, or closed, among the kEvictionScan least recently seen, else the least
 // recently seen one; evictions are counted. A flow idle longer than its timeout is gone: the
-// next packet of that 5-tuple starts a new flow. Malformed packets, fragments and non-IP
+// next packet of that 5-tuple starts a new flow. Idle time runs on a clock that never goes
+// back (the latest packet time seen), so a packet stamped earlier than one before it (a
+// capture's reordering, captures replayed one after another) revives no flow that had ended:
+// the card's flow table (hw/flow_table.sv) keeps the same clock. Malformed packets, fragments and non-IP
 // frames have no flow.
 #pragma once
 
@@ -194,6 +197,7 @@ class FlowTable {
   uint32_t head_ = kNil;  // most recently seen
   uint32_t tail_ = kNil;  // least recently seen
   uint64_t next_id_ = 1;
+  int64_t clock_ns_ = INT64_MIN;  // the latest time seen
   FlowCounters counters_;
   std::function<void(const Flow&, FlowEnd)> on_end_;
 };

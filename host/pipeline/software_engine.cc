@@ -265,6 +265,7 @@ void SoftwareEngine::flow_stage(PacketContext& ctx) {
   v.has_flow = true;
   v.flow_id = flow->flow->id;
   v.direction = flow->direction;
+  v.client_proven = flow->flow->client_proven;
 }
 
 void SoftwareEngine::identity_stage(PacketContext& ctx) {

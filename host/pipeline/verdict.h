@@ -53,6 +53,7 @@ struct Verdict {
   bool has_flow = false;
   uint64_t flow_id = 0;
   Direction direction = Direction::kToServer;
+  bool client_proven = false;  // a SYN proved which side of the flow is its client
 
   bool policy_checked = false;
   PolicyDecision policy;
@@ -93,6 +94,7 @@ struct Verdict {
     has_flow = false;
     flow_id = 0;
     direction = Direction::kToServer;
+    client_proven = false;
     policy_checked = false;
     policy = PolicyDecision{};
     audit_would_drop = false;

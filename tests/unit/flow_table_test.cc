@@ -149,6 +149,19 @@ TEST(FlowTable, IdleFlowExpiresAndTheNextPacketStartsANewOne) {
   EXPECT_EQ(t.counters().expired, 1u);
 }
 
+// Idle time runs on the latest time seen: a packet stamped earlier than one before it does not
+// bring back a flow already idle past its timeout at that later time, even one expire() had not
+// reached yet (behind a flow with a longer timeout).
+TEST(FlowTable, APacketStampedEarlierRevivesNoFlowThatHadEnded) {
+  FlowTable t;
+  see(t, tcp(true, kSyn), 0);                        // TCP, not established: 60 s
+  Seen dns = see(t, udp(true), 1 * kSecond);         // UDP: 30 s, newer than the TCP flow
+  see(t, udp(true, "10.0.0.7"), 45 * kSecond);       // the TCP flow is still alive: expire() stops there
+  Seen back = see(t, udp(true), 10 * kSecond);       // earlier than 45 s, but 44 s idle at 45 s
+  EXPECT_TRUE(back.created);
+  EXPECT_NE(back.id, dns.id);
+}
+
 TEST(FlowTable, FullTableEvictsTheLeastRecentlySeenFlow) {
   FlowConfig c;
   c.max_flows = 2;
