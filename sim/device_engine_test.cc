@@ -230,6 +230,58 @@ TEST(DeviceEngineDifferential, AWeakPatternOnAnyPortAlertsOnce) {
   fs::remove_all(dir);
 }
 
+// A fast pattern in an HTTP header value is a hardware literal searched on the raw frames: the
+// frame that carries it goes to the host, the others are decided on the card. Requests whose
+// header, or the literal itself, is split over two segments are judged as the software engine
+// judges them, and the card claims nothing the host would not.
+TEST(DeviceEngineDifferential, AnHttpHeaderFastPatternIsSearchedOnTheWire) {
+  fs::path dir = fs::temp_directory_path() / ("picket-http-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "ua.rules") << "alert http any any -> any any (msg:\"scanner\"; flow:established,to_server; "
+                                     "http.user_agent; content:\"sqlmap\"; nocase; sid:60;)\n";
+  EngineFiles files;
+  files.rule_files = {(dir / "ua.rules").string()};
+  auto pair = make_pair(files, {});
+  ASSERT_TRUE(pair.dev);
+  EXPECT_EQ(pair.dev->plan().report.host_rules, 0u);  // the rule is on a hardware literal
+  std::vector<Diagnostic> errors;
+  auto scenario = trafgen::parse_scenario(
+      "start 2023-11-14T22:13:20Z\n"
+      "host client 10.0.0.1\nhost server 10.0.0.2\n"
+      "session 0 client:40000 -> server:80 tcp\n"
+      "  > GET /a HTTP/1.1\\r\\nHost: x\\r\\nUser-Agent: SQLMap/1.0\\r\\n\n"
+      "  > Accept: */*\\r\\n\\r\\n\n"
+      "  < HTTP/1.1 200 OK\\r\\nContent-Length: 0\\r\\n\\r\\n\n"
+      "end\n"
+      "session 1 client:40001 -> server:80 tcp\n"
+      "  > GET /b HTTP/1.1\\r\\nUser-Agent: sql\n"
+      "  > map/1.0\\r\\n\\r\\n\n"
+      "  < HTTP/1.1 200 OK\\r\\nContent-Length: 0\\r\\n\\r\\n\n"
+      "end\n"
+      "session 2 client:40002 -> server:80 tcp repeat 20 every 1\n"
+      "  > GET /c HTTP/1.1\\r\\nUser-Agent: curl/8.0\\r\\n\\r\\n\n"
+      "  < HTTP/1.1 200 OK\\r\\nContent-Length: 0\\r\\n\\r\\n\n"
+      "end\n",
+      "http.scenario", errors);
+  ASSERT_TRUE(scenario);
+  std::vector<Packet> packets = trafgen::generate_packets(*scenario);
+  Tally t;
+  run_both(*pair.sw, *pair.dev, packets, t, "http");
+  expect_agreement(t, *pair.dev);
+  // Both scanner requests alert, on the software engine as on the card's engine.
+  std::vector<Verdict> got;
+  size_t alerts = 0;
+  auto check = make_pair(files, {});
+  std::string error;
+  ASSERT_TRUE(check.dev->process(packets, got, error)) << error;
+  for (const Verdict& v : got) alerts += v.alerts.size();
+  EXPECT_EQ(alerts, 2u);
+  // The clean sessions' frames are decided on the card.
+  const DeviceEngineStats& st = check.dev->stats();
+  EXPECT_LT(st.punted, st.packets / 4);
+  fs::remove_all(dir);
+}
+
 // Control changes reach the device: each generation the controller publishes comes with its
 // table image, which the device worker loads into the idle bank. The device and the software
 // engine, both taking the same generations up, agree packet by packet after every change.

@@ -71,7 +71,7 @@ class FlowSim {
   }
   void host_packet(const IpAddress& a, const IpAddress& b, int64_t now) {
     top_->fl_host_mark = 1;
-    top_->fl_host_mark_pair = hw::flow_pair_hash(a.value(), b.value());
+    top_->fl_host_mark_pair = static_cast<uint16_t>(hw::flow_pair_hash(a.value(), b.value()));
     top_->fl_host_clock_valid = 1;
     top_->fl_host_clock = static_cast<uint64_t>(now);
     tick();

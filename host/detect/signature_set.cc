@@ -38,6 +38,14 @@ bool is_body_buffer(BufferId b) {
   return b == h.file_data || b == h.request_body || b == h.response_body;
 }
 
+// Whether `payload` holds the fast pattern's bytes (without case when it is nocase).
+bool carries(std::string_view payload, const rules::FastPattern& fp) {
+  const std::string_view want = fp.bytes;
+  if (!fp.nocase) return payload.find(want) != std::string_view::npos;
+  auto same = [](char a, char b) { return ascii_lower(a) == ascii_lower(b); };
+  return std::search(payload.begin(), payload.end(), want.begin(), want.end(), same) != payload.end();
+}
+
 }  // namespace
 
 std::unique_ptr<SignatureSet> SignatureSet::compile(std::vector<rules::Rule> rules, const IdentityRegistry& registry,
@@ -435,7 +443,15 @@ bool SignatureSet::payload_matches(const CompiledRule& cr, const DetectionInput&
                                    InspectionScratch& s, bool& on_stream) const {
   const rules::FlowCondition& f = cr.rule.flow;
   on_stream = false;
-  if (!f.only_stream && buffers_match(cr, ctx.payload, http, s)) return true;
+  if (!f.only_stream && buffers_match(cr, ctx.payload, http, s)) {
+    // A message parsed over the stream can match on a segment that does not carry the rule's
+    // fast pattern (it came earlier, or is split between segments): that match is the
+    // stream's, not this packet's, which is all a card saw of it.
+    if (http && cr.rule.fast_pattern && cr.rule.matches[cr.rule.fast_pattern->match].buffer != kPacketBuffer) {
+      on_stream = !carries(ctx.payload, *cr.rule.fast_pattern);
+    }
+    return true;
+  }
   // The stream window, when it says more than the packet (it holds earlier bytes, or queued
   // ones the segment made next), or the rule looks at streams only.
   const bool window_is_packet = ctx.stream_fresh == 0 && ctx.stream.size() == ctx.payload.size();

@@ -7,6 +7,7 @@
 #include "base/text.h"
 #include "detect/keywords/keyword.h"
 #include "device/table_bits.h"
+#include "rules/buffers.h"
 #include "rules/fast_pattern.h"
 
 namespace picket {
@@ -195,7 +196,9 @@ std::map<std::string, Literal> collect_literals(std::span<const rules::Rule> rul
   for (uint32_t i = 0; i < rules.size(); ++i) {
     const rules::Rule& r = rules[i];
     if (!r.fast_pattern || r.fast_pattern->bytes.size() < 4) continue;
-    if (r.matches[r.fast_pattern->match].buffer != kPacketBuffer) continue;
+    // A fast pattern in a buffer sent as it is (the payload, an HTTP header value) is in the
+    // frame that carries it; one a parser builds (a normalized URI, a decompressed body) is not.
+    if (!buffers().spec(r.matches[r.fast_pattern->match].buffer).verbatim) continue;
     const std::string p(r.fast_pattern->window());  // rules/fast_pattern.h
     Literal& lit = by_folded[ascii_lower(p)];
     if (lit.rules.empty()) {

@@ -12,7 +12,7 @@ bool has(const std::vector<std::string>& words, std::string_view w) {
 
 }  // namespace
 
-BufferRegistry::BufferRegistry() { add({"pkt_data", "", {"pkt_data", "raw_data"}, {}, 0}); }
+BufferRegistry::BufferRegistry() { add({"pkt_data", "", {"pkt_data", "raw_data"}, {}, 0, true}); }
 
 BufferId BufferRegistry::add(BufferSpec spec) {
   if (specs_.size() == kMaxBuffers) throw std::logic_error("more than kMaxBuffers inspection buffers");

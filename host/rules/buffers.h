@@ -31,6 +31,9 @@ struct BufferSpec {
   std::vector<std::string> sticky;     // keywords selecting it for the options after them
   std::vector<std::string> modifiers;  // content modifiers putting the content before them in it
   char pcre_flag = 0;                  // the pcre flag inspecting it, or 0
+  // Its bytes are sent as they are (a slice of the packet's payload or of the message), so a
+  // literal found in it is on the wire too: the card can search for it in raw frames.
+  bool verbatim = false;
 };
 
 class BufferRegistry {
