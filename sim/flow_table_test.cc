@@ -296,5 +296,35 @@ TEST(FlowTableRtl, EverySixtyFourByteFrameANewFlowAtLineRate) {
               static_cast<unsigned long long>(c.flow_learned), static_cast<unsigned long long>(c.flow_full));
 }
 
+// A card keeps its flow table across host runs; the host's begins empty, so setting the flows
+// up again empties the card's: a flow it knew is learned anew from its next frame.
+TEST(FlowTableRtl, SettingUpFlowsAgainForgetsEveryFlow) {
+  TestTables t = compile_test_tables("forget.rules", "alert tcp any any -> any 9 (content:\"needle-8\"; sid:1;)\n");
+  ASSERT_TRUE(t.ok);
+  SimDevice sim;
+  std::string error;
+  const DeviceFlowSettings flows{30 * kSecond, 600 * kSecond, true};
+  ASSERT_TRUE(sim.set_flows(flows, error)) << error;
+  ASSERT_TRUE(sim.load(t.tables.image, error)) << error;
+  sim.use_packet_time(true);
+  auto frame = [](uint8_t flags, bool from_client) {
+    Packet p;
+    p.bytes = from_client ? PacketBuilder().ipv4("10.7.0.1", "10.7.0.2").tcp(5000, 80, flags).build()
+                          : PacketBuilder().ipv4("10.7.0.2", "10.7.0.1").tcp(80, 5000, flags).build();
+    p.wire_length = static_cast<uint32_t>(p.bytes.size());
+    p.timestamp_ns = 1'700'000'000 * kSecond;
+    return std::vector<Packet>{p};
+  };
+  std::vector<DeviceResult> r;
+  ASSERT_TRUE(sim.process(frame(tcp_flag::kSyn, true), r, error)) << error;
+  ASSERT_TRUE(sim.process(frame(tcp_flag::kSyn | tcp_flag::kAck, false), r, error)) << error;
+  EXPECT_EQ(sim.counters().flow_learned, 1u);
+  EXPECT_FALSE(r[0].to_server);
+  ASSERT_TRUE(sim.set_flows(flows, error)) << error;
+  ASSERT_TRUE(sim.process(frame(tcp_flag::kAck, false), r, error)) << error;
+  EXPECT_EQ(sim.counters().flow_learned, 2u);  // begun again, by the server's ACK
+  EXPECT_TRUE(r[0].to_server);
+}
+
 }  // namespace
 }  // namespace picket

@@ -72,8 +72,9 @@ class Device {
   // Judge frames at this time (ns since 1970) from now on, or at each packet's own timestamp.
   virtual void set_time(int64_t ns) = 0;
   virtual void use_packet_time(bool on) = 0;
-  // Sets up the flow table as the host tracks flows, and waits until it is empty (it empties
-  // itself after reset): call it before the first frame. False, with `error`, on failure.
+  // Sets up the flow table as the host tracks flows, empties it (of flows a card may keep from
+  // an earlier run) and waits until it is empty: call it before the first frame. False, with
+  // `error`, on failure.
   virtual bool set_flows(const DeviceFlowSettings& settings, std::string& error) = 0;
   // Tells the flow table of a packet between these addresses that only the host saw (a
   // capture cut it short, say): flows of the pair are no longer trusted, and the flow clock

@@ -39,7 +39,9 @@ bool DeviceControl::set_flows(const DeviceFlowSettings& settings, std::string& e
   uint32_t bit = 1u << hw::control::kChecksums.lsb;
   control_ = settings.checksums ? control_ | bit : control_ & ~bit;
   bus_.write(hw::reg::kControl, control_);
-  // Emptying takes a cycle per set.
+  // The table holds nothing of this host's flows: one a card kept from an earlier run must go.
+  // (After reset it is emptying already.) Emptying takes a cycle per set.
+  if (!(bus_.read(hw::reg::kFlowFlush) & 1)) bus_.write(hw::reg::kFlowFlush, 1);
   for (uint32_t waited = 0; bus_.read(hw::reg::kFlowFlush) & 1; ++waited) {
     if (waited > (4u << hw::kFlowSetBits)) {
       error = "the flow table never finished emptying";
