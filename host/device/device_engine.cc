@@ -106,8 +106,8 @@ void DeviceEngine::check(const DeviceResult& r, const HardwareView& view, const 
     case hw::FlowState::kNone: break;
   }
   // A direction the card trusts must be the host's: the client -> server side, and whether a
-  // SYN proved it where that matters (the server's TCP packets). A packet the host judged
-  // without a flow (no_stream of a refused fragment, say) counts as to_server there.
+  // SYN proved it where that matters (the server's TCP packets). (A packet the host tracks no
+  // flow for is judged as to_server there.)
   if (r.flow_state == hw::FlowState::kKnown && !v.bad_checksum && !v.decoded.reassembled) {
     const bool host_to_server = !v.has_flow || v.direction == Direction::kToServer;
     if (r.to_server != host_to_server) {
