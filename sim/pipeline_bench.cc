@@ -153,16 +153,32 @@ void punt_share(const char* what, const EngineFiles& files, const EngineConfig& 
   }
   const DeviceEngineStats& s = dev->stats();
   auto pct = [&](uint64_t n) { return 100.0 * double(n) / double(std::max<uint64_t>(1, s.packets)); };
+  // The host's time per wire frame: completing the card's frames, and the software engine
+  // alone on the same frames, one after the other in this run.
+  EngineSetup alone = set_up_engine(files, config);
+  uint64_t alone_ns = 0;
+  if (alone.engine) {
+    Verdict v;
+    for (const auto& packets : captures) {
+      const auto start = std::chrono::steady_clock::now();
+      for (const Packet& p : packets) alone.engine->process(p, v);
+      alone_ns += static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
+    }
+  }
+  const double frames = double(std::max<uint64_t>(1, s.packets));
   std::printf("%-22s %9llu frames  handed to the host %5.1f %%  (policy direction %5.1f %%: no flow %.1f %%, "
               "untrusted %.1f %%, table full %.1f %%, identity %.1f %%; headers %4.1f %%; rules "
               "%5.1f %%: literal hits %.1f %%, host-only rules %.1f %%, over 8 hits %.1f %%)  decided on the card %5.1f %%;"
               "  flow direction known on the card %.1f %%;"
-              "  host verdicts from flow state %.1f %%, from the stream %.1f %%\n",
+              "  host verdicts from flow state %.1f %%, from the stream %.1f %%;"
+              "  host ns per wire frame: with the card %.0f, the software engine alone %.0f\n",
               what, static_cast<unsigned long long>(s.packets), pct(s.punted), pct(s.punted_policy),
               pct(s.punted_policy_no_flow), pct(s.punted_policy_untrusted), pct(s.punted_policy_full),
               pct(s.punted_policy_identity), pct(s.punted_decode),
               pct(s.punted_rules), pct(s.punted_candidates), pct(s.punted_host_rules), pct(s.punted_overflow),
-              100.0 - pct(s.punted), pct(s.flow_known), pct(s.needs_flow_state), pct(s.needs_stream));
+              100.0 - pct(s.punted), pct(s.flow_known), pct(s.needs_flow_state), pct(s.needs_stream),
+              double(s.host_ns) / frames, double(alone_ns) / frames);
 }
 
 std::vector<Packet> read_capture(const fs::path& path) {

@@ -1,6 +1,7 @@
 #include "device/device_engine.h"
 
 #include <algorithm>
+#include <chrono>
 #include <iterator>
 
 namespace picket {
@@ -178,6 +179,7 @@ bool DeviceEngine::process(std::span<const PacketView> batch, std::vector<Verdic
     }
     if (!send()) return false;
   }
+  const auto host_start = std::chrono::steady_clock::now();
   for (size_t i = 0; i < batch.size(); ++i) {
     ++stats_.packets;
     if (sent_index_[i] == SIZE_MAX) {
@@ -190,6 +192,8 @@ bool DeviceEngine::process(std::span<const PacketView> batch, std::vector<Verdic
     engine_->process(batch[i], out[i], &view_);
     check(r, view_, batch[i], out[i]);
   }
+  stats_.host_ns += static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - host_start).count());
   return true;
 }
 

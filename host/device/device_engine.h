@@ -48,6 +48,8 @@ struct DeviceEngineStats {
   uint64_t flow_untrusted = 0;
   uint64_t flow_full = 0;
   uint64_t disagreements = 0;
+  // Time the host spent completing frames (the software engine's part of process()), in ns.
+  uint64_t host_ns = 0;
 };
 
 class DeviceEngine {
