@@ -26,8 +26,8 @@
 // next packet of that 5-tuple starts a new flow. Idle time runs on a clock that never goes
 // back (the latest packet time seen), so a packet stamped earlier than one before it (a
 // capture's reordering, captures replayed one after another) revives no flow that had ended:
-// the card's flow table (hw/flow_table.sv) keeps the same clock. Malformed packets, fragments and non-IP
-// frames have no flow.
+// the card's flow table (hw/flow_table.sv) keeps the same clock. Malformed packets, fragments
+// and non-IP frames have no flow.
 #pragma once
 
 #include <cstdint>
