@@ -19,16 +19,12 @@
 #include "packet/decoder.h"
 #include "testing/packet_builder.h"
 #include "verilated.h"
+#include "vl_address.h"
 
 namespace picket {
 namespace {
 
 constexpr int64_t kSecond = 1'000'000'000;
-
-void set_address(VlWide<4>& w, const IpAddress& a) {
-  for (int j = 0; j < 4; ++j) w[j] = 0;
-  for (int j = 0; j < 16; ++j) w[j / 4] |= uint32_t{a.bytes[15 - j]} << (8 * (j % 4));
-}
 
 struct FlowOut {
   hw::FlowState state;
@@ -39,10 +35,8 @@ class FlowSim {
  public:
   explicit FlowSim(const FlowConfig& c)
       : ctx_(std::make_unique<VerilatedContext>()), top_(std::make_unique<Vpicket_stages>(ctx_.get())) {
-    const int64_t t[] = {c.tcp_new_timeout_ns, c.tcp_established_timeout_ns, c.tcp_closed_timeout_ns,
-                         c.new_timeout_ns, c.established_timeout_ns};
-    top_->fl_min_idle = static_cast<uint64_t>(*std::min_element(std::begin(t), std::end(t)));
-    top_->fl_max_idle = static_cast<uint64_t>(*std::max_element(std::begin(t), std::end(t)));
+    top_->fl_min_idle = static_cast<uint64_t>(c.shortest_timeout_ns());
+    top_->fl_max_idle = static_cast<uint64_t>(c.longest_timeout_ns());
     top_->rst = 1;
     tick();
     tick();

@@ -15,6 +15,7 @@
 #include "testing/packet_builder.h"
 #include "io/pcap_file.h"
 #include "verilated.h"
+#include "vl_address.h"
 
 namespace picket {
 namespace {
@@ -36,11 +37,6 @@ struct Meta {
   bool header_ok, segment_ok, udp_zero;  // checksum_check's, beside the meta
 };
 
-IpAddress address(const VlWide<4>& w) {
-  IpAddress a;
-  for (int j = 0; j < 16; ++j) a.bytes[15 - j] = static_cast<uint8_t>(w[j / 4] >> (8 * (j % 4)));
-  return a;
-}
 
 class ParserSim {
  public:

@@ -17,6 +17,7 @@
 #include "base/time_text.h"
 #include "test_tables.h"
 #include "verilated.h"
+#include "vl_address.h"
 
 namespace picket {
 namespace {
@@ -41,10 +42,6 @@ struct CheckOut {
   bool host_rules;
 };
 
-void set_address(VlWide<4>& w, const IpAddress& a) {
-  for (int j = 0; j < 4; ++j) w[j] = 0;
-  for (int j = 0; j < 16; ++j) w[j / 4] |= uint32_t{a.bytes[15 - j]} << (8 * (j % 4));
-}
 
 uint16_t field16(const VlWide<4>& w, int i) { return static_cast<uint16_t>(w[i / 2] >> (16 * (i % 2))); }
 void set_field16(VlWide<4>& w, int i, uint16_t v) {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <iterator>
 
 namespace picket {
 
@@ -15,12 +14,9 @@ std::unique_ptr<DeviceEngine> DeviceEngine::create(std::unique_ptr<Device> devic
     return nullptr;
   }
   device->use_packet_time(true);  // judge each packet at its own time, as the software engine does
-  const FlowConfig& f = engine->flows().config();
-  const int64_t timeouts[] = {f.tcp_new_timeout_ns, f.tcp_established_timeout_ns, f.tcp_closed_timeout_ns,
-                              f.new_timeout_ns, f.established_timeout_ns};
   DeviceFlowSettings flows;
-  flows.min_idle_ns = *std::min_element(std::begin(timeouts), std::end(timeouts));
-  flows.max_idle_ns = *std::max_element(std::begin(timeouts), std::end(timeouts));
+  flows.min_idle_ns = engine->flows().config().shortest_timeout_ns();
+  flows.max_idle_ns = engine->flows().config().longest_timeout_ns();
   flows.checksums = engine->config().checksums != ChecksumMode::kNone;
   if (!device->set_flows(flows, error)) return nullptr;
   if (!device->load(d->tables_->image, error)) return nullptr;

@@ -30,6 +30,7 @@
 // and non-IP frames have no flow.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -118,6 +119,16 @@ struct FlowConfig {
   int64_t tcp_closed_timeout_ns = 60'000'000'000;
   int64_t new_timeout_ns = 30'000'000'000;           // UDP, ICMP, others
   int64_t established_timeout_ns = 300'000'000'000;  // UDP, ICMP, others
+
+  // The shortest and the longest of the idle timeouts above (the card's flow table needs both).
+  int64_t shortest_timeout_ns() const {
+    return std::min({tcp_new_timeout_ns, tcp_established_timeout_ns, tcp_closed_timeout_ns, new_timeout_ns,
+                     established_timeout_ns});
+  }
+  int64_t longest_timeout_ns() const {
+    return std::max({tcp_new_timeout_ns, tcp_established_timeout_ns, tcp_closed_timeout_ns, new_timeout_ns,
+                     established_timeout_ns});
+  }
 };
 
 struct FlowCounters {
