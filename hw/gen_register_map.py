@@ -178,11 +178,25 @@ def write_if_changed(path, text):
         f.write(text)
 
 
+def check(spec):
+    """Refuses a description whose literal filter sizes disagree with each other."""
+    p = spec["parameters"]
+    bits, hashes = p["LITERAL_FILTER_BITS"], p["LITERAL_FILTER_HASHES"]
+    outputs = {f["name"]: f["output_bits"] for f in spec["hashes"]["functions"]}
+    depths = {t["name"]: t["depth"] for t in spec["tables"]}
+    for bucket in ("4", "8"):
+        if outputs[f"literal_{bucket}_filter"] != bits * hashes:
+            sys.exit(f"literal_{bucket}_filter must have LITERAL_FILTER_BITS * LITERAL_FILTER_HASHES outputs")
+        if depths[f"LITERAL_BITMAP_{bucket}"] != hashes << (bits - 5):
+            sys.exit(f"LITERAL_BITMAP_{bucket} must hold LITERAL_FILTER_HASHES bitmaps of 2^LITERAL_FILTER_BITS bits")
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit("usage: gen_register_map.py register_map.json OUT_DIR")
     with open(sys.argv[1]) as f:
         spec = json.load(f)
+    check(spec)
     columns = h3_columns(int(spec["hashes"]["seed"], 16), spec["hashes"]["functions"])
     os.makedirs(sys.argv[2], exist_ok=True)
     write_if_changed(os.path.join(sys.argv[2], "picket_regs_pkg.sv"), sv_package(spec, columns))

@@ -3,12 +3,20 @@
 // Each literal is filed by its first min(length, 8) bytes, P: when P is 8 bytes long in the
 // 8-byte bucket, hashed whole; when 4..7 long in the 4-byte bucket, hashed on its last 4 bytes.
 // Hashes are over case-folded bytes, so one slot serves a literal with or without nocase.
+// Each bucket has a literal table, at slot hash(P) (LITERAL_HASH_BITS), and a filter in front
+// of it: FILTER_HASHES bitmaps of 2^FILTER_BITS bits, bitmap i with the bit at filter hash i
+// of P set (bits [i * FILTER_BITS +: FILTER_BITS] of literal_4_filter / literal_8_filter). A
+// position is a candidate only when its bit is set in every bitmap of the bucket: one bitmap
+// as large as the literal table would let ordinary bytes through faster than the lanes can
+// compare them once a few thousand literals are filed (README, "Sizing the prefilter").
+//
 // For every byte position of a beat, the bytes ending there (with the previous beat's last 7)
 // are hashed for both buckets:
 //
-//   cycle 0: 2 x BEAT_BYTES hashes -> each position's own copy of the two bitmaps
-//   cycle 1: 1-bit bitmap hits -> the first BEAT_HITS of them -> each lane's own copy of
-//            LITERAL_4 and LITERAL_8, at the hit's hash
+//   cycle 0: 2 x BEAT_BYTES slot hashes and filter hashes -> each position's own copy of the
+//            bucket's bitmaps
+//   cycle 1: candidates (every bitmap's bit set) -> the first BEAT_HITS of them -> each lane's
+//            own copy of LITERAL_4 and LITERAL_8, at the candidate's slot hash
 //   cycle 2: P compared exactly with the beat's bytes, folded or not (nocase) -> hits
 //            (literal id, start offset in the frame, length of P) appended to the frame's
 //            list of FRAME_HITS
@@ -18,7 +26,7 @@
 // more than one place a cycle.
 //
 // frame_valid pulses three cycles after a frame's last beat, with its list; hit_overflow says a
-// beat had more bitmap hits, or the frame more literal hits, than there is room for (the host
+// beat had more candidates, or the frame more literal hits, than there is room for (the host
 // then looks at the whole frame).
 
 `resetall
@@ -58,6 +66,9 @@ module literal_prefilter #(
   localparam int BB = DATA_W / 8;
   localparam int WIN = BB + 7;  // the previous beat's last 7 bytes, then this beat's
   localparam int HB = picket_regs_pkg::LITERAL_HASH_BITS;
+  localparam int FB = picket_regs_pkg::LITERAL_FILTER_BITS;
+  localparam int FH = picket_regs_pkg::LITERAL_FILTER_HASHES;
+  localparam int FW = FB * FH;  // a position's filter hashes, bitmap i's at [FB * i +: FB]
   localparam int LIT_W = picket_regs_pkg::TBL_LITERAL_4_W;
   localparam int POS_BITS = $clog2(BB);
 
@@ -67,7 +78,9 @@ module literal_prefilter #(
   wire bm8_we = tw_valid && 32'(tw_table) == picket_regs_pkg::TBL_LITERAL_BITMAP_8;
   wire lit4_we = tw_valid && 32'(tw_table) == picket_regs_pkg::TBL_LITERAL_4;
   wire lit8_we = tw_valid && 32'(tw_table) == picket_regs_pkg::TBL_LITERAL_8;
-  wire [HB-5:0] bm_waddr = {tw_bank, tw_index[HB-6:0]};
+  // Bitmap i of a bucket is words [i * 2^(FB-5), (i + 1) * 2^(FB-5)) of its table.
+  wire [FB-5:0] bm_waddr = {tw_bank, tw_index[FB-6:0]};
+  wire [15:0] bm_which = 16'(tw_index >> (FB - 5));
   wire [HB:0] lit_waddr = {tw_bank, tw_index[HB-1:0]};
 
   function automatic logic [7:0] fold(input logic [7:0] b);
@@ -82,6 +95,14 @@ module literal_prefilter #(
     for (int j = 0; j < HB; j++) hash8[j] = ^(x & picket_regs_pkg::H3_LITERAL_8[64 * j +: 64]);
   endfunction
 
+  function automatic logic [FW-1:0] filter4(input logic [31:0] x);
+    for (int j = 0; j < FW; j++) filter4[j] = ^(x & picket_regs_pkg::H3_LITERAL_4_FILTER[32 * j +: 32]);
+  endfunction
+
+  function automatic logic [FW-1:0] filter8(input logic [63:0] x);
+    for (int j = 0; j < FW; j++) filter8[j] = ^(x & picket_regs_pkg::H3_LITERAL_8_FILTER[64 * j +: 64]);
+  endfunction
+
   // --- Cycle 0: hashes, each read from its position's bitmap copies -------------------------
 
   logic in_frame_q;
@@ -91,7 +112,8 @@ module literal_prefilter #(
   wire [15:0] beat_index = sof ? 16'd0 : beat_index_q;
 
   logic [8*WIN-1:0] win, win_folded;
-  logic [BB*HB-1:0] h4, h8;  // position e's hashes at [HB * e +: HB]
+  logic [BB*HB-1:0] h4, h8;  // position e's slot hashes at [HB * e +: HB]
+  logic [BB*FW-1:0] f4, f8;  // position e's filter hashes at [FW * e +: FW]
   logic [BB-1:0] ok4, ok8;   // the position ends a whole window of the frame
   logic [31:0] c0_end;
 
@@ -103,19 +125,31 @@ module literal_prefilter #(
       c0_end = 32'(beat_index) * BB + 32'(e);
       h4[HB * e +: HB] = hash4(win_folded[8 * (e + 4) +: 32]);
       h8[HB * e +: HB] = hash8(win_folded[8 * e +: 64]);
+      f4[FW * e +: FW] = filter4(win_folded[8 * (e + 4) +: 32]);
+      f8[FW * e +: FW] = filter8(win_folded[8 * e +: 64]);
       ok4[e] = beat_valid && beat_keep[e] && c0_end >= 3;
       ok8[e] = beat_valid && beat_keep[e] && c0_end >= 7;
     end
   end
 
-  logic [BB*32-1:0] bm4_word, bm8_word;
+  // Position e's word of bitmap i at [32 * (FH * e + i) +: 32], and the bit of it to test.
+  logic [BB*FH*32-1:0] bm4_word, bm8_word;
+  logic [BB*FH*5-1:0] bit4, bit8;
   for (genvar e = 0; e < BB; e++) begin : position
-    table_ram #(.W(32), .DEPTH_LOG2(HB - 4)) bitmap4 (
-      .clk, .we(bm4_we), .waddr(bm_waddr), .wdata(tw_data[31:0]),
-      .raddr({beat_bank, h4[HB * e + 5 +: HB - 5]}), .rdata(bm4_word[32 * e +: 32]));
-    table_ram #(.W(32), .DEPTH_LOG2(HB - 4)) bitmap8 (
-      .clk, .we(bm8_we), .waddr(bm_waddr), .wdata(tw_data[31:0]),
-      .raddr({beat_bank, h8[HB * e + 5 +: HB - 5]}), .rdata(bm8_word[32 * e +: 32]));
+    for (genvar i = 0; i < FH; i++) begin : bitmap
+      localparam int AT = FW * e + FB * i;
+      wire we = bm_which == 16'(i);
+      table_ram #(.W(32), .DEPTH_LOG2(FB - 4)) bitmap4 (
+        .clk, .we(bm4_we && we), .waddr(bm_waddr), .wdata(tw_data[31:0]),
+        .raddr({beat_bank, f4[AT + 5 +: FB - 5]}), .rdata(bm4_word[32 * (FH * e + i) +: 32]));
+      table_ram #(.W(32), .DEPTH_LOG2(FB - 4)) bitmap8 (
+        .clk, .we(bm8_we && we), .waddr(bm_waddr), .wdata(tw_data[31:0]),
+        .raddr({beat_bank, f8[AT + 5 +: FB - 5]}), .rdata(bm8_word[32 * (FH * e + i) +: 32]));
+      always_ff @(posedge clk) begin
+        bit4[5 * (FH * e + i) +: 5] <= f4[AT +: 5];
+        bit8[5 * (FH * e + i) +: 5] <= f8[AT +: 5];
+      end
+    end
   end
 
   logic s1_valid, s1_last, s1_sof, s1_bank;
@@ -148,7 +182,7 @@ module literal_prefilter #(
     end
   end
 
-  // --- Cycle 1: bitmap hits, the first BEAT_HITS, each read from its lane's literal copies ---
+  // --- Cycle 1: candidates, the first BEAT_HITS, each read from its lane's literal copies ---
 
   logic [BB-1:0] cand4, cand8;
   logic [BEAT_HITS-1:0] sel_valid;
@@ -160,8 +194,12 @@ module literal_prefilter #(
 
   always_comb begin
     for (int e = 0; e < BB; e++) begin
-      cand4[e] = s1_ok4[e] && bm4_word[32 * e + 32'(s1_h4[HB * e +: 5])];
-      cand8[e] = s1_ok8[e] && bm8_word[32 * e + 32'(s1_h8[HB * e +: 5])];
+      cand4[e] = s1_ok4[e];
+      cand8[e] = s1_ok8[e];
+      for (int i = 0; i < FH; i++) begin
+        if (!bm4_word[32 * (FH * e + i) + 32'(bit4[5 * (FH * e + i) +: 5])]) cand4[e] = 1'b0;
+        if (!bm8_word[32 * (FH * e + i) + 32'(bit8[5 * (FH * e + i) +: 5])]) cand8[e] = 1'b0;
+      end
     end
     taken = 0;
     beat_overflow = 1'b0;

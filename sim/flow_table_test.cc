@@ -221,7 +221,7 @@ TEST(FlowTableRtl, AFullSetHandsNewFlowsOverAndTrustsNoLaterNewcomer) {
     k[2] = uint64_t(hi);
     k[3] = uint64_t(hi >> 64);
     k[4] = uint64_t{sport} | uint64_t{dport} << 16 | uint64_t{6} << 32;
-    return hw::h3(hw::kFlowHashColumns, k);
+    return static_cast<uint32_t>(hw::h3(hw::kFlowHashColumns, k));
   };
   // The hash is linear: over one port's 16 bits a set has at most 4 keys, so both ports vary.
   std::map<uint32_t, std::vector<std::pair<uint16_t, uint16_t>>> by_set;

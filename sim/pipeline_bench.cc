@@ -22,6 +22,7 @@
 #include "plan/table_compiler.h"
 #include "testing/packet_builder.h"
 #include "io/pcap_file.h"
+#include "filter_sizing.h"
 #include "sim_device.h"
 #include "tools/trafgen/scenario.h"
 
@@ -57,6 +58,9 @@ options:
                     Suricata default variables)
   --capture FILE    a pcap to judge under --rules; may be repeated (default: the corpus's
                     zeek and nDPI captures, one line for each set)
+  --filter-sizing   instead of running the model, size the prefilter's bitmaps: for the same
+                    rules and frames (generated, 64, 1518 bytes and IMIX; the captures), how
+                    many frames several bitmap geometries would hand over (sim/filter_sizing.h)
   --source DIR      the project's source folder (default: the one it was built from)
   --shared DIR      the shared corpus folder (default: ../shared beside the source)
 )";
@@ -181,6 +185,17 @@ void punt_share(const char* what, const EngineFiles& files, const EngineConfig& 
               double(s.host_ns) / frames, double(alone_ns) / frames);
 }
 
+// The bitmap sizing model (--filter-sizing) over the literals `files` compile to.
+void filter_sizing(const std::string& what, const EngineFiles& files, const EngineConfig& config,
+                   const std::vector<std::vector<Packet>>& captures) {
+  EngineSetup setup = set_up_engine(files, config, true);
+  if (!setup.engine) {
+    std::printf("%-22s the rules did not load\n", what.c_str());
+    return;
+  }
+  sim::print_filter_sizing(what, setup.engine->generation()->device->image, captures);
+}
+
 std::vector<Packet> read_capture(const fs::path& path) {
   std::vector<Packet> packets;
   try {
@@ -211,7 +226,7 @@ std::vector<std::vector<Packet>> captures_under(const fs::path& dir) {
 int main(int argc, char** argv) {
   size_t frames = 20000;
   std::vector<size_t> rule_counts = {1000, 10000};
-  bool generated_asked = false;
+  bool generated_asked = false, sizing = false;
   std::vector<std::string> rule_files, var_files, capture_files;
   fs::path source = PICKET_SOURCE_DIR, shared;
   for (int i = 1; i < argc; ++i) {
@@ -239,6 +254,8 @@ int main(int argc, char** argv) {
       var_files.push_back(value());
     } else if (a == "--capture") {
       capture_files.push_back(value());
+    } else if (a == "--filter-sizing") {
+      sizing = true;
     } else if (a == "--source") {
       source = value();
     } else if (a == "--shared") {
@@ -270,7 +287,17 @@ int main(int argc, char** argv) {
       {"IMIX", {64, 594, 64, 1518, 64, 594, 64, 594, 64, 594, 64, 64}},
   };
 
-  if (!rule_counts.empty()) {
+  // The captures' judge: the punt share under the model, or the bitmap sizing model.
+  auto judge = [&](const std::string& what, const EngineFiles& files, const EngineConfig& config,
+                   const std::vector<std::vector<Packet>>& captures, bool describe) {
+    if (sizing) {
+      filter_sizing(what, files, config, captures);
+    } else {
+      punt_share(what.c_str(), files, config, captures, describe);
+    }
+  };
+
+  if (!rule_counts.empty() && !sizing) {
     std::printf("%6s %6s %12s %14s %16s %15s %8s %9s %13s\n", "rules", "frame", "beats/cycle", "packets/cycle",
                 "Gbit/s@250MHz", "latency p50/max", "punted", "sim kpps", "sim kcycles/s");
   }
@@ -297,6 +324,13 @@ int main(int argc, char** argv) {
                 r.rules, r.hardware_rules, r.final_rules, r.host_rules, r.literal_collisions, build_seconds);
     for (const Shape& shape : shapes) {
       std::vector<Packet> packets = traffic(shape.sizes, frames, literals, rng);
+      if (sizing) {
+        if (shape.sizes.size() > 1 || shape.sizes[0] == 64 || shape.sizes[0] == 1518) {
+          sim::print_filter_sizing(std::to_string(count) + " generated rules, " + shape.name + "-byte frames",
+                                   tables->image, {packets});
+        }
+        continue;
+      }
       uint64_t bytes = 0;
       for (const Packet& p : packets) bytes += p.bytes.size();
       SimDevice sim;
@@ -326,7 +360,7 @@ int main(int argc, char** argv) {
   }
 
 
-  std::printf("# punt share on captures (the host completes every frame; 'punted' frames need it)\n");
+  if (!sizing) std::printf("# punt share on captures (the host completes every frame; 'punted' frames need it)\n");
   fs::path corpus = shared / "corpus";
   if (!rule_files.empty()) {
     EngineFiles files;
@@ -343,11 +377,11 @@ int main(int argc, char** argv) {
           std::fprintf(stderr, "picket-pipeline-bench: %s: no Ethernet frames read\n", c.c_str());
           return 1;
         }
-        punt_share(fs::path(c).filename().c_str(), files, config, {packets}, &c == &capture_files.front());
+        judge(fs::path(c).filename().string(), files, config, {packets}, &c == &capture_files.front());
       }
     } else if (fs::exists(corpus / "pcaps")) {
       for (const char* dir : {"zeek", "ndpi"}) {
-        punt_share(dir, files, config, captures_under(corpus / "pcaps" / dir), std::string_view(dir) == "zeek");
+        judge(dir, files, config, captures_under(corpus / "pcaps" / dir), std::string_view(dir) == "zeek");
       }
     } else {
       std::printf("(no corpus at %s and no --capture: nothing to judge)\n", corpus.c_str());
@@ -364,7 +398,7 @@ int main(int argc, char** argv) {
     std::vector<Diagnostic> errors;
     auto scenario = trafgen::parse_scenario(text.value_or(""), "demo.scenario", errors);
     std::vector<Packet> packets = scenario ? trafgen::generate_packets(*scenario) : std::vector<Packet>{};
-    punt_share("demo capture", files, {}, {packets});
+    judge("demo capture", files, {}, {packets}, false);
   }
   fs::path et = corpus / "rules" / "derived" / "et-open.content-only.rules";
   if (fs::exists(et)) {
@@ -374,7 +408,7 @@ int main(int argc, char** argv) {
     EngineConfig config;
     config.flows.midstream = true;
     for (const char* dir : {"zeek", "ndpi"}) {
-      punt_share((std::string(dir) + " + ET content").c_str(), files, config, captures_under(corpus / "pcaps" / dir));
+      judge(std::string(dir) + " + ET content", files, config, captures_under(corpus / "pcaps" / dir), false);
     }
   } else {
     std::printf("(no corpus at %s: the zeek and nDPI captures are skipped)\n", corpus.c_str());

@@ -224,8 +224,10 @@ class LiteralPlacer {
     const bool eight = lit.p.size() == 8;
     const uint8_t table = eight ? tbl::literal_8::kId : tbl::literal_4::kId;
     const uint8_t bitmap = eight ? tbl::literal_bitmap_8::kId : tbl::literal_bitmap_4::kId;
-    const uint32_t slot = eight ? hw::literal_8_hash(little_endian(key))
-                                : hw::literal_4_hash(static_cast<uint32_t>(little_endian(key.substr(key.size() - 4))));
+    const uint64_t hashed = eight ? little_endian(key) : little_endian(key.substr(key.size() - 4));
+    const uint32_t slot = eight ? hw::literal_8_hash(hashed) : hw::literal_4_hash(static_cast<uint32_t>(hashed));
+    const uint64_t filter = eight ? hw::literal_8_filter_hash(hashed)
+                                  : hw::literal_4_filter_hash(static_cast<uint32_t>(hashed));
     TableImage& image = out_.image;
     auto e = image.entry(table, slot);
     if (hw::get_field(e, tbl::literal_4::kValid) || next_id_ >= tbl::descriptor::kDepth) return false;
@@ -235,7 +237,10 @@ class LiteralPlacer {
     hw::set_field(e, tbl::literal_4::kLength, lit.p.size());
     hw::set_field(e, tbl::literal_4::kBytes, little_endian(lit.p));
     hw::set_field(e, tbl::literal_4::kLiteral, id);
-    image.entry(bitmap, slot / 32)[0] |= 1u << (slot % 32);
+    for (unsigned i = 0; i < hw::kLiteralFilterHashes; ++i) {
+      const uint32_t bit = hw::literal_filter_bit(filter, i);
+      image.entry(bitmap, bit / 32)[0] |= 1u << (bit % 32);
+    }
 
     const bool final = describe(id, lit);
     HardwarePlan& plan = out_.plan;

@@ -2,6 +2,8 @@
 // images are refused with the reason.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "device/table_bits.h"
 #include "plan/table_compiler.h"
 #include "device/table_image.pb.h"
@@ -68,8 +70,18 @@ TEST(TableCompiler, PlacesAFinalLiteralWhereTheHardwareHashesIt) {
   EXPECT_EQ(hw::get_field(d, hw::table::descriptor::kDrop), 1u);
   EXPECT_EQ(hw::get_field(d, hw::table::descriptor::kStartLo), 2u);
   EXPECT_EQ(hw::get_field(d, hw::table::descriptor::kStartHi), 4u);  // offset + depth - length
-  auto bitmap = t.image.entry(hw::table::literal_bitmap_8::kId, slot / 32);
-  EXPECT_TRUE((bitmap[0] >> (slot % 32)) & 1);
+  // Its filter bits are set in every bitmap of the 8-byte bucket, and only those.
+  const uint64_t filter = hw::literal_8_filter_hash(folded);
+  std::set<uint32_t> want;
+  for (unsigned i = 0; i < hw::kLiteralFilterHashes; ++i) want.insert(hw::literal_filter_bit(filter, i));
+  std::set<uint32_t> set;
+  for (uint32_t w = 0; w < hw::table::literal_bitmap_8::kDepth; ++w) {
+    const uint32_t bits = t.image.entry(hw::table::literal_bitmap_8::kId, w)[0];
+    for (uint32_t b = 0; b < 32; ++b) {
+      if (bits >> b & 1) set.insert(w * 32 + b);
+    }
+  }
+  EXPECT_EQ(set, want);
 }
 
 TEST(TableImage, RoundTripsThroughItsFileFormat) {
