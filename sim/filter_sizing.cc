@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <random>
 #include <set>
+#include <unordered_map>
 
 #include "device/table_bits.h"
 
@@ -247,6 +249,37 @@ void print_filter_sizing(const std::string& what, const TableImage& image,
       text += hex;
     }
     std::printf("%s \"%s\" %.1f %%", i ? "," : "", text.c_str(), pct(top[i].first));
+  }
+  std::printf("\n");
+}
+
+void print_common_grams(const std::vector<std::vector<Packet>>& captures, size_t count) {
+  std::unordered_map<uint32_t, uint64_t> seen;
+  uint64_t positions = 0;
+  for (const auto& packets : captures) {
+    for (const Packet& p : packets) {
+      uint32_t gram = 0;
+      for (size_t i = 0; i < p.bytes.size(); ++i) {
+        gram = gram >> 8 | uint32_t{fold(p.bytes[i])} << 24;  // the first byte in bits 7..0
+        if (i < 3) continue;
+        ++seen[gram];
+        ++positions;
+      }
+    }
+  }
+  std::vector<std::pair<uint64_t, uint32_t>> by_count;
+  for (const auto& [gram, n] : seen) by_count.push_back({n, gram});
+  std::sort(by_count.rbegin(), by_count.rend());
+  by_count.resize(std::min(count, by_count.size()));
+  std::vector<std::pair<uint32_t, unsigned>> table;
+  for (const auto& [n, gram] : by_count) {
+    table.push_back({gram, static_cast<unsigned>(std::lround(-4 * std::log2(double(n) / double(positions))))});
+  }
+  std::sort(table.begin(), table.end());
+  std::printf("// %zu of %zu distinct 4-byte strings over %llu positions\n", table.size(), seen.size(),
+              static_cast<unsigned long long>(positions));
+  for (size_t i = 0; i < table.size(); ++i) {
+    std::printf("{0x%08xu, %u},%s", table[i].first, table[i].second, i % 6 == 5 ? "\n" : " ");
   }
   std::printf("\n");
 }

@@ -27,4 +27,9 @@ namespace picket::sim {
 void print_filter_sizing(const std::string& what, const TableImage& image,
                          const std::vector<std::vector<Packet>>& captures);
 
+// Prints host/rules/common_grams.cc: the `count` case-folded 4-byte strings found most often at
+// a byte position of `captures`' frames, each with its rate as a surprise (-log2 of its share
+// of all positions, in quarter bits), sorted by value.
+void print_common_grams(const std::vector<std::vector<Packet>>& captures, size_t count);
+
 }  // namespace picket::sim

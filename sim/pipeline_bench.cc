@@ -61,6 +61,8 @@ options:
   --filter-sizing   instead of running the model, size the prefilter's bitmaps: for the same
                     rules and frames (generated, 64, 1518 bytes and IMIX; the captures), how
                     many frames several bitmap geometries would hand over (sim/filter_sizing.h)
+  --common-grams N  print the N commonest 4-byte strings of the zeek and nDPI captures, as
+                    host/rules/common_grams.cc holds them, and stop
   --source DIR      the project's source folder (default: the one it was built from)
   --shared DIR      the shared corpus folder (default: ../shared beside the source)
 )";
@@ -227,6 +229,7 @@ int main(int argc, char** argv) {
   size_t frames = 20000;
   std::vector<size_t> rule_counts = {1000, 10000};
   bool generated_asked = false, sizing = false;
+  size_t grams = 0;
   std::vector<std::string> rule_files, var_files, capture_files;
   fs::path source = PICKET_SOURCE_DIR, shared;
   for (int i = 1; i < argc; ++i) {
@@ -254,6 +257,8 @@ int main(int argc, char** argv) {
       var_files.push_back(value());
     } else if (a == "--capture") {
       capture_files.push_back(value());
+    } else if (a == "--common-grams") {
+      grams = std::strtoul(value().c_str(), nullptr, 10);
     } else if (a == "--filter-sizing") {
       sizing = true;
     } else if (a == "--source") {
@@ -277,6 +282,18 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!rule_files.empty() && !generated_asked) rule_counts.clear();
+  if (grams > 0) {
+    std::vector<std::vector<Packet>> captures;
+    for (const char* dir : {"zeek", "ndpi"}) {
+      for (auto& c : captures_under(shared / "corpus" / "pcaps" / dir)) captures.push_back(std::move(c));
+    }
+    if (captures.empty()) {
+      std::fprintf(stderr, "picket-pipeline-bench: no captures under %s\n", (shared / "corpus" / "pcaps").c_str());
+      return 1;
+    }
+    sim::print_common_grams(captures, grams);
+    return 0;
+  }
 
   struct Shape {
     const char* name;

@@ -65,7 +65,7 @@ bool hardware_can_finish(const rules::Rule& r) {
 }
 
 struct Literal {
-  std::string p;       // P: the fast pattern's first min(length, 8) bytes
+  std::string p;       // P: the rule's hardware window (rules/fast_pattern.h), at most 8 bytes
   bool nocase = false;
   std::vector<uint32_t> rules;
 };
@@ -189,28 +189,43 @@ void mark_host_rule(const rules::Rule& r, TableImage& image, uint32_t& host_alwa
 
 namespace {
 
+// Why the rule cannot be filed in the literal tables at all, or nullopt when it can be.
+std::optional<HostReason> unfiled_reason(const rules::Rule& r) {
+  if (!r.fast_pattern) return HostReason::kNoLiteral;
+  if (r.fast_pattern->window().size() < 4) return HostReason::kShortLiteral;
+  // A window in a buffer sent as it is (the payload, an HTTP header value) is in the frame
+  // that carries it; one a parser builds (a normalized URI, a decompressed body) is not.
+  if (!buffers().spec(r.matches[r.fast_pattern->window_match].buffer).verbatim) return HostReason::kBuiltBuffer;
+  return std::nullopt;
+}
+
 // Hardware literals, keyed by folded P: a case-sensitive and a nocase literal of the same
 // letters share one slot, compared without case, and both their rules are candidates.
 std::map<std::string, Literal> collect_literals(std::span<const rules::Rule> rules) {
   std::map<std::string, Literal> by_folded;
   for (uint32_t i = 0; i < rules.size(); ++i) {
     const rules::Rule& r = rules[i];
-    if (!r.fast_pattern || r.fast_pattern->bytes.size() < 4) continue;
-    // A fast pattern in a buffer sent as it is (the payload, an HTTP header value) is in the
-    // frame that carries it; one a parser builds (a normalized URI, a decompressed body) is not.
-    if (!buffers().spec(r.matches[r.fast_pattern->match].buffer).verbatim) continue;
+    if (unfiled_reason(r)) continue;
     const std::string p(r.fast_pattern->window());  // rules/fast_pattern.h
+    const bool nocase = r.fast_pattern->window_nocase;
     Literal& lit = by_folded[ascii_lower(p)];
     if (lit.rules.empty()) {
-      lit.p = r.fast_pattern->nocase ? ascii_lower(p) : p;
-      lit.nocase = r.fast_pattern->nocase;
-    } else if (lit.nocase != r.fast_pattern->nocase || lit.p != p) {
+      lit.p = nocase ? ascii_lower(p) : p;
+      lit.nocase = nocase;
+    } else if (lit.nocase != nocase || lit.p != p) {
       lit.p = ascii_lower(p);
       lit.nocase = true;
     }
     lit.rules.push_back(i);
   }
   return by_folded;
+}
+
+// The content the rule's hardware window was cut from, and whether it is compared without case.
+std::pair<std::string, bool> window_content(const rules::Rule& r) {
+  const rules::FastPattern& fp = *r.fast_pattern;
+  if (fp.window_match == fp.match) return {fp.bytes, fp.window_nocase};  // as chopped
+  return {r.matches[fp.window_match].bytes, fp.window_nocase};
 }
 
 // Writes literals into the literal tables and their descriptors, and keeps the plan.
@@ -252,31 +267,33 @@ class LiteralPlacer {
     return true;
   }
 
-  // A literal whose slot was taken tries the other windows of its rules' fast pattern (when
-  // they all have the same one), 8 bytes then 4: any of them is in every payload the rules
-  // match. (A window some other literal already is would merge two literals' rules; it is
-  // passed over.) False when none has room: its rules stay host-only.
-  bool place_elsewhere(const Literal& lit, std::map<std::string, Literal>& by_folded) {
-    const rules::FastPattern& fp = *rules_[lit.rules[0]].fast_pattern;
-    bool one_pattern = std::all_of(lit.rules.begin(), lit.rules.end(), [&](uint32_t i) {
-      const rules::FastPattern& other = *rules_[i].fast_pattern;
-      return other.bytes == fp.bytes && other.nocase == fp.nocase;
-    });
-    if (!one_pattern) return false;
-    for (size_t width : {size_t{8}, size_t{4}}) {
-      for (size_t at = 0; at + width <= fp.bytes.size(); ++at) {
-        std::string p = fp.bytes.substr(at, width);
-        std::string key = ascii_lower(p);
-        if (by_folded.count(key)) continue;
-        Literal moved = lit;
-        moved.p = fp.nocase ? key : p;
-        if (place(key, moved)) {
-          by_folded.emplace(key, moved);
-          return true;
+  // A literal whose slot was taken is split by the contents its rules' windows came from, and
+  // each part tries the other windows of its content, 8 bytes then 4: any of them is in every
+  // payload the part's rules match, as the window was (rules/fast_pattern.h). A window some
+  // other literal already is would merge two literals' rules; it is passed over. Returns how
+  // many parts found no slot: their rules stay host-only.
+  size_t place_elsewhere(const Literal& lit, std::map<std::string, Literal>& by_folded) {
+    std::map<std::pair<std::string, bool>, std::vector<uint32_t>> by_content;
+    for (uint32_t i : lit.rules) by_content[window_content(rules_[i])].push_back(i);
+    size_t left = 0;
+    for (const auto& [content, ids] : by_content) {
+      const auto& [bytes, nocase] = content;
+      bool placed = false;
+      for (size_t width : {size_t{8}, size_t{4}}) {
+        for (size_t at = 0; !placed && at + width <= bytes.size(); ++at) {
+          const std::string p = bytes.substr(at, width);
+          const std::string key = ascii_lower(p);
+          if (by_folded.count(key)) continue;
+          Literal moved{nocase ? key : p, nocase, ids};
+          if (place(key, moved)) {
+            by_folded.emplace(key, moved);
+            placed = true;
+          }
         }
       }
+      if (!placed) ++left;
     }
-    return false;
+    return left;
   }
 
   uint32_t literals() const { return next_id_; }
@@ -328,6 +345,17 @@ class LiteralPlacer {
 
 }  // namespace
 
+const char* host_reason_name(HostReason r) {
+  switch (r) {
+    case HostReason::kOnCard: return "on the card";
+    case HostReason::kNoLiteral: return "no content";
+    case HostReason::kShortLiteral: return "no content of 4 bytes or more";
+    case HostReason::kBuiltBuffer: return "fast pattern in a buffer a parser builds";
+    case HostReason::kNoSlot: return "no free table slot";
+  }
+  return "?";
+}
+
 SignatureTables compile_signature_tables(std::span<const rules::Rule> rules) {
   SignatureTables out;
   HardwarePlan& plan = out.plan;
@@ -340,14 +368,16 @@ SignatureTables compile_signature_tables(std::span<const rules::Rule> rules) {
   for (auto& [key, lit] : by_folded) {
     if (!placer.place(key, lit)) bumped.push_back(lit);
   }
-  for (const Literal& lit : bumped) {
-    if (!placer.place_elsewhere(lit, by_folded)) ++plan.report.literal_collisions;
-  }
+  for (const Literal& lit : bumped) plan.report.literal_collisions += placer.place_elsewhere(lit, by_folded);
   plan.report.literals = placer.literals();
 
   uint32_t host_always = 0, host_ported = 0;
+  plan.host_reason.assign(rules.size(), HostReason::kOnCard);
   for (uint32_t i = 0; i < rules.size(); ++i) {
     if (plan.in_hardware[i]) continue;
+    const HostReason why = unfiled_reason(rules[i]).value_or(HostReason::kNoSlot);
+    plan.host_reason[i] = why;
+    ++plan.report.host_by_reason[static_cast<size_t>(why)];
     ++plan.report.host_rules;
     mark_host_rule(rules[i], out.image, host_always, host_ported);
   }

@@ -2,9 +2,9 @@
 // into a table image for the data plane (hw/register_map.json), and says what the hardware does
 // with each rule. plan/build.h calls it for every generation that has a device.
 //
-// Signatures: a rule whose fast pattern is a payload literal of 4 bytes or more is filed in the
-// hardware by its hardware window (P, at most 8 bytes: rules/fast_pattern.h), or by another
-// window of it when that slot is taken. Rules sharing a P share one hardware literal id; a hit
+// Signatures: a rule with a hardware window of 4 bytes or more in a buffer sent as it is (P,
+// at most 8 bytes: rules/fast_pattern.h) is filed in the hardware by it, or by another window
+// of the same content when that slot is taken. Rules sharing a P share one hardware literal id; a hit
 // on it makes them candidates for the host to check. A literal with a single rule whose every
 // condition the hardware checks (one content of at most 8 bytes, an absolute window, protocol,
 // one port range each way, alert or drop, and only keyword conditions the card checks:
@@ -15,6 +15,7 @@
 // prefix table. Policy: statement entries in file order, and per-identity selector masks.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,16 +29,29 @@
 
 namespace picket {
 
+// Why a rule is left to the host (kOnCard: it is not; the card's literals find it).
+enum class HostReason : uint8_t {
+  kOnCard,
+  kNoLiteral,     // no content to search for (pcre or header conditions only)
+  kShortLiteral,  // no content of 4 bytes or more the card could file it by
+  kBuiltBuffer,   // its fast pattern is in a buffer a parser builds (a normalized URI, a body)
+  kNoSlot,        // its literal found no free slot in the tables
+};
+constexpr size_t kHostReasons = 5;
+const char* host_reason_name(HostReason r);
+
 struct HardwarePlan {
   std::vector<std::vector<uint32_t>> rules_of_literal;  // by hardware literal id: rule indices
   std::vector<bool> literal_final;                      // by literal id
   std::vector<bool> in_hardware;                        // by rule: found by the hardware's literals
+  std::vector<HostReason> host_reason;                  // by rule
 
   struct Report {
     size_t rules = 0;
     size_t hardware_rules = 0;  // found by hardware literals
     size_t final_rules = 0;     // decided by the hardware alone
     size_t host_rules = 0;      // host-only: no payload literal of 4 bytes or more, or no room
+    std::array<size_t, kHostReasons> host_by_reason{};  // host_rules, by HostReason
     size_t literals = 0;
     size_t literal_collisions = 0;  // literals left to the host for want of a free slot
     size_t exact_bindings = 0;

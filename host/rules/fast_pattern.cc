@@ -1,9 +1,13 @@
 #include "rules/fast_pattern.h"
 
+#include <algorithm>
 #include <array>
+#include <optional>
 #include <tuple>
 
 #include "base/text.h"
+#include "rules/buffers.h"
+#include "rules/common_grams.h"
 
 namespace picket::rules {
 namespace {
@@ -32,18 +36,44 @@ std::string_view chopped(const Match& m) {
 namespace {
 
 // The hardware window, as fast_pattern.h says.
-void choose_window(FastPattern& fp) {
-  const std::string_view bytes = fp.bytes;
-  auto take = [&](size_t at, size_t width) {
-    fp.window_offset = static_cast<uint16_t>(at);
-    fp.window_length = static_cast<uint16_t>(std::min(width, bytes.size() - at));
+void choose_window(const Rule& rule, FastPattern& fp) {
+  using Key = std::tuple<bool, unsigned, size_t, bool>;  // strong, surprise, width, own
+  std::optional<Key> best;
+  // A literal's windows of 8 bytes (all of a shorter one: the whole can be final on the card),
+  // and of 4 only when every one of those is repetitive.
+  auto consider = [&](std::string_view bytes, int match, bool nocase, bool own) {
+    bool strong = false;
+    auto windows = [&](size_t width) {
+      for (size_t at = 0; at + width <= bytes.size(); ++at) {
+        const std::string_view w = bytes.substr(at, width);
+        unsigned surprise = 0;  // a window under 4 bytes is not looked up: it is all common
+        if (w.size() >= 4) {
+          surprise = kRareGram;
+          for (size_t g = 0; g + 4 <= w.size(); ++g) surprise = std::min(surprise, gram_surprise(w.substr(g, 4)));
+        }
+        const Key key{!is_weak_literal(w, nocase), surprise, width, own};
+        strong = strong || std::get<0>(key);
+        if (!best || key > *best) {  // strict: the earliest wins a tie
+          best = key;
+          fp.window_bytes = std::string(w);
+          fp.window_match = match;
+          fp.window_nocase = nocase;
+        }
+      }
+    };
+    const size_t wide = std::min<size_t>(8, bytes.size());
+    windows(wide);
+    if (!strong && wide > 4) windows(4);
   };
-  take(0, 8);
-  if (!is_weak_literal(bytes.substr(0, 8), fp.nocase)) return;
-  for (size_t width : {size_t{8}, size_t{4}}) {
-    for (size_t at = 0; at + width <= bytes.size(); ++at) {
-      if (!is_weak_literal(bytes.substr(at, width), fp.nocase)) return take(at, width);
+  consider(fp.bytes, fp.match, fp.nocase, true);
+  if (rule.matches[fp.match].buffer != kPacketBuffer || fp.only) return;
+  for (size_t i = 0; i < rule.matches.size(); ++i) {
+    const Match& m = rule.matches[i];
+    if (static_cast<int>(i) == fp.match || m.kind != Match::Kind::kContent || m.negated ||
+        m.buffer != kPacketBuffer || m.bytes.size() < 4) {
+      continue;
     }
+    consider(m.bytes, static_cast<int>(i), m.nocase, false);
   }
 }
 
@@ -79,7 +109,7 @@ std::optional<FastPattern> choose_fast_pattern(const Rule& rule) {
   fp.nocase = m.nocase;
   fp.only = m.fast_pattern_only;
   fp.weak = is_weak_literal(fp.bytes, m.nocase);
-  choose_window(fp);
+  choose_window(rule, fp);
   return fp;
 }
 

@@ -19,12 +19,16 @@ namespace picket::rules {
 
 std::optional<FastPattern> choose_fast_pattern(const Rule& rule);
 
-// The hardware window: the fast pattern's first 8 bytes (all of a shorter one), unless they are
-// repetitive (|00 00 00 00| hits nearly everywhere, and too many hits in a beat send the frame
-// to the host): then the first 8- or 4-byte window that is not. When every window is
-// repetitive the first is taken all the same: measured on the zeek and nDPI captures under ET
-// Open, its hits punt fewer packets than leaving the rule on the host, which punts every packet
-// on its ports.
+// The hardware window: the window of 4 or 8 bytes (all of a shorter literal) that the card
+// files the rule by. Its candidates are the fast pattern's windows and, when the fast pattern is
+// in the packet's payload, those of the rule's other payload contents of 4 bytes or more (not
+// negated): the payload of any packet the rule matches alone carries them all. The choice
+// prefers, in turn: a window that is not repetitive (|00 00 00 00| hits nearly everywhere, and
+// too many hits in a beat send the frame to the host); the rarest in real traffic, by the
+// rarest of its 4-byte parts (rules/common_grams.h); the longer; the fast pattern's own; the
+// earliest. When every window is repetitive one is taken all the same: measured on the zeek and
+// nDPI captures under ET Open, its hits punt fewer packets than leaving the rule on the host,
+// which punts every packet on its ports.
 //
 // Whether `literal` (compared case-insensitively when `nocase`) is weak, as above.
 bool is_weak_literal(std::string_view literal, bool nocase);

@@ -109,11 +109,13 @@ struct FastPattern {
   bool nocase = false;
   bool only = false;    // the rule's author says the literal alone decides (fast_pattern:only)
   bool weak = false;    // short or repetitive: it would match too often to filter well
-  // The part of `bytes` the card's literal tables file it by (rules/fast_pattern.h): offset
-  // and length, at most 8 bytes.
-  uint16_t window_offset = 0;
-  uint16_t window_length = 0;
-  std::string_view window() const { return std::string_view(bytes).substr(window_offset, window_length); }
+  // What the card's literal tables file the rule by (rules/fast_pattern.h): at most 8 bytes of
+  // this literal or of another content the packet must carry (matches[window_match]), compared
+  // without case when window_nocase.
+  std::string window_bytes;
+  int window_match = -1;
+  bool window_nocase = false;
+  std::string_view window() const { return window_bytes; }
 };
 
 struct Rule {

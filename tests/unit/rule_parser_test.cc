@@ -293,6 +293,26 @@ TEST(FastPattern, TheHardwareWindowIsPartOfTheOneChoice) {
   EXPECT_EQ(window("|00 00 00 00 00 00 00 00 00|ABCD"), std::string("\0\0\0\0ABCD", 8));
 }
 
+TEST(FastPattern, TheHardwareWindowAvoidsStringsCommonInTraffic) {
+  auto window = [](std::string_view options) {
+    Rule r = ok("alert tcp any any -> any any (" + std::string(options) + " sid:1;)");
+    return std::string(r.fast_pattern->window());
+  };
+  // "HTTP/1.1" is in every HTTP message; the rule's own bytes after it are not.
+  const std::string past_version = window("content:\"HTTP/1.1 zqvkjxwp\";");
+  EXPECT_EQ(past_version.size(), 8u);
+  EXPECT_EQ(past_version.find("HTTP"), std::string::npos) << past_version;
+  // Another payload content the packet must carry gives a rarer window than the fast pattern
+  // the author chose...
+  EXPECT_EQ(window("content:\"|00 00 00 00 01|\"; fast_pattern; content:\"zqvkjxwp\";"), "zqvkjxwp");
+  // ... but not a negated one, nor one in another buffer.
+  EXPECT_EQ(window("content:\"GET /ab\"; fast_pattern; content:!\"zqvkjxwp\";"), "GET /ab");
+  Rule http = ok("alert http any any -> any any (http.user_agent; content:\"Mozilla/\"; fast_pattern; "
+                 "http.uri; content:\"/zqvkjxwp\"; sid:1;)");
+  EXPECT_EQ(http.fast_pattern->window(), "Mozilla/");
+  EXPECT_EQ(http.fast_pattern->window_match, http.fast_pattern->match);
+}
+
 TEST(FastPattern, LongestStrongLiteralWinsUnlessTheAuthorChose) {
   Rule r = ok(R"(alert tcp any any -> any any (content:"|00 00 00 00 00 00 00 00|"; content:"evil"; content:!"much longer negated"; sid:1;))");
   ASSERT_TRUE(r.fast_pattern);

@@ -2,7 +2,9 @@
 // images are refused with the reason.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <set>
+#include <string_view>
 
 #include "device/table_bits.h"
 #include "plan/table_compiler.h"
@@ -82,6 +84,48 @@ TEST(TableCompiler, PlacesAFinalLiteralWhereTheHardwareHashesIt) {
     }
   }
   EXPECT_EQ(set, want);
+}
+
+uint64_t folded_word(std::string_view eight) {
+  uint64_t w = 0;
+  for (size_t i = 0; i < 8; ++i) w |= uint64_t(uint8_t(eight[i])) << (8 * i);
+  return w;
+}
+
+TEST(TableCompiler, ALiteralBumpedFromItsSlotIsSplitByTheContentsItsRulesCameFrom) {
+  // Two rules filed by one window, "kqzjvwxy", cut from two different contents; a literal that
+  // sorts before it takes its slot in the 8-byte table. Each rule must find a slot through
+  // another window of its own content, not be left to the host.
+  const uint32_t slot = hw::literal_8_hash(folded_word("kqzjvwxy"));
+  std::string taker;
+  for (uint32_t n = 0; taker.empty(); ++n) {
+    char candidate[9];
+    std::snprintf(candidate, sizeof candidate, "a%07u", n);
+    if (hw::literal_8_hash(folded_word(candidate)) == slot) taker = candidate;
+  }
+  const std::string rules = "alert tcp any any -> any any (content:\"" + taker + "\"; sid:1;)\n"
+                            "alert tcp any any -> any any (content:\"kqzjvwxyMMMM\"; sid:2;)\n"
+                            "alert tcp any any -> any any (content:\"kqzjvwxyPPPP\"; sid:3;)\n";
+  CompiledTables t = compile(rules);
+  EXPECT_EQ(t.plan.report.hardware_rules, 3u);
+  EXPECT_EQ(t.plan.report.literal_collisions, 0u);
+  EXPECT_EQ(t.plan.report.literals, 3u);  // the taker, and one window of each content
+  EXPECT_EQ(t.plan.report.host_rules, 0u);
+}
+
+TEST(TableCompiler, SaysWhyEachHostOnlyRuleIsLeftThere) {
+  CompiledTables t = compile(R"(alert tcp any any -> any 21 (content:"|00 01|"; sid:1;)
+alert tcp any any -> any 80 (pcre:"/a+b/"; sid:2;)
+alert http any any -> any any (http.uri; content:"/admin.php"; sid:3;)
+alert tcp any any -> any any (content:"on-the-card"; sid:4;)
+)");
+  ASSERT_EQ(t.plan.host_reason.size(), 4u);
+  EXPECT_EQ(t.plan.host_reason[0], HostReason::kShortLiteral);
+  EXPECT_EQ(t.plan.host_reason[1], HostReason::kNoLiteral);
+  EXPECT_EQ(t.plan.host_reason[2], HostReason::kBuiltBuffer);
+  EXPECT_EQ(t.plan.host_reason[3], HostReason::kOnCard);
+  EXPECT_EQ(t.plan.report.host_rules, 3u);
+  EXPECT_EQ(t.plan.report.host_by_reason[static_cast<size_t>(HostReason::kShortLiteral)], 1u);
 }
 
 TEST(TableImage, RoundTripsThroughItsFileFormat) {

@@ -26,7 +26,9 @@ options:
   --strict            a rule that would be skipped is an error instead
   -q, --quiet         no progress line on long builds and no skipped-rule warnings
                       (errors are always printed)
-  --fast-patterns     print each accepted rule's sid and fast pattern
+  --fast-patterns     print each accepted rule's sid and fast pattern; with -o, also what
+                      the card files it by ("card" and its window) or why it is left to
+                      the host ("host:" and the reason)
   -o, --image FILE    compile the rules, identities and policy into a table image for the
                       data plane (sim or card), and report what the hardware does with them
   --identities FILE   identity bindings for the image (policy/*.identities)
@@ -141,16 +143,28 @@ int check_image(const std::string& path) {
   return 0;
 }
 
+// One line per rule: sid, the fast pattern's buffer and bytes, whether it is weak; with an
+// image, what the card files the rule by (its window) or why the rule is left to the host.
 void list_fast_patterns(const Generation& g) {
-  for (const auto& compiled : g.signatures->rules()) {
-    const rules::Rule& r = compiled.rule;
+  const HardwarePlan* plan = g.device ? &g.device->plan : nullptr;
+  const auto& compiled = g.signatures->rules();
+  for (size_t i = 0; i < compiled.size(); ++i) {
+    const rules::Rule& r = compiled[i].rule;
     if (r.fast_pattern) {
-      std::printf("%u\t%s%s\t\"%s\"%s\n", r.sid, std::string(buffer_name(r.matches[r.fast_pattern->match].buffer)).c_str(),
+      std::printf("%u\t%s%s\t\"%s\"%s", r.sid, std::string(buffer_name(r.matches[r.fast_pattern->match].buffer)).c_str(),
                   r.fast_pattern->nocase ? ",nocase" : "", printable(r.fast_pattern->bytes).c_str(),
                   r.fast_pattern->weak ? "\tweak" : "");
     } else {
-      std::printf("%u\t-\t(no fast pattern: inspected on every packet its header matches)\n", r.sid);
+      std::printf("%u\t-\t(no fast pattern: inspected on every packet its header matches)", r.sid);
     }
+    if (plan && i < plan->host_reason.size()) {
+      if (plan->host_reason[i] == HostReason::kOnCard) {
+        std::printf("\tcard \"%s\"", printable(std::string(r.fast_pattern->window())).c_str());
+      } else {
+        std::printf("\thost: %s", host_reason_name(plan->host_reason[i]));
+      }
+    }
+    std::printf("\n");
   }
 }
 
@@ -190,6 +204,10 @@ int write_image(const Options& o, const Sources& sources, const Generation& g) {
               h.literal_collisions);
   std::printf("  rules found by them %3zu  (%zu decided by the hardware alone)\n", h.hardware_rules, h.final_rules);
   std::printf("  host-only rules   %5zu\n", h.host_rules);
+  for (size_t why = 1; why < kHostReasons; ++why) {
+    if (h.host_by_reason[why] == 0) continue;
+    std::printf("    %-40s %5zu\n", host_reason_name(static_cast<HostReason>(why)), h.host_by_reason[why]);
+  }
   std::printf("  identity bindings %5zu exact, %zu prefixes\n", h.exact_bindings, h.prefix_bindings);
   std::printf("  policy entries    %5zu\n", h.policy_entries);
   return 0;
