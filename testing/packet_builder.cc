@@ -88,6 +88,11 @@ PacketBuilder& PacketBuilder::tcp(uint16_t sp, uint16_t dp, uint8_t flags, uint3
   return *this;
 }
 
+PacketBuilder& PacketBuilder::tcp_urgent(uint16_t pointer) {
+  urgent_ = pointer;
+  return *this;
+}
+
 PacketBuilder& PacketBuilder::tcp_options(std::vector<uint8_t> options) {
   tcp_options_ = std::move(options);
   pad4(tcp_options_);
@@ -138,7 +143,8 @@ std::vector<uint8_t> PacketBuilder::build() const {
     l4.push_back(static_cast<uint8_t>((20 + tcp_options_.size()) / 4 << 4));
     l4.push_back(tcp_flags_);
     put16(l4, window_);
-    put32(l4, 0);  // checksum, urgent pointer
+    put16(l4, 0);  // checksum
+    put16(l4, urgent_);
     l4.insert(l4.end(), tcp_options_.begin(), tcp_options_.end());
   } else if (l4_ == L4::kUdp) {
     proto = ip_proto::kUdp;

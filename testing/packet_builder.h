@@ -33,6 +33,7 @@ class PacketBuilder {
   PacketBuilder& tcp(uint16_t src_port, uint16_t dst_port, uint8_t flags, uint32_t seq = 0,
                      uint32_t ack = 0, uint16_t window = 65535);
   PacketBuilder& tcp_options(std::vector<uint8_t> options);  // padded to 4 bytes with EOL
+  PacketBuilder& tcp_urgent(uint16_t pointer);  // the urgent pointer; set tcp_flag::kUrg too
   PacketBuilder& udp(uint16_t src_port, uint16_t dst_port);
   // ICMP (IPv4) or ICMPv6 (IPv6) echo request or reply.
   PacketBuilder& icmp_echo(bool request, uint16_t id, uint16_t seq);
@@ -71,6 +72,7 @@ class PacketBuilder {
   uint8_t tcp_flags_ = 0;
   uint32_t seq_ = 0, ack_ = 0;
   uint16_t window_ = 0;
+  uint16_t urgent_ = 0;
   std::vector<uint8_t> tcp_options_;
   uint8_t icmp_type_ = 0, icmp_code_ = 0;
   uint16_t icmp_id_ = 0, icmp_seq_ = 0;

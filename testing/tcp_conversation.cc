@@ -25,7 +25,8 @@ std::vector<uint8_t> TcpConversation::frame(bool from_client, uint8_t flags, std
   return f;
 }
 
-std::vector<uint8_t> TcpConversation::frame_at(bool from_client, uint8_t flags, uint32_t seq, std::string_view payload) {
+std::vector<uint8_t> TcpConversation::frame_at(bool from_client, uint8_t flags, uint32_t seq, std::string_view payload,
+                                               uint16_t urgent) {
   PacketBuilder b;
   if (vlan_) b.vlan(vlan_);
   const IpAddress& src = from_client ? client_ : server_;
@@ -34,6 +35,7 @@ std::vector<uint8_t> TcpConversation::frame_at(bool from_client, uint8_t flags, 
   else b.ipv4(src, dst);
   uint32_t ack = (flags & tcp_flag::kAck) ? (from_client ? server_seq_ : client_seq_) : 0;
   b.tcp(from_client ? client_port_ : server_port_, from_client ? server_port_ : client_port_, flags, seq, ack);
+  b.tcp_urgent(urgent);
   b.payload(payload);
   return b.build();
 }
@@ -56,6 +58,9 @@ std::vector<uint8_t> TcpConversation::from_client_at(uint32_t offset, std::strin
 }
 std::vector<uint8_t> TcpConversation::from_server_at(uint32_t offset, std::string_view p) {
   return frame_at(false, tcp_flag::kAck | tcp_flag::kPsh, kServerIsn + 1 + offset, p);
+}
+std::vector<uint8_t> TcpConversation::urgent_from_client_at(uint32_t offset, std::string_view p, uint16_t pointer) {
+  return frame_at(true, tcp_flag::kAck | tcp_flag::kPsh | tcp_flag::kUrg, kClientIsn + 1 + offset, p, pointer);
 }
 std::vector<uint8_t> TcpConversation::syn_with_data(std::string_view p) { return frame(true, tcp_flag::kSyn, p); }
 std::vector<uint8_t> TcpConversation::rst_from_client() { return frame(true, tcp_flag::kRst | tcp_flag::kAck, {}); }

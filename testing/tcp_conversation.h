@@ -37,12 +37,16 @@ class TcpConversation {
   // Moves no sequence number; send the bytes in between to move on.
   std::vector<uint8_t> from_client_at(uint32_t offset, std::string_view payload);
   std::vector<uint8_t> from_server_at(uint32_t offset, std::string_view payload);
+  // The same with URG set and the urgent pointer `pointer` (the urgent byte is at offset +
+  // pointer - 1).
+  std::vector<uint8_t> urgent_from_client_at(uint32_t offset, std::string_view payload, uint16_t pointer);
   // The SYN, carrying `payload` (TCP Fast Open): the SYN/ACK after it acknowledges the data.
   std::vector<uint8_t> syn_with_data(std::string_view payload);
 
  private:
   std::vector<uint8_t> frame(bool from_client, uint8_t flags, std::string_view payload);
-  std::vector<uint8_t> frame_at(bool from_client, uint8_t flags, uint32_t seq, std::string_view payload);
+  std::vector<uint8_t> frame_at(bool from_client, uint8_t flags, uint32_t seq, std::string_view payload,
+                                uint16_t urgent = 0);
 
   IpAddress client_, server_;
   uint16_t client_port_, server_port_, vlan_;

@@ -211,6 +211,10 @@ void print_summary(const OfflineSummary& s, Judge& judge, std::FILE* out) {
     if (st.gaps) {
       std::fprintf(out, "    stream gaps_skipped               %llu\n", static_cast<unsigned long long>(st.gaps));
     }
+    if (st.urgent_out_of_band) {
+      std::fprintf(out, "    stream urgent bytes out of band   %llu\n",
+                   static_cast<unsigned long long>(st.urgent_out_of_band));
+    }
     if (c.http_given_up) {
       std::fprintf(out, "    HTTP given up in a direction      %llu (a message past --stream-hold, or a gap)\n",
                    static_cast<unsigned long long>(c.http_given_up));

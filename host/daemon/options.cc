@@ -124,6 +124,10 @@ engine:
   --stream-overlap drop|accept  a segment that gives other bytes for bytes already seen: dropped
                              (default), or forwarded, the stream taking the bytes the receiver
                              keeps by its overlap policy
+  --stream-urgent oob|inline|drop  urgent data (URG): its urgent byte left out of the stream, as
+                             the receiver's stack reads it (oob, the default), read as data
+                             (inline: receivers that ask for it inline), or every segment
+                             with urgent data dropped (drop)
   --tcp-invalid drop|forward|ignore  a TCP packet its receiver refuses (data past its window, a
                              RST off the next sequence number): dropped (default), forwarded and
                              judged alone, or not checked; neither of the first two changes the
@@ -313,6 +317,10 @@ bool engine_option(const std::string& a, Reader& r, DaemonOptions& o) {
     const std::string v = r.value();
     if (v != "drop" && v != "accept") usage_error("--stream-overlap takes drop or accept");
     o.config.stream.drop_conflicts = v == "drop";
+  } else if (a == "--stream-urgent") {
+    std::optional<UrgentPolicy> u = parse_urgent_policy(r.value());
+    if (!u) usage_error("--stream-urgent takes oob, inline or drop");
+    o.config.stream.urgent = *u;
   } else if (a == "--tcp-invalid") {
     const std::string v = r.value();
     if (v != "drop" && v != "forward" && v != "ignore") usage_error("--tcp-invalid takes drop, forward or ignore");

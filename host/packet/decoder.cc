@@ -249,6 +249,7 @@ class Decoder {
         out_.tcp_ack = read32(t + 8);
         out_.tcp_flags = t[13];
         out_.tcp_window = read16(t + 14);
+        out_.tcp_urgent = read16(t + 18);
         out_.has_l4 = true;
         return payload(pos + data_offset, end);
       }

@@ -141,6 +141,7 @@ struct DecodedPacket {
   uint32_t tcp_seq = 0;
   uint32_t tcp_ack = 0;
   uint16_t tcp_window = 0;
+  uint16_t tcp_urgent = 0;  // the urgent pointer (meaningful with tcp_flag::kUrg)
   TcpOptions tcp_options;
   uint8_t icmp_type = 0;
   uint8_t icmp_code = 0;

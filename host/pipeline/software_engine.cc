@@ -367,7 +367,7 @@ void SoftwareEngine::block_flow(PacketContext& ctx, uint32_t rule) {
 }
 
 // A TCP segment goes into its direction's stream. A segment the stream refuses is dropped
-// (an overlap conflict), or handled as the exception policy says (a full queue or memory).
+// (an overlap conflict, urgent data under --stream-urgent drop), or handled as the exception policy says (a full queue or memory).
 bool SoftwareEngine::stream_stage(PacketContext& ctx) {
   Verdict& v = ctx.verdict;
   const DecodedPacket& p = v.decoded;
@@ -394,7 +394,10 @@ bool SoftwareEngine::stream_stage(PacketContext& ctx) {
   if (e == StreamEvent::kNone) return true;
   v.stream_event = e;
   ctx.detection.stream_events |= stream_event_bit(e);
-  StreamException what = e == StreamEvent::kOverlapConflict ? StreamException::kDropPacket : config_.stream.on_exception;
+  // A conflict or urgent data the stream does not take drops the packet; the exceptions
+  // (a full queue, the memory cap) are the exception policy's.
+  const bool refused = e == StreamEvent::kOverlapConflict || e == StreamEvent::kUrgentData;
+  StreamException what = refused ? StreamException::kDropPacket : config_.stream.on_exception;
   switch (what) {
     case StreamException::kDropFlow:
       block_flow(ctx, Verdict::kNoRule);

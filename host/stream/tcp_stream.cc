@@ -33,6 +33,7 @@ std::string_view stream_event_name(StreamEvent e) {
     case StreamEvent::kOutOfWindow: return "packet_out_of_window";
     case StreamEvent::kInvalidRst: return "rst_invalid";
     case StreamEvent::kDepthReached: return "depth_reached";
+    case StreamEvent::kUrgentData: return "urgent_data";
     case StreamEvent::kCount: break;
   }
   return "?";
@@ -44,7 +45,21 @@ constexpr std::array<std::string_view, 13> kPolicyNames = {"first",  "last",   "
                                                            "solaris", "hpux10", "hpux11", "irix", "macos",
                                                            "windows", "vista",  "windows2k3"};
 
+constexpr std::array<std::string_view, 3> kUrgentNames = {"oob", "inline", "drop"};
+
+// How many urgent bytes taken out a side remembers, for retransmissions that carry them again.
+constexpr size_t kUrgentRemembered = 16;
+
+// Whether sequence number `a` comes before `b` (modulo 2^32).
+bool seq_before(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) < 0; }
+
 }  // namespace
+
+std::string_view urgent_policy_name(UrgentPolicy p) { return kUrgentNames[static_cast<size_t>(p)]; }
+
+std::optional<UrgentPolicy> parse_urgent_policy(std::string_view name) {
+  return policy_named<UrgentPolicy>(kUrgentNames, name);
+}
 
 std::string_view stream_policy_name(StreamPolicy p) { return kPolicyNames[static_cast<size_t>(p)]; }
 
@@ -224,6 +239,11 @@ StreamUpdate StreamReassembler::place(Flow& flow, Direction direction, const Dec
 
   // The segment's stream offset; bytes before the stream's start are not part of it.
   int64_t at = static_cast<int64_t>(side.next) + static_cast<int32_t>(seq - side.next_seq);
+  std::string kept;  // the payload without its urgent bytes, when it had any
+  UrgentCut cut;
+  if (config_.urgent != UrgentPolicy::kInline && !syn && !cut_urgent(side, p, seq, payload, kept, at, cut)) {
+    return exception(StreamEvent::kUrgentData);
+  }
   if (at < 0) {
     if (static_cast<uint64_t>(-at) >= payload.size()) return in_stream();
     payload.remove_prefix(static_cast<size_t>(-at));
@@ -256,10 +276,13 @@ StreamUpdate StreamReassembler::place(Flow& flow, Direction direction, const Dec
   }
   auto placed = [&](StreamUpdate u) {
     u.overlap_accepted = accepted;
+    if (u.event == StreamEvent::kNone && cut.mark && cut.mark != cut.takes_pending) side.urgent_pending = cut.mark;
     return u;
   };
   const uint64_t end = start + payload.size();
-  if (end <= side.next) {
+  // (A segment whose one new sequence number is the urgent byte delivers nothing of its own,
+  // but what was queued behind that byte.)
+  if (end <= side.next && !cut.takes_pending) {
     ++counters_.retransmissions;
     return placed(in_stream());
   }
@@ -287,9 +310,67 @@ StreamUpdate StreamReassembler::place(Flow& flow, Direction direction, const Dec
     ++counters_.out_of_order;
     return placed(in_stream());
   }
-  StreamUpdate u = deliver(side, start, payload);
+  StreamUpdate u = deliver(side, start, payload, cut.takes_pending);
   if (syn && start == 0 && u.event == StreamEvent::kNone) side.tentative = static_cast<uint32_t>(side.next);
   return placed(u);
+}
+
+// Urgent data under UrgentPolicy::kOob or kDrop (tcp_stream.h). Leaves out of `payload` (into
+// `kept`) the urgent bytes in it: those taken out before (a retransmission carries them again)
+// and the pending one, when this segment delivers it in order (`cut`); `at` becomes the
+// stream offset of what is left. Changes nothing: deliver() takes the pending byte out, and
+// the mark this segment sets is kept only once it is placed. False when the segment must be
+// dropped: urgent data under kDrop, or an urgent byte out of order.
+bool StreamReassembler::cut_urgent(const StreamSide& side, const DecodedPacket& p, uint32_t seq,
+                                   std::string_view& payload, std::string& kept, int64_t& at, UrgentCut& cut) const {
+  const bool urgent = (p.tcp_flags & tcp_flag::kUrg) && p.tcp_urgent > 0;
+  if (urgent && config_.urgent == UrgentPolicy::kDrop) return false;
+  if (config_.urgent != UrgentPolicy::kOob) return true;
+  // The latest urgent pointer wins, as the receiving stack keeps one urgent mark; one at a
+  // byte already delivered changes nothing (the receiver has read it).
+  std::optional<uint32_t> pending = side.urgent_pending;
+  if (pending && seq_before(*pending, side.next_seq)) pending.reset();  // passed by a skipped gap
+  if (urgent && !seq_before(seq + p.tcp_urgent - 1, side.next_seq)) pending = cut.mark = seq + p.tcp_urgent - 1;
+  const uint32_t end_seq = seq + static_cast<uint32_t>(payload.size());
+  std::vector<uint32_t> out;  // sequence numbers of this segment's bytes to leave out, in order
+  for (uint32_t u : side.urgent_taken) {
+    if (!seq_before(u, seq) && seq_before(u, end_seq)) out.push_back(u);
+    // Taken-out bytes between the segment's start and next_seq are no stream bytes: the
+    // segment's first stream byte is that much nearer to next.
+    if (!seq_before(u, seq)) ++at;
+  }
+  if (pending && !seq_before(*pending, seq) && seq_before(*pending, end_seq)) {
+    // In order only: queued bytes at or before it would need it gone before they were placed.
+    if (seq_before(side.next_seq, seq)) return false;
+    const uint64_t offset = side.next + (*pending - side.next_seq);
+    if (!side.queue.empty() && side.queue.begin()->first <= offset) return false;
+    out.push_back(*pending);
+    cut.takes_pending = *pending;
+  }
+  if (out.empty()) return true;
+  kept.reserve(payload.size());
+  size_t from = 0;
+  for (uint32_t u : out) {
+    const size_t i = u - seq;
+    kept.append(payload.substr(from, i - from));
+    from = i + 1;
+  }
+  kept.append(payload.substr(from));
+  payload = kept;
+  return true;
+}
+
+// Takes the pending urgent byte out of the stream, before the segment that holds it is
+// delivered: its sequence number will be skipped, and queued segments, all past it, move back
+// one stream byte.
+void StreamReassembler::take_urgent(StreamSide& side, uint32_t u) {
+  std::map<uint64_t, std::string> moved;
+  for (auto& [offset, bytes] : side.queue) moved.emplace(offset - 1, std::move(bytes));
+  side.queue.swap(moved);
+  side.urgent_taken.push_back(u);
+  if (side.urgent_taken.size() > kUrgentRemembered) side.urgent_taken.erase(side.urgent_taken.begin());
+  side.urgent_pending.reset();
+  ++counters_.urgent_out_of_band;
 }
 
 // The receiver acknowledged bytes past a gap the stream is stuck at, up to a queued segment:
@@ -344,16 +425,23 @@ void StreamReassembler::restart(StreamSide& side) {
   side.queue.clear();
   side.tentative = 0;
   side.hold_from = UINT64_MAX;
+  side.urgent_taken.clear();
+  side.urgent_pending.reset();
   ++side.restarts;
 }
 
 // Delivers the segment's bytes past `next`, and the queued segments they make next.
-StreamUpdate StreamReassembler::deliver(StreamSide& side, uint64_t at, std::string_view bytes) {
+// `urgent`: an urgent byte among the fresh bytes' sequence numbers, already cut from them
+// (cut_urgent), whose number is skipped.
+StreamUpdate StreamReassembler::deliver(StreamSide& side, uint64_t at, std::string_view bytes,
+                                        std::optional<uint32_t> urgent) {
   std::string_view fresh = bytes.substr(side.next - at);
   if (memory_.held + fresh.size() > config_.memcap) return exception(StreamEvent::kMemcap);
   trim(side);
   const uint64_t first_fresh = side.next;
-  append(side, fresh);
+  if (urgent) take_urgent(side, *urgent);
+  if (!fresh.empty()) append(side, fresh);
+  if (urgent) ++side.next_seq;
   drain_queue(side);
   const bool reached = config_.depth && side.next >= config_.depth;
   if (reached) {

@@ -33,6 +33,15 @@
 // to a queued segment, the stream missed them (a capture that lost them): the gap is skipped,
 // counted, and the queue delivered.
 //
+// Urgent data: a segment with URG set and urgent pointer U says the byte at sequence number
+// seq + U - 1 is urgent (RFC 6093: what every common stack does). Receivers' stacks read that
+// one byte out of band unless the application asks for it inline (SO_OOBINLINE), so the stream
+// leaves it out where StreamConfig::urgent says oob: an urgent byte in a segment delivered in
+// order is taken out of the stream (its sequence number is skipped; a retransmission of it is
+// taken out again); one announced past the segment's data is taken out when it arrives; an
+// out-of-order segment that holds it is dropped until it comes in order. `drop` drops every
+// segment with urgent data, `inline` reads it as data.
+//
 // Inspection window: a segment that delivers bytes is inspected together with the stream
 // before it, from the start of the earliest earlier segment that begins at most
 // StreamConfig::lookback bytes back (or from exactly lookback bytes back when no segment
@@ -89,6 +98,15 @@ using StreamTarget = PolicyTarget<StreamPolicy>;
 // "10.0.0.0/8=linux"; nullopt and `error` when it is not.
 std::optional<StreamTarget> parse_stream_target(std::string_view text, std::string& error);
 
+// What the stream does with urgent data (above), as Suricata's stream.reassembly.urgent.policy.
+enum class UrgentPolicy : uint8_t {
+  kOob,     // the urgent byte is no part of the stream, as the receiver's stack reads it (default)
+  kInline,  // it is stream data, as for an application that reads it inline
+  kDrop,    // a segment with urgent data is dropped (an event): the two readings never differ
+};
+std::string_view urgent_policy_name(UrgentPolicy p);
+std::optional<UrgentPolicy> parse_urgent_policy(std::string_view name);
+
 struct StreamConfig {
   uint32_t depth = 1 << 20;          // bytes reassembled per direction (Suricata's default)
   uint32_t lookback = 4096;          // bytes before a segment that its inspection sees
@@ -100,6 +118,7 @@ struct StreamConfig {
   std::vector<StreamTarget> targets;         // the longest prefix that holds wins
   uint32_t hold_limit = 65536;        // bytes kept for an application message still arriving
   StreamException on_exception = StreamException::kDropFlow;
+  UrgentPolicy urgent = UrgentPolicy::kOob;
 };
 
 // Stream events, counted per engine and named in counters.
@@ -113,6 +132,7 @@ enum class StreamEvent : uint8_t {
   kOutOfWindow,      // data beginning past the receiver's window
   kInvalidRst,       // a RST not at its sender's next sequence number
   kDepthReached,     // a direction reached StreamConfig::depth (StreamUpdate::depth_reached; not an exception)
+  kUrgentData,       // urgent data the stream does not take (UrgentPolicy): the segment is dropped
   kCount,
 };
 std::string_view stream_event_name(StreamEvent e);
@@ -129,6 +149,7 @@ struct StreamCounters {
   uint64_t depth_reached = 0;    // directions that reached the depth
   uint64_t unopened = 0;         // segments with data on a flow without a stream
   uint64_t gaps = 0;             // gaps skipped: the receiver acknowledged bytes the stream never saw
+  uint64_t urgent_out_of_band = 0;  // urgent bytes left out of a stream (UrgentPolicy::kOob)
   uint64_t events[static_cast<size_t>(StreamEvent::kCount)] = {};
 };
 
@@ -165,6 +186,10 @@ struct StreamSide {
   uint32_t tentative = 0;  // bytes from the SYN's data, until the SYN/ACK says they were taken
   uint32_t restarts = 0;   // times the stream started again empty
   uint64_t hold_from = UINT64_MAX;  // kept from here for the application layer (hold())
+  // Urgent bytes left out (UrgentPolicy::kOob): the sequence numbers of the last few taken out,
+  // oldest first (all before next_seq), and one announced past the data so far.
+  std::vector<uint32_t> urgent_taken;
+  std::optional<uint32_t> urgent_pending;
   size_t held() const;
 };
 
@@ -201,7 +226,15 @@ class StreamReassembler {
   size_t held_bytes() const { return memory_.held; }
 
  private:
-  StreamUpdate deliver(StreamSide& side, uint64_t at, std::string_view bytes);
+  // What one segment does to its side's urgent bytes (cut_urgent).
+  struct UrgentCut {
+    std::optional<uint32_t> mark;           // the urgent byte it announces: pending once it is placed
+    std::optional<uint32_t> takes_pending;  // the pending urgent byte it delivers: taken out
+  };
+  bool cut_urgent(const StreamSide& side, const DecodedPacket& p, uint32_t seq, std::string_view& payload,
+                  std::string& kept, int64_t& at, UrgentCut& cut) const;
+  void take_urgent(StreamSide& side, uint32_t u);
+  StreamUpdate deliver(StreamSide& side, uint64_t at, std::string_view bytes, std::optional<uint32_t> urgent = {});
   bool conflicts(const StreamSide& side, uint64_t at, std::string_view bytes) const;
   std::string resolve_overlaps(StreamSide& side, uint64_t at, std::string_view bytes, StreamPolicy policy);
   void restart(StreamSide& side);

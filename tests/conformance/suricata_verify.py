@@ -15,6 +15,8 @@ Each test runs with its own rules and pcap, and its Suricata arguments mapped to
   --set stream.async-oneside=true ->  --async-oneside
   --set stream.reassembly.depth=N ->  --stream-depth N
   --set ...anomaly.types.stream=yes -> --anomaly-stream
+  --set stream.reassembly.urgent.policy=P -> --stream-urgent P (oob, inline, drop); without it
+                                     --stream-urgent inline, Suricata's default
   -k none                        ->  --checksums none
   (always)                       ->  --defrag-overlap accept: Suricata takes overlapping fragments
                                      by its policy and raises an event, as an IDS
@@ -128,6 +130,9 @@ def main():
             args += ["--stream-depth", depth.group(1)]
         if re.search(r"anomaly\.types\.stream=yes", joined):
             args.append("--anomaly-stream")
+        urgent = re.search(r"stream\.reassembly\.urgent\.policy=(\S+)", joined)
+        args += ["--stream-urgent", urgent.group(1) if urgent and urgent.group(1) in ("oob", "inline", "drop")
+                 else "inline"]
         if "-k none" in joined:
             args += ["--checksums", "none"]
         order = action_order(os.path.join(src, "suricata.yaml"))

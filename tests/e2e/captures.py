@@ -44,10 +44,11 @@ def checksum(data):
     return ~total & 0xFFFF
 
 
-def ipv4_tcp(src, dst, sport, dport, flags, seq, ack, payload=b""):
+def ipv4_tcp(src, dst, sport, dport, flags, seq, ack, payload=b"", urgent=0):
     """An IPv4 packet (no link header) carrying one TCP segment, checksums filled in.
-    `src` and `dst` are 4-byte addresses; flags as in the TCP header (0x18 is PSH+ACK)."""
-    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, 0) + payload
+    `src` and `dst` are 4-byte addresses; flags as in the TCP header (0x18 is PSH+ACK, 0x20
+    URG, with the urgent pointer `urgent`)."""
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, urgent) + payload
     pseudo = src + dst + struct.pack("!BBH", 0, 6, len(tcp))
     tcp = tcp[:16] + struct.pack("!H", checksum(pseudo + tcp)) + tcp[18:]
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0, src, dst)

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Evasions, tried as an attacker would: the same attack split, reordered, overlapped and
-fragmented (in order, reordered, tiny, overlapping with other bytes), through picketd offline on the software engine and on the Verilator model. Each
+"""Evasions, tried as an attacker would: the same attack split, reordered, overlapped, hidden
+around urgent data and fragmented (in order, reordered, tiny, overlapping with other bytes), through picketd offline on the software engine and on the Verilator model. Each
 case asserts what the server could read from forwarded.pcap, reassembled as a receiver does
 (in sequence order, the first bytes at a place stand, up to the first gap), and that both
 engines forward the same frames.
@@ -25,8 +25,8 @@ ISN_C, ISN_S = 1000, 5000
 ETHERNET = b"\x02" * 6 + b"\x04" * 6 + b"\x08\x00"
 
 
-def from_client(offset, payload, flags=0x18):
-    return ETHERNET + ipv4_tcp(CLIENT, SERVER, 40000, 80, flags, ISN_C + 1 + offset, ISN_S + 1, payload)
+def from_client(offset, payload, flags=0x18, urgent=0):
+    return ETHERNET + ipv4_tcp(CLIENT, SERVER, 40000, 80, flags, ISN_C + 1 + offset, ISN_S + 1, payload, urgent)
 
 
 def handshake():
@@ -78,19 +78,25 @@ def datagrams(path, favour):
             d["bytes"], d["total"] = {}, None
 
 
-def receivable(path, favour="first"):
-    """What the server's application could read of the client's stream in `path`."""
-    stream = {}
+def receivable(path, favour="first", urgent_inline=False):
+    """What the server's application could read of the client's stream in `path`. Its stack
+    reads the byte an urgent pointer marks out of band (RFC 6093), unless `urgent_inline`."""
+    stream, urgent = {}, set()
     for proto, tcp in datagrams(path, favour):
         if proto != 6:
             continue
         seq = struct.unpack("!I", tcp[4:8])[0]
+        pointer = struct.unpack("!H", tcp[18:20])[0]
+        if tcp[13] & 0x20 and pointer and not urgent_inline:
+            urgent.add(seq - (ISN_C + 1) + pointer - 1)
         data = tcp[(tcp[12] >> 4) * 4:]
         for i, b in enumerate(data):
             stream.setdefault(seq - (ISN_C + 1) + i, b)
-    out = bytearray()
-    while len(out) in stream:
-        out.append(stream[len(out)])
+    out, at = bytearray(), 0
+    while at in stream:
+        if at not in urgent:
+            out.append(stream[at])
+        at += 1
     return bytes(out)
 
 
@@ -115,16 +121,16 @@ class Evasion(unittest.TestCase):
         self.assertEqual(run.returncode, 0, run.stderr)
         return os.path.join(folder, "forwarded.pcap"), os.path.join(folder, "eve.json")
 
-    def assert_stopped(self, name, packets, extra=()):
+    def assert_stopped(self, name, packets, extra=(), urgent_inline=False):
         """The attack is in the packets, yet the server cannot read it; the model agrees."""
         forwarded, eve = self.judge(name, packets, extra=extra)
         for favour in ("first", "last"):  # whichever bytes the server keeps where fragments overlap
-            self.assertNotIn(ATTACK, receivable(forwarded, favour), f"{name}, {favour} bytes standing")
+            self.assertNotIn(ATTACK, receivable(forwarded, favour, urgent_inline), f"{name}, {favour} bytes standing")
         with open(eve) as f:
             records = [json.loads(l) for l in f]
         # An alert of its rules, or the drop of a segment or fragment that rewrote given bytes.
         seen = [r for r in records if r.get("alert", {}).get("signature_id") in (1, 2) or
-                r.get("drop", {}).get("stream_event") == "overlap_conflict" or
+                r.get("drop", {}).get("stream_event") in ("overlap_conflict", "urgent_data") or
                 r.get("drop", {}).get("reason") == "fragment"]
         self.assertTrue(seen, f"{name}: no record of the attack")
         sim_forwarded, _ = self.judge(name, packets, engine="sim", extra=extra)
@@ -167,6 +173,27 @@ class Evasion(unittest.TestCase):
     def test_a_retransmission_after_the_drop_is_dropped_too(self):
         packets = handshake() + in_order(b"GET /etc/pa", b"sswd HTTP/1.0\r\n\r\n") + [from_client(11, b"sswd HTTP/1.0\r\n\r\n")]
         self.assert_stopped("retransmitted", packets)
+
+    def test_urgent_byte_read_out_of_band(self):
+        # "X" is urgent data: a server's stack reads it out of band, so its application reads
+        # /etc/passwd. Picket leaves the byte out of the stream too (--stream-urgent oob).
+        self.assert_stopped("urgent", handshake() + [from_client(0, b"GET /etc/pa"),
+                                                     from_client(11, b"X", flags=0x38, urgent=1),
+                                                     from_client(12, b"sswd HTTP/1.0\r\n\r\n")])
+
+    def test_urgent_byte_read_inline(self):
+        # For a server that reads urgent data inline, the urgent byte is the attack's own.
+        self.assert_stopped("urgent-inline", handshake() + [from_client(0, b"GET /etc/pa"),
+                                                            from_client(11, b"s", flags=0x38, urgent=1),
+                                                            from_client(12, b"swd HTTP/1.0\r\n\r\n")],
+                            extra=("--stream-urgent", "inline"), urgent_inline=True)
+
+    def test_urgent_data_dropped(self):
+        # With --stream-urgent drop, no segment with urgent data reaches either kind of server.
+        packets = handshake() + [from_client(0, b"GET /etc/pa"), from_client(11, b"s", flags=0x38, urgent=1),
+                                 from_client(12, b"swd HTTP/1.0\r\n\r\n")]
+        self.assert_stopped("urgent-drop", packets, extra=("--stream-urgent", "drop"), urgent_inline=True)
+        self.assert_stopped("urgent-drop", packets, extra=("--stream-urgent", "drop"))
 
     def test_fragments_in_order(self):
         segment = attack_segment()

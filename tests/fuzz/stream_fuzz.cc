@@ -7,11 +7,14 @@
 //   bytes 1-2  the segment's offset in its direction's stream, little-endian (-2 .. 65533:
 //              before the start too)
 //   byte 3     its length, 0 to 255; times 257, the window it advertises
-//   byte 4     the byte it repeats; times 64, how far past the other side's start it acknowledges
+//   byte 4     the byte it repeats; times 64, how far past the other side's start it acknowledges;
+//              modulo 64, its urgent pointer (read where URG is set)
 //   byte 5     bits 0-6: how many bytes of "/etc/passwd" it starts with (modulo 12); bit 7:
 //              the window scale option, scale byte 4 modulo 16 (on a SYN, what it offers)
 //
-// The caps are small, so queues, the memory cap and the depth are reached often.
+// The first input byte also picks --midstream (bit 0), and the second the stream exception
+// (modulo 4) and the urgent policy (bits 2-3, modulo 3). The caps are small, so queues, the
+// memory cap and the depth are reached often.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -52,6 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   config.stream.max_queued_segments = 8;
   config.stream.memcap = 2048;
   config.stream.on_exception = static_cast<StreamException>(size > 1 ? data[1] % 4 : 0);
+  config.stream.urgent = static_cast<UrgentPolicy>(size > 1 ? (data[1] >> 2) % 3 : 0);
   auto engine = std::make_unique<SoftwareEngine>(config, generation());
   const std::string attack = "/etc/passwd";
   Packet p;
@@ -72,6 +76,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           static_cast<uint32_t>(int64_t{isn} + 1 + offset), other_isn + 1 + uint32_t{r[4]} * 64,
           static_cast<uint16_t>(r[3] * 257));
     if (r[5] & 0x80) b.tcp_options({3, 3, static_cast<uint8_t>(r[4] % 16)});
+    b.tcp_urgent(r[4] % 64);
     b.payload(payload);
     p.bytes = b.build();
     p.wire_length = static_cast<uint32_t>(p.bytes.size());

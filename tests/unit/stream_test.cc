@@ -1,59 +1,21 @@
 // TCP streams, tried as an attacker splits an attack: each case sends the same request as
 // segments in some order and checks what the server could read from the segments Picket
-// forwarded, as a receiver would reassemble them (first bytes stand, in sequence order).
+// forwarded, as a receiver would reassemble them (stream_session.h).
 #include <gtest/gtest.h>
 
-#include <map>
 
-#include "engine_fixture.h"
 #include "packet/decoder.h"
+#include "stream_session.h"
 #include "testing/packet_builder.h"
-#include "testing/tcp_conversation.h"
 
 namespace picket {
 namespace {
 
 using testing_support::EngineUnderTest;
-using Frame = std::vector<uint8_t>;
-
-constexpr const char* kDropPasswd = "drop tcp any any -> any 80 (content:\"/etc/passwd\"; sid:1;)\n";
-constexpr uint32_t kClientFirstSeq = 1001;  // TcpConversation's client ISN plus the SYN
-
-// What the server's application could read of the client's stream: the forwarded segments,
-// in arrival order, each byte the first one seen at its place, up to the first gap.
-class Receiver {
- public:
-  void take(const Frame& f) {
-    DecodedPacket d = decode(f.data(), static_cast<uint32_t>(f.size()), static_cast<uint32_t>(f.size()));
-    if (!d.is_tcp() || d.src_port == 80) return;
-    for (uint32_t i = 0; i < d.payload_length; ++i) {
-      bytes_.emplace(d.tcp_seq - kClientFirstSeq + i, static_cast<char>(f[d.payload_offset + i]));
-    }
-  }
-  std::string stream() const {
-    std::string s;
-    for (auto it = bytes_.begin(); it != bytes_.end() && it->first == s.size(); ++it) s.push_back(it->second);
-    return s;
-  }
-
- private:
-  std::map<uint32_t, char> bytes_;
-};
-
-struct Session {
-  explicit Session(std::string_view rules = kDropPasswd, EngineConfig config = {}) : engine(rules, "", "", config) {
-    for (const Frame& f : c.handshake()) send(f);
-  }
-  Verdict send(const Frame& f) {
-    Verdict v = engine.run(f, at += 0.001);
-    if (!v.drop) server.take(f);
-    return v;
-  }
-  TcpConversation c{"10.0.0.1", 40000, "10.0.0.2", 80};
-  EngineUnderTest engine;
-  Receiver server;
-  double at = 0;
-};
+using testing_support::Frame;
+using testing_support::kClientFirstSeq;
+using testing_support::kDropPasswd;
+using testing_support::Session;
 
 TEST(StreamEvasion, OneSegmentIsDropped) {
   Session s;
