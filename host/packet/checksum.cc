@@ -9,7 +9,12 @@ namespace picket {
 
 // Eight bytes at a time in the machine's byte order: the ones'-complement sum does not depend
 // on it (RFC 1071 2(B)), so the folded sum is swapped to big-endian once at the end. Each
-// eight bytes add two 32-bit halves to a 64-bit total, which no frame can overflow.
+// eight bytes add two 32-bit halves to a 64-bit total, which no frame can overflow. On x86 the
+// compiler also builds an AVX2 copy of the loop (four words at a time), taken where the CPU
+// has it.
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target_clones("avx2", "default")))
+#endif
 uint32_t checksum_add(const uint8_t* p, size_t n, uint32_t sum) {
   uint64_t total = 0;
   size_t i = 0;
@@ -40,16 +45,25 @@ uint16_t checksum_finish(uint32_t sum) {
   return static_cast<uint16_t>(~sum);
 }
 
+namespace {
+
+// The pseudo-header's sum, big-endian words as checksum_add gives them, without a call: its
+// words are the addresses (IPv4's are the last 4 of the 16 bytes, IPv4-mapped), the protocol
+// and the segment's length.
+uint32_t pseudo_header_sum(const IpAddress& src, const IpAddress& dst, bool ipv6, uint8_t proto, size_t length) {
+  uint32_t sum = static_cast<uint32_t>(length) + proto;
+  for (size_t i = ipv6 ? 0 : 12; i < 16; i += 2) {
+    sum += uint32_t{src.bytes[i]} << 8 | src.bytes[i + 1];
+    sum += uint32_t{dst.bytes[i]} << 8 | dst.bytes[i + 1];
+  }
+  return sum;
+}
+
+}  // namespace
+
 uint16_t transport_checksum(const IpAddress& src, const IpAddress& dst, bool ipv6, uint8_t proto,
                             const uint8_t* segment, size_t length, bool with_pseudo_header) {
-  uint32_t sum = 0;
-  if (with_pseudo_header) {
-    // IPv4 addresses are the last 4 of the 16 bytes (IPv4-mapped).
-    size_t from = ipv6 ? 0 : 12;
-    sum = checksum_add(src.bytes.data() + from, 16 - from, sum);
-    sum = checksum_add(dst.bytes.data() + from, 16 - from, sum);
-    sum += static_cast<uint32_t>(length) + proto;
-  }
+  const uint32_t sum = with_pseudo_header ? pseudo_header_sum(src, dst, ipv6, proto, length) : 0;
   uint16_t c = checksum_finish(checksum_add(segment, length, sum));
   if (proto == ip_proto::kUdp && c == 0) c = 0xffff;
   return c;
@@ -66,11 +80,7 @@ bool checksums_hold(const uint8_t* frame, uint32_t captured, const DecodedPacket
   const size_t length = p.ip_end - p.l4_offset;
   const uint8_t* segment = frame + p.l4_offset;
   if (p.is_udp() && !ipv6 && segment[6] == 0 && segment[7] == 0) return true;
-  const size_t from = ipv6 ? 0 : 12;
-  uint32_t sum = checksum_add(p.src.bytes.data() + from, 16 - from);
-  sum = checksum_add(p.dst.bytes.data() + from, 16 - from, sum);
-  sum += static_cast<uint32_t>(length) + p.ip_proto;
-  return checksum_finish(checksum_add(segment, length, sum)) == 0;
+  return checksum_finish(checksum_add(segment, length, pseudo_header_sum(p.src, p.dst, ipv6, p.ip_proto, length))) == 0;
 }
 
 }  // namespace picket
