@@ -25,6 +25,15 @@
 // kept once per byte position and the literal tables once per lane, so no copy is read at
 // more than one place a cycle.
 //
+// Runs of one byte value (zeros, padding) would make every position of a beat a candidate of
+// the same literal and overflow the lanes: a position where every P that could match also
+// matches one byte earlier is not a candidate. For the 8-byte bucket that is where the 8 bytes
+// and the byte before are one value; for the 4-byte bucket, where the 5 bytes ending there
+// are: the compiler files no P of 5 to 7 bytes whose last 5 (case-folded) are one value, so
+// only a run of 4 can match there, and it matches one byte earlier. A run P is thus found
+// where the run begins; the compiler never makes such a literal final, whose offset window
+// would need every place it occurs.
+//
 // frame_valid pulses three cycles after a frame's last beat, with its list; hit_overflow says a
 // beat had more candidates, or the frame more literal hits, than there is room for (the host
 // then looks at the whole frame).
@@ -108,18 +117,24 @@ module literal_prefilter #(
   logic in_frame_q;
   logic [15:0] beat_index_q;
   logic [55:0] tail_q;  // the previous beat's last 7 bytes
+  logic [7:0] before_q;  // and the byte before them (whether a beat's first position is in a run)
   wire sof = !in_frame_q;
   wire [15:0] beat_index = sof ? 16'd0 : beat_index_q;
 
   logic [8*WIN-1:0] win, win_folded;
   logic [BB*HB-1:0] h4, h8;  // position e's slot hashes at [HB * e +: HB]
   logic [BB*FW-1:0] f4, f8;  // position e's filter hashes at [FW * e +: FW]
-  logic [BB-1:0] ok4, ok8;   // the position ends a whole window of the frame
+  logic [BB-1:0] ok4, ok8;   // the position ends a whole window of the frame, not inside a run
+  logic [WIN-1:0] same;      // window byte k - 1 equals byte k (raw bytes: a run in either case);
+                             // byte -1 is before_q
+  logic run4, run8;
   logic [31:0] c0_end;
 
   always_comb begin
     win = {beat_data, sof ? 56'd0 : tail_q};
     for (int k = 0; k < WIN; k++) win_folded[8 * k +: 8] = fold(win[8 * k +: 8]);
+    same[0] = !sof && before_q == win[7:0];
+    for (int k = 1; k < WIN; k++) same[k] = win[8 * (k - 1) +: 8] == win[8 * k +: 8];
     for (int e = 0; e < BB; e++) begin
       // e: the position of the candidate's last byte in this beat; window byte e + 7.
       c0_end = 32'(beat_index) * BB + 32'(e);
@@ -127,8 +142,12 @@ module literal_prefilter #(
       h8[HB * e +: HB] = hash8(win_folded[8 * e +: 64]);
       f4[FW * e +: FW] = filter4(win_folded[8 * (e + 4) +: 32]);
       f8[FW * e +: FW] = filter8(win_folded[8 * e +: 64]);
-      ok4[e] = beat_valid && beat_keep[e] && c0_end >= 3;
-      ok8[e] = beat_valid && beat_keep[e] && c0_end >= 7;
+      // Inside a run (above): window bytes e+3..e+7 one value for the 4-byte bucket; e-1..e+7
+      // for the 8-byte one.
+      run4 = c0_end >= 4 && &same[e + 4 +: 4];
+      run8 = c0_end >= 8 && &same[e +: 8];
+      ok4[e] = beat_valid && beat_keep[e] && c0_end >= 3 && !run4;
+      ok8[e] = beat_valid && beat_keep[e] && c0_end >= 7 && !run8;
     end
   end
 
@@ -163,6 +182,7 @@ module literal_prefilter #(
       in_frame_q <= !beat_last;
       beat_index_q <= beat_index + 1'b1;
       tail_q <= beat_data[DATA_W-56 +: 56];
+      before_q <= beat_data[DATA_W-64 +: 8];
     end
     s1_valid <= beat_valid;
     s1_last <= beat_last;

@@ -174,18 +174,23 @@ void print_filter_sizing(const std::string& what, const TableImage& image,
         const size_t last = std::min(b.size(), (beat + 1) * kBeatBytes);
         for (size_t end = beat * kBeatBytes; end < last; ++end) {
           if (end < 3) continue;
+          // Inside a run of one byte value no position is a candidate (hw/literal_prefilter.sv):
+          // the 5 bytes ending here one value for the 4-byte bucket, 9 for the 8-byte one.
+          auto run = [&](size_t from) { return std::all_of(b.begin() + from, b.begin() + end + 1, [&](uint8_t c) { return c == b[end]; }); };
+          const bool in4 = end >= 4 && run(end - 4);
+          const bool in8 = end >= 8 && run(end - 8);
           const uint64_t h4 = hash4(&folded[end - 3]), c4 = card4(&folded[end - 3]);
-          const bool has8 = end >= 7;
+          const bool has8 = end >= 7 && !in8;
           const uint64_t h8 = has8 ? hash8(&folded[end - 7]) : 0, c8 = has8 ? card8(&folded[end - 7]) : 0;
           for (size_t i = 0; i < filters.size(); ++i) {
             const bool card = filters[i].g.card;
-            beat_hits[i] += filters[i].hit(0, card ? c4 : h4) + (has8 && filters[i].hit(1, card ? c8 : h8));
+            beat_hits[i] += (!in4 && filters[i].hit(0, card ? c4 : h4)) + (has8 && filters[i].hit(1, card ? c8 : h8));
           }
           // Exact hits, at the card's own slots: they do not depend on the bitmaps.
           const uint32_t k4 = folded[end - 3] | folded[end - 2] << 8 | folded[end - 1] << 16 | uint32_t{folded[end]} << 24;
           const uint32_t s4 = hw::literal_4_hash(k4);
           auto e4 = image.entry(tbl::literal_4::kId, s4);
-          if (hw::get_field(e4, tbl::literal_4::kLength) < 8 && exact(e4, b, end)) {
+          if (!in4 && hw::get_field(e4, tbl::literal_4::kLength) < 8 && exact(e4, b, end)) {
             ++exact_hits;
             hit_in_frame.insert({0, s4});
           }

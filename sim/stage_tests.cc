@@ -439,6 +439,66 @@ TEST(LiteralPrefilterStage, ReportsEveryPlantedLiteralAcrossBeatsAndNothingElse)
   EXPECT_GT(hits, 500u);
 }
 
+TEST(LiteralPrefilterStage, ARunOfOneByteValueIsOneCandidateNotSixtyFour) {
+  // Literals that are runs of zeros, of 8 and 4 bytes, and a 7-byte one that ends in zeros:
+  // frames of zeros made every position of every beat a candidate of the runs, more than the
+  // 8 lanes. Now a run is found where it begins, and the 7-byte literal where it is.
+  const std::string rules =
+      "alert tcp any any -> any any (content:\"|00 00 00 00 00 00 00 00|\"; sid:1;)\n"
+      "alert tcp any any -> any any (content:\"|00 00 00 00|\"; sid:2;)\n"
+      "alert tcp any any -> any any (content:\"|07 08 09 0a 00 00 00|\"; sid:3;)\n"
+      "alert tcp any any -> any any (content:\"AAAAAAAA\"; sid:4;)\n";
+  TestTables c = compile_test_tables("runs", rules);
+  ASSERT_TRUE(c.ok);
+  const HardwarePlan& plan = c.tables.plan;
+  ASSERT_EQ(plan.report.hardware_rules, 4u);
+  EXPECT_EQ(plan.report.final_rules, 1u);  // only sid 3: a run is reported where it begins alone
+  std::map<uint32_t, uint16_t> id_of;       // by sid
+  const auto& compiled = c.setup.engine->signatures().rules();
+  for (size_t l = 0; l < plan.rules_of_literal.size(); ++l) {
+    for (uint32_t r : plan.rules_of_literal[l]) id_of[compiled[r].rule.sid] = static_cast<uint16_t>(l);
+  }
+  ASSERT_EQ(id_of.size(), 4u);
+
+  StageSim sim;
+  sim.write_tables(c.tables.image, 1);
+  std::mt19937 rng(7);
+  struct Sent {
+    std::vector<Hit> want;
+  };
+  std::vector<Sent> sent;
+  // Four beats of zeros after a byte of 0x11: each run literal once, where the zeros begin.
+  {
+    std::string frame(256, '\0');
+    frame[0] = '\x11';
+    sent.push_back({{{id_of[1], 1, 8}, {id_of[2], 1, 4}}});
+    send_frame(sim, frame, 1, rng);
+  }
+  // Zeros with 07 08 09 0a inside them (the 7-byte literal across a beat boundary): that
+  // literal, and the runs where the frame begins and again after it.
+  {
+    std::string frame(200, '\0');
+    frame.replace(60, 4, "\x07\x08\x09\x0a");
+    sent.push_back({{{id_of[1], 0, 8}, {id_of[2], 0, 4}, {id_of[3], 60, 7}, {id_of[1], 64, 8}, {id_of[2], 64, 4}}});
+    send_frame(sim, frame, 1, rng);
+  }
+  // A run of 'A' and of 'a': the case-sensitive literal in the first only.
+  {
+    std::string frame = "xx" + std::string(100, 'A') + "yy" + std::string(100, 'a');
+    sent.push_back({{{id_of[4], 2, 8}}});
+    send_frame(sim, frame, 1, rng);
+  }
+  sim.drain();
+  ASSERT_EQ(sim.frames.size(), sent.size());
+  for (size_t i = 0; i < sent.size(); ++i) {
+    std::vector<Hit> want = sent[i].want, got = sim.frames[i].hits;
+    std::sort(want.begin(), want.end());
+    std::sort(got.begin(), got.end());
+    EXPECT_EQ(got, want) << "frame " << i;
+    EXPECT_FALSE(sim.frames[i].overflow) << "frame " << i;
+  }
+}
+
 TEST(LiteralPrefilterStage, TenThousandLiteralsLeaveRandomFullSizeFramesToTheCard) {
   // 10,000 literals of 8 random letters: with one bitmap per bucket the size of the literal
   // table, a 1,518-byte frame of random bytes had some 30 candidates a beat, more than the 8

@@ -48,6 +48,9 @@ bool hardware_can_finish(const rules::Rule& r) {
   const rules::Match& m = r.matches[0];
   if (m.kind != rules::Match::Kind::kContent || m.buffer != kPacketBuffer || m.negated) return false;
   if (m.is_relative() || m.startswith || m.endswith || m.bytes.size() < 4 || m.bytes.size() > 8) return false;
+  // The card reports a literal of one byte value only where its run begins (hw/literal_prefilter.sv).
+  const std::string compared = m.nocase ? ascii_lower(m.bytes) : m.bytes;
+  if (std::all_of(compared.begin(), compared.end(), [&](char c) { return c == compared[0]; })) return false;
   if (r.fast_pattern->bytes != m.bytes || r.fast_pattern->nocase != m.nocase) return false;
   if (m.offset && *m.offset < 0) return false;
   if (m.depth && *m.depth < 0) return false;

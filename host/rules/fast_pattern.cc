@@ -46,6 +46,7 @@ void choose_window(const Rule& rule, FastPattern& fp) {
     auto windows = [&](size_t width) {
       for (size_t at = 0; at + width <= bytes.size(); ++at) {
         const std::string_view w = bytes.substr(at, width);
+        if (!card_can_file(w)) continue;
         unsigned surprise = 0;  // a window under 4 bytes is not looked up: it is all common
         if (w.size() >= 4) {
           surprise = kRareGram;
@@ -78,6 +79,12 @@ void choose_window(const Rule& rule, FastPattern& fp) {
 }
 
 }  // namespace
+
+bool card_can_file(std::string_view window) {
+  if (window.size() < 5 || window.size() > 7) return true;
+  const std::string_view last = window.substr(window.size() - 5);
+  return !std::all_of(last.begin(), last.end(), [&](char c) { return ascii_lower(c) == ascii_lower(last[0]); });
+}
 
 bool is_weak_literal(std::string_view literal, bool nocase) {
   if (literal.size() < 3) return true;

@@ -30,6 +30,12 @@ std::optional<FastPattern> choose_fast_pattern(const Rule& rule);
 // nDPI captures under ET Open, its hits punt fewer packets than leaving the rule on the host,
 // which punts every packet on its ports.
 //
+// Whether the card can file `window` (hw/literal_prefilter.sv): any of 4 or 8 bytes, and one
+// of 5 to 7 whose last 5 bytes are not one value, case-folded (a case-sensitive window may
+// share its slot with a nocase one), since the card looks for none where such 5 bytes end
+// inside a run.
+bool card_can_file(std::string_view window);
+
 // Whether `literal` (compared case-insensitively when `nocase`) is weak, as above.
 bool is_weak_literal(std::string_view literal, bool nocase);
 
