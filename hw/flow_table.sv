@@ -6,11 +6,25 @@
 // 2^SET_BITS sets of FLOW_WAYS ways, one wide memory word per set, read and written whole:
 //
 //   set word: | lost 1 | way 3 | way 2 | way 1 | way 0 |          (way k at bits k*ENTRY_W)
-//   way:      | last_seen 64 | trusted 1 | proven 1 | client_lo 1 | key 322 | valid 1 |
+//   way:      | http 1 | side hi 34 | side lo 34 | last_seen 64 | trusted 1 | proven 1 | client_lo 1 | key 322 | valid 1 |
 //   key:      | vlan1 12 | vlan0 12 | vlan_count 2 | proto 8 | hi_port 16 | lo_port 16 | hi 128 | lo 128 |
+//   side:     | data_seen 1 | start_known 1 | start 32 |   (what the endpoint sends)
 //
 // The key orders the two endpoints (address, port) so that both directions give the same
 // key; client_lo says the client is the lower one. set = flow_hash(key).
+//
+// HTTP: whether a flow may carry HTTP, as the host's HTTP parser would find it on its streams
+// (host/pipeline/detection_stage.cc): it parses each direction's stream from its first byte,
+// and an HTTP message must begin there. A side's stream begins after its SYN (start: the SYN's
+// sequence number plus one), or, on a flow picked up without one, at its first data. The
+// frame whose data begins a side's stream is classified by the parser (in_http_start, a
+// superset of the host's messages); so is data on a SYN, and a segment that reaches into the
+// stream from before its start (the host trims it) marks the flow outright. Out-of-order data
+// waits for the start. `http` stays set for the flow's life: rules that need an HTTP flow may
+// apply to any of its frames (hw/rule_check.sv). The card is sure a flow carries no HTTP
+// (out_no_http) only where it saw what the host saw: not for a flow new in a set once full,
+// nor one whose address pair is marked. A flow idle longer than FLOW_MIN_IDLE may have begun
+// again on the host from its next data: its sides are classified again from there.
 //
 // The card's answer must be the host's, or no answer: a frame's state is KNOWN only when the
 // card is sure the host holds the same flow with the same client. Where it cannot be sure, the
@@ -67,6 +81,9 @@ module flow_table #(
   input  wire [15:0]   in_dst_port,
   input  wire [7:0]    in_ip_proto,
   input  wire [7:0]    in_tcp_flags,
+  input  wire [31:0]   in_tcp_seq,
+  input  wire [15:0]   in_payload_length,
+  input  wire          in_http_start,
   input  wire [1:0]    in_vlan_count,
   input  wire [11:0]   in_vlan0,
   input  wire [11:0]   in_vlan1,
@@ -75,6 +92,7 @@ module flow_table #(
   output logic [1:0]   out_state,        // picket_regs_pkg::FLOW_STATE_*
   output logic         out_to_server,    // with KNOWN: the frame goes from the client to the server
   output logic         out_client_proven,
+  output logic         out_no_http,      // the card is sure the flow carries no HTTP (above)
   output logic         out_learned       // this frame began tracking its flow
 );
 
@@ -87,12 +105,19 @@ module flow_table #(
   localparam int E_PROVEN = E_CLIENT_LO + 1;
   localparam int E_TRUSTED = E_PROVEN + 1;
   localparam int E_LAST = E_TRUSTED + 1;
-  localparam int ENTRY_W = E_LAST + 64;
+  localparam int E_SIDE = E_LAST + 64;  // side s at E_SIDE + s * SIDE_W: lo 0, hi 1
+  localparam int SIDE_W = 34;
+  localparam int S_START = 0;
+  localparam int S_KNOWN = 32;
+  localparam int S_SEEN = 33;
+  localparam int E_HTTP = E_SIDE + 2 * SIDE_W;
+  localparam int ENTRY_W = E_HTTP + 1;
   localparam int SET_W = WAYS * ENTRY_W + 1;
   localparam int LOST = WAYS * ENTRY_W;
   localparam int SETS = 1 << SET_BITS;
 
   localparam logic [7:0] SYN = 8'h02;
+  localparam logic [7:0] RST = 8'h04;
   localparam logic [7:0] ACK = 8'h10;
 
   logic [SET_W-1:0] sets [SETS];
@@ -116,6 +141,9 @@ module flow_table #(
   wire [255:0] pair = addr_lo ? {in_dst, in_src} : {in_src, in_dst};
 
   logic s1_valid, s1_keyed, s1_unkeyed, s1_src_lo, s1_syn_only, s1_syn_ack, s1_tcp, s1_self;
+  logic s1_syn, s1_rst, s1_http_start;
+  logic [31:0] s1_seq;
+  logic [15:0] s1_payload_length;
   logic [KEY_W-1:0] s1_key;
   logic [SET_BITS-1:0] s1_set;
   logic [PAIR_BITS-1:0] s1_pair;
@@ -133,12 +161,52 @@ module flow_table #(
     s1_tcp <= in_ip_proto == picket_pkg::IP_PROTO_TCP;
     s1_syn_only <= (in_tcp_flags & (SYN | ACK)) == SYN;
     s1_syn_ack <= (in_tcp_flags & (SYN | ACK)) == (SYN | ACK);
+    s1_syn <= (in_tcp_flags & SYN) != 8'd0;
+    s1_rst <= (in_tcp_flags & RST) != 8'd0;
+    s1_seq <= in_tcp_seq;
+    s1_payload_length <= in_payload_length;
+    s1_http_start <= in_http_start;
     s1_self <= in_src == in_dst && in_src_port == in_dst_port;
     s1_now <= in_now;
     s1_read <= sets[flow_hash(key)];
   end
 
   // --- Cycle 1: find the flow, or a way for it -------------------------------------------------
+
+  // Whether sequence number a comes before b (modulo 2^32).
+  function automatic logic seq_before(input logic [31:0] a, input logic [31:0] b);
+    seq_before = $signed(a - b) < 0;
+  endfunction
+
+  // The entry `x` after this frame's TCP segment: its side's stream start, and the HTTP mark
+  // (above).
+  function automatic logic [ENTRY_W-1:0] with_segment(input logic [ENTRY_W-1:0] x, input logic lo,
+                                                      input logic syn, input logic reset, input logic [31:0] seq,
+                                                      input logic [15:0] length, input logic http_start);
+    logic [SIDE_W-1:0] side;
+    logic data;
+    with_segment = x;
+    side = x[E_SIDE + (lo ? 0 : SIDE_W) +: SIDE_W];
+    data = length != 16'd0 && !reset;
+    if (syn) begin
+      // A SYN opens its side's stream, unless data began it already; its data (TCP Fast Open)
+      // is the stream's first bytes.
+      if (!side[S_SEEN]) begin
+        side[S_START +: 32] = seq + 32'd1;
+        side[S_KNOWN] = 1'b1;
+      end
+      if (data && http_start) with_segment[E_HTTP] = 1'b1;
+    end else if (data && !side[S_SEEN]) begin
+      if (!side[S_KNOWN] || seq == side[S_START +: 32]) begin
+        if (http_start) with_segment[E_HTTP] = 1'b1;
+        side[S_SEEN] = 1'b1;
+      end else if (seq_before(seq, side[S_START +: 32]) && seq_before(side[S_START +: 32], seq + 32'(length))) begin
+        with_segment[E_HTTP] = 1'b1;  // its stream begins inside it: not classified, so marked
+        side[S_SEEN] = 1'b1;
+      end
+    end
+    with_segment[E_SIDE + (lo ? 0 : SIDE_W) +: SIDE_W] = side;
+  endfunction
 
   logic wb_valid;
   logic [SET_BITS-1:0] wb_set;
@@ -154,7 +222,7 @@ module flow_table #(
   logic found, free_found, marked, trusted, write_set, learned;
   logic [$clog2(WAYS)-1:0] found_way, free_way;
   logic [1:0] state;
-  logic to_server, proven;
+  logic to_server, proven, no_http;
 
   always_comb begin
     word = wb_valid && wb_set == s1_set ? wb_word : s1_read;
@@ -189,6 +257,7 @@ module flow_table #(
     state = 2'(picket_regs_pkg::FLOW_STATE_NONE);
     to_server = 1'b0;
     proven = 1'b0;
+    no_http = 1'b0;
     trusted = 1'b0;
     e = word[ENTRY_W * found_way +: ENTRY_W];
     last = e[E_LAST +: 64];
@@ -204,6 +273,14 @@ module flow_table #(
         fresh = e;
         fresh[E_TRUSTED] = trusted;
         if (s1_now > last) fresh[E_LAST +: 64] = s1_now;
+        if (idle_hi > min_idle) begin
+          fresh[E_SIDE + S_KNOWN] = 1'b0;
+          fresh[E_SIDE + S_SEEN] = 1'b0;
+          fresh[E_SIDE + SIDE_W + S_KNOWN] = 1'b0;
+          fresh[E_SIDE + SIDE_W + S_SEEN] = 1'b0;
+        end
+        if (s1_tcp) fresh = with_segment(fresh, s1_src_lo, s1_syn, s1_rst, s1_seq, s1_payload_length, s1_http_start);
+        no_http = !marked && !fresh[E_HTTP];
         next_word[ENTRY_W * found_way +: ENTRY_W] = fresh;
         state = 2'(trusted && !marked ? picket_regs_pkg::FLOW_STATE_KNOWN : picket_regs_pkg::FLOW_STATE_UNTRUSTED);
       end else if (free_found) begin
@@ -217,6 +294,8 @@ module flow_table #(
         fresh[E_PROVEN] = proven;
         fresh[E_TRUSTED] = trusted;
         fresh[E_LAST +: 64] = s1_now;
+        if (s1_tcp) fresh = with_segment(fresh, s1_src_lo, s1_syn, s1_rst, s1_seq, s1_payload_length, s1_http_start);
+        no_http = !word[LOST] && !marked && !fresh[E_HTTP];
         next_word[ENTRY_W * free_way +: ENTRY_W] = fresh;
         learned = 1'b1;
         state = 2'(trusted && !marked ? picket_regs_pkg::FLOW_STATE_KNOWN : picket_regs_pkg::FLOW_STATE_UNTRUSTED);
@@ -272,6 +351,7 @@ module flow_table #(
     out_state <= s1_valid ? state : 2'(picket_regs_pkg::FLOW_STATE_NONE);
     out_to_server <= to_server;
     out_client_proven <= proven;
+    out_no_http <= s1_valid && no_http;
     out_learned <= s1_valid && learned;
   end
 

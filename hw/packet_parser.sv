@@ -13,6 +13,13 @@
 // (Package members are named in full: Yosys 0.23 does not take `import`.)
 // m_meta_host_decode is set for frames the hardware does not decode itself (IPv6 extension
 // headers): the host decodes those.
+//
+// m_meta_http_start says the payload may begin an HTTP message, as the host's HTTP parser
+// takes one (host/applayer/http/http_message.cc): its first byte is a letter, and its first
+// line (up to the first LF) holds "HTTP/" (a status line, or a request line's version; any
+// case), or starts "GET" and a space or tab (HTTP/0.9), or does not end within the kept bytes
+// (more may make it one). A superset of what the host parses: the flow table marks a flow that
+// may carry HTTP from it (hw/flow_table.sv).
 
 `resetall
 `timescale 1ns / 1ps
@@ -43,6 +50,8 @@ module packet_parser #(
   output logic [15:0]          m_meta_src_port,
   output logic [15:0]          m_meta_dst_port,
   output logic [7:0]           m_meta_tcp_flags,
+  output logic [31:0]          m_meta_tcp_seq,
+  output logic                 m_meta_http_start,
   output logic [7:0]           m_meta_icmp_type,
   output logic [7:0]           m_meta_icmp_code,
   output logic [15:0]          m_meta_payload_offset,
@@ -164,6 +173,7 @@ module packet_parser #(
   logic [127:0] src, dst;
   logic [7:0] proto, tcp_flags, icmp_type, icmp_code;
   logic [15:0] sport, dport;
+  logic [31:0] tcp_seq;
   logic [31:0] payload_begin, payload_end;
   logic [1:0] nvlan;
   logic [11:0] vid0, vid1;
@@ -189,6 +199,7 @@ module packet_parser #(
     dst = '0;
     proto = '0;
     tcp_flags = '0;
+    tcp_seq = '0;
     icmp_type = '0;
     icmp_code = '0;
     sport = '0;
@@ -322,6 +333,7 @@ module packet_parser #(
             sport = b16(l4w, 0);
             dport = b16(l4w, 2);
             tcp_flags = b8(l4w, 13);
+            tcp_seq = {b16(l4w, 4), b16(l4w, 6)};
             payload_begin = l4_off + doff;
           end
         end else if (proto == picket_pkg::IP_PROTO_UDP) begin
@@ -348,6 +360,48 @@ module packet_parser #(
     end
   end
 
+  // --- Whether the payload may begin an HTTP message (above) ----------------------------------
+
+  function automatic logic [7:0] fold(input logic [7:0] c);
+    fold = (c >= 8'h41 && c <= 8'h5a) ? (c | 8'h20) : c;
+  endfunction
+
+  logic [HDR_BYTES-1:0] lf, slash;  // an LF at q; "HTTP/" (any case) begins at q
+  logic http_start, seen_lf, line_slash, letter, get_sp;
+  logic [7:0] first;
+  logic [31:0] kept_end;  // the payload's bytes that were kept end here
+
+  always_comb begin
+    kept_end = payload_end < 32'(HDR_BYTES) ? payload_end : 32'(HDR_BYTES);
+    for (int q = 0; q < HDR_BYTES; q++) begin
+      lf[q] = frame_q[8 * q +: 8] == 8'h0a;
+      slash[q] = 1'b0;
+      if (q + 5 <= HDR_BYTES) begin
+        slash[q] = fold(frame_q[8 * q +: 8]) == "h" && fold(frame_q[8 * (q + 1) +: 8]) == "t" &&
+                   fold(frame_q[8 * (q + 2) +: 8]) == "t" && fold(frame_q[8 * (q + 3) +: 8]) == "p" &&
+                   frame_q[8 * (q + 4) +: 8] == "/";
+      end
+    end
+    // The first line, walked from the payload's first byte: "HTTP/" wholly inside it, and
+    // whether it ends (an LF) among the kept bytes.
+    seen_lf = 1'b0;
+    line_slash = 1'b0;
+    for (int q = 0; q < HDR_BYTES; q++) begin
+      if (32'(q) >= payload_begin && 32'(q) < kept_end) begin
+        if (slash[q] && !seen_lf && 32'(q) + 5 <= kept_end) line_slash = 1'b1;
+        if (lf[q]) seen_lf = 1'b1;
+      end
+    end
+    first = payload_begin < 32'(HDR_BYTES) ? frame_q[8 * payload_begin[7:0] +: 8] : 8'd0;
+    letter = (first >= "A" && first <= "Z") || (first >= "a" && first <= "z");
+    get_sp = payload_begin + 4 <= kept_end && fold(first) == "g" &&
+             fold(frame_q[8 * (payload_begin[7:0] + 8'd1) +: 8]) == "e" &&
+             fold(frame_q[8 * (payload_begin[7:0] + 8'd2) +: 8]) == "t" &&
+             (frame_q[8 * (payload_begin[7:0] + 8'd3) +: 8] == " " || frame_q[8 * (payload_begin[7:0] + 8'd3) +: 8] == 8'h09);
+    http_start = has_l4 && proto == picket_pkg::IP_PROTO_TCP && payload_end > payload_begin &&
+                 payload_begin < 32'(HDR_BYTES) && letter && (get_sp || line_slash || !seen_lf);
+  end
+
   always_ff @(posedge clk) begin
     m_meta_valid <= frame_done_q;
     if (frame_done_q) begin
@@ -362,6 +416,8 @@ module packet_parser #(
       m_meta_src_port <= sport;
       m_meta_dst_port <= dport;
       m_meta_tcp_flags <= tcp_flags;
+      m_meta_tcp_seq <= tcp_seq;
+      m_meta_http_start <= http_start;
       m_meta_icmp_type <= icmp_type;
       m_meta_icmp_code <= icmp_code;
       m_meta_payload_offset <= 16'(payload_begin);

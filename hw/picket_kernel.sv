@@ -117,8 +117,10 @@ module picket_kernel #(
   wire [1:0] ctrl_policy_mode = control[picket_regs_pkg::CTRL_POLICY_MODE_LSB +: 2];
   wire ctrl_signature_drop = control[picket_regs_pkg::CTRL_SIGNATURE_DROP_LSB];
   wire ctrl_checksums = control[picket_regs_pkg::CTRL_CHECKSUMS_LSB];
+  wire ctrl_checksum_drop = control[picket_regs_pkg::CTRL_CHECKSUM_DROP_LSB];
   wire [3:0] ctrl_host_always = control[picket_regs_pkg::CTRL_HOST_ALWAYS_LSB +: 4];
   wire [3:0] ctrl_host_ported = control[picket_regs_pkg::CTRL_HOST_PORTED_LSB +: 4];
+  wire [1:0] ctrl_host_http = control[picket_regs_pkg::CTRL_HOST_HTTP_LSB +: 2];
 
   // --- Input: the frame's bank and time, fixed at its first beat ------------------------------
 
@@ -158,6 +160,8 @@ module picket_kernel #(
   logic [1:0] meta_l3, meta_vlan_count;
   logic [127:0] meta_src, meta_dst;
   logic [7:0] meta_ip_proto, meta_tcp_flags, meta_icmp_type, meta_icmp_code;
+  logic [31:0] meta_tcp_seq;
+  logic meta_http_start;
   logic [15:0] meta_src_port, meta_dst_port, meta_payload_offset, meta_payload_length, meta_frame_length;
   logic [11:0] meta_vlan0, meta_vlan1;
 
@@ -168,7 +172,8 @@ module picket_kernel #(
     .m_meta_valid(meta_valid), .m_meta_malformed(meta_malformed), .m_meta_host_decode(meta_host_decode),
     .m_meta_l3(meta_l3), .m_meta_src(meta_src), .m_meta_dst(meta_dst), .m_meta_ip_proto(meta_ip_proto),
     .m_meta_fragment(meta_fragment), .m_meta_has_l4(meta_has_l4), .m_meta_src_port(meta_src_port),
-    .m_meta_dst_port(meta_dst_port), .m_meta_tcp_flags(meta_tcp_flags), .m_meta_icmp_type(meta_icmp_type),
+    .m_meta_dst_port(meta_dst_port), .m_meta_tcp_flags(meta_tcp_flags), .m_meta_tcp_seq(meta_tcp_seq),
+    .m_meta_http_start(meta_http_start), .m_meta_icmp_type(meta_icmp_type),
     .m_meta_icmp_code(meta_icmp_code), .m_meta_payload_offset(meta_payload_offset),
     .m_meta_payload_length(meta_payload_length), .m_meta_vlan_count(meta_vlan_count), .m_meta_vlan0(meta_vlan0),
     .m_meta_vlan1(meta_vlan1), .m_meta_frame_length(meta_frame_length));
@@ -193,7 +198,7 @@ module picket_kernel #(
 
   // Frame context, delayed to each stage that needs it: index k is T+k+1.
   localparam int D = 4;
-  logic bank_d [D], host_decode_d [D], has_ports_d [D];
+  logic bank_d [D], host_decode_d [D], has_ports_d [D], bad_checksum_d [D];
   logic fragment_q;  // T+1 only: rule_check's
   logic [4:0] malformed_d [D];
   logic [1:0] l3_d [D];
@@ -205,6 +210,7 @@ module picket_kernel #(
     bank_d[0] <= ctx_bank_d[1];
     now_d[0] <= ctx_now_d[1];
     host_decode_d[0] <= meta_host_decode;
+    bad_checksum_d[0] <= meta_bad_checksum;
     has_ports_d[0] <= has_ports;
     fragment_q <= meta_fragment;
     malformed_d[0] <= meta_malformed;
@@ -217,6 +223,7 @@ module picket_kernel #(
       bank_d[k] <= bank_d[k - 1];
       now_d[k] <= now_d[k - 1];
       host_decode_d[k] <= host_decode_d[k - 1];
+      bad_checksum_d[k] <= bad_checksum_d[k - 1];
       has_ports_d[k] <= has_ports_d[k - 1];
       malformed_d[k] <= malformed_d[k - 1];
       l3_d[k] <= l3_d[k - 1];
@@ -261,10 +268,14 @@ module picket_kernel #(
   wire meta_ipv4 = 32'(meta_l3) == 32'(picket_pkg::L3_IPV4);
   wire checksums_hold = (!meta_ipv4 || cs_header_ok) &&
                         (cs_segment_ok || (meta_ipv4 && meta_ip_proto == picket_pkg::IP_PROTO_UDP && cs_udp_zero));
+  // As the host judges it (host/packet/checksum.cc): the IPv4 header's, then a whole TCP or
+  // UDP segment's. Its receiver discards such a frame: the host forwards it uninspected.
+  wire meta_bad_checksum = ctrl_checksums && meta_l3 != 2'd0 && meta_malformed == 5'd0 && !meta_host_decode &&
+                           ((meta_ipv4 && !cs_header_ok) || (!meta_fragment && has_ports && !checksums_hold));
 
   // Keyed: a flow the card tracks. Unkeyed: an IP frame of a flow the card cannot key.
   wire meta_ip_ok = meta_l3 != 2'd0 && meta_malformed == 5'd0;
-  logic fl_valid, fl_to_server, fl_proven, fl_learned;
+  logic fl_valid, fl_to_server, fl_proven, fl_learned, fl_no_http;
   logic [1:0] fl_state;
   flow_table flows (
     .clk, .rst,
@@ -275,16 +286,19 @@ module picket_kernel #(
     .in_keyed(meta_ip_ok && !meta_host_decode && has_ports && (checksums_hold || !ctrl_checksums)),
     .in_unkeyed(meta_ip_ok && (meta_host_decode || meta_fragment)), .in_now(ctx_now_d[1]),
     .in_src(meta_src), .in_dst(meta_dst), .in_src_port(meta_src_port), .in_dst_port(meta_dst_port),
-    .in_ip_proto(meta_ip_proto), .in_tcp_flags(meta_tcp_flags), .in_vlan_count(meta_vlan_count),
+    .in_ip_proto(meta_ip_proto), .in_tcp_flags(meta_tcp_flags), .in_tcp_seq(meta_tcp_seq),
+    .in_payload_length(meta_payload_length), .in_http_start(meta_http_start), .in_vlan_count(meta_vlan_count),
     .in_vlan0(meta_vlan0), .in_vlan1(meta_vlan1),
     .out_valid(fl_valid), .out_state(fl_state), .out_to_server(fl_to_server), .out_client_proven(fl_proven),
-    .out_learned(fl_learned));
+    .out_no_http(fl_no_http), .out_learned(fl_learned));
 
   // The flow's answer, held from T+2 to T+4.
   logic [1:0] fl_state_d [2];
-  logic fl_to_server_d [2], fl_proven_d [2], fl_learned_d [2];
+  logic fl_to_server_d [2], fl_proven_d [2], fl_learned_d [2], fl_no_http_d [2];
   always_ff @(posedge clk) begin
     fl_state_d[0] <= fl_state;
+    fl_no_http_d[0] <= fl_no_http;
+    fl_no_http_d[1] <= fl_no_http_d[0];
     fl_to_server_d[0] <= fl_to_server;
     fl_proven_d[0] <= fl_proven;
     fl_learned_d[0] <= fl_learned;
@@ -294,7 +308,7 @@ module picket_kernel #(
     fl_learned_d[1] <= fl_learned_d[0];
   end
 
-  logic rc_valid, rc_host_rules;
+  logic rc_valid, rc_host_rules, rc_host_http_rules;
   logic [FRAME_HITS-1:0] rc_hit_valid, rc_hit_final, rc_hit_drop;
   rule_check rules (
     .clk, .rst,
@@ -302,10 +316,10 @@ module picket_kernel #(
     .in_hit_start(hits_start), .in_hit_length(hits_length), .in_payload_offset(payload_offset_q),
     .in_payload_length(payload_length_q), .in_ip_proto(proto_d[0]), .in_has_ports(has_ports_d[0]),
     .in_fragment(fragment_q), .in_src_port(sport_d[0]), .in_dst_port(dport_d[0]),
-    .host_always(ctrl_host_always), .host_ported(ctrl_host_ported),
+    .host_always(ctrl_host_always), .host_ported(ctrl_host_ported), .host_http(ctrl_host_http),
     .tw_valid, .tw_table, .tw_bank, .tw_index, .tw_data,
     .out_valid(rc_valid), .out_hit_valid(rc_hit_valid), .out_hit_final(rc_hit_final), .out_hit_drop(rc_hit_drop),
-    .out_host_rules(rc_host_rules));
+    .out_host_rules(rc_host_rules), .out_host_http_rules(rc_host_http_rules));
 
   logic pol_valid, fwd_allow, rev_allow, pol_unknown_id;
   logic [15:0] fwd_statement, rev_statement;
@@ -320,7 +334,7 @@ module picket_kernel #(
   // Stage outputs held until T+4.
   logic [15:0] src_id_d [2], dst_id_d [2];
   logic [FRAME_HITS-1:0] hv_q, hf_q, hd_q;
-  logic host_rules_q;
+  logic host_rules_q, host_http_rules_q;
   always_ff @(posedge clk) begin
     src_id_d[0] <= src_id;
     dst_id_d[0] <= dst_id;
@@ -330,6 +344,7 @@ module picket_kernel #(
     hf_q <= rc_hit_final;
     hd_q <= rc_hit_drop;
     host_rules_q <= rc_host_rules;
+    host_http_rules_q <= rc_host_http_rules;
   end
 
   // --- Verdict (T+4) ----------------------------------------------------------------------------
@@ -339,7 +354,7 @@ module picket_kernel #(
   logic [1:0] verdict, reason;
   logic rule_valid;
   logic [15:0] rule;
-  logic ip, policy_on, punt_policy, punt_rules, final_drop, enforce, flow_known, flow_allow;
+  logic ip, policy_on, punt_policy, punt_rules, punt_http, final_drop, enforce, flow_known, flow_allow;
   logic [15:0] drop_rule, alert_rule;
   logic has_drop_rule, has_alert_rule;
   always_comb begin
@@ -350,7 +365,9 @@ module picket_kernel #(
     flow_allow = fl_to_server_d[1] ? fwd_allow
                : rev_allow && (fl_proven_d[1] || proto_d[L] != picket_pkg::IP_PROTO_TCP || fwd_allow);
     punt_policy = policy_on && (pol_unknown_id || (!flow_known && fwd_allow != rev_allow));
-    punt_rules = overflow_d[2] || host_rules_q || |(hv_q & ~hf_q);
+    // Rules that need an HTTP flow, unless the card is sure the flow carries none.
+    punt_http = host_http_rules_q && !fl_no_http_d[1];
+    punt_rules = overflow_d[2] || host_rules_q || punt_http || |(hv_q & ~hf_q);
     has_drop_rule = 1'b0;
     has_alert_rule = 1'b0;
     drop_rule = 16'd0;
@@ -378,6 +395,9 @@ module picket_kernel #(
       end
     end else if (host_decode_d[L]) begin
       verdict = 2'(picket_regs_pkg::VERDICT_PUNT);
+    end else if (bad_checksum_d[L]) begin
+      // Forwarded uninspected, as the host does (or dropped and recorded there).
+      if (ctrl_checksum_drop) verdict = 2'(picket_regs_pkg::VERDICT_PUNT);
     end else if (ip) begin
       if (enforce && !pol_unknown_id && (flow_known ? !flow_allow : !fwd_allow && !rev_allow)) begin
         verdict = 2'(picket_regs_pkg::VERDICT_DROP);
@@ -421,6 +441,8 @@ module picket_kernel #(
     result[picket_regs_pkg::RES_FLOW_STATE_LSB +: 2] = fl_state_d[1];
     result[picket_regs_pkg::RES_TO_SERVER_LSB] = fl_to_server_d[1];
     result[picket_regs_pkg::RES_CLIENT_PROVEN_LSB] = fl_proven_d[1];
+    result[picket_regs_pkg::RES_NO_HTTP_LSB] = fl_no_http_d[1];
+    result[picket_regs_pkg::RES_PUNT_HTTP_LSB] = punt_http;
   end
 
   logic res_push;

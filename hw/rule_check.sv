@@ -6,6 +6,10 @@
 // host/engine/signature_set.cc's header check). A descriptor marked final is its rule's every
 // condition: the hit is the rule's match. Otherwise the host checks the rest of the rule.
 //
+// Host-only rules: out_host_rules says some may apply to the frame by its class and ports;
+// out_host_http_rules the same of those that need an HTTP flow (HOST_PORTS class 2), which
+// the kernel heeds only for a flow that may carry HTTP.
+//
 //   cycle 0: in_*, each hit's descriptor read from its lane's copy, the ports' HOST_PORTS words
 //   cycle 1: every check at once  ->  cycle 2: out_*
 
@@ -32,6 +36,7 @@ module rule_check (
   input  wire [15:0]             in_dst_port,
   input  wire [3:0]              host_always,  // CONTROL.HOST_ALWAYS
   input  wire [3:0]              host_ported,  // CONTROL.HOST_PORTED
+  input  wire [1:0]              host_http,    // CONTROL.HOST_HTTP
 
   input  wire                    tw_valid,
   input  wire [7:0]              tw_table,
@@ -45,7 +50,8 @@ module rule_check (
   output logic [FRAME_HITS-1:0]  out_hit_valid,
   output logic [FRAME_HITS-1:0]  out_hit_final,
   output logic [FRAME_HITS-1:0]  out_hit_drop,
-  output logic                   out_host_rules  // some host-only rule may apply: the host must look
+  output logic                   out_host_rules,  // some host-only rule may apply: the host must look
+  output logic                   out_host_http_rules  // ... of those that need an HTTP flow
 );
 
   localparam int FRAME_HITS = picket_regs_pkg::FRAME_HITS;
@@ -70,13 +76,21 @@ module rule_check (
       .raddr({in_bank, in_hit_literal[16 * i +: $clog2(DEPTH)]}), .rdata(desc[D_W * i +: D_W]));
   end
 
-  logic [31:0] dst_word, src_word;
-  table_ram #(.W(32), .DEPTH_LOG2($clog2(PORT_WORDS) + 1)) host_ports_dst (
-    .clk, .we(ports_we), .waddr({tw_bank, tw_index[$clog2(PORT_WORDS)-1:0]}), .wdata(tw_data[31:0]),
-    .raddr({in_bank, cls[0], 1'b0, in_dst_port[15:5]}), .rdata(dst_word));
-  table_ram #(.W(32), .DEPTH_LOG2($clog2(PORT_WORDS) + 1)) host_ports_src (
-    .clk, .we(ports_we), .waddr({tw_bank, tw_index[$clog2(PORT_WORDS)-1:0]}), .wdata(tw_data[31:0]),
-    .raddr({in_bank, cls[0], 1'b1, in_src_port[15:5]}), .rdata(src_word));
+  // HOST_PORTS words: | class 2 | side 1 | port / 32 11 |, one copy per read.
+  localparam int PW = $clog2(PORT_WORDS);
+  logic [31:0] dst_word, src_word, http_dst_word, http_src_word;
+  table_ram #(.W(32), .DEPTH_LOG2(PW + 1)) host_ports_dst (
+    .clk, .we(ports_we), .waddr({tw_bank, tw_index[PW-1:0]}), .wdata(tw_data[31:0]),
+    .raddr({in_bank, 1'b0, cls[0], 1'b0, in_dst_port[15:5]}), .rdata(dst_word));
+  table_ram #(.W(32), .DEPTH_LOG2(PW + 1)) host_ports_src (
+    .clk, .we(ports_we), .waddr({tw_bank, tw_index[PW-1:0]}), .wdata(tw_data[31:0]),
+    .raddr({in_bank, 1'b0, cls[0], 1'b1, in_src_port[15:5]}), .rdata(src_word));
+  table_ram #(.W(32), .DEPTH_LOG2(PW + 1)) host_ports_http_dst (
+    .clk, .we(ports_we), .waddr({tw_bank, tw_index[PW-1:0]}), .wdata(tw_data[31:0]),
+    .raddr({in_bank, 2'd2, 1'b0, in_dst_port[15:5]}), .rdata(http_dst_word));
+  table_ram #(.W(32), .DEPTH_LOG2(PW + 1)) host_ports_http_src (
+    .clk, .we(ports_we), .waddr({tw_bank, tw_index[PW-1:0]}), .wdata(tw_data[31:0]),
+    .raddr({in_bank, 2'd2, 1'b1, in_src_port[15:5]}), .rdata(http_src_word));
 
   logic s1_valid, s1_has_ports, s1_fragment;
   logic [1:0] s1_cls;
@@ -105,13 +119,16 @@ module rule_check (
 
   // Host-only rules: by packet class, those that apply to every packet of the class, and those
   // filed by the ports they name.
-  logic host_rules;
+  logic host_rules, host_http_rules;
   always_comb begin
     host_rules = host_always[s1_cls];
     if (host_ported[s1_cls]) begin
       // Without ports (fragments) no port-filed rule applies.
       if (s1_has_ports && (dst_word[s1_dst_port[4:0]] || src_word[s1_src_port[4:0]])) host_rules = 1'b1;
     end
+    // HTTP is over TCP, with its ports (a fragment's datagram is the host's to judge).
+    host_http_rules = s1_cls == 2'd0 && s1_has_ports &&
+                      (host_http[0] || (host_http[1] && (http_dst_word[s1_dst_port[4:0]] || http_src_word[s1_src_port[4:0]])));
   end
 
   function automatic logic field_range(input logic [15:0] v, input logic [15:0] lo, input logic [15:0] hi);
@@ -162,6 +179,7 @@ module rule_check (
     out_hit_final <= final_;
     out_hit_drop <= drop;
     out_host_rules <= host_rules;
+    out_host_http_rules <= host_http_rules;
   end
 
 endmodule

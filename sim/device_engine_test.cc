@@ -17,6 +17,7 @@
 #include "daemon/engine_setup.h"
 #include "device/device_engine.h"
 #include "testing/packet_builder.h"
+#include "testing/tcp_conversation.h"
 #include "io/pcap_file.h"
 #include "plan/build.h"
 #include "sim_device.h"
@@ -279,6 +280,108 @@ TEST(DeviceEngineDifferential, AnHttpHeaderFastPatternIsSearchedOnTheWire) {
   // The clean sessions' frames are decided on the card.
   const DeviceEngineStats& st = check.dev->stats();
   EXPECT_LT(st.punted, st.packets / 4);
+  fs::remove_all(dir);
+}
+
+// Rules that need an HTTP flow (alert http, HTTP buffers) and have no literal on the card are
+// handed over only for flows that may carry HTTP (hw/flow_table.sv): frames of other TCP
+// flows, on the same port too, stay on the card. The device must never be sure of a flow the
+// host parses HTTP on (DeviceEngine::disagreements), even when the request begins in a
+// segment of two bytes.
+TEST(DeviceEngineDifferential, RulesThatNeedHttpAreHandedOverOnlyOnHttpFlows) {
+  fs::path dir = fs::temp_directory_path() / ("picket-httpflow-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "uri.rules") << "alert http any any -> any any (msg:\"admin\"; http.uri; content:\"/admin\"; sid:70;)\n";
+  EngineFiles files;
+  files.rule_files = {(dir / "uri.rules").string()};
+  auto scenario = [](const std::string& sessions) {
+    std::vector<Diagnostic> errors;
+    auto s = trafgen::parse_scenario("start 2023-11-14T22:13:20Z\nhost client 10.0.0.1\nhost server 10.0.0.2\n" + sessions,
+                                     "http.scenario", errors);
+    EXPECT_TRUE(s);
+    return s ? trafgen::generate_packets(*s) : std::vector<Packet>{};
+  };
+  // Not HTTP: a mail dialogue on 25, binary data and a two-word line on 80.
+  std::vector<Packet> other = scenario(
+      "session 0 client:40000 -> server:25 tcp\n"
+      "  < 220 mail ready\\r\\n\n  > EHLO client\\r\\n\n  < 250 ok\\r\\n\n"
+      "end\n"
+      "session 1 client:40001 -> server:80 tcp\n"
+      "  > \\x16\\x03\\x01\\x00\\x05hello\n  < \\x16\\x03\\x03\\x00\\x02ok\n"
+      "end\n"
+      "session 2 client:40002 -> server:80 tcp\n"
+      "  > USER anonymous\\r\\n\n  < 331 password\\r\\n\n"
+      "end\n");
+  // HTTP: a request whole, and one whose first segment is two bytes.
+  std::vector<Packet> http = scenario(
+      "session 3 client:40003 -> server:80 tcp\n"
+      "  > GET /admin/x HTTP/1.1\\r\\nHost: a\\r\\n\\r\\n\n  < HTTP/1.1 200 OK\\r\\nContent-Length: 0\\r\\n\\r\\n\n"
+      "end\n"
+      "session 4 client:40004 -> server:8080 tcp\n"
+      "  > GE\n  > T /admin/y HTTP/1.1\\r\\nHost: a\\r\\n\\r\\n\n  < HTTP/1.1 200 OK\\r\\nContent-Length: 0\\r\\n\\r\\n\n"
+      "end\n");
+  ASSERT_FALSE(other.empty());
+  ASSERT_FALSE(http.empty());
+
+  auto quiet = make_pair(files, {});
+  ASSERT_TRUE(quiet.dev);
+  EXPECT_EQ(quiet.dev->plan().report.host_rules, 1u);  // the normalized URI is the host's
+  Tally t;
+  run_both(*quiet.sw, *quiet.dev, other, t, "other");
+  expect_agreement(t, *quiet.dev);
+  EXPECT_EQ(quiet.dev->stats().punted, 0u) << "a flow that carries no HTTP needs no HTTP rule";
+  EXPECT_EQ(quiet.dev->stats().no_http, other.size());
+
+  auto busy = make_pair(files, {});
+  ASSERT_TRUE(busy.dev);
+  Tally u;
+  run_both(*busy.sw, *busy.dev, http, u, "http");
+  expect_agreement(u, *busy.dev);
+  EXPECT_GT(busy.dev->stats().punted_host_http, 0u);
+  std::vector<Verdict> got;
+  auto check = make_pair(files, {});
+  std::string error;
+  ASSERT_TRUE(check.dev->process(http, got, error)) << error;
+  size_t alerts = 0;
+  for (const Verdict& v : got) alerts += v.alerts.size();
+  EXPECT_EQ(alerts, 2u);
+
+  // The request's first segment out of order, one reaching into the stream from before its
+  // start (the host trims it), and a flow picked up mid-stream: the card marks each before the
+  // host parses its request.
+  auto packets_of = [](const std::vector<std::vector<uint8_t>>& frames) {
+    std::vector<Packet> out;
+    for (const auto& f : frames) {
+      Packet p;
+      p.bytes = f;
+      p.wire_length = static_cast<uint32_t>(f.size());
+      p.timestamp_ns = 1'700'000'000'000'000'000 + static_cast<int64_t>(out.size()) * 1'000'000;
+      p.index = out.size() + 1;
+      out.push_back(std::move(p));
+    }
+    return out;
+  };
+  const std::string request = "GET /admin/z HTTP/1.1\r\nHost: a\r\n\r\n";
+  TcpConversation late("10.0.0.1", 41000, "10.0.0.2", 80), early("10.0.0.1", 41001, "10.0.0.2", 80);
+  std::vector<std::vector<uint8_t>> frames = late.handshake();
+  frames.push_back(late.from_client_at(10, request.substr(10)));
+  frames.push_back(late.from_client_at(0, request.substr(0, 10)));
+  for (auto& f : early.handshake()) frames.push_back(f);
+  frames.push_back(early.from_client_at(static_cast<uint32_t>(-3), "\x01\x02\x03" + request));
+  TcpConversation picked("10.0.0.1", 41002, "10.0.0.2", 80);
+  frames.push_back(picked.from_client(request));
+  EngineConfig midstream;
+  midstream.flows.midstream = true;
+  auto edges = make_pair(files, midstream);
+  ASSERT_TRUE(edges.dev);
+  Tally v;
+  run_both(*edges.sw, *edges.dev, packets_of(frames), v, "edges");
+  expect_agreement(v, *edges.dev);
+  auto count = make_pair(files, midstream);
+  ASSERT_TRUE(count.dev->process(packets_of(frames), got, error)) << error;
+  alerts = 0;
+  for (const Verdict& w : got) alerts += w.alerts.size();
+  EXPECT_EQ(alerts, 3u);
   fs::remove_all(dir);
 }
 

@@ -10,6 +10,7 @@
 
 #include "Vpicket_stages.h"
 #include "malformed_cases.h"
+#include "applayer/http/http_message.h"
 #include "packet/checksum.h"
 #include "packet/decoder.h"
 #include "testing/packet_builder.h"
@@ -31,6 +32,8 @@ struct Meta {
   int ip_proto;
   bool fragment, has_l4;
   int src_port, dst_port, tcp_flags, icmp_type, icmp_code;
+  uint32_t tcp_seq;
+  bool http_start;
   int payload_offset, payload_length;
   int vlan_count, vlan0, vlan1;
   int frame_length;
@@ -87,6 +90,7 @@ class ParserSim {
                         address(top_->m_meta_src), address(top_->m_meta_dst), top_->m_meta_ip_proto,
                         bool(top_->m_meta_fragment), bool(top_->m_meta_has_l4), top_->m_meta_src_port,
                         top_->m_meta_dst_port, top_->m_meta_tcp_flags, top_->m_meta_icmp_type, top_->m_meta_icmp_code,
+                        top_->m_meta_tcp_seq, bool(top_->m_meta_http_start),
                         top_->m_meta_payload_offset, top_->m_meta_payload_length, top_->m_meta_vlan_count,
                         top_->m_meta_vlan0, top_->m_meta_vlan1, top_->m_meta_frame_length,
                         bool(top_->cs_out_header_ok), bool(top_->cs_out_segment_ok), bool(top_->cs_out_udp_zero)});
@@ -99,6 +103,14 @@ class ParserSim {
   std::vector<Meta> metas_;
   uint64_t cycles_ = 0;
 };
+
+// Whether the host's HTTP parser takes the payload for the start of a message, or for bytes
+// more of which may start one.
+bool host_may_start_http(const std::vector<uint8_t>& frame, const DecodedPacket& d) {
+  const std::string_view payload(reinterpret_cast<const char*>(frame.data()) + d.payload_offset, d.payload_length);
+  HttpMessage m;
+  return !payload.empty() && (m.parse(payload) || HttpMessage::may_start(payload));
+}
 
 // "" when the parser and the decoder agree on `frame`, else what differs.
 std::string compare(const std::vector<uint8_t>& frame, const Meta& m) {
@@ -127,7 +139,13 @@ std::string compare(const std::vector<uint8_t>& frame, const Meta& m) {
   check("has_l4", m.has_l4, d.has_l4);
   check("src_port", m.src_port, d.src_port);
   check("dst_port", m.dst_port, d.dst_port);
-  if (d.is_tcp()) check("tcp_flags", m.tcp_flags, d.tcp_flags);
+  if (d.is_tcp()) {
+    check("tcp_flags", m.tcp_flags, d.tcp_flags);
+    check("tcp_seq", m.tcp_seq, d.tcp_seq);
+  }
+  // Every payload the host's HTTP parser takes as the start of a message, or as one that more
+  // bytes may make one, the card must take as one too (hw/packet_parser.sv).
+  if (d.is_tcp() && !d.fragment && host_may_start_http(frame, d)) check("http_start", m.http_start, 1);
   if (d.is_icmp()) {
     check("icmp_type", m.icmp_type, d.icmp_type);
     check("icmp_code", m.icmp_code, d.icmp_code);
@@ -222,6 +240,50 @@ TEST(PacketParserRtl, ChecksumsThatFailAreToldApartAsTheHostTellsThem) {
   sim.idle(4);
   ASSERT_EQ(sim.metas().size(), frames.size());
   for (size_t i = 0; i < frames.size(); ++i) EXPECT_EQ(compare(frames[i], sim.metas()[i]), "") << "frame " << i;
+}
+
+// The parser's HTTP start (m_meta_http_start): payloads the host's HTTP parser takes for a
+// message's start, or whose start line more bytes may complete, and payloads it never takes.
+TEST(PacketParserRtl, SaysWhichPayloadsMayBeginAnHttpMessage) {
+  struct Case {
+    std::string payload;
+    bool http;
+  };
+  const Case cases[] = {
+      {"GET /index.html HTTP/1.1\r\nHost: a\r\n\r\n", true},
+      {"post /form http/1.0\r\n", true},          // any case, as the host reads it
+      {"HTTP/1.1 200 OK\r\nServer: x\r\n\r\n", true},
+      {"GET /old\r\n", true},                      // HTTP/0.9
+      {"GE", true},                                  // more may make it one
+      {"POST /upload?id=" + std::string(300, 'a'), true},  // the line goes on past the kept bytes
+      {"EHLO mail.example\r\n", false},             // two words, not GET: another protocol
+      {"USER anonymous\r\n", false},
+      {"SSH-2.0-OpenSSH_9.6\r\n", false},
+      {"NICK bot\r\nUSER x HTTP/1.1\r\n", false}, // HTTP/ on the second line only
+      {"\r\nGET / HTTP/1.1\r\n", false},           // the host reads no line before the start line
+      {std::string("\x16\x03\x01\x02\x00", 5), false},
+      {"220 ftp ready\r\n", false},
+  };
+  std::vector<std::vector<uint8_t>> frames;
+  for (const Case& c : cases) {
+    frames.push_back(PacketBuilder().ipv4("10.0.0.1", "10.0.0.2").tcp(40000, 80, tcp_flag::kAck | tcp_flag::kPsh, 7).payload(c.payload).build());
+  }
+  // The deepest header the card parses (payload at byte 142), then a request.
+  frames.push_back(PacketBuilder().vlan(1).vlan(2, 0x8100).ipv4("10.0.0.1", "10.0.0.2").ipv4_options(std::vector<uint8_t>(40, 1))
+                       .tcp(1, 80, tcp_flag::kAck).tcp_options(std::vector<uint8_t>(40, 1)).payload("GET / HTTP/1.1\r\n").build());
+  // UDP is never HTTP to the host.
+  frames.push_back(PacketBuilder().ipv4("10.0.0.1", "10.0.0.2").udp(1, 80).payload("GET / HTTP/1.1\r\n").build());
+  ParserSim sim;
+  for (const auto& f : frames) sim.send(f);
+  sim.idle(4);
+  ASSERT_EQ(sim.metas().size(), frames.size());
+  for (size_t i = 0; i < std::size(cases); ++i) {
+    EXPECT_EQ(sim.metas()[i].http_start, cases[i].http) << cases[i].payload;
+    EXPECT_EQ(compare(frames[i], sim.metas()[i]), "") << cases[i].payload;
+  }
+  EXPECT_EQ(sim.metas()[std::size(cases)].payload_offset, 142);
+  EXPECT_TRUE(sim.metas()[std::size(cases)].http_start);
+  EXPECT_FALSE(sim.metas()[std::size(cases) + 1].http_start);
 }
 
 TEST(PacketParserRtl, BackToBackSingleBeatFramesEachGetTheirOwnMeta) {

@@ -44,6 +44,8 @@ module picket_stages #(
   output logic [15:0]            m_meta_src_port,
   output logic [15:0]            m_meta_dst_port,
   output logic [7:0]             m_meta_tcp_flags,
+  output logic [31:0]            m_meta_tcp_seq,
+  output logic                   m_meta_http_start,
   output logic [7:0]             m_meta_icmp_type,
   output logic [7:0]             m_meta_icmp_code,
   output logic [15:0]            m_meta_payload_offset,
@@ -78,6 +80,9 @@ module picket_stages #(
   input  wire [15:0]             fl_in_dst_port,
   input  wire [7:0]              fl_in_ip_proto,
   input  wire [7:0]              fl_in_tcp_flags,
+  input  wire [31:0]             fl_in_tcp_seq,
+  input  wire [15:0]             fl_in_payload_length,
+  input  wire                    fl_in_http_start,
   input  wire [1:0]              fl_in_vlan_count,
   input  wire [11:0]             fl_in_vlan0,
   input  wire [11:0]             fl_in_vlan1,
@@ -85,6 +90,7 @@ module picket_stages #(
   output logic [1:0]             fl_out_state,
   output logic                   fl_out_to_server,
   output logic                   fl_out_client_proven,
+  output logic                   fl_out_no_http,
   output logic                   fl_out_learned,
 
   // identity_lookup
@@ -143,11 +149,13 @@ module picket_stages #(
   input  wire [15:0]             rc_in_dst_port,
   input  wire [3:0]              rc_host_always,
   input  wire [3:0]              rc_host_ported,
+  input  wire [1:0]              rc_host_http,
   output logic                   rc_out_valid,
   output logic [FRAME_HITS-1:0]  rc_out_hit_valid,
   output logic [FRAME_HITS-1:0]  rc_out_hit_final,
   output logic [FRAME_HITS-1:0]  rc_out_hit_drop,
-  output logic                   rc_out_host_rules
+  output logic                   rc_out_host_rules,
+  output logic                   rc_out_host_http_rules
 );
 
   localparam int FRAME_HITS = picket_regs_pkg::FRAME_HITS;
@@ -156,7 +164,7 @@ module picket_stages #(
     .clk, .rst, .s_axis_tdata, .s_axis_tkeep, .s_axis_tvalid, .s_axis_tready, .s_axis_tlast,
     .m_meta_valid, .m_meta_malformed, .m_meta_host_decode, .m_meta_l3, .m_meta_src, .m_meta_dst,
     .m_meta_ip_proto, .m_meta_fragment, .m_meta_has_l4, .m_meta_src_port, .m_meta_dst_port,
-    .m_meta_tcp_flags, .m_meta_icmp_type, .m_meta_icmp_code, .m_meta_payload_offset,
+    .m_meta_tcp_flags, .m_meta_tcp_seq, .m_meta_http_start, .m_meta_icmp_type, .m_meta_icmp_code, .m_meta_payload_offset,
     .m_meta_payload_length, .m_meta_vlan_count, .m_meta_vlan0, .m_meta_vlan1, .m_meta_frame_length);
 
   checksum_check #(.DATA_W(DATA_W)) checksums (
@@ -170,9 +178,11 @@ module picket_stages #(
     .host_clock(fl_host_clock),
     .in_valid(fl_in_valid), .in_keyed(fl_in_keyed), .in_unkeyed(fl_in_unkeyed), .in_now(fl_in_now),
     .in_src(fl_in_src), .in_dst(fl_in_dst), .in_src_port(fl_in_src_port), .in_dst_port(fl_in_dst_port),
-    .in_ip_proto(fl_in_ip_proto), .in_tcp_flags(fl_in_tcp_flags), .in_vlan_count(fl_in_vlan_count),
+    .in_ip_proto(fl_in_ip_proto), .in_tcp_flags(fl_in_tcp_flags), .in_tcp_seq(fl_in_tcp_seq),
+    .in_payload_length(fl_in_payload_length), .in_http_start(fl_in_http_start), .in_vlan_count(fl_in_vlan_count),
     .in_vlan0(fl_in_vlan0), .in_vlan1(fl_in_vlan1), .out_valid(fl_out_valid), .out_state(fl_out_state),
-    .out_to_server(fl_out_to_server), .out_client_proven(fl_out_client_proven), .out_learned(fl_out_learned));
+    .out_to_server(fl_out_to_server), .out_client_proven(fl_out_client_proven), .out_no_http(fl_out_no_http),
+    .out_learned(fl_out_learned));
 
   identity_lookup identities (
     .clk, .rst, .in_valid(id_in_valid), .in_bank(id_in_bank), .in_now(id_in_now), .in_src(id_in_src),
@@ -199,10 +209,10 @@ module picket_stages #(
     .in_payload_offset(rc_in_payload_offset), .in_payload_length(rc_in_payload_length),
     .in_ip_proto(rc_in_ip_proto), .in_has_ports(rc_in_has_ports), .in_fragment(rc_in_fragment),
     .in_src_port(rc_in_src_port),
-    .in_dst_port(rc_in_dst_port), .host_always(rc_host_always), .host_ported(rc_host_ported),
+    .in_dst_port(rc_in_dst_port), .host_always(rc_host_always), .host_ported(rc_host_ported), .host_http(rc_host_http),
     .tw_valid, .tw_table, .tw_bank, .tw_index, .tw_data,
     .out_valid(rc_out_valid), .out_hit_valid(rc_out_hit_valid), .out_hit_final(rc_out_hit_final),
-    .out_hit_drop(rc_out_hit_drop), .out_host_rules(rc_out_host_rules));
+    .out_hit_drop(rc_out_hit_drop), .out_host_rules(rc_out_host_rules), .out_host_http_rules(rc_out_host_http_rules));
 
 endmodule
 

@@ -588,6 +588,7 @@ TEST(RuleCheckStage, ChecksEachHitAsItsRuleSays) {
   Vpicket_stages& top = sim.top();
   top.rc_host_always = control >> hw::control::kHostAlways.lsb & 0xf;
   top.rc_host_ported = control >> hw::control::kHostPorted.lsb & 0xf;
+  top.rc_host_http = control >> hw::control::kHostHttp.lsb & 0x3;
   for (int round = 0; round < 3; ++round) {
     for (const Case& k : cases) {
       // The case's hit in a random lane, among hits of no literal.

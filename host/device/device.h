@@ -35,6 +35,10 @@ struct DeviceResult {
   hw::FlowState flow_state = hw::FlowState::kNone;
   bool to_server = false;
   bool client_proven = false;
+  // The card is sure the frame's flow carries no HTTP (hw/flow_table.sv); the frame went to
+  // the host for host-only rules that need an HTTP flow.
+  bool no_http = false;
+  bool punt_http = false;
   struct Hit {
     bool valid = false;
     bool final = false;
@@ -52,8 +56,10 @@ struct DeviceFlowSettings {
   // past the longest.
   int64_t min_idle_ns = 0;
   int64_t max_idle_ns = 0;
-  // The host tracks no flow for a packet whose checksum fails (--checksums validate or drop).
+  // The host tracks no flow for a packet whose checksum fails (--checksums validate or drop),
+  // and forwards it uninspected (validate) or drops and records it (drop).
   bool checksums = true;
+  bool checksum_drop = false;
 };
 
 struct DeviceCounters {

@@ -36,8 +36,10 @@ bool DeviceControl::set_flows(const DeviceFlowSettings& settings, std::string& e
   };
   put(hw::reg::kFlowMinIdleLo, hw::reg::kFlowMinIdleHi, settings.min_idle_ns);
   put(hw::reg::kFlowMaxIdleLo, hw::reg::kFlowMaxIdleHi, settings.max_idle_ns);
-  uint32_t bit = 1u << hw::control::kChecksums.lsb;
-  control_ = settings.checksums ? control_ | bit : control_ & ~bit;
+  const uint32_t bits = 1u << hw::control::kChecksums.lsb | 1u << hw::control::kChecksumDrop.lsb;
+  control_ &= ~bits;
+  if (settings.checksums) control_ |= 1u << hw::control::kChecksums.lsb;
+  if (settings.checksum_drop) control_ |= 1u << hw::control::kChecksumDrop.lsb;
   bus_.write(hw::reg::kControl, control_);
   // The table holds nothing of this host's flows: one a card kept from an earlier run must go.
   // (After reset it is emptying already.) Emptying takes a cycle per set.
@@ -86,7 +88,7 @@ bool DeviceControl::load(const TableImage& image, std::string& error) {
   RegisterBus& bus = bus_;
   // CONTROL bits the host sets itself; the rest come with the image.
   const uint32_t keep = 1u << hw::control::kPacketTime.lsb | 1u << hw::control::kDropInline.lsb |
-                        1u << hw::control::kChecksums.lsb;
+                        1u << hw::control::kChecksums.lsb | 1u << hw::control::kChecksumDrop.lsb;
   uint32_t version = bus.read(hw::reg::kVersion);
   if (version != hw::kRegmapVersion || image.format_version != hw::kRegmapVersion) {
     std::ostringstream s;

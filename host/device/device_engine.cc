@@ -18,6 +18,7 @@ std::unique_ptr<DeviceEngine> DeviceEngine::create(std::unique_ptr<Device> devic
   flows.min_idle_ns = engine->flows().config().shortest_timeout_ns();
   flows.max_idle_ns = engine->flows().config().longest_timeout_ns();
   flows.checksums = engine->config().checksums != ChecksumMode::kNone;
+  flows.checksum_drop = engine->config().checksums == ChecksumMode::kDrop;
   if (!device->set_flows(flows, error)) return nullptr;
   if (!device->load(d->tables_->image, error)) return nullptr;
   d->device_ = std::move(device);
@@ -81,6 +82,8 @@ void DeviceEngine::count_punt(const DeviceResult& r) {
     ++stats_.punted_overflow;
   } else if (candidate) {
     ++stats_.punted_candidates;
+  } else if (r.punt_http) {
+    ++stats_.punted_host_http;
   } else {
     ++stats_.punted_host_rules;
   }
@@ -101,6 +104,12 @@ void DeviceEngine::check(const DeviceResult& r, const HardwareView& view, const 
     case hw::FlowState::kUntrusted: ++stats_.flow_untrusted; break;
     case hw::FlowState::kFull: ++stats_.flow_full; break;
     case hw::FlowState::kNone: break;
+  }
+  if (r.no_http) ++stats_.no_http;
+  // A flow the card is sure carries no HTTP must carry none for the host either: rules that
+  // need one are not handed over for its frames.
+  if (r.no_http && v.app_http && !v.bad_checksum && !v.decoded.reassembled) {
+    why = "the host parsed HTTP on a flow the device says carries none";
   }
   // A direction the card trusts must be the host's: the client -> server side, and whether a
   // SYN proved it where that matters (the server's TCP packets). (A packet the host tracks no

@@ -34,6 +34,7 @@ struct DeviceEngineStats {
   uint64_t punted_rules = 0;    // ... because of candidate rules, host-only rules or overflow:
   uint64_t punted_candidates = 0;  //   a literal hit the hardware cannot finish
   uint64_t punted_host_rules = 0;  //   no such hit, but a host-only rule may apply (class or port)
+  uint64_t punted_host_http = 0;   //   ... only one that needs an HTTP flow, on a flow that may be one
   uint64_t punted_overflow = 0;    //   more hits than the result record holds
   uint64_t punted_decode = 0;   // ... because its parser left the frame's headers to the host
   uint64_t device_drops = 0;    // the device dropped the frame alone
@@ -47,6 +48,7 @@ struct DeviceEngineStats {
   uint64_t flow_known = 0;
   uint64_t flow_untrusted = 0;
   uint64_t flow_full = 0;
+  uint64_t no_http = 0;  // frames of flows the card is sure carry no HTTP
   uint64_t disagreements = 0;
   // Time the host spent completing frames (the software engine's part of process()), in ns.
   uint64_t host_ns = 0;

@@ -27,6 +27,8 @@ DeviceResult DeviceResult::decode(std::span<const uint32_t, hw::result::kWords> 
   d.flow_state = static_cast<hw::FlowState>(hw::get_field(w, r::kFlowState));
   d.to_server = hw::get_field(w, r::kToServer);
   d.client_proven = hw::get_field(w, r::kClientProven);
+  d.no_http = hw::get_field(w, r::kNoHttp);
+  d.punt_http = hw::get_field(w, r::kPuntHttp);
   uint64_t valid = hw::get_field(w, r::kHitValid), final = hw::get_field(w, r::kHitFinal);
   for (unsigned i = 0; i < hw::kFrameHits; ++i) {
     d.hits[i].valid = (valid >> i) & 1;

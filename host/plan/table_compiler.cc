@@ -158,21 +158,30 @@ void compile_policy(const Policy& policy, const IdentityRegistry& registry, Tabl
   }
 }
 
+// Whether the rule can match only packets of a flow that carries HTTP: an `http` rule, or one
+// that reads an HTTP buffer (SignatureSet::rule_matches asks the flow's HTTP of both).
+bool needs_http_flow(const rules::Rule& r) {
+  if (r.app == rules::AppProtocol::kHttp) return true;
+  return std::any_of(r.matches.begin(), r.matches.end(),
+                     [](const rules::Match& m) { return buffers().spec(m.buffer).protocol == "http"; });
+}
+
+// The host-only rules' marks in the control word and HOST_PORTS (hw/register_map.json).
+struct HostMarks {
+  uint32_t always = 0;  // by packet class
+  uint32_t ported = 0;
+  uint32_t http = 0;    // bit 0 always, bit 1 ported: rules that need an HTTP flow
+};
+
 // Marks, for the host-only rule `r`, which packets it may match: by class, and by port where
-// the rule names ports (the smaller of its two sets, both ways for a <> rule).
-void mark_host_rule(const rules::Rule& r, TableImage& image, uint32_t& host_always, uint32_t& host_ported) {
-  enum { kTcp, kUdp, kIcmp, kOther };
+// the rule names ports (the smaller of its two sets, both ways for a <> rule). A rule that
+// needs an HTTP flow is marked apart (TCP packets of such flows: HOST_PORTS class 2), for the
+// card to hand over only the frames of flows that may carry HTTP.
+void mark_host_rule(const rules::Rule& r, TableImage& image, HostMarks& marks) {
+  enum { kTcp, kUdp, kIcmp, kOther, kHttp = 2 };
   bool any = r.protocol == Transport::kAny;
   const rules::PortFiling filed = rules::port_filing(r);
-  for (int cls : {kTcp, kUdp}) {
-    if (!(any || (cls == kTcp && r.protocol == Transport::kTcp) ||
-          (cls == kUdp && r.protocol == Transport::kUdp)))
-      continue;
-    if (filed.ports->is_all()) {
-      host_always |= 1u << cls;
-      continue;
-    }
-    host_ported |= 1u << cls;
+  auto file_ports = [&](int cls) {
     // Side 0 is the packet's destination port, 1 its source port.
     for (int s = 0; s < 2; ++s) {
       if ((s == 0) != filed.as_destination && !r.bidirectional) continue;
@@ -183,9 +192,29 @@ void mark_host_rule(const rules::Rule& r, TableImage& image, uint32_t& host_alwa
         }
       }
     }
+  };
+  if (needs_http_flow(r)) {
+    if (filed.ports->is_all()) {
+      marks.http |= 1u;
+    } else {
+      marks.http |= 2u;
+      file_ports(kHttp);
+    }
+    return;
   }
-  if (any || r.protocol == Transport::kIcmp) host_always |= 1u << kIcmp;
-  if (any) host_always |= 1u << kOther;
+  for (int cls : {kTcp, kUdp}) {
+    if (!(any || (cls == kTcp && r.protocol == Transport::kTcp) ||
+          (cls == kUdp && r.protocol == Transport::kUdp)))
+      continue;
+    if (filed.ports->is_all()) {
+      marks.always |= 1u << cls;
+      continue;
+    }
+    marks.ported |= 1u << cls;
+    file_ports(cls);
+  }
+  if (any || r.protocol == Transport::kIcmp) marks.always |= 1u << kIcmp;
+  if (any) marks.always |= 1u << kOther;
 }
 
 }  // namespace
@@ -374,7 +403,7 @@ SignatureTables compile_signature_tables(std::span<const rules::Rule> rules) {
   for (const Literal& lit : bumped) plan.report.literal_collisions += placer.place_elsewhere(lit, by_folded);
   plan.report.literals = placer.literals();
 
-  uint32_t host_always = 0, host_ported = 0;
+  HostMarks marks;
   plan.host_reason.assign(rules.size(), HostReason::kOnCard);
   for (uint32_t i = 0; i < rules.size(); ++i) {
     if (plan.in_hardware[i]) continue;
@@ -382,9 +411,10 @@ SignatureTables compile_signature_tables(std::span<const rules::Rule> rules) {
     plan.host_reason[i] = why;
     ++plan.report.host_by_reason[static_cast<size_t>(why)];
     ++plan.report.host_rules;
-    mark_host_rule(rules[i], out.image, host_always, host_ported);
+    mark_host_rule(rules[i], out.image, marks);
   }
-  uint32_t control = host_always << hw::control::kHostAlways.lsb | host_ported << hw::control::kHostPorted.lsb;
+  uint32_t control = marks.always << hw::control::kHostAlways.lsb | marks.ported << hw::control::kHostPorted.lsb |
+                     marks.http << hw::control::kHostHttp.lsb;
   // A host-only pass rule may outrank a drop: then the host has the last word on drops.
   bool pass_rules = std::any_of(rules.begin(), rules.end(), [](const rules::Rule& r) {
     return r.action == rules::Action::kPass;

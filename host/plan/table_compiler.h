@@ -10,7 +10,7 @@
 // one port range each way, alert or drop, and only keyword conditions the card checks:
 // detect/keywords/) is final: the hardware's hit is the rule's match. Every other rule is
 // host-only, and the HOST_* flags and HOST_PORTS tell the card which packets such rules may
-// match.
+// match; those that need an HTTP flow apart, for the frames of flows that may carry HTTP.
 // Identities: full-length bindings in the two hash ways, the rest (and hash overflow) in the
 // prefix table. Policy: statement entries in file order, and per-identity selector masks.
 #pragma once

@@ -51,8 +51,10 @@ TEST(TableCompiler, FilesRulesByWhatTheHardwareCanCheck) {
   EXPECT_EQ(r.exact_bindings, 1u);
   EXPECT_EQ(r.prefix_bindings, 2u);
   EXPECT_EQ(r.policy_entries, 2u);  // one per port range
-  // The http rule is TCP on any port: every TCP packet may need the host.
-  EXPECT_TRUE((t.image.control >> hw::control::kHostAlways.lsb) & 1);
+  // The http rule is TCP on any port: every TCP packet of a flow that may carry HTTP may need
+  // the host, and no other packet.
+  EXPECT_EQ((t.image.control >> hw::control::kHostHttp.lsb) & 3, 1u);
+  EXPECT_EQ((t.image.control >> hw::control::kHostAlways.lsb) & 0xf, 0u);
   // No pass rule: final drops may drop on the card.
   EXPECT_TRUE((t.image.control >> hw::control::kSignatureDrop.lsb) & 1);
 }
