@@ -52,6 +52,7 @@ module packet_parser #(
   output logic [7:0]           m_meta_tcp_flags,
   output logic [31:0]          m_meta_tcp_seq,
   output logic                 m_meta_http_start,
+  output logic [picket_regs_pkg::ANCHORED_HEAD*8-1:0] m_meta_payload_head,  // the payload's first bytes (past its end: any)
   output logic [7:0]           m_meta_icmp_type,
   output logic [7:0]           m_meta_icmp_code,
   output logic [15:0]          m_meta_payload_offset,
@@ -63,6 +64,7 @@ module packet_parser #(
 );
 
   localparam int BEAT_BYTES = DATA_W / 8;
+  localparam int HEAD = picket_regs_pkg::ANCHORED_HEAD;
   localparam int HDR_BEATS = (HDR_BYTES + BEAT_BYTES - 1) / BEAT_BYTES;
 
   initial begin
@@ -370,6 +372,7 @@ module packet_parser #(
   logic http_start, seen_lf, line_slash, letter, get_sp;
   logic [7:0] first;
   logic [31:0] kept_end;  // the payload's bytes that were kept end here
+  logic [HEAD*8-1:0] head;
 
   always_comb begin
     kept_end = payload_end < 32'(HDR_BYTES) ? payload_end : 32'(HDR_BYTES);
@@ -400,6 +403,12 @@ module packet_parser #(
              (frame_q[8 * (payload_begin[7:0] + 8'd3) +: 8] == " " || frame_q[8 * (payload_begin[7:0] + 8'd3) +: 8] == 8'h09);
     http_start = has_l4 && proto == picket_pkg::IP_PROTO_TCP && payload_end > payload_begin &&
                  payload_begin < 32'(HDR_BYTES) && letter && (get_sp || line_slash || !seen_lf);
+    // The payload's first bytes, for the anchored literals (hw/anchored_match.sv). Its start
+    // is one of few places (the deepest header ends at 142); bytes past the kept ones are 0.
+    head = '0;
+    for (int k = 0; k + HEAD <= HDR_BYTES; k++) begin
+      if (payload_begin == 32'(k)) head = frame_q[8 * k +: HEAD * 8];
+    end
   end
 
   always_ff @(posedge clk) begin
@@ -418,6 +427,7 @@ module packet_parser #(
       m_meta_tcp_flags <= tcp_flags;
       m_meta_tcp_seq <= tcp_seq;
       m_meta_http_start <= http_start;
+      m_meta_payload_head <= head;
       m_meta_icmp_type <= icmp_type;
       m_meta_icmp_code <= icmp_code;
       m_meta_payload_offset <= 16'(payload_begin);

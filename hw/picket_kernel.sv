@@ -162,6 +162,7 @@ module picket_kernel #(
   logic [7:0] meta_ip_proto, meta_tcp_flags, meta_icmp_type, meta_icmp_code;
   logic [31:0] meta_tcp_seq;
   logic meta_http_start;
+  logic [picket_regs_pkg::ANCHORED_HEAD*8-1:0] meta_payload_head;
   logic [15:0] meta_src_port, meta_dst_port, meta_payload_offset, meta_payload_length, meta_frame_length;
   logic [11:0] meta_vlan0, meta_vlan1;
 
@@ -173,7 +174,7 @@ module picket_kernel #(
     .m_meta_l3(meta_l3), .m_meta_src(meta_src), .m_meta_dst(meta_dst), .m_meta_ip_proto(meta_ip_proto),
     .m_meta_fragment(meta_fragment), .m_meta_has_l4(meta_has_l4), .m_meta_src_port(meta_src_port),
     .m_meta_dst_port(meta_dst_port), .m_meta_tcp_flags(meta_tcp_flags), .m_meta_tcp_seq(meta_tcp_seq),
-    .m_meta_http_start(meta_http_start), .m_meta_icmp_type(meta_icmp_type),
+    .m_meta_http_start(meta_http_start), .m_meta_payload_head(meta_payload_head), .m_meta_icmp_type(meta_icmp_type),
     .m_meta_icmp_code(meta_icmp_code), .m_meta_payload_offset(meta_payload_offset),
     .m_meta_payload_length(meta_payload_length), .m_meta_vlan_count(meta_vlan_count), .m_meta_vlan0(meta_vlan0),
     .m_meta_vlan1(meta_vlan1), .m_meta_frame_length(meta_frame_length));
@@ -321,6 +322,20 @@ module picket_kernel #(
     .out_valid(rc_valid), .out_hit_valid(rc_hit_valid), .out_hit_final(rc_hit_final), .out_hit_drop(rc_hit_drop),
     .out_host_rules(rc_host_rules), .out_host_http_rules(rc_host_http_rules));
 
+  // Anchored literals, from the meta (T) to T+2; held to T+4.
+  logic an_valid, an_hit;
+  anchored_match anchored (
+    .clk, .rst,
+    .in_valid(meta_valid), .in_bank(ctx_bank_d[1]), .in_head(meta_payload_head), .in_payload_length(meta_payload_length),
+    .in_ip_proto(meta_ip_proto), .in_has_ports(has_ports), .in_src_port(meta_src_port), .in_dst_port(meta_dst_port),
+    .tw_valid, .tw_table, .tw_bank, .tw_index, .tw_data,
+    .out_valid(an_valid), .out_hit(an_hit));
+  logic an_hit_d [2];
+  always_ff @(posedge clk) begin
+    an_hit_d[0] <= an_hit;
+    an_hit_d[1] <= an_hit_d[0];
+  end
+
   logic pol_valid, fwd_allow, rev_allow, pol_unknown_id;
   logic [15:0] fwd_statement, rev_statement;
   policy_lookup policy (
@@ -367,7 +382,7 @@ module picket_kernel #(
     punt_policy = policy_on && (pol_unknown_id || (!flow_known && fwd_allow != rev_allow));
     // Rules that need an HTTP flow, unless the card is sure the flow carries none.
     punt_http = host_http_rules_q && !fl_no_http_d[1];
-    punt_rules = overflow_d[2] || host_rules_q || punt_http || |(hv_q & ~hf_q);
+    punt_rules = overflow_d[2] || host_rules_q || punt_http || an_hit_d[1] || |(hv_q & ~hf_q);
     has_drop_rule = 1'b0;
     has_alert_rule = 1'b0;
     drop_rule = 16'd0;
@@ -443,6 +458,7 @@ module picket_kernel #(
     result[picket_regs_pkg::RES_CLIENT_PROVEN_LSB] = fl_proven_d[1];
     result[picket_regs_pkg::RES_NO_HTTP_LSB] = fl_no_http_d[1];
     result[picket_regs_pkg::RES_PUNT_HTTP_LSB] = punt_http;
+    result[picket_regs_pkg::RES_ANCHORED_LSB] = an_hit_d[1];
   end
 
   logic res_push;
@@ -567,7 +583,7 @@ module picket_kernel #(
   assign m_axis_tvalid = beat_valid && res_valid && !drop_now;
 
   // Parser fields the kernel does not use yet.
-  wire unused = &{1'b0, meta_icmp_type, meta_icmp_code, rc_valid, fl_valid, 1'b0};
+  wire unused = &{1'b0, meta_icmp_type, meta_icmp_code, rc_valid, fl_valid, an_valid, 1'b0};
 
 endmodule
 

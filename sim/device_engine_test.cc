@@ -385,6 +385,71 @@ TEST(DeviceEngineDifferential, RulesThatNeedHttpAreHandedOverOnlyOnHttpFlows) {
   fs::remove_all(dir);
 }
 
+// Short contents at fixed places near the payload's start (TFTP's opcodes, a header of two
+// bytes) are anchored literals on the card: frames without them there stay on the card, those
+// with them go to the host, which finds the rule. Nothing the host matches is forwarded alone.
+TEST(DeviceEngineDifferential, AnchoredShortContentsHandOverOnlyTheFramesThatCarryThem) {
+  fs::path dir = fs::temp_directory_path() / ("picket-anchored-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "short.rules")
+      << "alert udp any any -> any 69 (msg:\"tftp read\"; content:\"|00 01|\"; depth:2; sid:80;)\n"
+         "alert udp any any -> any 4660:4799 (msg:\"kad\"; content:\"|e3 96|\"; depth:2; sid:81;)\n"
+         "alert tcp any any -> any 3389 (msg:\"rdp\"; content:\"|03|\"; depth:1; content:\"|d0|\"; offset:5; depth:1; sid:82;)\n"
+         "alert udp any any -> any 161 (msg:\"snmp\"; content:\"pu\"; nocase; offset:5; depth:15; sid:83;)\n"
+         "alert udp any [1024:3388,3390:65535] -> any 5000 (msg:\"two ranges\"; content:\"|e3 98|\"; depth:2; sid:84;)\n";
+  EngineFiles files;
+  files.rule_files = {(dir / "short.rules").string()};
+  auto pair = make_pair(files, {});
+  ASSERT_TRUE(pair.dev);
+  EXPECT_EQ(pair.dev->plan().report.anchored_rules, 5u);  // the ports of sid 84 as one range that holds them
+  EXPECT_EQ(pair.dev->plan().report.host_rules, 0u);
+  struct Frame {
+    std::vector<uint8_t> bytes;
+    bool alert;
+  };
+  auto udp = [](uint16_t dport, std::string_view payload) {
+    return PacketBuilder().ipv4("10.0.0.1", "10.0.0.2").udp(40000, dport).payload(payload).build();
+  };
+  const std::string read_request("\x00\x01" "boot.img\x00octet\x00", 17);
+  const std::vector<Frame> frames = {
+      {udp(69, read_request), true},
+      {udp(69, std::string("\x00\x03\x00\x01data", 8)), false},  // DATA block 1: |00 01| not at 0
+      {udp(70, read_request), false},                                // another port
+      {udp(4662, std::string("\xe3\x96kad", 5)), true},
+      {udp(4662, std::string("x\xe3\x96", 3)), false},
+      {PacketBuilder().ipv4("10.0.0.1", "10.0.0.2").tcp(40001, 3389, tcp_flag::kAck | tcp_flag::kPsh, 7)
+           .payload(std::string("\x03\x00\x00\x13\x0e\xd0", 6)).build(), true},
+      {PacketBuilder().ipv4("10.0.0.1", "10.0.0.2").tcp(40001, 3389, tcp_flag::kAck | tcp_flag::kPsh, 13)
+           .payload(std::string("\x02\x00\x00\x13\x0e\xd0", 6)).build(), false},  // no |03| at 0
+      {udp(161, std::string("\x30\x26\x02\x01\x01\x04\x06PUblic", 13)), true},  // "PU" at 7: in [5, 18]
+      {udp(161, std::string(30, 'x') + "pu"), false},                                // past the window
+      {udp(5000, std::string("\xe3\x98\x01", 3)), true},
+      {udp(5000, std::string("\xe3\x99\x01", 3)), false},
+  };
+  std::vector<Packet> packets;
+  for (const Frame& f : frames) {
+    Packet p;
+    p.bytes = f.bytes;
+    p.wire_length = static_cast<uint32_t>(f.bytes.size());
+    p.timestamp_ns = 1'700'000'000'000'000'000 + static_cast<int64_t>(packets.size()) * 1'000'000;
+    p.index = packets.size() + 1;
+    packets.push_back(std::move(p));
+  }
+  Tally t;
+  run_both(*pair.sw, *pair.dev, packets, t, "anchored");
+  expect_agreement(t, *pair.dev);
+  size_t want_alerts = 0;
+  for (const Frame& f : frames) want_alerts += f.alert;
+  EXPECT_EQ(pair.dev->stats().punted, want_alerts);  // exactly the frames that carry one
+  EXPECT_EQ(pair.dev->stats().punted_anchored, want_alerts);
+  auto check = make_pair(files, {});
+  std::vector<Verdict> got;
+  std::string error;
+  ASSERT_TRUE(check.dev->process(packets, got, error)) << error;
+  for (size_t i = 0; i < frames.size(); ++i) EXPECT_EQ(!got[i].alerts.empty(), frames[i].alert) << "frame " << i;
+  fs::remove_all(dir);
+}
+
 // Control changes reach the device: each generation the controller publishes comes with its
 // table image, which the device worker loads into the idle bank. The device and the software
 // engine, both taking the same generations up, agree packet by packet after every change.

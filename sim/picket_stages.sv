@@ -46,6 +46,7 @@ module picket_stages #(
   output logic [7:0]             m_meta_tcp_flags,
   output logic [31:0]            m_meta_tcp_seq,
   output logic                   m_meta_http_start,
+  output logic [picket_regs_pkg::ANCHORED_HEAD*8-1:0] m_meta_payload_head,
   output logic [7:0]             m_meta_icmp_type,
   output logic [7:0]             m_meta_icmp_code,
   output logic [15:0]            m_meta_payload_offset,
@@ -164,7 +165,7 @@ module picket_stages #(
     .clk, .rst, .s_axis_tdata, .s_axis_tkeep, .s_axis_tvalid, .s_axis_tready, .s_axis_tlast,
     .m_meta_valid, .m_meta_malformed, .m_meta_host_decode, .m_meta_l3, .m_meta_src, .m_meta_dst,
     .m_meta_ip_proto, .m_meta_fragment, .m_meta_has_l4, .m_meta_src_port, .m_meta_dst_port,
-    .m_meta_tcp_flags, .m_meta_tcp_seq, .m_meta_http_start, .m_meta_icmp_type, .m_meta_icmp_code, .m_meta_payload_offset,
+    .m_meta_tcp_flags, .m_meta_tcp_seq, .m_meta_http_start, .m_meta_payload_head, .m_meta_icmp_type, .m_meta_icmp_code, .m_meta_payload_offset,
     .m_meta_payload_length, .m_meta_vlan_count, .m_meta_vlan0, .m_meta_vlan1, .m_meta_frame_length);
 
   checksum_check #(.DATA_W(DATA_W)) checksums (

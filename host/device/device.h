@@ -39,6 +39,7 @@ struct DeviceResult {
   // the host for host-only rules that need an HTTP flow.
   bool no_http = false;
   bool punt_http = false;
+  bool anchored = false;  // an anchored literal matched (hw/anchored_match.sv)
   struct Hit {
     bool valid = false;
     bool final = false;

@@ -82,6 +82,8 @@ void DeviceEngine::count_punt(const DeviceResult& r) {
     ++stats_.punted_overflow;
   } else if (candidate) {
     ++stats_.punted_candidates;
+  } else if (r.anchored) {
+    ++stats_.punted_anchored;
   } else if (r.punt_http) {
     ++stats_.punted_host_http;
   } else {

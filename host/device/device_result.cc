@@ -29,6 +29,7 @@ DeviceResult DeviceResult::decode(std::span<const uint32_t, hw::result::kWords> 
   d.client_proven = hw::get_field(w, r::kClientProven);
   d.no_http = hw::get_field(w, r::kNoHttp);
   d.punt_http = hw::get_field(w, r::kPuntHttp);
+  d.anchored = hw::get_field(w, r::kAnchored);
   uint64_t valid = hw::get_field(w, r::kHitValid), final = hw::get_field(w, r::kHitFinal);
   for (unsigned i = 0; i < hw::kFrameHits; ++i) {
     d.hits[i].valid = (valid >> i) & 1;

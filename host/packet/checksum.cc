@@ -7,15 +7,12 @@
 
 namespace picket {
 
+namespace {
+
 // Eight bytes at a time in the machine's byte order: the ones'-complement sum does not depend
 // on it (RFC 1071 2(B)), so the folded sum is swapped to big-endian once at the end. Each
-// eight bytes add two 32-bit halves to a 64-bit total, which no frame can overflow. On x86 the
-// compiler also builds an AVX2 copy of the loop (four words at a time), taken where the CPU
-// has it.
-#if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target_clones("avx2", "default")))
-#endif
-uint32_t checksum_add(const uint8_t* p, size_t n, uint32_t sum) {
+// eight bytes add two 32-bit halves to a 64-bit total, which no frame can overflow.
+inline __attribute__((always_inline)) uint32_t sum_words(const uint8_t* p, size_t n, uint32_t sum) {
   uint64_t total = 0;
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -38,6 +35,27 @@ uint32_t checksum_add(const uint8_t* p, size_t n, uint32_t sum) {
   auto folded = static_cast<uint16_t>(total);
   if constexpr (std::endian::native == std::endian::little) folded = static_cast<uint16_t>(folded << 8 | folded >> 8);
   return sum + folded;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// The same loop, compiled for AVX2 (four words at a time), for CPUs that have it. Chosen by a
+// test at first use rather than an ifunc, which would run before AddressSanitizer is set up.
+__attribute__((target("avx2"))) uint32_t sum_words_avx2(const uint8_t* p, size_t n, uint32_t sum) {
+  return sum_words(p, n, sum);
+}
+const bool kAvx2 = [] {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") != 0;
+}();
+#endif
+
+}  // namespace
+
+uint32_t checksum_add(const uint8_t* p, size_t n, uint32_t sum) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (kAvx2) return sum_words_avx2(p, n, sum);
+#endif
+  return sum_words(p, n, sum);
 }
 
 uint16_t checksum_finish(uint32_t sum) {

@@ -375,6 +375,73 @@ class LiteralPlacer {
   uint32_t next_id_ = 0;
 };
 
+// An anchored literal (hw/anchored_match.sv, ANCHORED): a short content at a fixed place near
+// the payload's start, with the protocol and one port range each way that hold its rules'.
+struct Anchor {
+  std::string bytes;  // folded when nocase
+  bool nocase = false;
+  uint32_t first = 0, span = 0;
+  hw::Proto proto = hw::Proto::kAny;
+  std::pair<uint16_t, uint16_t> src{0, 0xffff}, dst{0, 0xffff};
+  auto operator<=>(const Anchor&) const = default;
+};
+
+// The rule's anchored literal: of its payload contents of 1 to 4 bytes at a fixed place (an
+// absolute offset and depth, or startswith) within the card's head, the one with the fewest
+// starts, then the longest. nullopt when it has none, or is a rule on both directions with ports.
+std::optional<Anchor> anchor_of(const rules::Rule& r) {
+  constexpr uint32_t kHead = hw::kAnchoredHead, kMaxSpan = 15;
+  if (needs_http_flow(r)) return std::nullopt;  // those are handed over by flow (HOST_HTTP)
+  if (r.bidirectional && !(r.src_ports.is_all() && r.dst_ports.is_all())) return std::nullopt;
+  // The smallest range that holds each port set: more frames than the rule's own may be
+  // handed over, never fewer.
+  auto hull = [](const rules::PortSet& ports) -> std::optional<std::pair<uint16_t, uint16_t>> {
+    if (ports.intervals().empty()) return std::nullopt;
+    return std::make_pair(static_cast<uint16_t>(ports.intervals().front().lo),
+                          static_cast<uint16_t>(ports.intervals().back().hi));
+  };
+  auto sp = hull(r.src_ports), dp = hull(r.dst_ports);
+  if (!sp || !dp) return std::nullopt;
+  std::optional<Anchor> best;
+  for (const rules::Match& m : r.matches) {
+    if (m.kind != rules::Match::Kind::kContent || m.buffer != kPacketBuffer || m.negated || m.is_relative() ||
+        m.endswith || m.bytes.empty() || m.bytes.size() > 4) {
+      continue;
+    }
+    const int64_t len = static_cast<int64_t>(m.bytes.size());
+    const int64_t lo = m.startswith ? 0 : m.offset.value_or(0);
+    if (lo < 0 || !(m.startswith || m.depth)) continue;
+    const int64_t hi = m.startswith ? 0 : lo + *m.depth - len;
+    if (hi < lo || hi - lo > kMaxSpan || hi + len > kHead) continue;
+    Anchor a;
+    a.nocase = m.nocase;
+    a.bytes = m.nocase ? ascii_lower(m.bytes) : m.bytes;
+    a.first = static_cast<uint32_t>(lo);
+    a.span = static_cast<uint32_t>(hi - lo);
+    a.proto = proto_of(r.protocol);
+    a.src = *sp;
+    a.dst = *dp;
+    if (!best || a.span < best->span || (a.span == best->span && a.bytes.size() > best->bytes.size())) best = a;
+  }
+  return best;
+}
+
+void write_anchor(const Anchor& a, uint32_t index, TableImage& image) {
+  namespace an = tbl::anchored;
+  auto e = image.entry(an::kId, index);
+  hw::set_field(e, an::kValid, 1);
+  hw::set_field(e, an::kNocase, a.nocase);
+  hw::set_field(e, an::kLength, a.bytes.size());
+  hw::set_field(e, an::kBytes, little_endian(a.bytes));
+  hw::set_field(e, an::kFirst, a.first);
+  hw::set_field(e, an::kSpan, a.span);
+  hw::set_field(e, an::kProto, static_cast<uint64_t>(a.proto));
+  hw::set_field(e, an::kSrcPortLo, a.src.first);
+  hw::set_field(e, an::kSrcPortHi, a.src.second);
+  hw::set_field(e, an::kDstPortLo, a.dst.first);
+  hw::set_field(e, an::kDstPortHi, a.dst.second);
+}
+
 }  // namespace
 
 const char* host_reason_name(HostReason r) {
@@ -403,10 +470,29 @@ SignatureTables compile_signature_tables(std::span<const rules::Rule> rules) {
   for (const Literal& lit : bumped) plan.report.literal_collisions += placer.place_elsewhere(lit, by_folded);
   plan.report.literals = placer.literals();
 
+  // Anchored literals for the rules the literal tables do not find, one entry for each distinct
+  // one, while there is room; the rest stay host-only.
+  std::map<Anchor, uint32_t> entries;
+  plan.anchored.assign(rules.size(), false);
+  for (uint32_t i = 0; i < rules.size(); ++i) {
+    if (plan.in_hardware[i]) continue;
+    std::optional<Anchor> a = anchor_of(rules[i]);
+    if (!a) continue;
+    auto it = entries.find(*a);
+    if (it == entries.end()) {
+      if (entries.size() == tbl::anchored::kDepth) continue;
+      it = entries.emplace(*a, static_cast<uint32_t>(entries.size())).first;
+      write_anchor(*a, it->second, out.image);
+    }
+    plan.anchored[i] = true;
+    ++plan.report.anchored_rules;
+  }
+  plan.report.anchored_entries = entries.size();
+
   HostMarks marks;
   plan.host_reason.assign(rules.size(), HostReason::kOnCard);
   for (uint32_t i = 0; i < rules.size(); ++i) {
-    if (plan.in_hardware[i]) continue;
+    if (plan.in_hardware[i] || plan.anchored[i]) continue;
     const HostReason why = unfiled_reason(rules[i]).value_or(HostReason::kNoSlot);
     plan.host_reason[i] = why;
     ++plan.report.host_by_reason[static_cast<size_t>(why)];

@@ -4,7 +4,9 @@
 //
 // Signatures: a rule with a hardware window of 4 bytes or more in a buffer sent as it is (P,
 // at most 8 bytes: rules/fast_pattern.h) is filed in the hardware by it, or by another window
-// of the same content when that slot is taken. Rules sharing a P share one hardware literal id; a hit
+// of the same content when that slot is taken. Of the rest, one with a short content at a
+// fixed place near the payload's start (TFTP's opcodes) gets an anchored literal
+// (hw/anchored_match.sv): frames without it there need no look from the host for it. Rules sharing a P share one hardware literal id; a hit
 // on it makes them candidates for the host to check. A literal with a single rule whose every
 // condition the hardware checks (one content of at most 8 bytes, an absolute window, protocol,
 // one port range each way, alert or drop, and only keyword conditions the card checks:
@@ -44,7 +46,8 @@ struct HardwarePlan {
   std::vector<std::vector<uint32_t>> rules_of_literal;  // by hardware literal id: rule indices
   std::vector<bool> literal_final;                      // by literal id
   std::vector<bool> in_hardware;                        // by rule: found by the hardware's literals
-  std::vector<HostReason> host_reason;                  // by rule
+  std::vector<bool> anchored;                           // by rule: found by an anchored literal
+  std::vector<HostReason> host_reason;                  // by rule (kOnCard for anchored ones)
 
   struct Report {
     size_t rules = 0;
@@ -54,6 +57,8 @@ struct HardwarePlan {
     std::array<size_t, kHostReasons> host_by_reason{};  // host_rules, by HostReason
     size_t literals = 0;
     size_t literal_collisions = 0;  // literals left to the host for want of a free slot
+    size_t anchored_rules = 0;      // found by anchored literals (hw/anchored_match.sv)
+    size_t anchored_entries = 0;
     size_t exact_bindings = 0;
     size_t prefix_bindings = 0;
     size_t policy_entries = 0;

@@ -158,7 +158,9 @@ void list_fast_patterns(const Generation& g) {
       std::printf("%u\t-\t(no fast pattern: inspected on every packet its header matches)", r.sid);
     }
     if (plan && i < plan->host_reason.size()) {
-      if (plan->host_reason[i] == HostReason::kOnCard) {
+      if (plan->anchored[i]) {
+        std::printf("\tcard, anchored near the payload's start");
+      } else if (plan->host_reason[i] == HostReason::kOnCard) {
         std::printf("\tcard \"%s\"", printable(std::string(r.fast_pattern->window())).c_str());
       } else {
         std::printf("\thost: %s", host_reason_name(plan->host_reason[i]));
@@ -203,6 +205,7 @@ int write_image(const Options& o, const Sources& sources, const Generation& g) {
   std::printf("  hardware literals %5zu  (%zu literals left to the host for want of a slot)\n", h.literals,
               h.literal_collisions);
   std::printf("  rules found by them %3zu  (%zu decided by the hardware alone)\n", h.hardware_rules, h.final_rules);
+  std::printf("  anchored literals %5zu  (%zu rules)\n", h.anchored_entries, h.anchored_rules);
   std::printf("  host-only rules   %5zu\n", h.host_rules);
   for (size_t why = 1; why < kHostReasons; ++why) {
     if (h.host_by_reason[why] == 0) continue;
