@@ -1,4 +1,5 @@
 #include "detect/signature_set.h"
+#include "rules/common_grams.h"
 
 #include <algorithm>
 #include <map>
@@ -107,7 +108,7 @@ std::unique_ptr<SignatureSet> SignatureSet::compile(std::vector<rules::Rule> rul
     const Keyword* flow_keyword = find_keyword("flow");
     cr.body_only = cr.chains.size() == 1 && cr.chains[0].plain && is_body_buffer(cr.chains[0].buffer) &&
                    std::all_of(cr.conditions.begin(), cr.conditions.end(), [&](const Keyword* k) { return k == flow_keyword; });
-    if (r.fast_pattern && !r.fast_pattern->weak) {
+    if (r.fast_pattern && (!r.fast_pattern->weak || rules::rare_in_traffic(r.fast_pattern->bytes))) {
       const rules::Match& m = r.matches[r.fast_pattern->match];
       bool hardware = m.buffer == kPacketBuffer && i < in_hardware.size() && in_hardware[i];
       literals[{m.buffer, hardware}][{r.fast_pattern->bytes, r.fast_pattern->nocase}].push_back(i);

@@ -713,4 +713,12 @@ unsigned gram_surprise(std::string_view gram) {
   return at != end && at->gram == key ? at->surprise : kRareGram;
 }
 
+bool rare_in_traffic(std::string_view literal) {
+  constexpr unsigned kOneIn4096 = 48;  // quarter bits
+  for (size_t g = 0; g + 4 <= literal.size(); ++g) {
+    if (gram_surprise(literal.substr(g, 4)) >= kOneIn4096) return true;
+  }
+  return false;
+}
+
 }  // namespace picket::rules

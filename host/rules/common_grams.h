@@ -20,4 +20,9 @@ unsigned gram_surprise(std::string_view gram);
 
 constexpr unsigned kRareGram = 68;
 
+// Whether `literal` (4 bytes or more) is rare in real traffic though it may be repetitive, as
+// 32 slashes are and runs of zeros or of "A" are not: some 4-byte part of it is rarer than one
+// position in 4,096. A prefilter can search for it without hitting nearly everywhere.
+bool rare_in_traffic(std::string_view literal);
+
 }  // namespace picket::rules

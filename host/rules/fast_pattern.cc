@@ -49,8 +49,7 @@ void choose_window(const Rule& rule, FastPattern& fp) {
         if (!card_can_file(w)) continue;
         unsigned surprise = 0;  // a window under 4 bytes is not looked up: it is all common
         if (w.size() >= 4) {
-          surprise = kRareGram;
-          for (size_t g = 0; g + 4 <= w.size(); ++g) surprise = std::min(surprise, gram_surprise(w.substr(g, 4)));
+          for (size_t g = 0; g + 4 <= w.size(); ++g) surprise = std::max(surprise, gram_surprise(w.substr(g, 4)));
         }
         const Key key{!is_weak_literal(w, nocase), surprise, width, own};
         strong = strong || std::get<0>(key);

@@ -287,7 +287,8 @@ TEST(FastPattern, TheHardwareWindowIsPartOfTheOneChoice) {
     Rule r = ok("alert tcp any any -> any any (content:\"" + std::string(content) + "\"; sid:1;)");
     return std::string(r.fast_pattern->window());
   };
-  EXPECT_EQ(window("abcdefghij"), "abcdefgh") << "the first 8 bytes";
+  // (Bytes rare in traffic: "abcdefgh" is every Windows ping's payload.)
+  EXPECT_EQ(window("qzxjvkwpmn"), "qzxjvkwp") << "the first 8 bytes";
   EXPECT_EQ(window("abcde"), "abcde") << "all of a shorter one";
   // Nine zero bytes, then ABCD: the first 8-byte window that is not mostly one byte value.
   EXPECT_EQ(window("|00 00 00 00 00 00 00 00 00|ABCD"), std::string("\0\0\0\0ABCD", 8));
