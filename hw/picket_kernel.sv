@@ -336,6 +336,25 @@ module picket_kernel #(
     an_hit_d[1] <= an_hit_d[0];
   end
 
+  // Short literals, searched beside the prefilter; the frame's hits at T+1 (with the
+  // prefilter's list), judged by protocol and ports to T+2; held to T+4.
+  logic sh_hit;
+  logic sh_hit_d [2];
+  /* verilator lint_off PINCONNECTEMPTY */
+  short_match #(.DATA_W(DATA_W)) short_literals (
+    .clk, .rst,
+    .beat_valid(accept), .beat_data(s_axis_tdata), .beat_keep(s_axis_tkeep), .beat_last(s_axis_tlast),
+    .beat_bank(frame_bank),
+    .in_bank(bank_d[0]), .in_ip_proto(proto_d[0]), .in_has_ports(has_ports_d[0]), .in_src_port(sport_d[0]),
+    .in_dst_port(dport_d[0]),
+    .tw_valid, .tw_table, .tw_bank, .tw_index, .tw_data,
+    .frame_valid(), .out_valid(), .out_hit(sh_hit));
+  /* verilator lint_on PINCONNECTEMPTY */
+  always_ff @(posedge clk) begin
+    sh_hit_d[0] <= sh_hit;
+    sh_hit_d[1] <= sh_hit_d[0];
+  end
+
   logic pol_valid, fwd_allow, rev_allow, pol_unknown_id;
   logic [15:0] fwd_statement, rev_statement;
   policy_lookup policy (
@@ -382,7 +401,7 @@ module picket_kernel #(
     punt_policy = policy_on && (pol_unknown_id || (!flow_known && fwd_allow != rev_allow));
     // Rules that need an HTTP flow, unless the card is sure the flow carries none.
     punt_http = host_http_rules_q && !fl_no_http_d[1];
-    punt_rules = overflow_d[2] || host_rules_q || punt_http || an_hit_d[1] || |(hv_q & ~hf_q);
+    punt_rules = overflow_d[2] || host_rules_q || punt_http || an_hit_d[1] || sh_hit_d[1] || |(hv_q & ~hf_q);
     has_drop_rule = 1'b0;
     has_alert_rule = 1'b0;
     drop_rule = 16'd0;
@@ -459,6 +478,7 @@ module picket_kernel #(
     result[picket_regs_pkg::RES_NO_HTTP_LSB] = fl_no_http_d[1];
     result[picket_regs_pkg::RES_PUNT_HTTP_LSB] = punt_http;
     result[picket_regs_pkg::RES_ANCHORED_LSB] = an_hit_d[1];
+    result[picket_regs_pkg::RES_SHORT_LITERAL_LSB] = sh_hit_d[1];
   end
 
   logic res_push;

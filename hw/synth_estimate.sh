@@ -18,7 +18,7 @@ fi
 python3 "$here/gen_register_map.py" "$here/register_map.json" "$work"
 sources="$work/picket_regs_pkg.sv"
 for f in picket_pkg stream_fifo table_ram axil_control packet_parser identity_lookup policy_lookup literal_prefilter \
-         rule_check anchored_match checksum_check flow_table picket_kernel; do
+         rule_check anchored_match short_match checksum_check flow_table picket_kernel; do
   sources="$sources $here/$f.sv"
 done
 # -uram: the large tables (the literal tables' copies) go to UltraRAM, as on the card. The

@@ -450,6 +450,81 @@ TEST(DeviceEngineDifferential, AnchoredShortContentsHandOverOnlyTheFramesThatCar
   fs::remove_all(dir);
 }
 
+// Contents of 2 or 3 bytes anywhere (a DNS zone transfer's |00 00 FC|, FTP's CWD, SNMP's %s)
+// are short literals on the card, compared at every byte position, across beats too: frames
+// without them stay on the card, those with them go to the host. A run of one byte value
+// stays host-only (it is in nearly every frame).
+TEST(DeviceEngineDifferential, ShortContentsAnywhereHandOverOnlyTheFramesThatCarryThem) {
+  fs::path dir = fs::temp_directory_path() / ("picket-short-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "short.rules")
+      << "alert udp any any -> any 53 (msg:\"zone transfer\"; content:\"|00 00 FC|\"; offset:14; sid:90;)\n"
+         "alert tcp any any -> any 21 (msg:\"cwd root\"; content:\"CWD\"; nocase; content:\"|3a 5c|\"; distance:1; sid:91;)\n"
+         "alert udp any any -> any 7000 (msg:\"zeros\"; content:\"|00 00 00|\"; sid:92;)\n"
+         "alert udp any any -> any 162 (msg:\"format\"; content:\"%s\"; sid:93;)\n";
+  EngineFiles files;
+  files.rule_files = {(dir / "short.rules").string()};
+  auto pair = make_pair(files, {});
+  ASSERT_TRUE(pair.dev);
+  EXPECT_EQ(pair.dev->plan().report.short_rules, 3u);
+  EXPECT_EQ(pair.dev->plan().report.host_rules, 1u);  // sid 92
+  struct Frame {
+    std::vector<uint8_t> bytes;
+    bool alert;
+  };
+  auto udp = [](uint16_t dport, std::string_view payload) {
+    return PacketBuilder().ipv4("10.0.0.1", "10.0.0.2").udp(40000, dport).payload(payload).build();
+  };
+  auto ftp = [](uint32_t seq, std::string_view payload) {
+    return PacketBuilder().ipv4("10.0.0.1", "10.0.0.3").tcp(40001, 21, tcp_flag::kAck | tcp_flag::kPsh, seq)
+        .payload(payload).build();
+  };
+  const std::string header("\x12\x34\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00", 12);
+  const std::string name("\x07" "example" "\x03" "com" "\x00", 13);
+  // Ethernet, IPv4 and UDP take 42 bytes: payload byte 21 is the frame's byte 63, the last of
+  // its first beat.
+  const std::string across = std::string(21, 'a') + std::string("\x00\x00\xfc", 3) + "zz";
+  const std::vector<Frame> frames = {
+      {udp(53, header + name + std::string("\x00\xfc\x00\x01", 4)), true},  // AXFR
+      {udp(53, header + name + std::string("\x00\x01\x00\x01", 4)), false},  // A
+      {udp(53, across), true},
+      {udp(54, across), false},  // another port
+      {ftp(7, "cwd C:\\windows\r\n"), true},
+      {ftp(26, "LIST\r\n"), false},
+      {udp(162, "x%sy"), true},
+      {udp(162, "x%y s"), false},
+  };
+  std::vector<Packet> packets;
+  for (const Frame& f : frames) {
+    Packet p;
+    p.bytes = f.bytes;
+    p.wire_length = static_cast<uint32_t>(f.bytes.size());
+    p.timestamp_ns = 1'700'000'000'000'000'000 + static_cast<int64_t>(packets.size()) * 1'000'000;
+    p.index = packets.size() + 1;
+    packets.push_back(std::move(p));
+  }
+  Packet zeros;  // on the host-only rule's port: handed over whatever it carries
+  zeros.bytes = udp(7000, "abc");
+  zeros.wire_length = static_cast<uint32_t>(zeros.bytes.size());
+  zeros.timestamp_ns = packets.back().timestamp_ns + 1'000'000;
+  zeros.index = packets.size() + 1;
+  packets.push_back(zeros);
+  Tally t;
+  run_both(*pair.sw, *pair.dev, packets, t, "short");
+  expect_agreement(t, *pair.dev);
+  size_t want_alerts = 0;
+  for (const Frame& f : frames) want_alerts += f.alert;
+  EXPECT_EQ(pair.dev->stats().punted, want_alerts + 1);
+  EXPECT_EQ(pair.dev->stats().punted_short, want_alerts);
+  EXPECT_EQ(pair.dev->stats().punted_host_rules, 1u);
+  auto check = make_pair(files, {});
+  std::vector<Verdict> got;
+  std::string error;
+  ASSERT_TRUE(check.dev->process(packets, got, error)) << error;
+  for (size_t i = 0; i < frames.size(); ++i) EXPECT_EQ(!got[i].alerts.empty(), frames[i].alert) << "frame " << i;
+  fs::remove_all(dir);
+}
+
 // Control changes reach the device: each generation the controller publishes comes with its
 // table image, which the device worker loads into the idle bank. The device and the software
 // engine, both taking the same generations up, agree packet by packet after every change.

@@ -137,8 +137,9 @@ void punt_share(const char* what, const EngineFiles& files, const EngineConfig& 
   if (describe) {
     const auto& plan = setup.engine->generation()->device->plan.report;
     std::printf("# %zu rules loaded (%zu skipped): %zu on hardware literals (%zu final), %zu on anchored literals, "
-                "%zu host-only (%zu for want of a table slot), %zu hardware literals\n",
+                "%zu on short literals, %zu host-only (%zu for want of a table slot), %zu hardware literals\n",
                 setup.rules.accepted, setup.rules.skipped, plan.hardware_rules, plan.final_rules, plan.anchored_rules,
+                plan.short_rules,
                 plan.host_rules, plan.literal_collisions, plan.literals);
   }
   std::string error;
@@ -175,14 +176,14 @@ void punt_share(const char* what, const EngineFiles& files, const EngineConfig& 
   const double frames = double(std::max<uint64_t>(1, s.packets));
   std::printf("%-22s %9llu frames  handed to the host %5.1f %%  (policy direction %5.1f %%: no flow %.1f %%, "
               "untrusted %.1f %%, table full %.1f %%, identity %.1f %%; headers %4.1f %%; rules "
-              "%5.1f %%: literal hits %.1f %%, anchored literals %.1f %%, host-only rules %.1f %%, host-only HTTP rules on HTTP flows %.1f %%, over 8 hits %.1f %%)  decided on the card %5.1f %%;"
+              "%5.1f %%: literal hits %.1f %%, anchored literals %.1f %%, short literals %.1f %%, host-only rules %.1f %%, host-only HTTP rules on HTTP flows %.1f %%, over 8 hits %.1f %%)  decided on the card %5.1f %%;"
               "  flow on the card known %.1f %%, untrusted %.1f %%, set full %.1f %%, sure of no HTTP %.1f %%;"
               "  host verdicts from flow state %.1f %%, from the stream %.1f %%;"
               "  host ns per wire frame: with the card %.0f, the software engine alone %.0f\n",
               what, static_cast<unsigned long long>(s.packets), pct(s.punted), pct(s.punted_policy),
               pct(s.punted_policy_no_flow), pct(s.punted_policy_untrusted), pct(s.punted_policy_full),
               pct(s.punted_policy_identity), pct(s.punted_decode),
-              pct(s.punted_rules), pct(s.punted_candidates), pct(s.punted_anchored), pct(s.punted_host_rules),
+              pct(s.punted_rules), pct(s.punted_candidates), pct(s.punted_anchored), pct(s.punted_short), pct(s.punted_host_rules),
               pct(s.punted_host_http),
               pct(s.punted_overflow),
               100.0 - pct(s.punted), pct(s.flow_known), pct(s.flow_untrusted), pct(s.flow_full), pct(s.no_http), pct(s.needs_flow_state), pct(s.needs_stream),

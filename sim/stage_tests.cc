@@ -536,7 +536,7 @@ TEST(RuleCheckStage, ChecksEachHitAsItsRuleSays) {
       "alert tcp any any -> any 80 (content:\"abcdefgh\"; offset:4; depth:12; sid:1;)\n"
       "drop udp any 53 -> any any (content:\"zyxwvuts\"; sid:2;)\n"
       "alert tcp any any -> any any (content:\"qwertyui\"; content:\"more\"; sid:3;)\n"
-      "alert udp any any -> any 5353 (content:\"ab\"; sid:4;)\n";
+      "alert udp any any -> any 5353 (content:\"|00 00|\"; sid:4;)\n";  // a run: no short literal
   TestTables c = compile_test_tables("rule-check", rules);
   ASSERT_TRUE(c.ok);
   const HardwarePlan& plan = c.tables.plan;

@@ -40,6 +40,7 @@ struct DeviceResult {
   bool no_http = false;
   bool punt_http = false;
   bool anchored = false;  // an anchored literal matched (hw/anchored_match.sv)
+  bool short_literal = false;  // a short literal matched (hw/short_match.sv)
   struct Hit {
     bool valid = false;
     bool final = false;

@@ -84,6 +84,8 @@ void DeviceEngine::count_punt(const DeviceResult& r) {
     ++stats_.punted_candidates;
   } else if (r.anchored) {
     ++stats_.punted_anchored;
+  } else if (r.short_literal) {
+    ++stats_.punted_short;
   } else if (r.punt_http) {
     ++stats_.punted_host_http;
   } else {

@@ -35,6 +35,7 @@ struct DeviceEngineStats {
   uint64_t punted_candidates = 0;  //   a literal hit the hardware cannot finish
   uint64_t punted_host_rules = 0;  //   no such hit, but a host-only rule may apply (class or port)
   uint64_t punted_anchored = 0;    //   no such hit, but an anchored literal's
+  uint64_t punted_short = 0;       //   no such hit, but a short literal's
   uint64_t punted_host_http = 0;   //   ... only one that needs an HTTP flow, on a flow that may be one
   uint64_t punted_overflow = 0;    //   more hits than the result record holds
   uint64_t punted_decode = 0;   // ... because its parser left the frame's headers to the host

@@ -30,6 +30,7 @@ DeviceResult DeviceResult::decode(std::span<const uint32_t, hw::result::kWords> 
   d.no_http = hw::get_field(w, r::kNoHttp);
   d.punt_http = hw::get_field(w, r::kPuntHttp);
   d.anchored = hw::get_field(w, r::kAnchored);
+  d.short_literal = hw::get_field(w, r::kShortLiteral);
   uint64_t valid = hw::get_field(w, r::kHitValid), final = hw::get_field(w, r::kHitFinal);
   for (unsigned i = 0; i < hw::kFrameHits; ++i) {
     d.hits[i].valid = (valid >> i) & 1;

@@ -375,6 +375,8 @@ class LiteralPlacer {
   uint32_t next_id_ = 0;
 };
 
+using PortRange = std::pair<uint16_t, uint16_t>;
+
 // An anchored literal (hw/anchored_match.sv, ANCHORED): a short content at a fixed place near
 // the payload's start, with the protocol and one port range each way that hold its rules'.
 struct Anchor {
@@ -382,9 +384,24 @@ struct Anchor {
   bool nocase = false;
   uint32_t first = 0, span = 0;
   hw::Proto proto = hw::Proto::kAny;
-  std::pair<uint16_t, uint16_t> src{0, 0xffff}, dst{0, 0xffff};
+  PortRange src{0, 0xffff}, dst{0, 0xffff};
   auto operator<=>(const Anchor&) const = default;
 };
+
+// The smallest port range that holds each of the rule's port sets (source, destination): more
+// frames than the rule's own may be handed over for it, never fewer. nullopt for a rule on both
+// directions with ports, whose frames may have its ports either way round.
+std::optional<std::pair<PortRange, PortRange>> port_hulls(const rules::Rule& r) {
+  if (r.bidirectional && !(r.src_ports.is_all() && r.dst_ports.is_all())) return std::nullopt;
+  auto hull = [](const rules::PortSet& ports) -> std::optional<PortRange> {
+    if (ports.intervals().empty()) return std::nullopt;
+    return PortRange{static_cast<uint16_t>(ports.intervals().front().lo),
+                     static_cast<uint16_t>(ports.intervals().back().hi)};
+  };
+  auto sp = hull(r.src_ports), dp = hull(r.dst_ports);
+  if (!sp || !dp) return std::nullopt;
+  return std::make_pair(*sp, *dp);
+}
 
 // The rule's anchored literal: of its payload contents of 1 to 4 bytes at a fixed place (an
 // absolute offset and depth, or startswith) within the card's head, the one with the fewest
@@ -392,16 +409,8 @@ struct Anchor {
 std::optional<Anchor> anchor_of(const rules::Rule& r) {
   constexpr uint32_t kHead = hw::kAnchoredHead, kMaxSpan = 15;
   if (needs_http_flow(r)) return std::nullopt;  // those are handed over by flow (HOST_HTTP)
-  if (r.bidirectional && !(r.src_ports.is_all() && r.dst_ports.is_all())) return std::nullopt;
-  // The smallest range that holds each port set: more frames than the rule's own may be
-  // handed over, never fewer.
-  auto hull = [](const rules::PortSet& ports) -> std::optional<std::pair<uint16_t, uint16_t>> {
-    if (ports.intervals().empty()) return std::nullopt;
-    return std::make_pair(static_cast<uint16_t>(ports.intervals().front().lo),
-                          static_cast<uint16_t>(ports.intervals().back().hi));
-  };
-  auto sp = hull(r.src_ports), dp = hull(r.dst_ports);
-  if (!sp || !dp) return std::nullopt;
+  auto ports = port_hulls(r);
+  if (!ports) return std::nullopt;
   std::optional<Anchor> best;
   for (const rules::Match& m : r.matches) {
     if (m.kind != rules::Match::Kind::kContent || m.buffer != kPacketBuffer || m.negated || m.is_relative() ||
@@ -419,11 +428,61 @@ std::optional<Anchor> anchor_of(const rules::Rule& r) {
     a.first = static_cast<uint32_t>(lo);
     a.span = static_cast<uint32_t>(hi - lo);
     a.proto = proto_of(r.protocol);
-    a.src = *sp;
-    a.dst = *dp;
+    a.src = ports->first;
+    a.dst = ports->second;
     if (!best || a.span < best->span || (a.span == best->span && a.bytes.size() > best->bytes.size())) best = a;
   }
   return best;
+}
+
+// A short literal (hw/short_match.sv, SHORT_LITERAL): a content of 2 or 3 bytes a host-only
+// rule needs anywhere in the payload, with the protocol and port ranges that hold its rules'.
+struct ShortLiteral {
+  std::string bytes;  // folded when nocase
+  bool nocase = false;
+  hw::Proto proto = hw::Proto::kAny;
+  PortRange src{0, 0xffff}, dst{0, 0xffff};
+  auto operator<=>(const ShortLiteral&) const = default;
+};
+
+// The rule's short literal: the longest of the 2- and 3-byte payload contents it requires,
+// not a run of one byte value (zeros, padding: in nearly every frame). nullopt when it has
+// none, needs an HTTP flow (handed over by flow) or is a rule on both directions with ports.
+std::optional<ShortLiteral> short_literal_of(const rules::Rule& r) {
+  if (needs_http_flow(r)) return std::nullopt;
+  auto ports = port_hulls(r);
+  if (!ports) return std::nullopt;
+  std::optional<ShortLiteral> best;
+  for (const rules::Match& m : r.matches) {
+    if (m.kind != rules::Match::Kind::kContent || m.buffer != kPacketBuffer || m.negated || m.bytes.size() < 2 ||
+        m.bytes.size() > 3) {
+      continue;
+    }
+    const std::string folded = ascii_lower(m.bytes);
+    if (std::all_of(folded.begin(), folded.end(), [&](char c) { return c == folded[0]; })) continue;
+    ShortLiteral l;
+    l.nocase = m.nocase;
+    l.bytes = m.nocase ? folded : m.bytes;
+    l.proto = proto_of(r.protocol);
+    l.src = ports->first;
+    l.dst = ports->second;
+    if (!best || l.bytes.size() > best->bytes.size()) best = l;
+  }
+  return best;
+}
+
+void write_short_literal(const ShortLiteral& l, uint32_t index, TableImage& image) {
+  namespace sl = tbl::short_literal;
+  auto e = image.entry(sl::kId, index);
+  hw::set_field(e, sl::kValid, 1);
+  hw::set_field(e, sl::kNocase, l.nocase);
+  hw::set_field(e, sl::kLength, l.bytes.size());
+  hw::set_field(e, sl::kBytes, little_endian(l.bytes));
+  hw::set_field(e, sl::kProto, static_cast<uint64_t>(l.proto));
+  hw::set_field(e, sl::kSrcPortLo, l.src.first);
+  hw::set_field(e, sl::kSrcPortHi, l.src.second);
+  hw::set_field(e, sl::kDstPortLo, l.dst.first);
+  hw::set_field(e, sl::kDstPortHi, l.dst.second);
 }
 
 void write_anchor(const Anchor& a, uint32_t index, TableImage& image) {
@@ -489,10 +548,28 @@ SignatureTables compile_signature_tables(std::span<const rules::Rule> rules) {
   }
   plan.report.anchored_entries = entries.size();
 
+  // Short literals for the rules left, the same way.
+  std::map<ShortLiteral, uint32_t> shorts;
+  plan.short_literal.assign(rules.size(), false);
+  for (uint32_t i = 0; i < rules.size(); ++i) {
+    if (plan.in_hardware[i] || plan.anchored[i]) continue;
+    std::optional<ShortLiteral> l = short_literal_of(rules[i]);
+    if (!l) continue;
+    auto it = shorts.find(*l);
+    if (it == shorts.end()) {
+      if (shorts.size() == tbl::short_literal::kDepth) continue;
+      it = shorts.emplace(*l, static_cast<uint32_t>(shorts.size())).first;
+      write_short_literal(*l, it->second, out.image);
+    }
+    plan.short_literal[i] = true;
+    ++plan.report.short_rules;
+  }
+  plan.report.short_entries = shorts.size();
+
   HostMarks marks;
   plan.host_reason.assign(rules.size(), HostReason::kOnCard);
   for (uint32_t i = 0; i < rules.size(); ++i) {
-    if (plan.in_hardware[i] || plan.anchored[i]) continue;
+    if (plan.in_hardware[i] || plan.anchored[i] || plan.short_literal[i]) continue;
     const HostReason why = unfiled_reason(rules[i]).value_or(HostReason::kNoSlot);
     plan.host_reason[i] = why;
     ++plan.report.host_by_reason[static_cast<size_t>(why)];

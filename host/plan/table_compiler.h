@@ -6,7 +6,9 @@
 // at most 8 bytes: rules/fast_pattern.h) is filed in the hardware by it, or by another window
 // of the same content when that slot is taken. Of the rest, one with a short content at a
 // fixed place near the payload's start (TFTP's opcodes) gets an anchored literal
-// (hw/anchored_match.sv): frames without it there need no look from the host for it. Rules sharing a P share one hardware literal id; a hit
+// (hw/anchored_match.sv): frames without it there need no look from the host for it; one with
+// a content of 2 or 3 bytes anywhere gets a short literal (hw/short_match.sv), the same way.
+// Rules sharing a P share one hardware literal id; a hit
 // on it makes them candidates for the host to check. A literal with a single rule whose every
 // condition the hardware checks (one content of at most 8 bytes, an absolute window, protocol,
 // one port range each way, alert or drop, and only keyword conditions the card checks:
@@ -47,7 +49,8 @@ struct HardwarePlan {
   std::vector<bool> literal_final;                      // by literal id
   std::vector<bool> in_hardware;                        // by rule: found by the hardware's literals
   std::vector<bool> anchored;                           // by rule: found by an anchored literal
-  std::vector<HostReason> host_reason;                  // by rule (kOnCard for anchored ones)
+  std::vector<bool> short_literal;                      // by rule: found by a short literal
+  std::vector<HostReason> host_reason;                  // by rule (kOnCard for those two)
 
   struct Report {
     size_t rules = 0;
@@ -59,6 +62,8 @@ struct HardwarePlan {
     size_t literal_collisions = 0;  // literals left to the host for want of a free slot
     size_t anchored_rules = 0;      // found by anchored literals (hw/anchored_match.sv)
     size_t anchored_entries = 0;
+    size_t short_rules = 0;         // found by short literals (hw/short_match.sv)
+    size_t short_entries = 0;
     size_t exact_bindings = 0;
     size_t prefix_bindings = 0;
     size_t policy_entries = 0;

@@ -116,16 +116,21 @@ TEST(TableCompiler, ALiteralBumpedFromItsSlotIsSplitByTheContentsItsRulesCameFro
 }
 
 TEST(TableCompiler, SaysWhyEachHostOnlyRuleIsLeftThere) {
-  CompiledTables t = compile(R"(alert tcp any any -> any 21 (content:"|00 01|"; sid:1;)
+  CompiledTables t = compile(R"(alert tcp any any -> any 21 (content:"|00 00|"; sid:1;)
 alert tcp any any -> any 80 (pcre:"/a+b/"; sid:2;)
 alert http any any -> any any (http.uri; content:"/admin.php"; sid:3;)
 alert tcp any any -> any any (content:"on-the-card"; sid:4;)
+alert tcp any any -> any 21 (content:"CWD"; nocase; content:"|00 01|"; sid:5;)
 )");
-  ASSERT_EQ(t.plan.host_reason.size(), 4u);
-  EXPECT_EQ(t.plan.host_reason[0], HostReason::kShortLiteral);
+  ASSERT_EQ(t.plan.host_reason.size(), 5u);
+  EXPECT_EQ(t.plan.host_reason[0], HostReason::kShortLiteral);  // a run of one byte value
   EXPECT_EQ(t.plan.host_reason[1], HostReason::kNoLiteral);
   EXPECT_EQ(t.plan.host_reason[2], HostReason::kBuiltBuffer);
   EXPECT_EQ(t.plan.host_reason[3], HostReason::kOnCard);
+  EXPECT_EQ(t.plan.host_reason[4], HostReason::kOnCard);  // a short literal, its longest content
+  EXPECT_TRUE(t.plan.short_literal[4]);
+  EXPECT_EQ(t.plan.report.short_rules, 1u);
+  EXPECT_EQ(t.plan.report.short_entries, 1u);
   EXPECT_EQ(t.plan.report.host_rules, 3u);
   EXPECT_EQ(t.plan.report.host_by_reason[static_cast<size_t>(HostReason::kShortLiteral)], 1u);
 }

@@ -160,6 +160,8 @@ void list_fast_patterns(const Generation& g) {
     if (plan && i < plan->host_reason.size()) {
       if (plan->anchored[i]) {
         std::printf("\tcard, anchored near the payload's start");
+      } else if (plan->short_literal[i]) {
+        std::printf("\tcard, a short literal anywhere in the payload");
       } else if (plan->host_reason[i] == HostReason::kOnCard) {
         std::printf("\tcard \"%s\"", printable(std::string(r.fast_pattern->window())).c_str());
       } else {
@@ -206,6 +208,7 @@ int write_image(const Options& o, const Sources& sources, const Generation& g) {
               h.literal_collisions);
   std::printf("  rules found by them %3zu  (%zu decided by the hardware alone)\n", h.hardware_rules, h.final_rules);
   std::printf("  anchored literals %5zu  (%zu rules)\n", h.anchored_entries, h.anchored_rules);
+  std::printf("  short literals    %5zu  (%zu rules)\n", h.short_entries, h.short_rules);
   std::printf("  host-only rules   %5zu\n", h.host_rules);
   for (size_t why = 1; why < kHostReasons; ++why) {
     if (h.host_by_reason[why] == 0) continue;
