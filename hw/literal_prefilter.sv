@@ -34,6 +34,11 @@
 // where the run begins; the compiler never makes such a literal final, whose offset window
 // would need every place it occurs.
 //
+// A literal none of whose rules is final (`once` in its slot) needs only to be named: the host
+// finishes its rules on the whole frame. Its hits after the first in a frame take no place in
+// the list, so a literal repeated through a frame (a field of zeros, a word of ones) does not
+// crowd the others out.
+//
 // frame_valid pulses three cycles after a frame's last beat, with its list; hit_overflow says a
 // beat had more candidates, or the frame more literal hits, than there is room for (the host
 // then looks at the whole frame).
@@ -281,7 +286,7 @@ module literal_prefilter #(
   logic [FRAME_HITS*4-1:0] list_length_q;
   logic list_overflow_q;
 
-  logic [BEAT_HITS-1:0] match;
+  logic [BEAT_HITS-1:0] match, match_once;
   logic [BEAT_HITS*16-1:0] match_literal, match_start;
   logic [BEAT_HITS*4-1:0] match_length;
 
@@ -290,6 +295,7 @@ module literal_prefilter #(
   logic [FRAME_HITS*4-1:0] next_length;
   logic next_overflow;
   int used;
+  logic listed;  // the lane's once literal is in the list already
   logic [LIT_W-1:0] slot;
   logic [3:0] len;
   logic nocase;
@@ -312,6 +318,7 @@ module literal_prefilter #(
       want = slot[picket_regs_pkg::LITERAL_4_BYTES_LSB +: 64] << (8 * (8 - 32'(len)));
       mask = {64{1'b1}} << (8 * (8 - 32'(len)));
       if ((ending & mask) != (want & mask)) match[j] = 1'b0;
+      match_once[j] = slot[picket_regs_pkg::LITERAL_4_ONCE_LSB];
       match_literal[16 * j +: 16] = slot[picket_regs_pkg::LITERAL_4_LITERAL_LSB +: 16];
       match_start[16 * j +: 16] = 16'(end_offset + 1 - 32'(len));
       match_length[4 * j +: 4] = len;
@@ -326,7 +333,11 @@ module literal_prefilter #(
     used = 0;
     for (int i = 0; i < FRAME_HITS; i++) if (next_valid[i]) used = i + 1;
     for (int j = 0; j < BEAT_HITS; j++) begin
-      if (match[j]) begin
+      listed = 1'b0;
+      for (int i = 0; i < FRAME_HITS; i++) begin
+        if (match_once[j] && next_valid[i] && next_literal[16 * i +: 16] == match_literal[16 * j +: 16]) listed = 1'b1;
+      end
+      if (match[j] && !listed) begin
         if (used < FRAME_HITS) begin
           next_valid[used] = 1'b1;
           next_literal[16 * used +: 16] = match_literal[16 * j +: 16];

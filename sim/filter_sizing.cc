@@ -190,17 +190,18 @@ void print_filter_sizing(const std::string& what, const TableImage& image,
           const uint32_t k4 = folded[end - 3] | folded[end - 2] << 8 | folded[end - 1] << 16 | uint32_t{folded[end]} << 24;
           const uint32_t s4 = hw::literal_4_hash(k4);
           auto e4 = image.entry(tbl::literal_4::kId, s4);
+          // A literal with no final rule takes one place in the frame's list however often it
+          // hits (`once`).
           if (!in4 && hw::get_field(e4, tbl::literal_4::kLength) < 8 && exact(e4, b, end)) {
-            ++exact_hits;
-            hit_in_frame.insert({0, s4});
+            if (hit_in_frame.insert({0, s4}).second || !hw::get_field(e4, tbl::literal_4::kOnce)) ++exact_hits;
           }
           if (has8) {
             uint64_t k8 = 0;
             for (unsigned k = 0; k < 8; ++k) k8 |= uint64_t{folded[end - 7 + k]} << (8 * k);
             const uint32_t s8 = hw::literal_8_hash(k8);
-            if (exact(image.entry(tbl::literal_8::kId, s8), b, end)) {
-              ++exact_hits;
-              hit_in_frame.insert({1, s8});
+            auto e8 = image.entry(tbl::literal_8::kId, s8);
+            if (exact(e8, b, end)) {
+              if (hit_in_frame.insert({1, s8}).second || !hw::get_field(e8, tbl::literal_8::kOnce)) ++exact_hits;
             }
           }
         }

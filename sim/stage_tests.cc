@@ -331,6 +331,7 @@ TEST(LiteralPrefilterStage, ReportsEveryPlantedLiteralAcrossBeatsAndNothingElse)
     uint16_t id;
     uint8_t filed;
     bool nocase;
+    bool once;  // no final rule: listed at its first hit in a frame only
   };
   std::map<uint32_t, Literal> by_sid;
   const char* const texts[] = {"", "kqzjvw", "mxbrtlpd", "HyPeRfLoWs", "gvnw", "ucdfsjy"};  // by sid, as above
@@ -339,7 +340,8 @@ TEST(LiteralPrefilterStage, ReportsEveryPlantedLiteralAcrossBeatsAndNothingElse)
     for (uint32_t r : plan.rules_of_literal[l]) {
       uint32_t sid = compiled[r].rule.sid;
       std::string text = texts[sid];
-      by_sid[sid] = {text, static_cast<uint16_t>(l), static_cast<uint8_t>(std::min<size_t>(text.size(), 8)), sid == 3};
+      by_sid[sid] = {text, static_cast<uint16_t>(l), static_cast<uint8_t>(std::min<size_t>(text.size(), 8)), sid == 3,
+                     !plan.literal_final[l]};
     }
   }
   ASSERT_EQ(by_sid.size(), 5u);
@@ -363,7 +365,10 @@ TEST(LiteralPrefilterStage, ReportsEveryPlantedLiteralAcrossBeatsAndNothingElse)
     if (shout) std::transform(text.begin(), text.end(), text.begin(), [](char ch) { return char(std::toupper(ch)); });
     frame.replace(at, text.size(), text);
     // A case-sensitive literal in other case is not it.
-    if (lit.nocase || !shout) s.want.emplace_back(lit.id, static_cast<uint16_t>(at), lit.filed);
+    if (!lit.nocase && shout) return;
+    const bool listed = std::any_of(s.want.begin(), s.want.end(), [&](const Hit& h) { return std::get<0>(h) == lit.id; });
+    if (lit.once && listed) return;
+    s.want.emplace_back(lit.id, static_cast<uint16_t>(at), lit.filed);
   };
 
   // Frames of one to four beats, each with up to four literals (some in the wrong case).
@@ -475,11 +480,12 @@ TEST(LiteralPrefilterStage, ARunOfOneByteValueIsOneCandidateNotSixtyFour) {
     send_frame(sim, frame, 1, rng);
   }
   // Zeros with 07 08 09 0a inside them (the 7-byte literal across a beat boundary): that
-  // literal, and the runs where the frame begins and again after it.
+  // literal, and the runs where the frame begins (and again after it, but a run literal is
+  // never final, so it is listed once).
   {
     std::string frame(200, '\0');
     frame.replace(60, 4, "\x07\x08\x09\x0a");
-    sent.push_back({{{id_of[1], 0, 8}, {id_of[2], 0, 4}, {id_of[3], 60, 7}, {id_of[1], 64, 8}, {id_of[2], 64, 4}}});
+    sent.push_back({{{id_of[1], 0, 8}, {id_of[2], 0, 4}, {id_of[3], 60, 7}}});
     send_frame(sim, frame, 1, rng);
   }
   // A run of 'A' and of 'a': the case-sensitive literal in the first only.
@@ -497,6 +503,47 @@ TEST(LiteralPrefilterStage, ARunOfOneByteValueIsOneCandidateNotSixtyFour) {
     EXPECT_EQ(got, want) << "frame " << i;
     EXPECT_FALSE(sim.frames[i].overflow) << "frame " << i;
   }
+}
+
+TEST(LiteralPrefilterStage, ALiteralWithNoFinalRuleIsListedOnceAFrame) {
+  // sid 1's rule needs a second content, so its literal is not final: its twelve hits in a
+  // frame take one place in the list, and the eight places are left for the others. sid 2's
+  // is final (its window is checked at each place): both its hits are listed.
+  const std::string rules =
+      "alert tcp any any -> any any (content:\"kqzjvwxp\"; content:\"more\"; sid:1;)\n"
+      "alert tcp any any -> any any (content:\"mxbrtlpd\"; offset:100; sid:2;)\n"
+      "alert tcp any any -> any any (content:\"gvnwucdf\"; content:\"also\"; sid:3;)\n";
+  TestTables c = compile_test_tables("once", rules);
+  ASSERT_TRUE(c.ok);
+  const HardwarePlan& plan = c.tables.plan;
+  std::map<uint32_t, uint16_t> id_of;  // by sid
+  const auto& compiled = c.setup.engine->signatures().rules();
+  for (size_t l = 0; l < plan.rules_of_literal.size(); ++l) {
+    for (uint32_t r : plan.rules_of_literal[l]) id_of[compiled[r].rule.sid] = static_cast<uint16_t>(l);
+  }
+  ASSERT_EQ(id_of.size(), 3u);
+  ASSERT_FALSE(plan.literal_final[id_of[1]]);
+  ASSERT_TRUE(plan.literal_final[id_of[2]]);
+
+  StageSim sim;
+  sim.write_tables(c.tables.image, 1);
+  std::mt19937 rng(11);
+  std::string frame(400, '0');
+  for (char& ch : frame) ch = static_cast<char>('0' + rng() % 10);
+  for (int k = 0; k < 12; ++k) frame.replace(10 + 20 * k, 8, "kqzjvwxp");  // 3 or 4 a beat
+  frame.replace(1, 8, "mxbrtlpd");
+  frame.replace(300, 8, "mxbrtlpd");
+  frame.replace(340, 8, "gvnwucdf");
+  frame.replace(360, 8, "gvnwucdf");
+  send_frame(sim, frame, 1, rng);
+  sim.drain();
+  ASSERT_EQ(sim.frames.size(), 1u);
+  std::vector<Hit> want = {{id_of[1], 10, 8}, {id_of[2], 1, 8}, {id_of[2], 300, 8}, {id_of[3], 340, 8}};
+  std::vector<Hit> got = sim.frames[0].hits;
+  std::sort(want.begin(), want.end());
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, want);
+  EXPECT_FALSE(sim.frames[0].overflow);
 }
 
 TEST(LiteralPrefilterStage, TenThousandLiteralsLeaveRandomFullSizeFramesToTheCard) {

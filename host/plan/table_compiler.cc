@@ -290,6 +290,9 @@ class LiteralPlacer {
     }
 
     const bool final = describe(id, lit);
+    // Only a final rule needs each place its literal is at (its window); the host finishes the
+    // others on the whole frame, for which the literal's first hit names them all.
+    hw::set_field(e, tbl::literal_4::kOnce, !final);
     HardwarePlan& plan = out_.plan;
     plan.rules_of_literal.push_back(lit.rules);
     plan.literal_final.push_back(final);
