@@ -163,20 +163,22 @@ TEST(DeviceEngineDifferential, DemoCapture) {
   EXPECT_EQ(c.drop_policy + c.drop_signature + c.drop_malformed, pair.dev->stats().device_drops);
 }
 
-TEST(DeviceEngineDifferential, ZeekAndNdpiCapturesUnderEtOpenContentOnly) {
-  fs::path corpus = fs::path(PICKET_SHARED_DIR) / "corpus";
-  fs::path rules = corpus / "rules" / "derived" / "et-open.content-only.rules";
-  if (!fs::exists(rules)) GTEST_SKIP() << "no ../shared corpus";
+// The zeek and nDPI captures, every packet judged by both engines under `rule_files` (with
+// the corpus's Suricata variables, mid-stream pickup on).
+void differential_on_corpus_captures(const std::vector<std::string>& rule_files) {
+  const fs::path corpus = fs::path(PICKET_SHARED_DIR) / "corpus";
   EngineFiles files;
-  files.rule_files = {rules.string()};
+  files.rule_files = rule_files;
   files.var_files = {(corpus / "rules" / "derived" / "vars.suricata-default.txt").string()};
   EngineConfig config;
   config.flows.midstream = true;
   auto pair = make_pair(files, config);
   ASSERT_TRUE(pair.dev);
   const auto& r = pair.dev->plan().report;
-  std::printf("rules %zu: %zu found by hardware literals (%zu final), %zu host-only, %zu literal collisions\n",
-              r.rules, r.hardware_rules, r.final_rules, r.host_rules, r.literal_collisions);
+  std::printf("rules %zu: %zu found by hardware literals (%zu final), %zu anchored, %zu short, %zu host-only, "
+              "%zu literal collisions\n",
+              r.rules, r.hardware_rules, r.final_rules, r.anchored_rules, r.short_rules, r.host_rules,
+              r.literal_collisions);
   Tally t;
   for (const char* dir : {"zeek", "ndpi"}) {
     std::vector<fs::path> paths;
@@ -199,6 +201,25 @@ TEST(DeviceEngineDifferential, ZeekAndNdpiCapturesUnderEtOpenContentOnly) {
   }
   expect_agreement(t, *pair.dev);
   EXPECT_GT(t.packets, 100000u);
+}
+
+TEST(DeviceEngineDifferential, ZeekAndNdpiCapturesUnderEtOpenContentOnly) {
+  const fs::path rules = fs::path(PICKET_SHARED_DIR) / "corpus" / "rules" / "derived" / "et-open.content-only.rules";
+  if (!fs::exists(rules)) GTEST_SKIP() << "no ../shared corpus";
+  differential_on_corpus_captures({rules.string()});
+}
+
+// Every ET Open file (14,438 rules load): hardware, anchored and short literals, host-only
+// rules on ports and on HTTP flows, all at once.
+TEST(DeviceEngineDifferential, ZeekAndNdpiCapturesUnderAllOfEtOpen) {
+  const fs::path dir = fs::path(PICKET_SHARED_DIR) / "corpus" / "rules" / "et-open-2024-04-21";
+  if (!fs::exists(dir)) GTEST_SKIP() << "no ../shared corpus";
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() == ".rules") files.push_back(e.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  differential_on_corpus_captures(files);
 }
 
 // A weak fast pattern (repetitive) on any port is both a hardware literal and a rule the host

@@ -188,6 +188,27 @@ void punt_share(const char* what, const EngineFiles& files, const EngineConfig& 
               pct(s.punted_overflow),
               100.0 - pct(s.punted), pct(s.flow_known), pct(s.flow_untrusted), pct(s.flow_full), pct(s.no_http), pct(s.needs_flow_state), pct(s.needs_stream),
               double(s.host_ns) / frames, double(alone_ns) / frames);
+  // The literals whose hits hand over the most frames, by the rules they find.
+  const std::vector<uint64_t>& by_literal = dev->literal_punts();
+  std::vector<std::pair<uint64_t, size_t>> top;
+  for (size_t l = 0; l < by_literal.size(); ++l) {
+    if (by_literal[l] > 0) top.emplace_back(by_literal[l], l);
+  }
+  std::sort(top.rbegin(), top.rend());
+  if (top.empty()) return;
+  const auto& plan = dev->plan();
+  const auto& compiled = dev->software().signatures().rules();
+  std::printf("%-22s literal hits handing over the most frames:", "");
+  for (size_t i = 0; i < std::min<size_t>(top.size(), 6); ++i) {
+    const auto& rules_of = plan.rules_of_literal[top[i].second];
+    std::string sids;
+    for (size_t k = 0; k < std::min<size_t>(rules_of.size(), 3); ++k) {
+      sids += (k ? "," : "") + std::to_string(compiled[rules_of[k]].rule.sid);
+    }
+    if (rules_of.size() > 3) sids += ",...";
+    std::printf("%s sid %s %.1f %%", i ? ";" : "", sids.c_str(), pct(top[i].first));
+  }
+  std::printf("\n");
 }
 
 // The bitmap sizing model (--filter-sizing) over the literals `files` compile to.

@@ -82,6 +82,15 @@ void DeviceEngine::count_punt(const DeviceResult& r) {
     ++stats_.punted_overflow;
   } else if (candidate) {
     ++stats_.punted_candidates;
+    for (size_t i = 0; i < r.hits.size(); ++i) {
+      const DeviceResult::Hit& h = r.hits[i];
+      if (!h.valid || h.final) continue;
+      bool again = false;
+      for (size_t k = 0; k < i; ++k) again |= r.hits[k].valid && !r.hits[k].final && r.hits[k].literal == h.literal;
+      if (again) continue;
+      if (h.literal >= literal_punts_.size()) literal_punts_.resize(h.literal + 1u, 0);
+      ++literal_punts_[h.literal];
+    }
   } else if (r.anchored) {
     ++stats_.punted_anchored;
   } else if (r.short_literal) {

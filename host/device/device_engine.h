@@ -82,6 +82,9 @@ class DeviceEngine {
   const TableImage& image() const { return tables_->image; }
   const DeviceEngineStats& stats() const { return stats_; }
   const std::vector<std::string>& disagreements() const { return disagreement_notes_; }
+  // By hardware literal id: the frames handed over for a literal hit (the cause
+  // punted_candidates), each literal of such a frame counted once. Empty entries past the end.
+  const std::vector<uint64_t>& literal_punts() const { return literal_punts_; }
 
  private:
   DeviceEngine() = default;
@@ -100,6 +103,7 @@ class DeviceEngine {
   std::vector<size_t> sent_index_;
   DeviceEngineStats stats_;
   std::vector<std::string> disagreement_notes_;
+  std::vector<uint64_t> literal_punts_;
 };
 
 }  // namespace picket

@@ -41,6 +41,23 @@ std::optional<std::pair<uint16_t, uint16_t>> single_range(const rules::PortSet& 
   return std::make_pair(static_cast<uint16_t>(ports.intervals()[0].lo), static_cast<uint16_t>(ports.intervals()[0].hi));
 }
 
+using PortRange = std::pair<uint16_t, uint16_t>;
+
+// The smallest port range that holds each of the rule's port sets (source, destination): more
+// frames than the rule's own may be handed over for it, never fewer. nullopt for a rule on both
+// directions with ports, whose frames may have its ports either way round.
+std::optional<std::pair<PortRange, PortRange>> port_hulls(const rules::Rule& r) {
+  if (r.bidirectional && !(r.src_ports.is_all() && r.dst_ports.is_all())) return std::nullopt;
+  auto hull = [](const rules::PortSet& ports) -> std::optional<PortRange> {
+    if (ports.intervals().empty()) return std::nullopt;
+    return PortRange{static_cast<uint16_t>(ports.intervals().front().lo),
+                     static_cast<uint16_t>(ports.intervals().back().hi)};
+  };
+  auto sp = hull(r.src_ports), dp = hull(r.dst_ports);
+  if (!sp || !dp) return std::nullopt;
+  return std::make_pair(*sp, *dp);
+}
+
 // Whether the hardware's hit on the rule's fast pattern, with the descriptor's checks, is the
 // rule's whole match.
 bool hardware_can_finish(const rules::Rule& r) {
@@ -342,19 +359,39 @@ class LiteralPlacer {
     hw::set_field(d, tbl::descriptor::kSrcPortHi, 0xffff);
     hw::set_field(d, tbl::descriptor::kDstPortHi, 0xffff);
     hw::set_field(d, tbl::descriptor::kStartHi, 0xffff);
+    // The protocol and the port ranges that hold every rule's: a hit outside them is no rule's
+    // (a literal of several rules, as a field of zeros that an ICMP rule and an SSH rule both
+    // look for, is then not a candidate in every frame). ICMP rules name no ports.
+    std::optional<hw::Proto> proto;
+    std::optional<std::pair<PortRange, PortRange>> ports;
+    bool any_ports = false;
+    for (uint32_t i : lit.rules) {
+      const rules::Rule& r = rules_[i];
+      const hw::Proto p = proto_of(r.protocol);
+      proto = !proto || *proto == p ? p : hw::Proto::kAny;
+      if (r.protocol == Transport::kIcmp) continue;
+      auto h = port_hulls(r);
+      if (!h) {
+        any_ports = true;
+        continue;
+      }
+      if (!ports) {
+        ports = h;
+      } else {
+        ports->first = {std::min(ports->first.first, h->first.first), std::max(ports->first.second, h->first.second)};
+        ports->second = {std::min(ports->second.first, h->second.first), std::max(ports->second.second, h->second.second)};
+      }
+    }
+    hw::set_field(d, tbl::descriptor::kProto, static_cast<uint64_t>(proto.value_or(hw::Proto::kAny)));
+    if (ports && !any_ports) {
+      hw::set_field(d, tbl::descriptor::kSrcPortLo, ports->first.first);
+      hw::set_field(d, tbl::descriptor::kSrcPortHi, ports->first.second);
+      hw::set_field(d, tbl::descriptor::kDstPortLo, ports->second.first);
+      hw::set_field(d, tbl::descriptor::kDstPortHi, ports->second.second);
+    }
     bool final = false;
     if (lit.rules.size() == 1) {
       const rules::Rule& r = rules_[lit.rules[0]];
-      hw::set_field(d, tbl::descriptor::kProto, static_cast<uint64_t>(proto_of(r.protocol)));
-      if (!r.bidirectional) {
-        auto sp = single_range(r.src_ports), dp = single_range(r.dst_ports);
-        if (sp && dp) {
-          hw::set_field(d, tbl::descriptor::kSrcPortLo, sp->first);
-          hw::set_field(d, tbl::descriptor::kSrcPortHi, sp->second);
-          hw::set_field(d, tbl::descriptor::kDstPortLo, dp->first);
-          hw::set_field(d, tbl::descriptor::kDstPortHi, dp->second);
-        }
-      }
       if (hardware_can_finish(r) && (lit.nocase ? ascii_lower(r.fast_pattern->bytes) : r.fast_pattern->bytes) == lit.p) {
         final = true;
         const rules::Match& m = r.matches[0];
@@ -378,8 +415,6 @@ class LiteralPlacer {
   uint32_t next_id_ = 0;
 };
 
-using PortRange = std::pair<uint16_t, uint16_t>;
-
 // An anchored literal (hw/anchored_match.sv, ANCHORED): a short content at a fixed place near
 // the payload's start, with the protocol and one port range each way that hold its rules'.
 struct Anchor {
@@ -390,21 +425,6 @@ struct Anchor {
   PortRange src{0, 0xffff}, dst{0, 0xffff};
   auto operator<=>(const Anchor&) const = default;
 };
-
-// The smallest port range that holds each of the rule's port sets (source, destination): more
-// frames than the rule's own may be handed over for it, never fewer. nullopt for a rule on both
-// directions with ports, whose frames may have its ports either way round.
-std::optional<std::pair<PortRange, PortRange>> port_hulls(const rules::Rule& r) {
-  if (r.bidirectional && !(r.src_ports.is_all() && r.dst_ports.is_all())) return std::nullopt;
-  auto hull = [](const rules::PortSet& ports) -> std::optional<PortRange> {
-    if (ports.intervals().empty()) return std::nullopt;
-    return PortRange{static_cast<uint16_t>(ports.intervals().front().lo),
-                     static_cast<uint16_t>(ports.intervals().back().hi)};
-  };
-  auto sp = hull(r.src_ports), dp = hull(r.dst_ports);
-  if (!sp || !dp) return std::nullopt;
-  return std::make_pair(*sp, *dp);
-}
 
 // The rule's anchored literal: of its payload contents of 1 to 4 bytes at a fixed place (an
 // absolute offset and depth, or startswith) within the card's head, the one with the fewest
