@@ -37,7 +37,9 @@ namespace {
 
 // The hardware window, as fast_pattern.h says.
 void choose_window(const Rule& rule, FastPattern& fp) {
-  using Key = std::tuple<bool, unsigned, size_t, bool>;  // strong, surprise, width, own
+  // strong; the surprise of the rarest 4-byte part, then the parts' summed (a window with
+  // more rare parts is rarer still); width; own
+  using Key = std::tuple<bool, unsigned, unsigned, size_t, bool>;
   std::optional<Key> best;
   // A literal's windows of 8 bytes (all of a shorter one: the whole can be final on the card),
   // and of 4 only when every one of those is repetitive.
@@ -47,11 +49,13 @@ void choose_window(const Rule& rule, FastPattern& fp) {
       for (size_t at = 0; at + width <= bytes.size(); ++at) {
         const std::string_view w = bytes.substr(at, width);
         if (!card_can_file(w)) continue;
-        unsigned surprise = 0;  // a window under 4 bytes is not looked up: it is all common
-        if (w.size() >= 4) {
-          for (size_t g = 0; g + 4 <= w.size(); ++g) surprise = std::max(surprise, gram_surprise(w.substr(g, 4)));
+        unsigned surprise = 0, summed = 0;  // a window under 4 bytes is not looked up: it is all common
+        for (size_t g = 0; g + 4 <= w.size(); ++g) {
+          const unsigned part = gram_surprise(w.substr(g, 4));
+          surprise = std::max(surprise, part);
+          summed += part;
         }
-        const Key key{!is_weak_literal(w, nocase), surprise, width, own};
+        const Key key{!is_weak_literal(w, nocase), surprise, summed, width, own};
         strong = strong || std::get<0>(key);
         if (!best || key > *best) {  // strict: the earliest wins a tie
           best = key;
