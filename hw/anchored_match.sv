@@ -56,10 +56,6 @@ module anchored_match (
     end
   end
 
-  function automatic logic [7:0] fold(input logic [7:0] c);
-    fold = (c >= 8'h41 && c <= 8'h5a) ? (c | 8'h20) : c;
-  endfunction
-
   logic s1_valid, s1_bank, s1_has_ports;
   logic [(HEAD+3)*8-1:0] s1_head, s1_folded;  // three bytes more: a literal's last start reads past
   logic [15:0] s1_length, s1_src_port, s1_dst_port;
@@ -68,7 +64,7 @@ module anchored_match (
     s1_valid <= in_valid && !rst;
     s1_bank <= in_bank;
     s1_head <= {24'd0, in_head};
-    for (int k = 0; k < HEAD; k++) s1_folded[8 * k +: 8] <= fold(in_head[8 * k +: 8]);
+    for (int k = 0; k < HEAD; k++) s1_folded[8 * k +: 8] <= picket_pkg::fold(in_head[8 * k +: 8]);
     s1_folded[HEAD * 8 +: 24] <= 24'd0;
     s1_length <= in_payload_length;
     s1_proto <= in_ip_proto;
@@ -97,17 +93,12 @@ module anchored_match (
       proto = e[picket_regs_pkg::ANCHORED_PROTO_LSB +: 2];
       want = e[picket_regs_pkg::ANCHORED_BYTES_LSB +: 32];
       mask = len >= 3'd4 ? 32'hffff_ffff : (32'd1 << (8 * 32'(len))) - 32'd1;
-      fits = e[picket_regs_pkg::ANCHORED_VALID_LSB] && len != 3'd0;
-      if (32'(proto) == picket_regs_pkg::PROTO_TCP && s1_proto != picket_pkg::IP_PROTO_TCP) fits = 1'b0;
-      if (32'(proto) == picket_regs_pkg::PROTO_UDP && s1_proto != picket_pkg::IP_PROTO_UDP) fits = 1'b0;
-      if (32'(proto) == picket_regs_pkg::PROTO_ICMP && s1_proto != picket_pkg::IP_PROTO_ICMP &&
-          s1_proto != picket_pkg::IP_PROTO_ICMPV6) fits = 1'b0;
-      if (s1_has_ports &&
-          !(s1_src_port >= e[picket_regs_pkg::ANCHORED_SRC_PORT_LO_LSB +: 16] &&
-            s1_src_port <= e[picket_regs_pkg::ANCHORED_SRC_PORT_HI_LSB +: 16] &&
-            s1_dst_port >= e[picket_regs_pkg::ANCHORED_DST_PORT_LO_LSB +: 16] &&
-            s1_dst_port <= e[picket_regs_pkg::ANCHORED_DST_PORT_HI_LSB +: 16]))
-        fits = 1'b0;
+      fits = e[picket_regs_pkg::ANCHORED_VALID_LSB] && len != 3'd0 &&
+             picket_pkg::admits(proto, s1_proto, s1_has_ports, s1_src_port, s1_dst_port,
+                                e[picket_regs_pkg::ANCHORED_SRC_PORT_LO_LSB +: 16],
+                                e[picket_regs_pkg::ANCHORED_SRC_PORT_HI_LSB +: 16],
+                                e[picket_regs_pkg::ANCHORED_DST_PORT_LO_LSB +: 16],
+                                e[picket_regs_pkg::ANCHORED_DST_PORT_HI_LSB +: 16]);
       for (int k = 0; k < SPANS; k++) begin
         at = 32'(first) + k;
         if (fits && k <= 32'(span) && at + 32'(len) <= HEAD && at + 32'(len) <= 32'(s1_length)) begin

@@ -97,10 +97,6 @@ module literal_prefilter #(
   wire [15:0] bm_which = 16'(tw_index >> (FB - 5));
   wire [HB:0] lit_waddr = {tw_bank, tw_index[HB-1:0]};
 
-  function automatic logic [7:0] fold(input logic [7:0] b);
-    fold = (b >= 8'h41 && b <= 8'h5a) ? (b | 8'h20) : b;
-  endfunction
-
   function automatic logic [HB-1:0] hash4(input logic [31:0] x);
     for (int j = 0; j < HB; j++) hash4[j] = ^(x & picket_regs_pkg::H3_LITERAL_4[32 * j +: 32]);
   endfunction
@@ -137,7 +133,7 @@ module literal_prefilter #(
 
   always_comb begin
     win = {beat_data, sof ? 56'd0 : tail_q};
-    for (int k = 0; k < WIN; k++) win_folded[8 * k +: 8] = fold(win[8 * k +: 8]);
+    for (int k = 0; k < WIN; k++) win_folded[8 * k +: 8] = picket_pkg::fold(win[8 * k +: 8]);
     same[0] = !sof && before_q == win[7:0];
     for (int k = 1; k < WIN; k++) same[k] = win[8 * (k - 1) +: 8] == win[8 * k +: 8];
     for (int e = 0; e < BB; e++) begin

@@ -364,10 +364,6 @@ module packet_parser #(
 
   // --- Whether the payload may begin an HTTP message (above) ----------------------------------
 
-  function automatic logic [7:0] fold(input logic [7:0] c);
-    fold = (c >= 8'h41 && c <= 8'h5a) ? (c | 8'h20) : c;
-  endfunction
-
   logic [HDR_BYTES-1:0] lf, slash;  // an LF at q; "HTTP/" (any case) begins at q
   logic http_start, seen_lf, line_slash, letter, get_sp;
   logic [7:0] first;
@@ -380,8 +376,10 @@ module packet_parser #(
       lf[q] = frame_q[8 * q +: 8] == 8'h0a;
       slash[q] = 1'b0;
       if (q + 5 <= HDR_BYTES) begin
-        slash[q] = fold(frame_q[8 * q +: 8]) == "h" && fold(frame_q[8 * (q + 1) +: 8]) == "t" &&
-                   fold(frame_q[8 * (q + 2) +: 8]) == "t" && fold(frame_q[8 * (q + 3) +: 8]) == "p" &&
+        slash[q] = picket_pkg::fold(frame_q[8 * q +: 8]) == "h" &&
+                   picket_pkg::fold(frame_q[8 * (q + 1) +: 8]) == "t" &&
+                   picket_pkg::fold(frame_q[8 * (q + 2) +: 8]) == "t" &&
+                   picket_pkg::fold(frame_q[8 * (q + 3) +: 8]) == "p" &&
                    frame_q[8 * (q + 4) +: 8] == "/";
       end
     end
@@ -397,9 +395,9 @@ module packet_parser #(
     end
     first = payload_begin < 32'(HDR_BYTES) ? frame_q[8 * payload_begin[7:0] +: 8] : 8'd0;
     letter = (first >= "A" && first <= "Z") || (first >= "a" && first <= "z");
-    get_sp = payload_begin + 4 <= kept_end && fold(first) == "g" &&
-             fold(frame_q[8 * (payload_begin[7:0] + 8'd1) +: 8]) == "e" &&
-             fold(frame_q[8 * (payload_begin[7:0] + 8'd2) +: 8]) == "t" &&
+    get_sp = payload_begin + 4 <= kept_end && picket_pkg::fold(first) == "g" &&
+             picket_pkg::fold(frame_q[8 * (payload_begin[7:0] + 8'd1) +: 8]) == "e" &&
+             picket_pkg::fold(frame_q[8 * (payload_begin[7:0] + 8'd2) +: 8]) == "t" &&
              (frame_q[8 * (payload_begin[7:0] + 8'd3) +: 8] == " " || frame_q[8 * (payload_begin[7:0] + 8'd3) +: 8] == 8'h09);
     http_start = has_l4 && proto == picket_pkg::IP_PROTO_TCP && payload_end > payload_begin &&
                  payload_begin < 32'(HDR_BYTES) && letter && (get_sp || line_slash || !seen_lf);

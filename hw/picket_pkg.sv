@@ -50,6 +50,26 @@ package picket_pkg;
     is_vlan = t == 16'h8100 || t == 16'h88a8 || t == 16'h9100 || t == 16'h9200;
   endfunction
 
+  // ASCII upper case to lower, as the host folds the bytes of a nocase literal.
+  function automatic logic [7:0] fold(input logic [7:0] c);
+    fold = (c >= 8'h41 && c <= 8'h5a) ? (c | 8'h20) : c;
+  endfunction
+
+  // Whether a table entry's protocol class (picket_regs_pkg::PROTO_*) and port ranges admit a
+  // frame of this IP protocol and, when it has them, these ports.
+  function automatic logic admits(input logic [1:0] proto, input logic [7:0] ip_proto, input logic has_ports,
+                                  input logic [15:0] src_port, input logic [15:0] dst_port,
+                                  input logic [15:0] src_lo, input logic [15:0] src_hi,
+                                  input logic [15:0] dst_lo, input logic [15:0] dst_hi);
+    admits = 1'b1;
+    if (32'(proto) == picket_regs_pkg::PROTO_TCP && ip_proto != IP_PROTO_TCP) admits = 1'b0;
+    if (32'(proto) == picket_regs_pkg::PROTO_UDP && ip_proto != IP_PROTO_UDP) admits = 1'b0;
+    if (32'(proto) == picket_regs_pkg::PROTO_ICMP && ip_proto != IP_PROTO_ICMP && ip_proto != IP_PROTO_ICMPV6)
+      admits = 1'b0;
+    if (has_ports && !(src_port >= src_lo && src_port <= src_hi && dst_port >= dst_lo && dst_port <= dst_hi))
+      admits = 1'b0;
+  endfunction
+
 endpackage
 
 `resetall

@@ -152,15 +152,11 @@ module rule_check (
                 start >= {1'b0, s1_payload_offset} && end_rel <= {1'b0, s1_payload_length} &&
                 field_range(rel[15:0], d[picket_regs_pkg::DESCRIPTOR_START_LO_LSB +: 16],
                             d[picket_regs_pkg::DESCRIPTOR_START_HI_LSB +: 16]);
-      if (32'(proto) == picket_regs_pkg::PROTO_TCP && s1_ip_proto != picket_pkg::IP_PROTO_TCP) pass[i] = 1'b0;
-      if (32'(proto) == picket_regs_pkg::PROTO_UDP && s1_ip_proto != picket_pkg::IP_PROTO_UDP) pass[i] = 1'b0;
-      if (32'(proto) == picket_regs_pkg::PROTO_ICMP && s1_ip_proto != picket_pkg::IP_PROTO_ICMP &&
-          s1_ip_proto != picket_pkg::IP_PROTO_ICMPV6) pass[i] = 1'b0;
-      if (s1_has_ports &&
-          !(field_range(s1_src_port, d[picket_regs_pkg::DESCRIPTOR_SRC_PORT_LO_LSB +: 16],
-                        d[picket_regs_pkg::DESCRIPTOR_SRC_PORT_HI_LSB +: 16]) &&
-            field_range(s1_dst_port, d[picket_regs_pkg::DESCRIPTOR_DST_PORT_LO_LSB +: 16],
-                        d[picket_regs_pkg::DESCRIPTOR_DST_PORT_HI_LSB +: 16])))
+      if (!picket_pkg::admits(proto, s1_ip_proto, s1_has_ports, s1_src_port, s1_dst_port,
+                              d[picket_regs_pkg::DESCRIPTOR_SRC_PORT_LO_LSB +: 16],
+                              d[picket_regs_pkg::DESCRIPTOR_SRC_PORT_HI_LSB +: 16],
+                              d[picket_regs_pkg::DESCRIPTOR_DST_PORT_LO_LSB +: 16],
+                              d[picket_regs_pkg::DESCRIPTOR_DST_PORT_HI_LSB +: 16]))
         pass[i] = 1'b0;
       if (s1_fragment &&
           !(d[picket_regs_pkg::DESCRIPTOR_SRC_PORT_LO_LSB +: 16] == 16'd0 &&

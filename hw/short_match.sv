@@ -65,10 +65,6 @@ module short_match #(
     end
   end
 
-  function automatic logic [7:0] fold(input logic [7:0] c);
-    fold = (c >= 8'h41 && c <= 8'h5a) ? (c | 8'h20) : c;
-  endfunction
-
   // --- Beat path -----------------------------------------------------------------------------
 
   logic in_frame_q;
@@ -83,7 +79,7 @@ module short_match #(
   logic [23:0] want, mask, got;
   always_comb begin
     win = {beat_data, sof ? 16'd0 : tail_q};
-    for (int k = 0; k < WIN; k++) win_folded[8 * k +: 8] = fold(win[8 * k +: 8]);
+    for (int k = 0; k < WIN; k++) win_folded[8 * k +: 8] = picket_pkg::fold(win[8 * k +: 8]);
     found = sof ? '0 : found_q;
     for (int i = 0; i < DEPTH; i++) begin
       e = entries[beat_bank][i];
@@ -134,17 +130,12 @@ module short_match #(
     for (int i = 0; i < DEPTH; i++) begin
       f = entries[in_bank][i];
       proto = f[picket_regs_pkg::SHORT_LITERAL_PROTO_LSB +: 2];
-      fits = done_d[2][i];
-      if (32'(proto) == picket_regs_pkg::PROTO_TCP && in_ip_proto != picket_pkg::IP_PROTO_TCP) fits = 1'b0;
-      if (32'(proto) == picket_regs_pkg::PROTO_UDP && in_ip_proto != picket_pkg::IP_PROTO_UDP) fits = 1'b0;
-      if (32'(proto) == picket_regs_pkg::PROTO_ICMP && in_ip_proto != picket_pkg::IP_PROTO_ICMP &&
-          in_ip_proto != picket_pkg::IP_PROTO_ICMPV6) fits = 1'b0;
-      if (in_has_ports &&
-          !(in_src_port >= f[picket_regs_pkg::SHORT_LITERAL_SRC_PORT_LO_LSB +: 16] &&
-            in_src_port <= f[picket_regs_pkg::SHORT_LITERAL_SRC_PORT_HI_LSB +: 16] &&
-            in_dst_port >= f[picket_regs_pkg::SHORT_LITERAL_DST_PORT_LO_LSB +: 16] &&
-            in_dst_port <= f[picket_regs_pkg::SHORT_LITERAL_DST_PORT_HI_LSB +: 16]))
-        fits = 1'b0;
+      fits = done_d[2][i] &&
+             picket_pkg::admits(proto, in_ip_proto, in_has_ports, in_src_port, in_dst_port,
+                                f[picket_regs_pkg::SHORT_LITERAL_SRC_PORT_LO_LSB +: 16],
+                                f[picket_regs_pkg::SHORT_LITERAL_SRC_PORT_HI_LSB +: 16],
+                                f[picket_regs_pkg::SHORT_LITERAL_DST_PORT_LO_LSB +: 16],
+                                f[picket_regs_pkg::SHORT_LITERAL_DST_PORT_HI_LSB +: 16]);
       if (fits) hit = 1'b1;
     end
   end

@@ -95,6 +95,32 @@ Pair make_pair(const EngineFiles& files, const EngineConfig& config, SimOptions 
   return p;
 }
 
+// Frames as packets a millisecond apart.
+std::vector<Packet> packets_of(const std::vector<std::vector<uint8_t>>& frames) {
+  std::vector<Packet> packets;
+  for (const auto& f : frames) {
+    Packet p;
+    p.bytes = f;
+    p.wire_length = static_cast<uint32_t>(f.size());
+    p.timestamp_ns = 1'700'000'000'000'000'000 + static_cast<int64_t>(packets.size()) * 1'000'000;
+    p.index = packets.size() + 1;
+    packets.push_back(std::move(p));
+  }
+  return packets;
+}
+
+// A frame of a hand-made test, and whether the rules alert on it.
+struct Frame {
+  std::vector<uint8_t> bytes;
+  bool alert;
+};
+
+std::vector<Packet> packets_of(const std::vector<Frame>& frames) {
+  std::vector<std::vector<uint8_t>> bytes;
+  for (const Frame& f : frames) bytes.push_back(f.bytes);
+  return packets_of(bytes);
+}
+
 void expect_agreement(const Tally& t, DeviceEngine& dev) {
   EXPECT_EQ(t.differences, 0u);
   for (const std::string& n : t.notes) ADD_FAILURE() << n;
@@ -370,18 +396,6 @@ TEST(DeviceEngineDifferential, RulesThatNeedHttpAreHandedOverOnlyOnHttpFlows) {
   // The request's first segment out of order, one reaching into the stream from before its
   // start (the host trims it), and a flow picked up mid-stream: the card marks each before the
   // host parses its request.
-  auto packets_of = [](const std::vector<std::vector<uint8_t>>& frames) {
-    std::vector<Packet> out;
-    for (const auto& f : frames) {
-      Packet p;
-      p.bytes = f;
-      p.wire_length = static_cast<uint32_t>(f.size());
-      p.timestamp_ns = 1'700'000'000'000'000'000 + static_cast<int64_t>(out.size()) * 1'000'000;
-      p.index = out.size() + 1;
-      out.push_back(std::move(p));
-    }
-    return out;
-  };
   const std::string request = "GET /admin/z HTTP/1.1\r\nHost: a\r\n\r\n";
   TcpConversation late("10.0.0.1", 41000, "10.0.0.2", 80), early("10.0.0.1", 41001, "10.0.0.2", 80);
   std::vector<std::vector<uint8_t>> frames = late.handshake();
@@ -424,10 +438,6 @@ TEST(DeviceEngineDifferential, AnchoredShortContentsHandOverOnlyTheFramesThatCar
   ASSERT_TRUE(pair.dev);
   EXPECT_EQ(pair.dev->plan().report.anchored_rules, 5u);  // the ports of sid 84 as one range that holds them
   EXPECT_EQ(pair.dev->plan().report.host_rules, 0u);
-  struct Frame {
-    std::vector<uint8_t> bytes;
-    bool alert;
-  };
   auto udp = [](uint16_t dport, std::string_view payload) {
     return PacketBuilder().ipv4("10.0.0.1", "10.0.0.2").udp(40000, dport).payload(payload).build();
   };
@@ -447,15 +457,7 @@ TEST(DeviceEngineDifferential, AnchoredShortContentsHandOverOnlyTheFramesThatCar
       {udp(5000, std::string("\xe3\x98\x01", 3)), true},
       {udp(5000, std::string("\xe3\x99\x01", 3)), false},
   };
-  std::vector<Packet> packets;
-  for (const Frame& f : frames) {
-    Packet p;
-    p.bytes = f.bytes;
-    p.wire_length = static_cast<uint32_t>(f.bytes.size());
-    p.timestamp_ns = 1'700'000'000'000'000'000 + static_cast<int64_t>(packets.size()) * 1'000'000;
-    p.index = packets.size() + 1;
-    packets.push_back(std::move(p));
-  }
+  std::vector<Packet> packets = packets_of(frames);
   Tally t;
   run_both(*pair.sw, *pair.dev, packets, t, "anchored");
   expect_agreement(t, *pair.dev);
@@ -489,10 +491,6 @@ TEST(DeviceEngineDifferential, ShortContentsAnywhereHandOverOnlyTheFramesThatCar
   ASSERT_TRUE(pair.dev);
   EXPECT_EQ(pair.dev->plan().report.short_rules, 3u);
   EXPECT_EQ(pair.dev->plan().report.host_rules, 1u);  // sid 92
-  struct Frame {
-    std::vector<uint8_t> bytes;
-    bool alert;
-  };
   auto udp = [](uint16_t dport, std::string_view payload) {
     return PacketBuilder().ipv4("10.0.0.1", "10.0.0.2").udp(40000, dport).payload(payload).build();
   };
@@ -515,15 +513,7 @@ TEST(DeviceEngineDifferential, ShortContentsAnywhereHandOverOnlyTheFramesThatCar
       {udp(162, "x%sy"), true},
       {udp(162, "x%y s"), false},
   };
-  std::vector<Packet> packets;
-  for (const Frame& f : frames) {
-    Packet p;
-    p.bytes = f.bytes;
-    p.wire_length = static_cast<uint32_t>(f.bytes.size());
-    p.timestamp_ns = 1'700'000'000'000'000'000 + static_cast<int64_t>(packets.size()) * 1'000'000;
-    p.index = packets.size() + 1;
-    packets.push_back(std::move(p));
-  }
+  std::vector<Packet> packets = packets_of(frames);
   Packet zeros;  // on the host-only rule's port: handed over whatever it carries
   zeros.bytes = udp(7000, "abc");
   zeros.wire_length = static_cast<uint32_t>(zeros.bytes.size());
