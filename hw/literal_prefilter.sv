@@ -35,9 +35,11 @@
 // would need every place it occurs.
 //
 // A literal none of whose rules is final (`once` in its slot) needs only to be named: the host
-// finishes its rules on the whole frame. Its hits after the first in a frame take no place in
-// the list, so a literal repeated through a frame (a field of zeros, a word of ones) does not
-// crowd the others out.
+// finishes its rules on the whole frame. Once it is listed at a place surely in the payload
+// (PAYLOAD_SURE: past the longest headers the parser takes), its later hits in the frame take
+// no place in the list, so a literal repeated through a frame (a field of zeros, a word of
+// ones) does not crowd the others out. (A hit in the headers, which rule_check drops, names
+// nothing: the payload's own hit must stay listed.)
 //
 // frame_valid pulses three cycles after a frame's last beat, with its list; hit_overflow says a
 // beat had more candidates, or the frame more literal hits, than there is room for (the host
@@ -85,6 +87,8 @@ module literal_prefilter #(
   localparam int FW = FB * FH;  // a position's filter hashes, bitmap i's at [FB * i +: FB]
   localparam int LIT_W = picket_regs_pkg::TBL_LITERAL_4_W;
   localparam int POS_BITS = $clog2(BB);
+  // Ethernet, two VLAN tags, IPv4 with options, TCP with options: 14 + 8 + 60 + 60 bytes.
+  localparam logic [15:0] PAYLOAD_SURE = 16'd142;
 
   // --- Tables -------------------------------------------------------------------------------
 
@@ -291,7 +295,7 @@ module literal_prefilter #(
   logic [FRAME_HITS*4-1:0] next_length;
   logic next_overflow;
   int used;
-  logic listed;  // the lane's once literal is in the list already
+  logic listed;  // the lane's once literal is in the list already, in the payload
   logic [LIT_W-1:0] slot;
   logic [3:0] len;
   logic nocase;
@@ -331,7 +335,9 @@ module literal_prefilter #(
     for (int j = 0; j < BEAT_HITS; j++) begin
       listed = 1'b0;
       for (int i = 0; i < FRAME_HITS; i++) begin
-        if (match_once[j] && next_valid[i] && next_literal[16 * i +: 16] == match_literal[16 * j +: 16]) listed = 1'b1;
+        if (match_once[j] && next_valid[i] && next_literal[16 * i +: 16] == match_literal[16 * j +: 16] &&
+            next_start[16 * i +: 16] >= PAYLOAD_SURE)
+          listed = 1'b1;
       end
       if (match[j] && !listed) begin
         if (used < FRAME_HITS) begin

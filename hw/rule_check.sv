@@ -148,10 +148,15 @@ module rule_check (
       rel = start - {1'b0, s1_payload_offset};
       end_rel = rel + 17'(s1_hit_length[4 * i +: 4]);
       proto = d[picket_regs_pkg::DESCRIPTOR_PROTO_LSB +: 2];
+      // A run literal (never final) is reported where its run begins, which may be in the
+      // headers while the run goes on into the payload: any hit that begins before the
+      // payload's end may be one there.
       pass[i] = s1_hit_valid[i] && d[picket_regs_pkg::DESCRIPTOR_VALID_LSB] && 32'(literal) < DEPTH &&
-                start >= {1'b0, s1_payload_offset} && end_rel <= {1'b0, s1_payload_length} &&
-                field_range(rel[15:0], d[picket_regs_pkg::DESCRIPTOR_START_LO_LSB +: 16],
-                            d[picket_regs_pkg::DESCRIPTOR_START_HI_LSB +: 16]);
+                (d[picket_regs_pkg::DESCRIPTOR_RUN_LSB]
+                   ? start < {1'b0, s1_payload_offset} + {1'b0, s1_payload_length}
+                   : start >= {1'b0, s1_payload_offset} && end_rel <= {1'b0, s1_payload_length} &&
+                     field_range(rel[15:0], d[picket_regs_pkg::DESCRIPTOR_START_LO_LSB +: 16],
+                                 d[picket_regs_pkg::DESCRIPTOR_START_HI_LSB +: 16]));
       if (!picket_pkg::admits(proto, s1_ip_proto, s1_has_ports, s1_src_port, s1_dst_port,
                               d[picket_regs_pkg::DESCRIPTOR_SRC_PORT_LO_LSB +: 16],
                               d[picket_regs_pkg::DESCRIPTOR_SRC_PORT_HI_LSB +: 16],

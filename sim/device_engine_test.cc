@@ -536,6 +536,40 @@ TEST(DeviceEngineDifferential, ShortContentsAnywhereHandOverOnlyTheFramesThatCar
   fs::remove_all(dir);
 }
 
+// A literal with no final rule is listed once a frame past the longest headers. Its hit in the
+// headers (the zeros of an IPv6 address) names nothing, since rule_check keeps payload hits
+// only: the payload's own hit must still hand the frame over.
+TEST(DeviceEngineDifferential, ALiteralInTheHeadersAndThePayloadIsFoundInThePayload) {
+  fs::path dir = fs::temp_directory_path() / ("picket-once-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "zeros.rules")
+      << "alert tcp any any -> any any (msg:\"zeros\"; content:\"|00 00 00 00 00 00 00 00|\"; content:\"zz\"; sid:95;)\n";
+  EngineFiles files;
+  files.rule_files = {(dir / "zeros.rules").string()};
+  auto pair = make_pair(files, {});
+  ASSERT_TRUE(pair.dev);
+  ASSERT_EQ(pair.dev->plan().report.hardware_rules, 1u);
+  auto tcp6 = [](uint32_t seq, std::string_view payload) {
+    return PacketBuilder().ipv6("2001:db8::1", "2001:db8::2").tcp(40000, 5000, tcp_flag::kAck | tcp_flag::kPsh, seq)
+        .payload(payload).build();
+  };
+  const std::vector<Frame> frames = {
+      {tcp6(7, std::string(8, '\0') + "zz"), true},
+      {tcp6(17, std::string(8, '\x01') + "zz"), false},
+  };
+  std::vector<Packet> packets = packets_of(frames);
+  Tally t;
+  run_both(*pair.sw, *pair.dev, packets, t, "once");
+  expect_agreement(t, *pair.dev);
+  EXPECT_EQ(pair.dev->stats().punted_candidates, 2u);  // the headers' zeros are a hit in both
+  auto check = make_pair(files, {});
+  std::vector<Verdict> got;
+  std::string error;
+  ASSERT_TRUE(check.dev->process(packets, got, error)) << error;
+  for (size_t i = 0; i < frames.size(); ++i) EXPECT_EQ(!got[i].alerts.empty(), frames[i].alert) << "frame " << i;
+  fs::remove_all(dir);
+}
+
 // Control changes reach the device: each generation the controller publishes comes with its
 // table image, which the device worker loads into the idle bank. The device and the software
 // engine, both taking the same generations up, agree packet by packet after every change.

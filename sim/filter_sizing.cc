@@ -156,6 +156,8 @@ void print_filter_sizing(const std::string& what, const TableImage& image,
   std::vector<Counts> counts(filters.size());
   std::map<std::pair<unsigned, uint32_t>, uint64_t> frames_of_slot;  // frames each literal hit
   std::set<std::pair<unsigned, uint32_t>> hit_in_frame;
+  std::set<std::pair<unsigned, uint32_t>> in_payload;  // listed at a place surely in the payload
+  constexpr size_t kPayloadSure = 142;
   uint64_t frames = 0, frames_over_exact = 0;
   std::vector<uint8_t> folded;
   std::vector<unsigned> beat_hits(filters.size());
@@ -169,6 +171,7 @@ void print_filter_sizing(const std::string& what, const TableImage& image,
       std::fill(over.begin(), over.end(), false);
       unsigned exact_hits = 0;
       hit_in_frame.clear();
+      in_payload.clear();
       for (size_t beat = 0; beat * kBeatBytes < b.size(); ++beat) {
         std::fill(beat_hits.begin(), beat_hits.end(), 0);
         const size_t last = std::min(b.size(), (beat + 1) * kBeatBytes);
@@ -190,19 +193,22 @@ void print_filter_sizing(const std::string& what, const TableImage& image,
           const uint32_t k4 = folded[end - 3] | folded[end - 2] << 8 | folded[end - 1] << 16 | uint32_t{folded[end]} << 24;
           const uint32_t s4 = hw::literal_4_hash(k4);
           auto e4 = image.entry(tbl::literal_4::kId, s4);
-          // A literal with no final rule takes one place in the frame's list however often it
-          // hits (`once`).
-          if (!in4 && hw::get_field(e4, tbl::literal_4::kLength) < 8 && exact(e4, b, end)) {
-            if (hit_in_frame.insert({0, s4}).second || !hw::get_field(e4, tbl::literal_4::kOnce)) ++exact_hits;
-          }
+          // A literal with no final rule takes no more places in the frame's list once listed
+          // past the longest headers (`once`, hw/literal_prefilter.sv).
+          auto list = [&](std::span<const uint32_t> e, unsigned bucket, uint32_t slot) {
+            hit_in_frame.insert({bucket, slot});
+            if (hw::get_field(e, tbl::literal_4::kOnce) && in_payload.count({bucket, slot})) return;
+            ++exact_hits;
+            const size_t start = end + 1 - hw::get_field(e, tbl::literal_4::kLength);
+            if (start >= kPayloadSure) in_payload.insert({bucket, slot});
+          };
+          if (!in4 && hw::get_field(e4, tbl::literal_4::kLength) < 8 && exact(e4, b, end)) list(e4, 0, s4);
           if (has8) {
             uint64_t k8 = 0;
             for (unsigned k = 0; k < 8; ++k) k8 |= uint64_t{folded[end - 7 + k]} << (8 * k);
             const uint32_t s8 = hw::literal_8_hash(k8);
             auto e8 = image.entry(tbl::literal_8::kId, s8);
-            if (exact(e8, b, end)) {
-              if (hit_in_frame.insert({1, s8}).second || !hw::get_field(e8, tbl::literal_8::kOnce)) ++exact_hits;
-            }
+            if (exact(e8, b, end)) list(e8, 1, s8);
           }
         }
         for (size_t i = 0; i < filters.size(); ++i) {

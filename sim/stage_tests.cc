@@ -366,7 +366,9 @@ TEST(LiteralPrefilterStage, ReportsEveryPlantedLiteralAcrossBeatsAndNothingElse)
     frame.replace(at, text.size(), text);
     // A case-sensitive literal in other case is not it.
     if (!lit.nocase && shout) return;
-    const bool listed = std::any_of(s.want.begin(), s.want.end(), [&](const Hit& h) { return std::get<0>(h) == lit.id; });
+    const bool listed = std::any_of(s.want.begin(), s.want.end(), [&](const Hit& h) {
+      return std::get<0>(h) == lit.id && std::get<1>(h) >= 142;  // surely in the payload
+    });
     if (lit.once && listed) return;
     s.want.emplace_back(lit.id, static_cast<uint16_t>(at), lit.filed);
   };
@@ -480,12 +482,12 @@ TEST(LiteralPrefilterStage, ARunOfOneByteValueIsOneCandidateNotSixtyFour) {
     send_frame(sim, frame, 1, rng);
   }
   // Zeros with 07 08 09 0a inside them (the 7-byte literal across a beat boundary): that
-  // literal, and the runs where the frame begins (and again after it, but a run literal is
-  // never final, so it is listed once).
+  // literal, and the runs where the frame begins and again after it (a run literal is never
+  // final, but neither place is surely past the headers: both are listed).
   {
     std::string frame(200, '\0');
     frame.replace(60, 4, "\x07\x08\x09\x0a");
-    sent.push_back({{{id_of[1], 0, 8}, {id_of[2], 0, 4}, {id_of[3], 60, 7}}});
+    sent.push_back({{{id_of[1], 0, 8}, {id_of[2], 0, 4}, {id_of[3], 60, 7}, {id_of[1], 64, 8}, {id_of[2], 64, 4}}});
     send_frame(sim, frame, 1, rng);
   }
   // A run of 'A' and of 'a': the case-sensitive literal in the first only.
@@ -506,9 +508,11 @@ TEST(LiteralPrefilterStage, ARunOfOneByteValueIsOneCandidateNotSixtyFour) {
 }
 
 TEST(LiteralPrefilterStage, ALiteralWithNoFinalRuleIsListedOnceAFrame) {
-  // sid 1's rule needs a second content, so its literal is not final: its twelve hits in a
-  // frame take one place in the list, and the eight places are left for the others. sid 2's
-  // is final (its window is checked at each place): both its hits are listed.
+  // sid 1's rule needs a second content, so its literal is not final: once listed past the
+  // longest headers (142 bytes), its eleven later hits take no place in the list, and the eight
+  // places are left for the others. Its hit at 10, where headers may be, does not count: the
+  // payload's must be listed all the same. sid 2's literal is final (its window is checked at
+  // each place): both its hits are listed.
   const std::string rules =
       "alert tcp any any -> any any (content:\"kqzjvwxp\"; content:\"more\"; sid:1;)\n"
       "alert tcp any any -> any any (content:\"mxbrtlpd\"; offset:100; sid:2;)\n"
@@ -528,17 +532,19 @@ TEST(LiteralPrefilterStage, ALiteralWithNoFinalRuleIsListedOnceAFrame) {
   StageSim sim;
   sim.write_tables(c.tables.image, 1);
   std::mt19937 rng(11);
-  std::string frame(400, '0');
+  std::string frame(600, '0');
   for (char& ch : frame) ch = static_cast<char>('0' + rng() % 10);
-  for (int k = 0; k < 12; ++k) frame.replace(10 + 20 * k, 8, "kqzjvwxp");  // 3 or 4 a beat
+  frame.replace(10, 8, "kqzjvwxp");
+  for (int k = 0; k < 12; ++k) frame.replace(150 + 20 * k, 8, "kqzjvwxp");  // 3 or 4 a beat
   frame.replace(1, 8, "mxbrtlpd");
-  frame.replace(300, 8, "mxbrtlpd");
-  frame.replace(340, 8, "gvnwucdf");
-  frame.replace(360, 8, "gvnwucdf");
+  frame.replace(400, 8, "mxbrtlpd");
+  frame.replace(440, 8, "gvnwucdf");
+  frame.replace(460, 8, "gvnwucdf");
   send_frame(sim, frame, 1, rng);
   sim.drain();
   ASSERT_EQ(sim.frames.size(), 1u);
-  std::vector<Hit> want = {{id_of[1], 10, 8}, {id_of[2], 1, 8}, {id_of[2], 300, 8}, {id_of[3], 340, 8}};
+  std::vector<Hit> want = {{id_of[1], 10, 8}, {id_of[1], 150, 8}, {id_of[2], 1, 8}, {id_of[2], 400, 8},
+                           {id_of[3], 440, 8}};
   std::vector<Hit> got = sim.frames[0].hits;
   std::sort(want.begin(), want.end());
   std::sort(got.begin(), got.end());

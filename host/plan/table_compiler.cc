@@ -359,6 +359,11 @@ class LiteralPlacer {
     hw::set_field(d, tbl::descriptor::kSrcPortHi, 0xffff);
     hw::set_field(d, tbl::descriptor::kDstPortHi, 0xffff);
     hw::set_field(d, tbl::descriptor::kStartHi, 0xffff);
+    // A run of one byte value is reported where the run begins (hw/literal_prefilter.sv), maybe
+    // in the headers: rule_check keeps such a hit wherever it begins.
+    const std::string folded = ascii_lower(lit.p);
+    hw::set_field(d, tbl::descriptor::kRun,
+                  std::all_of(folded.begin(), folded.end(), [&](char c) { return c == folded[0]; }));
     // The protocol and the port ranges that hold every rule's: a hit outside them is no rule's
     // (a literal of several rules, as a field of zeros that an ICMP rule and an SSH rule both
     // look for, is then not a candidate in every frame). ICMP rules name no ports.
