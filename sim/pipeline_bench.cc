@@ -46,7 +46,8 @@ Runs generated traffic through the Verilator model of hw/picket_kernel.sv with 1
                  cycles per second)
 Then the share of frames handed to the host, by cause, on the demo capture (policy/) and,
 when the corpus is beside the project, the zeek and nDPI captures under ET Open content-only
-rules. With --rules, those captures (or the --capture files, each on its own) are judged
+rules, each with the literals whose hits hand over the most frames (by their rules' sids).
+With --rules, those captures (or the --capture files, each on its own) are judged
 under the given rule files instead, and the generated runs are skipped unless --generated
 asks for them.
 
