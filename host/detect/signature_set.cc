@@ -170,8 +170,8 @@ void SignatureSet::group_by_ports(uint32_t rule, PortGroups& g) const {
   for (const auto& iv : filed.ports->intervals()) {
     for (uint32_t p = iv.lo; p <= iv.hi; ++p) {
       const auto port = static_cast<uint16_t>(p);
-      if (filed.as_destination || r.bidirectional) g.by_dst_port[port].push_back(rule);
-      if (!filed.as_destination || r.bidirectional) g.by_src_port[port].push_back(rule);
+      if (filed.as_destination || r.bidirectional) g.by_dst_port.add(port, rule);
+      if (!filed.as_destination || r.bidirectional) g.by_src_port.add(port, rule);
     }
   }
 }
@@ -355,9 +355,9 @@ void SignatureSet::match(const DetectionInput& ctx, SignatureScratch& s, std::ve
     if (!g) continue;
     for (uint32_t r : g->always) nominate(r);
     if (p.is_tcp() || p.is_udp()) {
-      auto add = [&](const std::unordered_map<uint16_t, std::vector<uint32_t>>& by, uint16_t port) {
-        auto it = by.find(port);
-        if (it == by.end()) return;
+      auto add = [&](const PortRules& by, uint16_t port) {
+        if (!by.listed.test(port)) return;
+        auto it = by.rules.find(port);
         for (uint32_t r : it->second) nominate(r);
       };
       add(g->by_dst_port, p.dst_port);

@@ -12,6 +12,7 @@
 #include <hs/hs.h>
 
 #include <array>
+#include <bitset>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -132,9 +133,17 @@ class SignatureSet {
   bool reads_response_bodies_ = false;
   // Rules without a usable fast pattern (none, or a weak one), grouped so that a packet only
   // tries those its ports can match: by destination port, by source port, or always.
+  struct PortRules {
+    std::bitset<65536> listed;  // the ports with rules: most packets' ports have none
+    std::unordered_map<uint16_t, std::vector<uint32_t>> rules;
+    void add(uint16_t port, uint32_t rule) {
+      listed.set(port);
+      rules[port].push_back(rule);
+    }
+  };
   struct PortGroups {
-    std::unordered_map<uint16_t, std::vector<uint32_t>> by_dst_port;
-    std::unordered_map<uint16_t, std::vector<uint32_t>> by_src_port;
+    PortRules by_dst_port;
+    PortRules by_src_port;
     std::vector<uint32_t> always;
   };
   void group_by_ports(uint32_t rule, PortGroups& g) const;

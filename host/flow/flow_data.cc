@@ -43,7 +43,7 @@ const std::string& flow_slot_name(FlowSlot slot) {
   return r.names.at(slot);
 }
 
-FlowData* FlowDataList::lookup(FlowSlot slot) const {
+FlowData* FlowDataList::walk(FlowSlot slot) const {
   for (FlowData* d = head_.get(); d; d = d->next_.get()) {
     if (d->slot_ == slot) return d;
   }
@@ -52,6 +52,7 @@ FlowData* FlowDataList::lookup(FlowSlot slot) const {
 
 void FlowDataList::insert(FlowSlot slot, std::unique_ptr<FlowData> data) {
   data->slot_ = slot;
+  if (slot < 64) held_ |= uint64_t{1} << slot;
   data->next_ = std::move(head_);
   head_ = std::move(data);
 }
@@ -59,6 +60,7 @@ void FlowDataList::insert(FlowSlot slot, std::unique_ptr<FlowData> data) {
 void FlowDataList::erase(FlowSlot slot) {
   for (std::unique_ptr<FlowData>* at = &head_; *at; at = &(*at)->next_) {
     if ((*at)->slot_ == slot) {
+      if (slot < 64) held_ &= ~(uint64_t{1} << slot);
       *at = std::move((*at)->next_);
       return;
     }

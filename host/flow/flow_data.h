@@ -8,7 +8,8 @@
 //   if (const HttpFlow* h = flow.data<HttpFlow>(kHttpSlot)) ...
 //
 // A flow holds only the slots used on it, in a short list (one pointer when it has none), and
-// frees them with itself.
+// frees them with itself. A bit per slot says which it holds, so asking for one it does not
+// hold (most flows are never blocked or passed) reads no list node.
 #pragma once
 
 #include <cstdint>
@@ -56,10 +57,15 @@ class FlowDataList {
   void erase(FlowSlot slot);
 
  private:
-  FlowData* lookup(FlowSlot slot) const;
+  FlowData* lookup(FlowSlot slot) const {
+    if (slot < 64 && !(held_ >> slot & 1)) return nullptr;
+    return walk(slot);
+  }
+  FlowData* walk(FlowSlot slot) const;
   void insert(FlowSlot slot, std::unique_ptr<FlowData> data);
 
   std::unique_ptr<FlowData> head_;
+  uint64_t held_ = 0;  // bit s: slot s (below 64) is in the list
 };
 
 }  // namespace picket

@@ -7,9 +7,14 @@
 namespace picket {
 namespace {
 
-uint64_t mix(uint64_t h, uint64_t v) {
-  h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+// MurmurHash3's 64-bit finalizer: every input bit flips each output bit with probability
+// about one half, so the low bits a power-of-two index uses depend on the high bits too (an
+// IPv4 address lies in the high half of its IPv4-mapped word).
+uint64_t finish(uint64_t h) {
+  h ^= h >> 33;
   h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
   return h ^ (h >> 33);
 }
 
@@ -54,7 +59,7 @@ size_t FlowKeyHash::operator()(const FlowKey& k) const {
   h ^= (uint64_t{k.lo_port} << 48 | uint64_t{k.hi_port} << 32 | uint64_t{k.ip_proto} << 24 | k.vlan_count) *
        0xff51afd7ed558ccdULL;
   h ^= (uint64_t{k.vlan_ids[0]} << 16 | k.vlan_ids[1]) * 0xc4ceb9fe1a85ec53ULL;
-  return mix(h, 0);
+  return finish(h);
 }
 
 FlowTable::FlowTable(FlowConfig config) : config_(config) {
@@ -98,15 +103,15 @@ void FlowTable::end_all() {
   if (!on_end_) return;
   std::vector<const Flow*> live;
   live.reserve(index_.size());
-  for (const auto& [key, slot] : index_) live.push_back(&slots_[slot].flow);
+  for_each_flow([&](const Flow& f) { live.push_back(&f); });
   std::sort(live.begin(), live.end(), [](const Flow* a, const Flow* b) { return a->id < b->id; });
   for (const Flow* f : live) on_end_(*f, FlowEnd::kShutdown);
 }
 
 void FlowTable::remove(uint32_t i, FlowEnd why) {
-  if (on_end_) on_end_(slots_[i].flow, why);
+  if (on_end_) on_end_(flows_[i], why);
   unlink(i);
-  index_.erase(slots_[i].flow.key);
+  index_.erase(slots_[i].hash, i);
   free_.push_back(i);
 }
 
@@ -115,9 +120,11 @@ uint32_t FlowTable::allocate() {
     uint32_t i = free_.back();
     free_.pop_back();
     slots_[i] = Slot{};
+    flows_[i] = Flow{};
     return i;
   }
   slots_.emplace_back();
+  flows_.emplace_back();
   return static_cast<uint32_t>(slots_.size() - 1);
 }
 
@@ -125,7 +132,7 @@ void FlowTable::expire(int64_t now_ns) {
   clock_ns_ = std::max(clock_ns_, now_ns);
   // The tail is the least recently seen flow; stop at the first one still alive.
   while (tail_ != kNil) {
-    const Flow& f = slots_[tail_].flow;
+    const Flow& f = flows_[tail_];
     if (clock_ns_ - f.last_seen_ns <= timeout(f)) break;
     remove(tail_, FlowEnd::kTimeout);
     ++counters_.expired;
@@ -138,13 +145,13 @@ void FlowTable::evict_one() {
   uint32_t victim = tail_;
   uint32_t i = tail_;
   for (int n = 0; n < kEvictionScan && i != kNil; ++n, i = slots_[i].newer) {
-    const Flow& f = slots_[i].flow;
+    const Flow& f = flows_[i];
     if (!f.established || f.tcp_state == TcpState::kClosed || f.tcp_state == TcpState::kClosing) {
       victim = i;
       break;
     }
   }
-  const Flow& f = slots_[victim].flow;
+  const Flow& f = flows_[victim];
   if (f.established && f.tcp_state != TcpState::kClosed && f.tcp_state != TcpState::kClosing) {
     ++counters_.evicted_established;
   }
@@ -160,14 +167,15 @@ std::optional<FlowRef> FlowTable::track(const DecodedPacket& p, uint32_t wire_le
 
   FlowRef ref;
   uint32_t i = kNil;
-  if (auto it = index_.find(*key); it != index_.end()) {
-    i = it->second;
-    const Flow& f = slots_[i].flow;
+  const uint64_t hash = FlowKeyHash{}(*key);
+  i = index_.find(hash, [&](uint32_t slot) { return flows_[slot].key == *key; });
+  if (i != kNil) {
+    const Flow& f = flows_[i];
     if (clock_ns_ - f.last_seen_ns > timeout(f)) {
       remove(i, FlowEnd::kTimeout);
       ++counters_.expired;
       i = kNil;
-    } else {
+    } else if (i != head_) {
       unlink(i);
       push_head(i);
     }
@@ -175,7 +183,7 @@ std::optional<FlowRef> FlowTable::track(const DecodedPacket& p, uint32_t wire_le
   if (i == kNil) {
     if (index_.size() >= config_.max_flows) evict_one();
     i = allocate();
-    Flow& f = slots_[i].flow;
+    Flow& f = flows_[i];
     f.key = *key;
     f.id = next_id_++;
     f.first_seen_ns = f.last_seen_ns = now_ns;
@@ -188,13 +196,14 @@ std::optional<FlowRef> FlowTable::track(const DecodedPacket& p, uint32_t wire_le
       f.client_addr = p.dst;
       f.client_port = p.dst_port;
     }
-    index_.emplace(*key, i);
+    slots_[i].hash = hash;
+    index_.insert(hash, i);
     push_head(i);
     ++counters_.created;
     ref.created = true;
   }
 
-  Flow& f = slots_[i].flow;
+  Flow& f = flows_[i];
   ref.flow = &f;
   // ICMP has no ports; an echo reply from a host to itself still goes back to the client.
   bool echo_reply = p.is_icmp() && (p.icmp_type == 0 || p.icmp_type == 129);

@@ -34,10 +34,10 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
 #include "flow/flow_data.h"
+#include "flow/flow_index.h"
 #include "packet/decoder.h"
 
 namespace picket {
@@ -167,10 +167,10 @@ class FlowTable {
   // goes. It is never used again all the same: track() checks the packet's own flow's timeout.
   void expire(int64_t now_ns);
 
-  // Calls `visit(Flow&)` on every live flow.
+  // Calls `visit(Flow&)` on every live flow, the most recently seen first.
   template <typename Visit>
   void for_each_flow(Visit visit) {
-    for (const auto& [key, slot] : index_) visit(slots_[slot].flow);
+    for (uint32_t i = head_; i != kNil; i = slots_[i].older) visit(flows_[i]);
   }
 
   // Called with each flow as it leaves the table, before its state goes.
@@ -184,10 +184,12 @@ class FlowTable {
   const FlowConfig& config() const { return config_; }
 
  private:
-  static constexpr uint32_t kNil = UINT32_MAX;
+  static constexpr uint32_t kNil = FlowIndex::kEmpty;
   static constexpr int kEvictionScan = 64;
+  // Where a flow sits in the index and the LRU list, apart from the flow itself: moving a
+  // flow to the head touches its neighbours' links, which stay in a small, warm array.
   struct Slot {
-    Flow flow;
+    uint64_t hash = 0;      // FlowKeyHash of the flow's key, its place in index_
     uint32_t newer = kNil;  // LRU links: the most recently seen flow is the head
     uint32_t older = kNil;
   };
@@ -202,7 +204,8 @@ class FlowTable {
   TcpCheck update_tcp(Flow& f, const DecodedPacket& p, Direction d);
 
   FlowConfig config_;
-  std::unordered_map<FlowKey, uint32_t, FlowKeyHash> index_;
+  FlowIndex index_;
+  std::vector<Flow> flows_;  // by slot
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_;
   uint32_t head_ = kNil;  // most recently seen

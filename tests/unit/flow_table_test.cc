@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "testing/packet_builder.h"
 
 namespace picket {
@@ -174,6 +177,35 @@ TEST(FlowTable, FullTableEvictsTheLeastRecentlySeenFlow) {
   EXPECT_EQ(t.counters().evicted, 1u);
   EXPECT_EQ(see(t, udp(true, "10.0.0.1"), 5).id, a.id);
   EXPECT_TRUE(see(t, udp(true, "10.0.0.2"), 6).created);
+}
+
+// Many flows come and go (the index grows, and evictions take entries out of the middle of
+// its probe runs): every flow still in the table is found again as itself, every evicted one
+// starts anew.
+TEST(FlowTable, UnderChurnEveryLiveFlowIsFoundAndEveryEvictedOneIsNew) {
+  FlowConfig c;
+  c.max_flows = 3000;
+  FlowTable t(c);
+  auto client = [](int n) { return "10." + std::to_string(n >> 16 & 255) + "." + std::to_string(n >> 8 & 255) + "." + std::to_string(n & 255); };
+  constexpr int kFlows = 20000;
+  std::vector<uint64_t> ids(kFlows);
+  for (int n = 0; n < kFlows; ++n) {
+    Seen s = see(t, udp(true, client(n)), n);
+    ASSERT_TRUE(s.created);
+    ids[n] = s.id;
+  }
+  EXPECT_EQ(t.size(), c.max_flows);
+  EXPECT_EQ(t.counters().evicted, uint64_t{kFlows} - c.max_flows);
+  for (int n = kFlows - 1; n >= kFlows - static_cast<int>(c.max_flows); --n) {  // newest first: no eviction on the way
+    Seen s = see(t, udp(false, client(n)), kFlows);
+    ASSERT_FALSE(s.created) << client(n);
+    EXPECT_EQ(s.id, ids[n]);
+    EXPECT_EQ(s.direction, Direction::kToClient);
+  }
+  EXPECT_TRUE(see(t, udp(true, client(0)), kFlows).created) << "evicted long ago";
+  size_t live = 0;
+  t.for_each_flow([&](Flow&) { ++live; });
+  EXPECT_EQ(live, t.size());
 }
 
 TEST(FlowTable, MalformedPacketsAndFragmentsHaveNoFlow) {
