@@ -346,7 +346,7 @@ module picket_kernel #(
     .beat_valid(accept), .beat_data(s_axis_tdata), .beat_keep(s_axis_tkeep), .beat_last(s_axis_tlast),
     .beat_bank(frame_bank),
     .in_bank(bank_d[0]), .in_ip_proto(proto_d[0]), .in_has_ports(has_ports_d[0]), .in_src_port(sport_d[0]),
-    .in_dst_port(dport_d[0]),
+    .in_dst_port(dport_d[0]), .in_payload_offset(payload_offset_q), .in_fragment(fragment_q),
     .tw_valid, .tw_table, .tw_bank, .tw_index, .tw_data,
     .frame_valid(), .out_valid(), .out_hit(sh_hit));
   /* verilator lint_on PINCONNECTEMPTY */

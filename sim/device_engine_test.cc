@@ -16,6 +16,7 @@
 #include "control/controller.h"
 #include "daemon/engine_setup.h"
 #include "device/device_engine.h"
+#include "device/table_bits.h"
 #include "testing/packet_builder.h"
 #include "testing/tcp_conversation.h"
 #include "io/pcap_file.h"
@@ -529,6 +530,66 @@ TEST(DeviceEngineDifferential, ShortContentsAnywhereHandOverOnlyTheFramesThatCar
   EXPECT_EQ(pair.dev->stats().punted, want_alerts + 1);
   EXPECT_EQ(pair.dev->stats().punted_short, want_alerts);
   EXPECT_EQ(pair.dev->stats().punted_host_rules, 1u);
+  expect_alerts(files, packets, frames);
+  fs::remove_all(dir);
+}
+
+// A 1-byte content (a finger query's `@`) is a short literal too: it counts only where it is in
+// the payload, so a frame whose headers hold that byte (a TTL of 64 is `@`) stays on the card.
+// A 4-byte content whose slot in the literal tables another literal took is one as well,
+// found across a beat boundary. A fragment, which has no ports, matches no entry that names
+// them.
+TEST(DeviceEngineDifferential, OneAndFourByteShortLiteralsCountOnlyInThePayload) {
+  // A lowercase 4-letter word in the same LITERAL_4 slot as "quit" (the tables key them folded,
+  // in order: "quit" is placed first, as the other sorts after it).
+  auto folded = [](std::string_view w) {  // the table's key: byte k at bits 8k
+    uint32_t v = 0;
+    for (size_t k = 0; k < 4; ++k) v |= uint32_t{static_cast<uint8_t>(w[k])} << (8 * k);
+    return v;
+  };
+  const uint32_t want = hw::literal_4_hash(folded("quit"));
+  std::string rival;
+  for (uint32_t n = 0; rival.empty() && n < 26u * 26 * 26 * 26; ++n) {
+    std::string w = {static_cast<char>('r' + n % 9), static_cast<char>('a' + n / 9 % 26),
+                     static_cast<char>('a' + n / 234 % 26), static_cast<char>('a' + n / 6084 % 26)};
+    if (hw::literal_4_hash(folded(w)) == want) rival = w;
+  }
+  ASSERT_FALSE(rival.empty());
+  fs::path dir = fs::temp_directory_path() / ("picket-short14-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "short.rules")
+      << "alert tcp any any -> any 79 (msg:\"finger redirection\"; content:\"@\"; sid:94;)\n"
+         "alert tcp any any -> any 21 (msg:\"quit\"; content:\"quit\"; sid:96;)\n"
+         "alert tcp any any -> any 21 (msg:\"rival\"; content:\"" << rival << "\"; sid:97;)\n";
+  EngineFiles files;
+  files.rule_files = {(dir / "short.rules").string()};
+  auto pair = make_pair(files, {});
+  ASSERT_TRUE(pair.dev);
+  EXPECT_EQ(pair.dev->plan().report.hardware_rules, 1u);  // sid 96
+  EXPECT_EQ(pair.dev->plan().report.short_rules, 2u);     // sid 94, and sid 97 for want of a slot
+  EXPECT_EQ(pair.dev->plan().report.host_rules, 0u);
+  auto tcp = [](uint16_t dport, uint32_t seq, std::string_view payload) {
+    return PacketBuilder().ipv4("10.0.0.1", "10.0.0.4").tcp(40002, dport, tcp_flag::kAck | tcp_flag::kPsh, seq)
+        .payload(payload).build();
+  };
+  // Ethernet, IPv4 and TCP take 54 bytes.
+  const std::vector<Frame> frames = {
+      {tcp(79, 7, "root@example.org\r\n"), true},
+      {tcp(79, 30, "root\r\n"), false},  // its TTL byte is '@'
+      {tcp(21, 9, std::string(7, 'x') + rival + "\r\n"), true},  // the rival at frame bytes 61..64: 3 in the first beat, 1 in the second
+      {tcp(21, 30, "NOOP\r\n"), false},
+      // A later fragment of a segment to port 79: no ports, so no rule on port 79 for the host.
+      {PacketBuilder().ipv4("10.0.0.1", "10.0.0.4").ipv4_fragment(64, false, 9).tcp(40002, 79, tcp_flag::kAck)
+           .payload("x@y").build(), false},
+  };
+  std::vector<Packet> packets = packets_of(frames);
+  ASSERT_NE(std::find(packets[1].bytes.begin(), packets[1].bytes.begin() + 54, uint8_t{'@'}),
+            packets[1].bytes.begin() + 54);
+  Tally t;
+  run_both(*pair.sw, *pair.dev, packets, t, "short14");
+  expect_agreement(t, *pair.dev);
+  EXPECT_EQ(pair.dev->stats().punted, 2u);
+  EXPECT_EQ(pair.dev->stats().punted_short, 2u);
   expect_alerts(files, packets, frames);
   fs::remove_all(dir);
 }

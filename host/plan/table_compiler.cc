@@ -463,7 +463,7 @@ std::optional<Anchor> anchor_of(const rules::Rule& r) {
   return best;
 }
 
-// A short literal (hw/short_match.sv, SHORT_LITERAL): a content of 2 or 3 bytes a host-only
+// A short literal (hw/short_match.sv, SHORT_LITERAL): a content of 1 to 4 bytes a host-only
 // rule needs anywhere in the payload, with the protocol and port ranges that hold its rules'.
 struct ShortLiteral {
   std::string bytes;  // folded when nocase
@@ -473,21 +473,22 @@ struct ShortLiteral {
   auto operator<=>(const ShortLiteral&) const = default;
 };
 
-// The rule's short literal: the longest of the 2- and 3-byte payload contents it requires,
-// not a run of one byte value (zeros, padding: in nearly every frame). nullopt when it has
-// none, needs an HTTP flow (handed over by flow) or is a rule on both directions with ports.
+// The rule's short literal: the longest of the payload contents of 1 to 4 bytes it requires
+// (a 4-byte one is a rule the literal tables had no slot for), not a run of one byte value
+// (zeros, padding: in nearly every frame). nullopt when it has none, needs an HTTP flow
+// (handed over by flow) or is a rule on both directions with ports.
 std::optional<ShortLiteral> short_literal_of(const rules::Rule& r) {
   if (needs_http_flow(r)) return std::nullopt;
   auto ports = port_hulls(r);
   if (!ports) return std::nullopt;
   std::optional<ShortLiteral> best;
   for (const rules::Match& m : r.matches) {
-    if (m.kind != rules::Match::Kind::kContent || m.buffer != kPacketBuffer || m.negated || m.bytes.size() < 2 ||
-        m.bytes.size() > 3) {
+    if (m.kind != rules::Match::Kind::kContent || m.buffer != kPacketBuffer || m.negated || m.bytes.empty() ||
+        m.bytes.size() > 4) {
       continue;
     }
     const std::string folded = ascii_lower(m.bytes);
-    if (std::all_of(folded.begin(), folded.end(), [&](char c) { return c == folded[0]; })) continue;
+    if (folded.size() > 1 && std::all_of(folded.begin(), folded.end(), [&](char c) { return c == folded[0]; })) continue;
     ShortLiteral l;
     l.nocase = m.nocase;
     l.bytes = m.nocase ? folded : m.bytes;
@@ -576,18 +577,23 @@ SignatureTables compile_signature_tables(std::span<const rules::Rule> rules) {
   }
   plan.report.anchored_entries = entries.size();
 
-  // Short literals for the rules left, the same way.
-  std::map<ShortLiteral, uint32_t> shorts;
-  plan.short_literal.assign(rules.size(), false);
+  // Short literals for the rules left, the same way, the longest first (the fewer frames
+  // they hit) while there is room.
+  std::vector<std::pair<ShortLiteral, uint32_t>> wanted;
   for (uint32_t i = 0; i < rules.size(); ++i) {
     if (plan.in_hardware[i] || plan.anchored[i]) continue;
-    std::optional<ShortLiteral> l = short_literal_of(rules[i]);
-    if (!l) continue;
-    auto it = shorts.find(*l);
+    if (std::optional<ShortLiteral> l = short_literal_of(rules[i])) wanted.emplace_back(*l, i);
+  }
+  std::stable_sort(wanted.begin(), wanted.end(),
+                   [](const auto& a, const auto& b) { return a.first.bytes.size() > b.first.bytes.size(); });
+  std::map<ShortLiteral, uint32_t> shorts;
+  plan.short_literal.assign(rules.size(), false);
+  for (const auto& [l, i] : wanted) {
+    auto it = shorts.find(l);
     if (it == shorts.end()) {
       if (shorts.size() == tbl::short_literal::kDepth) continue;
-      it = shorts.emplace(*l, static_cast<uint32_t>(shorts.size())).first;
-      write_short_literal(*l, it->second, out.image);
+      it = shorts.emplace(l, static_cast<uint32_t>(shorts.size())).first;
+      write_short_literal(l, it->second, out.image);
     }
     plan.short_literal[i] = true;
     ++plan.report.short_rules;
