@@ -49,7 +49,9 @@ module anchored_match (
   localparam int SPANS = 16;  // starts per entry: span is 4 bits
 
   // Both banks' entries as registers: every entry is read every frame.
-  logic [W-1:0] entries [2][DEPTH];
+  // (mem2reg: Yosys's memory passes would look for read ports to share among hundreds, and
+  // did not finish.)
+  (* mem2reg *) logic [W-1:0] entries [2][DEPTH];
   always_ff @(posedge clk) begin
     if (tw_valid && 32'(tw_table) == picket_regs_pkg::TBL_ANCHORED && 32'(tw_index) < DEPTH) begin
       entries[tw_bank][tw_index[$clog2(DEPTH)-1:0]] <= tw_data[W-1:0];

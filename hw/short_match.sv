@@ -67,7 +67,9 @@ module short_match #(
   localparam int W = picket_regs_pkg::TBL_SHORT_LITERAL_W;
 
   // Both banks' entries as registers: every entry is compared at every position.
-  logic [W-1:0] entries [2][DEPTH];
+  // (mem2reg: Yosys's memory passes would look for read ports to share among hundreds, and
+  // did not finish.)
+  (* mem2reg *) logic [W-1:0] entries [2][DEPTH];
   always_ff @(posedge clk) begin
     if (tw_valid && 32'(tw_table) == picket_regs_pkg::TBL_SHORT_LITERAL && 32'(tw_index) < DEPTH) begin
       entries[tw_bank][tw_index[$clog2(DEPTH)-1:0]] <= tw_data[W-1:0];

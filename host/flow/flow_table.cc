@@ -166,9 +166,8 @@ std::optional<FlowRef> FlowTable::track(const DecodedPacket& p, uint32_t wire_le
   expire(now_ns);
 
   FlowRef ref;
-  uint32_t i = kNil;
   const uint64_t hash = FlowKeyHash{}(*key);
-  i = index_.find(hash, [&](uint32_t slot) { return flows_[slot].key == *key; });
+  uint32_t i = index_.find(hash, [&](uint32_t slot) { return flows_[slot].key == *key; });
   if (i != kNil) {
     const Flow& f = flows_[i];
     if (clock_ns_ - f.last_seen_ns > timeout(f)) {

@@ -488,7 +488,8 @@ std::optional<ShortLiteral> short_literal_of(const rules::Rule& r) {
       continue;
     }
     const std::string folded = ascii_lower(m.bytes);
-    if (folded.size() > 1 && std::all_of(folded.begin(), folded.end(), [&](char c) { return c == folded[0]; })) continue;
+    const bool run = std::all_of(folded.begin(), folded.end(), [&](char c) { return c == folded[0]; });
+    if (run && folded.size() > 1) continue;
     ShortLiteral l;
     l.nocase = m.nocase;
     l.bytes = m.nocase ? folded : m.bytes;

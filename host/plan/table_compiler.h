@@ -7,7 +7,7 @@
 // of the same content when that slot is taken. Of the rest, one with a short content at a
 // fixed place near the payload's start (TFTP's opcodes) gets an anchored literal
 // (hw/anchored_match.sv): frames without it there need no look from the host for it; one with
-// a content of 2 or 3 bytes anywhere gets a short literal (hw/short_match.sv), the same way.
+// a content of 1 to 4 bytes anywhere gets a short literal (hw/short_match.sv), the same way.
 // Rules sharing a P share one hardware literal id; a hit
 // on it makes them candidates for the host to check. A literal with a single rule whose every
 // condition the hardware checks (one content of at most 8 bytes, an absolute window, protocol,

@@ -186,7 +186,9 @@ TEST(FlowTable, UnderChurnEveryLiveFlowIsFoundAndEveryEvictedOneIsNew) {
   FlowConfig c;
   c.max_flows = 3000;
   FlowTable t(c);
-  auto client = [](int n) { return "10." + std::to_string(n >> 16 & 255) + "." + std::to_string(n >> 8 & 255) + "." + std::to_string(n & 255); };
+  auto client = [](int n) {
+    return "10." + std::to_string(n >> 16 & 255) + "." + std::to_string(n >> 8 & 255) + "." + std::to_string(n & 255);
+  };
   constexpr int kFlows = 20000;
   std::vector<uint64_t> ids(kFlows);
   for (int n = 0; n < kFlows; ++n) {
