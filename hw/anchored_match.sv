@@ -28,6 +28,7 @@ module anchored_match (
   input  wire [15:0]             in_payload_length,
   input  wire [7:0]              in_ip_proto,
   input  wire                    in_has_ports,
+  input  wire                    in_fragment,  // an IP fragment: no ports, so no entry that names them
   input  wire [15:0]             in_src_port,
   input  wire [15:0]             in_dst_port,
 
@@ -58,7 +59,7 @@ module anchored_match (
     end
   end
 
-  logic s1_valid, s1_bank, s1_has_ports;
+  logic s1_valid, s1_bank, s1_has_ports, s1_fragment;
   logic [(HEAD+3)*8-1:0] s1_head, s1_folded;  // three bytes more: a literal's last start reads past
   logic [15:0] s1_length, s1_src_port, s1_dst_port;
   logic [7:0] s1_proto;
@@ -71,6 +72,7 @@ module anchored_match (
     s1_length <= in_payload_length;
     s1_proto <= in_ip_proto;
     s1_has_ports <= in_has_ports;
+    s1_fragment <= in_fragment;
     s1_src_port <= in_src_port;
     s1_dst_port <= in_dst_port;
   end
@@ -96,7 +98,7 @@ module anchored_match (
       want = e[picket_regs_pkg::ANCHORED_BYTES_LSB +: 32];
       mask = len >= 3'd4 ? 32'hffff_ffff : (32'd1 << (8 * 32'(len))) - 32'd1;
       fits = e[picket_regs_pkg::ANCHORED_VALID_LSB] && len != 3'd0 &&
-             picket_pkg::admits(proto, s1_proto, s1_has_ports, s1_src_port, s1_dst_port,
+             picket_pkg::admits(proto, s1_proto, s1_has_ports, s1_fragment, s1_src_port, s1_dst_port,
                                 e[picket_regs_pkg::ANCHORED_SRC_PORT_LO_LSB +: 16],
                                 e[picket_regs_pkg::ANCHORED_SRC_PORT_HI_LSB +: 16],
                                 e[picket_regs_pkg::ANCHORED_DST_PORT_LO_LSB +: 16],

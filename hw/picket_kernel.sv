@@ -327,7 +327,8 @@ module picket_kernel #(
   anchored_match anchored (
     .clk, .rst,
     .in_valid(meta_valid), .in_bank(ctx_bank_d[1]), .in_head(meta_payload_head), .in_payload_length(meta_payload_length),
-    .in_ip_proto(meta_ip_proto), .in_has_ports(has_ports), .in_src_port(meta_src_port), .in_dst_port(meta_dst_port),
+    .in_ip_proto(meta_ip_proto), .in_has_ports(has_ports), .in_fragment(meta_fragment), .in_src_port(meta_src_port),
+    .in_dst_port(meta_dst_port),
     .tw_valid, .tw_table, .tw_bank, .tw_index, .tw_data,
     .out_valid(an_valid), .out_hit(an_hit));
   logic an_hit_d [2];

@@ -56,9 +56,10 @@ package picket_pkg;
   endfunction
 
   // Whether a table entry's protocol class (picket_regs_pkg::PROTO_*) and port ranges admit a
-  // frame of this IP protocol and, when it has them, these ports.
+  // frame of this IP protocol and, when it has them, these ports. An IP fragment has no ports:
+  // the host matches no rule that names them on it, so only an entry of every port admits it.
   function automatic logic admits(input logic [1:0] proto, input logic [7:0] ip_proto, input logic has_ports,
-                                  input logic [15:0] src_port, input logic [15:0] dst_port,
+                                  input logic fragment, input logic [15:0] src_port, input logic [15:0] dst_port,
                                   input logic [15:0] src_lo, input logic [15:0] src_hi,
                                   input logic [15:0] dst_lo, input logic [15:0] dst_hi);
     admits = 1'b1;
@@ -68,6 +69,7 @@ package picket_pkg;
       admits = 1'b0;
     if (has_ports && !(src_port >= src_lo && src_port <= src_hi && dst_port >= dst_lo && dst_port <= dst_hi))
       admits = 1'b0;
+    if (fragment && !(src_lo == 16'd0 && src_hi == 16'hffff && dst_lo == 16'd0 && dst_hi == 16'hffff)) admits = 1'b0;
   endfunction
 
 endpackage

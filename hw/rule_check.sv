@@ -157,17 +157,11 @@ module rule_check (
                    : start >= {1'b0, s1_payload_offset} && end_rel <= {1'b0, s1_payload_length} &&
                      field_range(rel[15:0], d[picket_regs_pkg::DESCRIPTOR_START_LO_LSB +: 16],
                                  d[picket_regs_pkg::DESCRIPTOR_START_HI_LSB +: 16]));
-      if (!picket_pkg::admits(proto, s1_ip_proto, s1_has_ports, s1_src_port, s1_dst_port,
+      if (!picket_pkg::admits(proto, s1_ip_proto, s1_has_ports, s1_fragment, s1_src_port, s1_dst_port,
                               d[picket_regs_pkg::DESCRIPTOR_SRC_PORT_LO_LSB +: 16],
                               d[picket_regs_pkg::DESCRIPTOR_SRC_PORT_HI_LSB +: 16],
                               d[picket_regs_pkg::DESCRIPTOR_DST_PORT_LO_LSB +: 16],
                               d[picket_regs_pkg::DESCRIPTOR_DST_PORT_HI_LSB +: 16]))
-        pass[i] = 1'b0;
-      if (s1_fragment &&
-          !(d[picket_regs_pkg::DESCRIPTOR_SRC_PORT_LO_LSB +: 16] == 16'd0 &&
-            d[picket_regs_pkg::DESCRIPTOR_SRC_PORT_HI_LSB +: 16] == 16'hffff &&
-            d[picket_regs_pkg::DESCRIPTOR_DST_PORT_LO_LSB +: 16] == 16'd0 &&
-            d[picket_regs_pkg::DESCRIPTOR_DST_PORT_HI_LSB +: 16] == 16'hffff))
         pass[i] = 1'b0;
       final_[i] = d[picket_regs_pkg::DESCRIPTOR_FINAL_LSB];
       drop[i] = d[picket_regs_pkg::DESCRIPTOR_DROP_LSB];

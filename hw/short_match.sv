@@ -158,15 +158,10 @@ module short_match #(
     for (int i = 0; i < DEPTH; i++) begin
       f = entries[in_bank][i];
       proto = f[picket_regs_pkg::SHORT_LITERAL_PROTO_LSB +: 2];
-      // The last match begins at its end less length - 1, at or past the payload's offset. A
-      // fragment has no ports: the host matches no rule that names them on it.
+      // The last match begins at its end less length - 1, at or past the payload's offset.
       fits = done_d[2][i] &&
-             !(in_fragment && {f[picket_regs_pkg::SHORT_LITERAL_SRC_PORT_LO_LSB +: 16],
-                               f[picket_regs_pkg::SHORT_LITERAL_SRC_PORT_HI_LSB +: 16],
-                               f[picket_regs_pkg::SHORT_LITERAL_DST_PORT_LO_LSB +: 16],
-                               f[picket_regs_pkg::SHORT_LITERAL_DST_PORT_HI_LSB +: 16]} != 64'h0000_ffff_0000_ffff) &&
              17'(done_end_d[2][i]) + 17'd1 >= 17'(in_payload_offset) + 17'(f[picket_regs_pkg::SHORT_LITERAL_LENGTH_LSB +: 3]) &&
-             picket_pkg::admits(proto, in_ip_proto, in_has_ports, in_src_port, in_dst_port,
+             picket_pkg::admits(proto, in_ip_proto, in_has_ports, in_fragment, in_src_port, in_dst_port,
                                 f[picket_regs_pkg::SHORT_LITERAL_SRC_PORT_LO_LSB +: 16],
                                 f[picket_regs_pkg::SHORT_LITERAL_SRC_PORT_HI_LSB +: 16],
                                 f[picket_regs_pkg::SHORT_LITERAL_DST_PORT_LO_LSB +: 16],

@@ -43,6 +43,13 @@ std::optional<std::pair<uint16_t, uint16_t>> single_range(const rules::PortSet& 
 
 using PortRange = std::pair<uint16_t, uint16_t>;
 
+// Whether `bytes` (folded where they compare without case) are all one byte value: a run,
+// which the card reports where it begins (hw/literal_prefilter.sv) and which is in nearly
+// every frame.
+bool one_byte_value(std::string_view bytes) {
+  return std::all_of(bytes.begin(), bytes.end(), [&](char c) { return c == bytes[0]; });
+}
+
 // The smallest port range that holds each of the rule's port sets (source, destination): more
 // frames than the rule's own may be handed over for it, never fewer. nullopt for a rule on both
 // directions with ports, whose frames may have its ports either way round.
@@ -66,8 +73,7 @@ bool hardware_can_finish(const rules::Rule& r) {
   if (m.kind != rules::Match::Kind::kContent || m.buffer != kPacketBuffer || m.negated) return false;
   if (m.is_relative() || m.startswith || m.endswith || m.bytes.size() < 4 || m.bytes.size() > 8) return false;
   // The card reports a literal of one byte value only where its run begins (hw/literal_prefilter.sv).
-  const std::string compared = m.nocase ? ascii_lower(m.bytes) : m.bytes;
-  if (std::all_of(compared.begin(), compared.end(), [&](char c) { return c == compared[0]; })) return false;
+  if (one_byte_value(m.nocase ? ascii_lower(m.bytes) : m.bytes)) return false;
   if (r.fast_pattern->bytes != m.bytes || r.fast_pattern->nocase != m.nocase) return false;
   if (m.offset && *m.offset < 0) return false;
   if (m.depth && *m.depth < 0) return false;
@@ -361,9 +367,7 @@ class LiteralPlacer {
     hw::set_field(d, tbl::descriptor::kStartHi, 0xffff);
     // A run of one byte value is reported where the run begins (hw/literal_prefilter.sv), maybe
     // in the headers: rule_check keeps such a hit wherever it begins.
-    const std::string folded = ascii_lower(lit.p);
-    hw::set_field(d, tbl::descriptor::kRun,
-                  std::all_of(folded.begin(), folded.end(), [&](char c) { return c == folded[0]; }));
+    hw::set_field(d, tbl::descriptor::kRun, one_byte_value(ascii_lower(lit.p)));
     // The protocol and the port ranges that hold every rule's: a hit outside them is no rule's
     // (a literal of several rules, as a field of zeros that an ICMP rule and an SSH rule both
     // look for, is then not a candidate in every frame). ICMP rules name no ports.
@@ -488,8 +492,7 @@ std::optional<ShortLiteral> short_literal_of(const rules::Rule& r) {
       continue;
     }
     const std::string folded = ascii_lower(m.bytes);
-    const bool run = std::all_of(folded.begin(), folded.end(), [&](char c) { return c == folded[0]; });
-    if (run && folded.size() > 1) continue;
+    if (folded.size() > 1 && one_byte_value(folded)) continue;
     ShortLiteral l;
     l.nocase = m.nocase;
     l.bytes = m.nocase ? folded : m.bytes;
